@@ -1,0 +1,45 @@
+"""Fixtures shared by every test: the sample photos, the FaceNet weights, a trained model."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ml import weights
+from ml.errors import ModelError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def sample_data() -> Path:
+    """The team's 60 labelled photos, from $ATHLETES_SAMPLE_DATA or ../shared beside the repo."""
+    default = REPO.parent / "shared" / "datasets" / "athletes"
+    path = Path(os.environ.get("ATHLETES_SAMPLE_DATA", default))
+    if not path.is_dir():
+        pytest.fail(f"Sample photos not found at {path}; set ATHLETES_SAMPLE_DATA.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def facenet_weights() -> Path:
+    """The verified FaceNet file; fails with the fix-it message when it is missing."""
+    try:
+        return weights.verify(weights.default_weights_path())
+    except ModelError as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture(scope="session")
+def trained_model_dir(tmp_path_factory, sample_data: Path, facenet_weights: Path) -> Path:
+    """A real model trained once per test session on the 60 sample photos."""
+    from ml.training import train
+
+    return train(
+        sample_data,
+        tmp_path_factory.mktemp("models"),
+        weights=facenet_weights,
+        progress=lambda line: None,
+    )
