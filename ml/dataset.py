@@ -1,0 +1,45 @@
+"""A training folder: `<root>/<label>/<photos>`, the folder name being the label."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ml.errors import ModelError
+
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"}
+
+
+@dataclass(frozen=True)
+class LabelledPhoto:
+    path: Path
+    label: str
+
+
+def scan(root: Path) -> list[LabelledPhoto]:
+    """Every photo under `root`, sorted so that runs are reproducible.
+
+    Needs at least two labels: a softmax over one athlete always answers that athlete,
+    so a single-athlete folder is refused rather than trained into a model that cannot
+    say no except through its distance threshold.
+    """
+    if not root.is_dir():
+        raise ModelError(f"Dataset folder not found: {root}")
+    photos = [
+        LabelledPhoto(path, folder.name)
+        for folder in sorted(p for p in root.iterdir() if p.is_dir())
+        for path in sorted(folder.iterdir())
+        if path.suffix.lower() in PHOTO_SUFFIXES
+    ]
+    labels = sorted({photo.label for photo in photos})
+    if len(labels) < 2:
+        raise ModelError(
+            f"{root} has photos for {len(labels)} athlete(s); training needs at least two "
+            "folders of photos, one per athlete."
+        )
+    return photos
+
+
+def display_name(label: str) -> str:
+    """`rafael_nadal` → `Rafael Nadal`; the admin can rename an athlete later."""
+    return label.replace("_", " ").replace("-", " ").title()

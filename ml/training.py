@@ -1,0 +1,80 @@
+"""Train a recognizer from a folder of labelled photos and save it as an artifact."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from ml import artifact
+from ml.dataset import display_name, scan
+from ml.embedder import INPUT_SIZE, Embedder
+from ml.evaluation import cross_validate_embeddings, save_confusion_plot
+from ml.faces import FaceDetector
+from ml.features import embed_photos
+from ml.fitting import fit, seed_everything
+from ml.weights import FACENET_SHA256
+
+
+def train(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    weights: Path,
+    seed: int = 0,
+    cv_folds: int = 5,
+    progress: Callable[[str], None] = print,
+) -> Path:
+    """Train on `<data_dir>/<label>/<photos>`; returns the new artifact directory."""
+    seed_everything(seed)
+    photos = scan(data_dir)
+    labels = sorted({photo.label for photo in photos})
+    progress(f"Training on {len(photos)} photos of {len(labels)} athletes: {', '.join(labels)}")
+    embedded = embed_photos(photos, FaceDetector(), Embedder(weights), progress)
+    skipped = [{"path": str(e.photo.path), "reason": e.skipped} for e in embedded if e.skipped]
+    for item in skipped:
+        progress(f"  skipped {item['path']}: {item['reason']}")
+    recognizer = fit(embedded, labels)
+    progress(f"Unknown-face threshold: {recognizer.threshold:.3f}")
+    metrics = {}
+    if cv_folds > 1:
+        progress(f"Cross-validating ({cv_folds} folds) ...")
+        metrics = cross_validate_embeddings(embedded, labels, folds=cv_folds, repeats=1, seed=seed)
+        progress(f"Cross-validated accuracy: {metrics['accuracy_mean']:.1%}")
+    created = datetime.now(UTC)
+    version = f"{created:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    model_dir = out_dir / version
+    model_dir.mkdir(parents=True)
+    recognizer.head.save(model_dir / artifact.HEAD)
+    rows = [(label, row) for label in labels for row in recognizer.references[label]]
+    artifact.save_references(
+        model_dir, np.stack([row for _, row in rows]), [label for label, _ in rows]
+    )
+    if metrics:
+        save_confusion_plot(metrics["confusion_matrix"], model_dir / artifact.CONFUSION_PLOT)
+    counts = {label: 0 for label in labels}
+    for item in embedded:
+        counts[item.photo.label] += item.athlete is not None
+    artifact.write_manifest(
+        model_dir,
+        {
+            "format_version": artifact.FORMAT_VERSION,
+            "version": version,
+            "labels": labels,
+            "display_names": {label: display_name(label) for label in labels},
+            "threshold": recognizer.threshold,
+            "backbone": "facenet_keras.h5 (Inception-ResNet-v1, MS-Celeb-1M)",
+            "backbone_sha256": FACENET_SHA256,
+            "input_size": INPUT_SIZE,
+            "created_at": created.isoformat(),
+            "seed": seed,
+            "training_counts": counts,
+            "skipped": skipped,
+            "metrics": metrics,
+        },
+    )
+    progress(f"Saved model {version} to {model_dir}")
+    return model_dir

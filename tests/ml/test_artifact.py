@@ -1,0 +1,111 @@
+"""A trained model on disk: what its manifest records, what it holds, and what loading
+refuses."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ml import artifact
+from ml.errors import ModelError
+from ml.predictor import Predictor
+from ml.weights import FACENET_SHA256
+
+MANIFEST_KEYS = {
+    "format_version",
+    "labels",
+    "display_names",
+    "threshold",
+    "backbone_sha256",
+    "input_size",
+    "created_at",
+    "training_counts",
+    "skipped",
+    "metrics",
+}
+LABELS = ["lebron_james", "rafael_nadal"]
+
+
+@pytest.fixture
+def copy_of_model(tmp_path, trained_model_dir) -> Path:
+    return Path(shutil.copytree(trained_model_dir, tmp_path / "model"))
+
+
+def edit_manifest(model_dir: Path, **changes) -> None:
+    path = model_dir / artifact.MANIFEST
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+
+
+def test_the_manifest_records_everything_about_the_model(trained_model_dir):
+    manifest = json.loads((trained_model_dir / artifact.MANIFEST).read_text())
+
+    assert set(manifest) >= MANIFEST_KEYS
+    assert manifest["format_version"] == artifact.FORMAT_VERSION
+    assert manifest["labels"] == LABELS
+    assert sorted(manifest["display_names"]) == LABELS
+    assert manifest["display_names"]["rafael_nadal"] == "Rafael Nadal"
+    assert 0.0 < manifest["threshold"] < 2.0  # a distance between unit vectors
+    assert manifest["backbone_sha256"] == FACENET_SHA256
+    assert manifest["input_size"] == 160
+    assert datetime.fromisoformat(manifest["created_at"]).tzinfo is not None
+    assert manifest["training_counts"] == {"lebron_james": 30, "rafael_nadal": 30}
+    assert manifest["skipped"] == []
+    assert 0.9 <= manifest["metrics"]["accuracy_mean"] <= 1.0
+
+
+def test_it_holds_the_head_and_references_but_not_the_backbone(trained_model_dir):
+    files = {path.name: path.stat().st_size for path in trained_model_dir.iterdir()}
+
+    assert artifact.HEAD in files
+    assert artifact.REFERENCES in files
+    assert not [name for name in files if name.endswith(".h5")]
+    assert sum(files.values()) < 5_000_000, files  # the backbone alone is 92 MB
+
+
+def test_loading_gives_back_the_trained_model(trained_model_dir, facenet_weights):
+    manifest = json.loads((trained_model_dir / artifact.MANIFEST).read_text())
+
+    predictor = Predictor.load(trained_model_dir, facenet_weights)
+
+    assert predictor.labels == LABELS
+    assert predictor.recognizer.threshold == manifest["threshold"]
+    for label, count in manifest["training_counts"].items():
+        references = predictor.recognizer.references[label]
+        assert references.shape == (2 * count, 128)  # each face and its mirror
+        assert np.linalg.norm(references, axis=1) == pytest.approx(np.ones(2 * count), abs=1e-4)
+    assert predictor.recognizer.head.output_shape == (None, len(LABELS))
+
+
+def test_it_refuses_another_format_version(copy_of_model, facenet_weights):
+    newer = artifact.FORMAT_VERSION + 1
+    edit_manifest(copy_of_model, format_version=newer)
+
+    expected = rf"format {newer}.*reads format {artifact.FORMAT_VERSION}.*python -m ml train"
+    with pytest.raises(ModelError, match=expected):
+        Predictor.load(copy_of_model, facenet_weights)
+
+
+def test_it_refuses_a_model_trained_on_another_backbone(copy_of_model, facenet_weights):
+    edit_manifest(copy_of_model, backbone_sha256="0" * 64)
+
+    with pytest.raises(ModelError, match=r"different FaceNet backbone.*python -m ml train"):
+        Predictor.load(copy_of_model, facenet_weights)
+
+
+def test_it_refuses_a_folder_without_a_manifest(copy_of_model, facenet_weights):
+    (copy_of_model / artifact.MANIFEST).unlink()
+
+    with pytest.raises(ModelError, match=r"No model at .*manifest\.json is missing"):
+        Predictor.load(copy_of_model, facenet_weights)
+
+
+def test_it_refuses_a_manifest_that_is_not_json(copy_of_model, facenet_weights):
+    (copy_of_model / artifact.MANIFEST).write_text('{"format_version": 1,')
+
+    with pytest.raises(ModelError, match="not valid JSON"):
+        Predictor.load(copy_of_model, facenet_weights)

@@ -1,0 +1,125 @@
+"""Training from a folder of labelled photos: photos without a face are reported and
+skipped, counts are right, and the same photos and seed give the same model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from ml import artifact
+from ml.errors import ModelError
+from ml.training import train
+
+BLANK_NAME = "blank page (1).png"  # one per athlete folder of `small_dataset`
+LABELS = ["lebron_james", "rafael_nadal"]
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory, small_dataset, facenet_weights) -> tuple[Path, list[str]]:
+    said: list[str] = []
+    model_dir = train(
+        small_dataset,
+        tmp_path_factory.mktemp("models"),
+        weights=facenet_weights,
+        seed=7,
+        cv_folds=0,
+        progress=said.append,
+    )
+    return model_dir, said
+
+
+def manifest_of(model_dir: Path) -> dict:
+    return json.loads((model_dir / artifact.MANIFEST).read_text())
+
+
+def test_it_trains_on_file_names_with_spaces_and_parentheses(first_run, small_dataset):
+    model_dir, _ = first_run
+    names = [path.name for path in small_dataset.rglob("*.jpg")]
+    assert all(" " in name and "(" in name for name in names)
+
+    assert manifest_of(model_dir)["training_counts"] == {"lebron_james": 6, "rafael_nadal": 6}
+
+
+def test_it_reports_and_skips_photos_without_a_face(first_run, small_dataset):
+    model_dir, said = first_run
+
+    skipped = manifest_of(model_dir)["skipped"]
+
+    assert sorted(item["path"] for item in skipped) == sorted(
+        str(small_dataset / label / BLANK_NAME) for label in LABELS
+    )
+    assert {item["reason"] for item in skipped} == {"no face found"}
+    for label in LABELS:
+        assert any("skipped" in line and f"{label}/{BLANK_NAME}" in line for line in said)
+
+
+def test_it_prints_progress(first_run):
+    _, said = first_run
+
+    assert said[0].startswith("Training on 14 photos of 2 athletes")
+    assert any("embedded 14/14" in line for line in said)
+    assert said[-1].startswith("Saved model")
+
+
+def test_without_cross_validation_the_metrics_are_empty(first_run):
+    model_dir, _ = first_run
+
+    assert manifest_of(model_dir)["metrics"] == {}
+    assert not (model_dir / artifact.CONFUSION_PLOT).exists()
+
+
+def test_the_same_photos_and_seed_give_the_same_model(
+    first_run, tmp_path, small_dataset, facenet_weights
+):
+    first, _ = first_run
+
+    second = train(
+        small_dataset,
+        tmp_path,
+        weights=facenet_weights,
+        seed=7,
+        cv_folds=0,
+        progress=lambda line: None,
+    )
+
+    assert second != first
+    assert manifest_of(second)["threshold"] == manifest_of(first)["threshold"]
+    heads = [keras.models.load_model(run / artifact.HEAD) for run in (first, second)]
+    weights = [head.get_weights() for head in heads]
+    assert len(weights[0]) == 2  # the Dense kernel and bias
+    for a, b in zip(*weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    references = [np.load(run / artifact.REFERENCES)["embeddings"] for run in (first, second)]
+    np.testing.assert_array_equal(*references)
+
+
+def test_a_folder_with_one_athlete_is_refused(tmp_path, small_dataset, facenet_weights):
+    shutil.copytree(small_dataset / "rafael_nadal", tmp_path / "data" / "rafael_nadal")
+
+    with pytest.raises(ModelError, match=r"1 athlete\(s\); training needs at least two"):
+        train(tmp_path / "data", tmp_path / "out", weights=facenet_weights, cv_folds=0)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_missing_folder_is_refused(tmp_path, facenet_weights):
+    with pytest.raises(ModelError, match="Dataset folder not found"):
+        train(tmp_path / "nowhere", tmp_path / "out", weights=facenet_weights, cv_folds=0)
+
+
+def test_an_athlete_without_any_usable_photo_is_refused_by_name(
+    tmp_path, small_dataset, facenet_weights
+):
+    data = tmp_path / "data"
+    (data / "lebron_james").mkdir(parents=True)
+    shutil.copy(small_dataset / "lebron_james" / BLANK_NAME, data / "lebron_james")
+    shutil.copytree(small_dataset / "rafael_nadal", data / "rafael_nadal")
+
+    with pytest.raises(ModelError, match="lebron_james"):
+        train(
+            data, tmp_path / "out", weights=facenet_weights, cv_folds=0, progress=lambda line: None
+        )
