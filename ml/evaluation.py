@@ -1,0 +1,144 @@
+"""Repeated stratified k-fold cross-validation of our recognizer, beside the demo's CNN."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+from sklearn.metrics import precision_recall_fscore_support
+from sklearn.model_selection import RepeatedStratifiedKFold
+
+from ml import baseline
+from ml.dataset import scan
+from ml.embedder import Embedder
+from ml.faces import FaceDetector
+from ml.features import PhotoEmbeddings, embed_photos
+from ml.fitting import fit, seed_everything
+from ml.recognizer import Recognizer
+from ml.results import NO_FACE, UNKNOWN, verdict
+
+
+def evaluate(
+    data_dir: Path,
+    *,
+    weights: Path,
+    folds: int = 5,
+    repeats: int = 3,
+    seed: int = 0,
+    with_baseline: bool = True,
+    progress: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Cross-validate ours and, on the very same folds, the demo's original CNN."""
+    seed_everything(seed)
+    photos = scan(data_dir)
+    labels = sorted({photo.label for photo in photos})
+    progress(f"Embedding {len(photos)} photos of {len(labels)} athletes ...")
+    embedded = embed_photos(photos, FaceDetector(), Embedder(weights), progress)
+    progress(f"Cross-validating ours: {folds} folds × {repeats} repeats ...")
+    report = {"ours": cross_validate_embeddings(embedded, labels, folds, repeats, seed)}
+    if with_baseline and len(labels) == 2:
+        progress("Cross-validating the demo's CNN on the same folds ...")
+        report["baseline"] = _cross_validate_baseline(
+            photos, labels, folds, repeats, seed, progress
+        )
+    return report
+
+
+def _splits(truth: list[str], folds: int, repeats: int, seed: int):
+    splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    return splitter.split(np.zeros(len(truth)), truth)
+
+
+def cross_validate_embeddings(
+    embedded: list[PhotoEmbeddings], labels: list[str], folds: int, repeats: int, seed: int
+) -> dict[str, Any]:
+    """Train on each fold's photos, name the held-out ones; a photo with no face is an error."""
+    truth = [item.photo.label for item in embedded]
+    predicted: list[list[str]] = []
+    for train, test in _splits(truth, folds, repeats, seed):
+        recognizer = fit([embedded[i] for i in train], labels)
+        predicted.append([photo_label(recognizer, embedded[i]) for i in test])
+    return summarize(truth, list(_splits(truth, folds, repeats, seed)), predicted, labels)
+
+
+def photo_label(recognizer: Recognizer, item: PhotoEmbeddings) -> str:
+    if item.athlete is None:
+        return NO_FACE
+    return verdict(recognizer.name(np.concatenate([item.athlete[:1], item.others])))[0]
+
+
+def _cross_validate_baseline(photos, labels, folds, repeats, seed, progress) -> dict[str, Any]:
+    truth = [photo.label for photo in photos]
+    pixels = baseline.load_whole_photos([photo.path for photo in photos])
+    targets = np.array([labels.index(label) for label in truth])
+    splits = list(_splits(truth, folds, repeats, seed))
+    predicted = []
+    for number, (train, test) in enumerate(splits, start=1):
+        guesses = baseline.fit_and_predict(pixels, targets, train, test)
+        predicted.append([labels[guess] for guess in guesses])
+        progress(f"  baseline fold {number}/{len(splits)}")
+    return summarize(truth, splits, predicted, labels)
+
+
+def summarize(
+    truth: list[str], splits: list, predicted: list[list[str]], labels: list[str]
+) -> dict[str, Any]:
+    """Accuracy per fold, and precision, recall and confusion pooled over all folds."""
+    actual = [truth[i] for _, test in splits for i in test]
+    guessed = [label for fold in predicted for label in fold]
+    accuracies = [
+        float(np.mean([truth[i] == guess for i, guess in zip(test, fold, strict=True)]))
+        for (_, test), fold in zip(splits, predicted, strict=True)
+    ]
+    precision, recall, _, _ = precision_recall_fscore_support(
+        actual, guessed, labels=labels, zero_division=0
+    )
+    columns = labels + [UNKNOWN, NO_FACE]
+    counts = [
+        [
+            sum(a == row and g == col for a, g in zip(actual, guessed, strict=True))
+            for col in columns
+        ]
+        for row in labels
+    ]
+    return {
+        "accuracy_mean": float(np.mean(accuracies)),
+        "accuracy_std": float(np.std(accuracies)),
+        "fold_accuracies": accuracies,
+        "per_label": {
+            label: {"precision": float(p), "recall": float(r)}
+            for label, p, r in zip(labels, precision, recall, strict=True)
+        },
+        "confusion_matrix": {"rows": labels, "columns": columns, "counts": counts},
+    }
+
+
+def save_confusion_plot(confusion: dict[str, Any], path: Path) -> None:
+    """Draw the confusion matrix as a PNG: true athletes down, predicted labels across."""
+    rows, columns, counts = confusion["rows"], confusion["columns"], confusion["counts"]
+    font = ImageFont.load_default(size=14)
+    cell, left, top = 120, 150, 60
+    image = Image.new(
+        "RGB", (left + cell * len(columns) + 10, top + cell * len(rows) + 30), "white"
+    )
+    draw = ImageDraw.Draw(image)
+    draw.text((left, 8), "predicted", fill="black", font=font)
+    draw.text((8, top - 22), "true", fill="black", font=font)
+    for j, column in enumerate(columns):
+        draw.text((left + j * cell + 4, top - 22), column[:14], fill="black", font=font)
+    for i, row in enumerate(rows):
+        total = max(sum(counts[i]), 1)
+        draw.text((8, top + i * cell + cell // 2 - 8), row[:18], fill="black", font=font)
+        for j, count in enumerate(counts[i]):
+            shade = int(255 - 200 * count / total)
+            box = (left + j * cell, top + i * cell, left + (j + 1) * cell, top + (i + 1) * cell)
+            draw.rectangle(box, fill=(shade, shade, 255), outline="gray")
+            ink = "white" if shade < 140 else "black"
+            draw.text(
+                (box[0] + cell // 2 - 8, box[1] + cell // 2 - 8), str(count), fill=ink, font=font
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
