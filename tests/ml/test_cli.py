@@ -1,0 +1,105 @@
+"""`python -m ml` as another tool runs it: a subprocess, JSON lines out, errors on stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[2]
+SUBCOMMANDS = ["weights", "train", "predict", "evaluate", "bench"]
+
+
+def run_ml(*args, weights: Path | None = None, timeout: float = 180):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    if weights is not None:
+        env["ATHLETES_FACENET_WEIGHTS"] = str(weights)
+    return subprocess.run(
+        [sys.executable, "-m", "ml", *map(str, args)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_help_lists_every_subcommand():
+    run = run_ml("--help")
+
+    assert run.returncode == 0, run.stderr
+    for command in SUBCOMMANDS:
+        assert command in run.stdout
+
+
+@pytest.fixture(scope="module")
+def prediction(tmp_path_factory, trained_model_dir, facenet_weights, photo_path):
+    folder = tmp_path_factory.mktemp("cli")
+    not_a_photo = folder / "x.jpg"
+    not_a_photo.write_text("this is a text file with a photo's name\n")
+    annotated = folder / "annotated"
+    run = run_ml(
+        "predict",
+        "--model",
+        trained_model_dir,
+        photo_path("nadal(3).jpg"),
+        not_a_photo,
+        "--annotate",
+        annotated,
+        weights=facenet_weights,
+    )
+    return run, annotated
+
+
+def test_predict_prints_one_json_object_per_image(prediction, photo_path):
+    run, _ = prediction
+
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]  # nothing else on stdout
+    assert len(lines) == 2
+    nadal, refused = lines
+    assert nadal["path"] == str(photo_path("nadal(3).jpg"))
+    assert nadal["label"] == "rafael_nadal"
+    assert 0.9 <= nadal["confidence"] <= 1.0
+    assert "error" not in nadal
+    (face,) = nadal["faces"]
+    assert len(face["box"]) == 4 and all(isinstance(v, int) for v in face["box"])
+    assert face["label"] == "rafael_nadal"
+    assert 0.0 <= face["confidence"] <= 1.0
+    assert refused["path"].endswith("x.jpg")
+    assert "not an image we can read" in refused["error"]
+    assert (refused["label"], refused["confidence"], refused["faces"]) == (None, None, [])
+
+
+def test_predict_writes_the_annotated_photo(prediction, photo_path):
+    _, annotated = prediction
+
+    assert sorted(p.name for p in annotated.iterdir()) == ["0001-nadal(3).annotated.jpg"]
+    with Image.open(annotated / "0001-nadal(3).annotated.jpg") as image:
+        assert image.format == "JPEG"
+        assert image.size == Image.open(photo_path("nadal(3).jpg")).size
+
+
+def test_weights_check_accepts_the_real_file(facenet_weights):
+    run = run_ml("weights", "check", weights=facenet_weights)
+
+    assert run.returncode == 0, run.stderr
+    assert "FaceNet weights OK" in run.stdout
+
+
+def test_weights_check_fails_on_a_junk_file_with_the_fix_on_stderr(tmp_path):
+    junk = tmp_path / "facenet_keras.h5"
+    junk.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 1000)
+
+    run = run_ml("weights", "check", weights=junk)
+
+    assert run.returncode != 0
+    assert run.stdout == ""
+    assert "expected" in run.stderr and "sha256" in run.stderr
+    assert "python -m ml weights fetch" in run.stderr
+    assert "Traceback" not in run.stderr
