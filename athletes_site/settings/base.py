@@ -1,0 +1,264 @@
+"""Settings shared by every environment, read from environment variables.
+
+Every default is safe for a single machine: SQLite in ``var/``, a Celery broker made of files
+in ``var/broker/`` (no server needed), uploads in ``media/``. Setting ``DATABASE_URL``,
+``CELERY_BROKER_URL`` and friends moves the app to PostgreSQL and Redis.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+VAR_DIR = BASE_DIR / "var"
+
+
+def env(name: str, default: str = "") -> str:
+    """The environment variable ``name``, or ``default`` when it is unset or empty."""
+    return os.environ.get(name) or default
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated environment variable as a list of non-empty items."""
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name, str(default))
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}.") from exc
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+SECRET_KEY = env("SECRET_KEY", "django-insecure-local-development-key-do-not-use-in-production")
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "classifier",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "classifier.middleware.limit_request_size",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "athletes_site.urls"
+WSGI_APPLICATION = "athletes_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# SQLite is shared by the web process and the worker: WAL lets readers and one writer work at
+# once, and IMMEDIATE transactions wait for the write lock instead of failing half-way.
+# synchronous=NORMAL syncs at checkpoints only: safe from crashes of the app, not of the OS.
+VAR_DIR.mkdir(exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHE_URL = env("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files and uploads ---------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Uploads: a request larger than the limit is refused from its Content-Length before its body is
+# read (classifier.uploads.check_request_size); files above 2.5 MB stream to a temporary file.
+ATHLETES_MAX_UPLOAD_BYTES = env_int("ATHLETES_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+ATHLETES_MAX_FILES_PER_UPLOAD = env_int("ATHLETES_MAX_FILES_PER_UPLOAD", 20)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = ATHLETES_MAX_FILES_PER_UPLOAD
+FILE_UPLOAD_PERMISSIONS = 0o644
+
+# --- The recognizer -------------------------------------------------------------------------
+ATHLETES_MODELS_DIR = Path(env("ATHLETES_MODELS_DIR", str(VAR_DIR / "models")))
+# Empty means ml.weights.default_weights_path(), which reads the same variable.
+ATHLETES_FACENET_WEIGHTS = env("ATHLETES_FACENET_WEIGHTS")
+ATHLETES_SAMPLE_DATA = Path(
+    env("ATHLETES_SAMPLE_DATA", str(BASE_DIR.parent / "shared" / "datasets" / "athletes"))
+)
+# Anonymous visitors and non-staff users; staff are never throttled.
+ATHLETES_UPLOAD_RATE = env("ATHLETES_UPLOAD_RATE", "60/min")
+# Queued rows whose task has not started after this long are enqueued again, by a sweep that
+# beat runs this often.
+ATHLETES_REQUEUE_AFTER_SECONDS = env_int("ATHLETES_REQUEUE_AFTER_SECONDS", 120)
+ATHLETES_REQUEUE_EVERY_SECONDS = env_int("ATHLETES_REQUEUE_EVERY_SECONDS", 60)
+ATHLETES_TASK_SOFT_TIME_LIMIT = env_int("ATHLETES_TASK_SOFT_TIME_LIMIT", 120)
+ATHLETES_TASK_TIME_LIMIT = env_int("ATHLETES_TASK_TIME_LIMIT", 150)
+# Attempts per prediction, counting retries and workers lost mid-task.
+ATHLETES_MAX_ATTEMPTS = env_int("ATHLETES_MAX_ATTEMPTS", 3)
+# Redis hands a task whose worker died (acknowledged by nobody) to another worker after this
+# long. It must exceed the hard time limit, or a slow task would run twice at once.
+ATHLETES_BROKER_VISIBILITY_TIMEOUT = env_int(
+    "ATHLETES_BROKER_VISIBILITY_TIMEOUT", ATHLETES_TASK_TIME_LIMIT * 4
+)
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "broker"
+    for _folder in ("queue", "processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        # The worker looks for new files this often (seconds); kombu's default is 1.
+        "polling_interval": 0.1,
+    }
+else:
+    # Redis redelivers an unacknowledged task after the visibility timeout. Workers look for
+    # such tasks every 10 s (kombu scans only every tenth look by default: every 100 s).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": ATHLETES_BROKER_VISIBILITY_TIMEOUT,
+        "unacked_restore_throttle": 1,
+        "socket_connect_timeout": 3,
+    }
+# Results live in the Prediction rows, so Celery keeps none.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 1)
+# Celery's consumer, except that losing Redis while a task is held does not stop the worker.
+CELERY_WORKER_CONSUMER = "classifier.consumer:Consumer"
+# A new child loads TensorFlow and the active model before it reports ready (about 10 s).
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 120
+# An upload must not hang when the broker is down: fail fast, keep the row queued, let the
+# sweep enqueue it later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-predictions": {
+        "task": "classifier.tasks.requeue_stale",
+        "schedule": float(ATHLETES_REQUEUE_EVERY_SECONDS),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- API ------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Upload limits count per client address: the connection's, unless this many reverse
+    # proxies of ours stand in front and append it to X-Forwarded-For. Unset, DRF would believe
+    # whatever X-Forwarded-For a client sends, and each forged address would get a fresh limit.
+    "NUM_PROXIES": env_int("ATHLETES_TRUSTED_PROXIES", 0),
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.JSONParser",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Athletes API",
+    "DESCRIPTION": "Upload a photo and learn which athlete is in it.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+LOGIN_URL = "admin:login"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django": {"level": "INFO", "propagate": True}},
+}

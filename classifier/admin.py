@@ -1,0 +1,178 @@
+"""Admin: review predictions in bulk, manage athletes, inspect and activate model versions."""
+
+import json
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.utils.html import format_html, format_html_join
+
+from classifier.athletes import label_names
+from classifier.models import Athlete, ModelVersion, Prediction, Review
+from classifier.reviews import ReviewError, correction_labels, record_review
+
+
+def image_tag(file, width: int):
+    if not file:
+        return "–"
+    return format_html('<img src="{}" width="{}" alt="" loading="lazy">', file.url, width)
+
+
+def pretty_json(value) -> str:
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, sort_keys=True))
+
+
+class ReviewedFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "reviewed"
+
+    def lookups(self, request, model_admin):
+        return [("true", "Reviewed"), ("false", "Not reviewed")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("true", "false"):
+            return queryset.filter(review__isnull=self.value() == "false")
+        return queryset
+
+
+class ReviewInline(admin.StackedInline):
+    model = Review
+    fields = readonly_fields = ["verdict", "label", "reviewer", "reviewed_at"]
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def correct_action(label: str, name: str):
+    """An admin action that corrects the selected predictions to ``label``."""
+
+    def action(modeladmin, request, queryset):
+        modeladmin.review_selected(request, queryset, Review.Verdict.CORRECT, label)
+
+    return action, f"correct_to_{label}", f"Correct to {name}"
+
+
+@admin.register(Prediction)
+class PredictionAdmin(admin.ModelAdmin):
+    list_display = [
+        "thumb", "original_name", "label", "confidence_pct", "status", "review_state", "created_at",
+    ]  # fmt: skip
+    list_filter = ["status", "label", ReviewedFilter, "model_version"]
+    search_fields = ["original_name", "sha256"]
+    list_select_related = ["review"]
+    date_hierarchy = "created_at"
+    inlines = [ReviewInline]
+    actions = ["confirm"]
+    fields = readonly_fields = [
+        "annotated_photo", "original_name", "status", "label", "confidence", "error",
+        "probabilities", "faces", "timings", "model_version", "reused_from", "attempts",
+        "sha256", "size", "width", "height", "uploader", "created_at", "started_at", "finished_at",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False  # predictions come from uploads
+
+    @admin.display(description="Photo")
+    def thumb(self, prediction: Prediction):
+        return image_tag(prediction.thumbnail, 80)
+
+    @admin.display(description="Annotated photo")
+    def annotated_photo(self, prediction: Prediction):
+        return image_tag(prediction.annotated or prediction.image, 640)
+
+    @admin.display(description="Confidence", ordering="confidence")
+    def confidence_pct(self, prediction: Prediction) -> str:
+        return "–" if prediction.confidence is None else f"{prediction.confidence:.0%}"
+
+    @admin.display(description="Review")
+    def review_state(self, prediction: Prediction) -> str:
+        review = getattr(prediction, "review", None)
+        return "–" if review is None else f"{review.verdict}: {review.label}"
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        names = label_names()
+        for label in correction_labels():
+            action = correct_action(label, names.get(label, label))
+            actions[action[1]] = action
+        return actions
+
+    @admin.action(description="Confirm prediction")
+    def confirm(self, request, queryset: QuerySet) -> None:
+        self.review_selected(request, queryset, Review.Verdict.CONFIRM)
+
+    def review_selected(self, request, queryset: QuerySet, verdict: str, label: str = "") -> None:
+        reviewed, refused = 0, []
+        for prediction in queryset:
+            try:
+                record_review(prediction, request.user, verdict, label)
+                reviewed += 1
+            except ReviewError as exc:
+                refused.append(f"{prediction.original_name}: {exc}")
+        if reviewed:
+            self.message_user(request, f"Reviewed {reviewed} prediction(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not reviewed: " + "; ".join(refused), messages.WARNING)
+
+
+@admin.register(Athlete)
+class AthleteAdmin(admin.ModelAdmin):
+    list_display = ["label", "display_name"]
+    list_editable = ["display_name"]
+    search_fields = ["label", "display_name"]
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ["version", "is_active", "accuracy", "labels_list", "created_at"]
+    list_filter = ["is_active"]
+    actions = ["activate"]
+    fields = readonly_fields = [
+        "version", "is_active", "path", "created_at", "confusion_plot", "metrics_table",
+        "manifest_json",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False  # versions come from `manage.py train_model`
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not (obj and obj.is_active) and super().has_delete_permission(request, obj)
+
+    @admin.display(description="Athletes")
+    def labels_list(self, model_version: ModelVersion) -> str:
+        return ", ".join(model_version.labels)
+
+    @admin.display(description="Cross-validated accuracy")
+    def accuracy(self, model_version: ModelVersion) -> str:
+        accuracy = model_version.metrics.get("accuracy_mean")
+        return "–" if accuracy is None else f"{accuracy:.1%}"
+
+    @admin.display(description="Metrics")
+    def metrics_table(self, model_version: ModelVersion):
+        """The single-number metrics; the confusion matrix is the plot above."""
+        rows = [
+            (name, value)
+            for name, value in sorted(model_version.metrics.items())
+            if isinstance(value, int | float | str)
+        ]
+        return format_html(
+            "<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+        )
+
+    @admin.display(description="Manifest")
+    def manifest_json(self, model_version: ModelVersion):
+        return pretty_json(model_version.manifest)
+
+    @admin.display(description="Confusion matrix")
+    def confusion_plot(self, model_version: ModelVersion):
+        return image_tag(model_version.confusion_matrix, 480)
+
+    @admin.action(description="Activate (workers use it from their next task)")
+    def activate(self, request, queryset: QuerySet) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
+            return
+        model_version = queryset.get()
+        model_version.activate()
+        self.message_user(request, f"Version {model_version} is now active.", messages.SUCCESS)

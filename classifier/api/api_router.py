@@ -1,0 +1,13 @@
+"""The API's URL map: one router for every viewset."""
+
+from rest_framework.routers import DefaultRouter
+
+from classifier.api.views import AthleteViewSet, PredictionViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("predictions", PredictionViewSet, basename="prediction")
+router.register("athletes", AthleteViewSet, basename="athlete")
+
+app_name = "api"
+urlpatterns = router.urls

@@ -1,0 +1,122 @@
+"""How predictions, reviews and athletes look in the API, and how uploads are validated."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from classifier import reviews, uploads
+from classifier.models import Athlete, Prediction, Review
+from classifier.ownership import visitor_id
+from ml.errors import ImageRejected
+
+
+class FaceSerializer(serializers.Serializer):
+    """One face found in the photo (stored as the recognizer's dict)."""
+
+    box = serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=4,
+        max_length=4,
+        help_text="[x, y, width, height] in the original photo's pixels.",
+    )
+    label = serializers.CharField(help_text='An athlete\'s label, or "unknown".')
+    confidence = serializers.FloatField()
+    detection_confidence = serializers.FloatField()
+    probabilities = serializers.DictField(child=serializers.FloatField())
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Review
+        fields = ["verdict", "label", "reviewer", "reviewed_at"]
+
+
+class PredictionSerializer(serializers.ModelSerializer):
+    model_version = serializers.SlugRelatedField(slug_field="version", read_only=True)
+    faces = FaceSerializer(many=True, read_only=True)
+    probabilities = serializers.DictField(child=serializers.FloatField(), read_only=True)
+    timings = serializers.DictField(
+        child=serializers.FloatField(), read_only=True, help_text="Milliseconds per step."
+    )
+    review = serializers.SerializerMethodField()
+    image_url = serializers.SerializerMethodField()
+    annotated_url = serializers.SerializerMethodField()
+    reused = serializers.BooleanField(
+        read_only=True, help_text="The same bytes were seen before; their result was reused."
+    )
+
+    class Meta:
+        model = Prediction
+        fields = [
+            "id", "status", "label", "confidence", "faces", "probabilities", "model_version",
+            "created_at", "started_at", "finished_at", "error", "image_url", "annotated_url",
+            "review", "original_name", "sha256", "size", "width", "height", "timings", "reused",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def absolute(self, file) -> str | None:
+        return self.context["request"].build_absolute_uri(file.url) if file else None
+
+    def get_image_url(self, prediction: Prediction) -> str | None:
+        return self.absolute(prediction.image)
+
+    def get_annotated_url(self, prediction: Prediction) -> str | None:
+        return self.absolute(prediction.annotated)
+
+    @extend_schema_field(ReviewSerializer(allow_null=True))
+    def get_review(self, prediction: Prediction) -> dict | None:
+        review = getattr(prediction, "review", None)
+        return ReviewSerializer(review).data if review else None
+
+
+class UploadSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text="One photo: JPEG, PNG, WebP, BMP or GIF.")
+
+    def validate_image(self, file) -> uploads.CheckedUpload:
+        try:
+            return uploads.check_upload(file)
+        except ImageRejected as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def create(self, validated_data) -> Prediction:
+        request = self.context["request"]
+        return uploads.store_upload(
+            validated_data["image"],
+            uploader=request.user,
+            visitor=visitor_id(request, create=False),
+        )
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=Review.Verdict.choices)
+    label = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text='For "correct": an athlete\'s label, or "unknown".',
+    )
+
+    def validate(self, data: dict) -> dict:
+        if data["verdict"] == Review.Verdict.CORRECT and not data.get("label"):
+            raise serializers.ValidationError({"label": "Say which label is right."})
+        try:
+            reviews.checked_label(
+                self.context["prediction"], data["verdict"], data.get("label", "")
+            )
+        except reviews.ReviewError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        return data
+
+    def create(self, validated_data) -> Review:
+        return reviews.record_review(
+            self.context["prediction"],
+            self.context["request"].user,
+            validated_data["verdict"],
+            validated_data.get("label", ""),
+        )
+
+
+class AthleteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Athlete
+        fields = ["label", "display_name"]

@@ -1,0 +1,102 @@
+"""The REST API: upload and read predictions, review them (staff), list the known athletes."""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
+
+from classifier.api.serializers import (
+    AthleteSerializer,
+    PredictionSerializer,
+    ReviewInputSerializer,
+    UploadSerializer,
+)
+from classifier.forms import HistoryFilterForm
+from classifier.models import Athlete, ModelVersion, Prediction
+from classifier.ownership import visible_predictions
+from classifier.throttling import UploadThrottle
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("label", str, description='An athlete\'s label, "unknown" or "no_face".'),
+    OpenApiParameter("status", str, enum=Prediction.Status.values),
+    OpenApiParameter("reviewed", OpenApiTypes.BOOL, description="Reviewed by staff or not."),
+    OpenApiParameter("q", str, description="Part of the original file name."),
+]
+
+
+class PredictionViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Predictions. Anyone may upload; lists show your own uploads (staff see all)."""
+
+    serializer_class = PredictionSerializer
+    queryset = Prediction.objects.select_related("model_version", "review__reviewer")
+
+    def get_throttles(self):
+        return [UploadThrottle()] if self.action == "create" else []
+
+    def get_queryset(self):
+        if self.action != "list":  # one prediction: its unguessable id is the permission
+            return super().get_queryset()
+        form = HistoryFilterForm(self.request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        return form.filter(visible_predictions(self.request)).select_related("review__reviewer")
+
+    @extend_schema(parameters=FILTER_PARAMETERS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=UploadSerializer,
+        responses={
+            202: OpenApiResponse(PredictionSerializer, description="Queued for the worker."),
+            201: OpenApiResponse(
+                PredictionSerializer, description="Same bytes seen before: result reused."
+            ),
+            400: OpenApiResponse(description="The file is not an image we accept, and why."),
+            413: OpenApiResponse(description="The request is larger than the upload limit."),
+            429: OpenApiResponse(description="Too many uploads; retry later."),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """Upload one photo (multipart, field ``image``)."""
+        upload = UploadSerializer(data=request.data, context={"request": request})
+        upload.is_valid(raise_exception=True)
+        prediction = upload.save()
+        data = self.get_serializer(prediction).data
+        location = request.build_absolute_uri(
+            reverse("api:prediction-detail", args=[prediction.pk])
+        )
+        answer = status.HTTP_201_CREATED if prediction.reused else status.HTTP_202_ACCEPTED
+        return Response(data, status=answer, headers={"Location": location})
+
+    @extend_schema(
+        request=ReviewInputSerializer,
+        responses={200: PredictionSerializer, 400: OpenApiResponse(description="Why not.")},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    def review(self, request, pk=None):
+        """Staff only: confirm the answer, or correct it to an athlete or "unknown"."""
+        prediction = self.get_object()
+        context = {"request": request, "prediction": prediction}
+        review = ReviewInputSerializer(data=request.data, context=context)
+        review.is_valid(raise_exception=True)
+        review.save()
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+class AthleteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The athletes the active model knows."""
+
+    serializer_class = AthleteSerializer
+
+    def get_queryset(self):
+        return Athlete.objects.known_to(ModelVersion.objects.active())

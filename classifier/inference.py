@@ -1,0 +1,92 @@
+"""Run the recognizer on one prediction. Called by the Celery task, in a worker child process.
+
+The predictor (TensorFlow, FaceNet, the classifier) is loaded in each worker child right after
+it is forked (``preload``, from ``worker_process_init``), warmed up so its graphs are traced, and
+kept for the life of the process. Every task first asks the database which model version is active
+and reloads only when that changed, so an admin's activation applies to the next task without
+restarting the worker.
+"""
+
+import io
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+
+from classifier.models import Athlete, ModelVersion, Prediction
+from ml.annotate import annotate
+from ml.errors import ModelError
+from ml.imaging import load_image
+from ml.weights import default_weights_path
+
+# {version: predictor}: the one model this process has loaded.
+_loaded: dict = {}
+
+
+def weights_path() -> Path:
+    configured = settings.ATHLETES_FACENET_WEIGHTS
+    return Path(configured) if configured else default_weights_path()
+
+
+def load_predictor(model_version: ModelVersion):
+    """The predictor for ``model_version``, loading it (and TensorFlow) only when needed."""
+    predictor = _loaded.get(model_version.version)
+    if predictor is None:
+        from ml.predictor import Predictor  # imports TensorFlow: only ever in a worker child
+
+        _loaded.clear()
+        predictor = Predictor.load(model_version.model_dir, weights_path())
+        predictor.warm_up()
+        _loaded[model_version.version] = predictor
+    return predictor
+
+
+def preload() -> None:
+    """Load and warm the active model in a new worker child, before its first task arrives."""
+    model_version = ModelVersion.objects.active()
+    if model_version is not None:
+        load_predictor(model_version)
+
+
+def display_names(model_version: ModelVersion) -> dict[str, str]:
+    """Names to draw on faces: the admin's athlete names win over the artifact's."""
+    return {**model_version.manifest.get("display_names", {}), **Athlete.objects.display_names()}
+
+
+def run(prediction: Prediction) -> None:
+    """Predict, draw the boxes, and store the result on the (claimed) prediction."""
+    started = time.perf_counter()
+    model_version = ModelVersion.objects.active()
+    if model_version is None:
+        raise ModelError("No model is active yet: an admin must train or activate one.")
+    predictor = load_predictor(model_version)
+    loaded = time.perf_counter()
+
+    with prediction.image.open("rb") as stored:
+        image = load_image(stored.read()).image
+    result = predictor.predict(image)
+
+    drawn = io.BytesIO()
+    annotate(image, result, display_names(model_version)).save(drawn, "JPEG", quality=90)
+    prediction.annotated.save(f"{prediction.pk}.jpg", ContentFile(drawn.getvalue()), save=False)
+    annotated_name = prediction.annotated.name
+
+    timings = {
+        **result.timings,
+        "queue_ms": round((prediction.started_at - prediction.created_at).total_seconds() * 1000),
+        "model_load_ms": round((loaded - started) * 1000),
+        "worker_ms": round((time.perf_counter() - started) * 1000),
+    }
+    stored_result = result.to_dict()
+    saved = prediction.mark_done(
+        label=result.label,
+        confidence=result.confidence,
+        faces=stored_result["faces"],
+        probabilities=result.probabilities,
+        timings=timings,
+        model_version=model_version,
+        annotated=annotated_name,
+    )
+    if not saved:  # another delivery took the row over; keep no orphan file
+        prediction.annotated.storage.delete(annotated_name)

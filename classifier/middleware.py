@@ -1,0 +1,31 @@
+"""Refuse oversized request bodies from their Content-Length, before any byte is read.
+
+It runs before the CSRF middleware, which would otherwise parse (and spool) the whole body.
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from classifier.uploads import too_large_message
+
+# Multipart framing and form fields around the files themselves.
+REQUEST_OVERHEAD_BYTES = 64 * 1024
+
+
+def limit_request_size(get_response: Callable[[HttpRequest], HttpResponse]):
+    def middleware(request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length <= settings.ATHLETES_MAX_UPLOAD_BYTES + REQUEST_OVERHEAD_BYTES:
+            return get_response(request)
+        message = too_large_message(length)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"image": [message]}, status=413)
+        return render(request, "classifier/error.html", {"message": message}, status=413)
+
+    return middleware

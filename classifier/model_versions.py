@@ -1,0 +1,41 @@
+"""Register a trained artifact directory as a ModelVersion."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+
+from classifier.athletes import ensure_athletes
+from classifier.models import ModelVersion
+from ml.artifact import read_manifest
+
+
+def stored_path(model_dir: Path) -> str:
+    """Relative to ATHLETES_MODELS_DIR when inside it, so the folder can move as a whole."""
+    model_dir = model_dir.resolve()
+    try:
+        return str(model_dir.relative_to(Path(settings.ATHLETES_MODELS_DIR).resolve()))
+    except ValueError:
+        return str(model_dir)
+
+
+def register(model_dir: Path) -> ModelVersion:
+    """The ModelVersion for the artifact in ``model_dir``, created on first sight.
+
+    Its athletes are created too, with the artifact's display names.
+    """
+    manifest = read_manifest(model_dir)
+    model_version, created = ModelVersion.objects.get_or_create(
+        version=manifest["version"],
+        defaults={
+            "path": stored_path(model_dir),
+            "manifest": manifest,
+            "metrics": manifest.get("metrics") or {},
+        },
+    )
+    plot = model_dir / "confusion_matrix.png"
+    if created and plot.is_file():
+        with plot.open("rb") as f:
+            model_version.confusion_matrix.save(f"{model_version.version}-confusion.png", File(f))
+    ensure_athletes(manifest.get("labels", []), manifest.get("display_names"))
+    return model_version

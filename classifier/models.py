@@ -1,0 +1,239 @@
+"""What the product stores: athletes, model versions, predictions and their reviews."""
+
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class AthleteQuerySet(models.QuerySet):
+    def display_names(self) -> dict[str, str]:
+        """``{label: display name}`` for every athlete, for templates and annotated images."""
+        return dict(self.values_list("label", "display_name"))
+
+    def known_to(self, model_version: "ModelVersion | None") -> "AthleteQuerySet":
+        """The athletes whose label the given model can predict."""
+        if model_version is None:
+            return self.none()
+        return self.filter(label__in=model_version.labels)
+
+
+class Athlete(models.Model):
+    label = models.SlugField(max_length=100, unique=True)
+    display_name = models.CharField(max_length=200)
+
+    objects = AthleteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class ModelVersionQuerySet(models.QuerySet):
+    def active(self) -> "ModelVersion | None":
+        return self.filter(is_active=True).first()
+
+
+class ModelVersion(models.Model):
+    """A trained artifact directory registered with the site. At most one is active."""
+
+    version = models.CharField(max_length=100, unique=True)
+    # Relative to ATHLETES_MODELS_DIR when the artifact lives there, absolute otherwise.
+    path = models.CharField(max_length=500)
+    manifest = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    confusion_matrix = models.FileField(upload_to="models/", blank=True)
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=Q(is_active=True),
+                name="one_active_model_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+    @property
+    def model_dir(self) -> Path:
+        return Path(settings.ATHLETES_MODELS_DIR) / self.path
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.manifest.get("labels", []))
+
+    def activate(self) -> None:
+        """Make this the one active version; workers pick it up on their next task."""
+        with transaction.atomic():
+            ModelVersion.objects.select_for_update().filter(is_active=True).exclude(
+                pk=self.pk
+            ).update(is_active=False)
+            ModelVersion.objects.filter(pk=self.pk).update(is_active=True)
+        self.is_active = True
+
+
+class PredictionQuerySet(models.QuerySet):
+    def reusable_for(self, sha256: str) -> "Prediction | None":
+        """A finished prediction of the same bytes by the active model, if there is one."""
+        return (
+            self.filter(sha256=sha256, status=Prediction.Status.DONE, model_version__is_active=True)
+            .order_by("created_at")
+            .first()
+        )
+
+    def claim(self, pk: uuid.UUID | str, task_id: str) -> "Prediction | None":
+        """Mark the prediction running for this task, or return None if it is not ours to run.
+
+        A conditional UPDATE, so two deliveries of a task never both run it. A row that is
+        already running is taken back only by a redelivery of the very task that claimed it:
+        the broker redelivers a task only when the worker that held it was lost.
+        """
+        claimable = Q(status=Prediction.Status.QUEUED) | Q(
+            status=Prediction.Status.RUNNING, task_id=task_id
+        )
+        claimed = self.filter(claimable, pk=pk).update(
+            status=Prediction.Status.RUNNING,
+            task_id=task_id,
+            started_at=timezone.now(),
+            attempts=F("attempts") + 1,
+        )
+        return self.get(pk=pk) if claimed else None
+
+    def stale(self) -> "PredictionQuerySet":
+        """Rows whose task seems lost: queued and never started, or running past the time limit."""
+        now = timezone.now()
+        queued_before = now - timedelta(seconds=settings.ATHLETES_REQUEUE_AFTER_SECONDS)
+        running_before = now - timedelta(seconds=settings.ATHLETES_TASK_TIME_LIMIT + 30)
+        never_enqueued = Q(enqueued_at__isnull=True, created_at__lt=queued_before)
+        waiting = Q(enqueued_at__lt=queued_before)
+        return self.filter(
+            Q(status=Prediction.Status.QUEUED) & (never_enqueued | waiting)
+            | Q(status=Prediction.Status.RUNNING, started_at__lt=running_before)
+        )
+
+
+class Prediction(models.Model):
+    """One uploaded photo and what the recognizer said about it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    image = models.FileField(upload_to="uploads/%Y/%m/")
+    thumbnail = models.FileField(upload_to="thumbs/%Y/%m/")
+    annotated = models.FileField(upload_to="annotated/%Y/%m/", blank=True)
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveIntegerField(help_text="Bytes the user sent.")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    label = models.CharField(max_length=100, blank=True, db_index=True)
+    confidence = models.FloatField(null=True, blank=True)
+    faces = models.JSONField(default=list, blank=True)
+    probabilities = models.JSONField(default=dict, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="predictions"
+    )
+    error = models.TextField(blank=True)
+
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    reused_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reuses"
+    )
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # A random id kept in the uploading browser's session (see classifier.ownership).
+    visitor = models.CharField(max_length=32, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PredictionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def reused(self) -> bool:
+        return self.reused_from_id is not None
+
+    def copy_result_from(self, source: "Prediction") -> None:
+        """Take a finished prediction's result and files, for an upload of the same bytes."""
+        for field in (
+            "image", "thumbnail", "annotated", "width", "height", "label", "confidence",
+            "faces", "probabilities", "timings", "model_version",
+        ):  # fmt: skip
+            setattr(self, field, getattr(source, field))
+        self.reused_from = source.reused_from or source
+        self.status = self.Status.DONE
+        self.started_at = self.finished_at = timezone.now()
+
+    def _update_if_ours(self, **fields) -> bool:
+        """Save ``fields`` only while this task still holds the row; refresh self either way."""
+        updated = Prediction.objects.filter(
+            pk=self.pk, status=self.Status.RUNNING, task_id=self.task_id
+        ).update(**fields)
+        self.refresh_from_db()
+        return bool(updated)
+
+    def mark_done(self, **result) -> bool:
+        return self._update_if_ours(
+            status=self.Status.DONE, error="", finished_at=timezone.now(), **result
+        )
+
+    def mark_failed(self, reason: str) -> bool:
+        return self._update_if_ours(
+            status=self.Status.FAILED, error=reason, finished_at=timezone.now()
+        )
+
+    def mark_queued(self, reason: str) -> bool:
+        """Give the row back to the queue after a failed attempt that will be retried."""
+        return self._update_if_ours(status=self.Status.QUEUED, error=reason)
+
+
+class Review(models.Model):
+    """A staff member's verdict on a prediction: right as it is, or corrected."""
+
+    class Verdict(models.TextChoices):
+        CONFIRM = "confirm"
+        CORRECT = "correct"
+
+    prediction = models.OneToOneField(Prediction, on_delete=models.CASCADE, related_name="review")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    label = models.CharField(max_length=100)
+
+    def __str__(self) -> str:
+        return f"{self.verdict}: {self.label}"

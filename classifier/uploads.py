@@ -1,0 +1,120 @@
+"""Accept an uploaded photo: check it, store a clean copy, and queue it (or reuse a result).
+
+A photo is accepted only if ``ml.imaging`` can decode it: the extension and the client's content
+type are never trusted. What the site stores and serves is a re-encode of the decoded pixels
+(orientation applied, EXIF and GPS gone) under a name the server chooses; ``sha256`` and
+``size`` describe the bytes the user sent. The row and its files are written together or not
+at all.
+"""
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from PIL import Image
+
+from classifier.models import Prediction
+from classifier.tasks import enqueue_on_commit
+from ml.errors import ImageRejected
+from ml.imaging import load_image
+
+THUMBNAIL_SIZE = (320, 320)
+
+
+def too_large_message(size: int) -> str:
+    limit = filesizeformat(settings.ATHLETES_MAX_UPLOAD_BYTES)
+    return f"The upload is too large: {filesizeformat(size)}; the limit is {limit}."
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed every check, ready to be stored."""
+
+    original_name: str
+    size: int
+    sha256: str
+    image: Image.Image | None  # None when an earlier result of the same bytes is reused
+    format: str
+    reuse: Prediction | None
+
+
+def check_upload(upload: UploadedFile) -> CheckedUpload:
+    """Read and validate one uploaded file; raise ImageRejected with a message for the user."""
+    if upload.size > settings.ATHLETES_MAX_UPLOAD_BYTES:
+        raise ImageRejected(too_large_message(upload.size))
+    data = upload.read()
+    sha256 = hashlib.sha256(data).hexdigest()
+    name = (upload.name or "upload")[:255]
+    reuse = Prediction.objects.reusable_for(sha256)
+    if reuse is not None:
+        return CheckedUpload(name, len(data), sha256, None, "", reuse)
+    decoded = load_image(data)
+    return CheckedUpload(name, len(data), sha256, pixels_only(decoded.image), decoded.format, None)
+
+
+def pixels_only(image: Image.Image) -> Image.Image:
+    """The decoded photo without the sender's metadata, which Pillow would otherwise write out
+    again (a JPEG's comment, for one, is saved from ``image.info``)."""
+    image.info.clear()
+    return image
+
+
+def encode(image: Image.Image, source_format: str) -> tuple[bytes, str]:
+    """The bytes to serve and their suffix: JPEG stays JPEG, anything else becomes PNG."""
+    buffer = io.BytesIO()
+    if source_format == "JPEG":
+        image.save(buffer, "JPEG", quality=95)
+        return buffer.getvalue(), ".jpg"
+    image.save(buffer, "PNG")
+    return buffer.getvalue(), ".png"
+
+
+def thumbnail(image: Image.Image) -> bytes:
+    small = image.copy()
+    small.thumbnail(THUMBNAIL_SIZE)
+    buffer = io.BytesIO()
+    small.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def store_upload(checked: CheckedUpload, *, uploader=None, visitor: str = "") -> Prediction:
+    """Create the prediction: reused at once, or queued for the worker after commit."""
+    prediction = Prediction(
+        original_name=checked.original_name,
+        sha256=checked.sha256,
+        size=checked.size,
+        uploader=uploader if uploader and uploader.is_authenticated else None,
+        visitor=visitor,
+    )
+    if checked.reuse is not None:
+        prediction.copy_result_from(checked.reuse)
+        prediction.save()
+        return prediction
+
+    prediction.width, prediction.height = checked.image.size
+    prediction.enqueued_at = timezone.now()  # reset by enqueue() if the broker refuses it
+    served, suffix = encode(checked.image, checked.format)
+    try:
+        with transaction.atomic():
+            prediction.image.save(f"{prediction.pk}{suffix}", ContentFile(served), save=False)
+            prediction.thumbnail.save(
+                f"{prediction.pk}.jpg", ContentFile(thumbnail(checked.image)), save=False
+            )
+            prediction.save()
+            enqueue_on_commit(prediction.pk)
+    except BaseException:
+        for field in (prediction.image, prediction.thumbnail):
+            if field.name:
+                field.storage.delete(field.name)
+        raise
+    return prediction
+
+
+def accept_upload(upload: UploadedFile, *, uploader=None, visitor: str = "") -> Prediction:
+    return store_upload(check_upload(upload), uploader=uploader, visitor=visitor)

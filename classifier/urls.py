@@ -1,0 +1,11 @@
+from django.urls import path
+
+from classifier import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("upload/", views.upload, name="upload"),
+    path("predictions/", views.history, name="history"),
+    path("predictions/<uuid:pk>/", views.detail, name="detail"),
+    path("healthz/", views.healthz, name="healthz"),
+]

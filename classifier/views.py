@@ -1,0 +1,120 @@
+"""The browser pages: upload, a prediction's result, history; plus media files and a health check.
+
+Every page works without JavaScript; static/js/app.js only adds the drop zone's live status and
+refreshes a pending result page.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from classifier.athletes import label_names
+from classifier.forms import HistoryFilterForm
+from classifier.models import ModelVersion, Prediction
+from classifier.ownership import visible_predictions, visitor_id
+from classifier.throttling import UploadThrottle
+from classifier.uploads import accept_upload
+from ml.errors import ImageRejected
+
+HISTORY_PAGE_SIZE = 24
+RECENT_ON_HOME = 6
+# Stored files are always re-encoded to one of these; nothing else is ever served.
+MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
+
+
+def render_home(request: HttpRequest, status: int = 200) -> HttpResponse:
+    visitor_id(request)  # before the page's script sends several uploads at once
+    context = {
+        "recent": visible_predictions(request)[:RECENT_ON_HOME],
+        "names": label_names(),
+        "active_model": ModelVersion.objects.active(),
+        "max_upload": settings.ATHLETES_MAX_UPLOAD_BYTES,
+    }
+    return render(request, "classifier/home.html", context, status=status)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render_home(request)
+
+
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    """Accept one or several photos from the plain HTML form."""
+    if not UploadThrottle().allow_request(request, None):
+        messages.error(request, "Too many uploads from your address. Wait a minute, then retry.")
+        return render_home(request, status=429)
+    files = request.FILES.getlist("image")
+    if not files:
+        messages.error(request, "Choose a photo to upload.")
+        return render_home(request, status=400)
+
+    accepted = []
+    for file in files:
+        try:
+            prediction = accept_upload(file, uploader=request.user, visitor=visitor_id(request))
+        except ImageRejected as exc:
+            messages.error(request, f"{file.name}: {exc}")
+            continue
+        accepted.append(prediction)
+        if prediction.reused:
+            messages.info(request, f"{file.name}: same photo as before, result reused.")
+    if not accepted:
+        return render_home(request, status=400)
+    if len(accepted) == 1:
+        return redirect("detail", pk=accepted[0].pk)
+    messages.success(request, f"{len(accepted)} photos accepted.")
+    return redirect("history")
+
+
+@require_GET
+def detail(request: HttpRequest, pk) -> HttpResponse:
+    prediction = get_object_or_404(
+        Prediction.objects.select_related("model_version", "review__reviewer"), pk=pk
+    )
+    probabilities = sorted(prediction.probabilities.items(), key=lambda item: -item[1])
+    context = {"prediction": prediction, "probabilities": probabilities, "names": label_names()}
+    return render(request, "classifier/detail.html", context)
+
+
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    form = HistoryFilterForm(request.GET)
+    form.is_valid()  # invalid filters are shown as errors and ignored
+    page = Paginator(form.filter(visible_predictions(request)), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "names": label_names()}
+    return render(request, "classifier/history.html", context)
+
+
+@require_GET
+def media(request: HttpRequest, path: str) -> FileResponse:
+    """Serve a stored image with a fixed, safe content type (names are unguessable UUIDs)."""
+    content_type = MEDIA_TYPES.get(Path(path).suffix.lower())
+    try:
+        if content_type is None or not default_storage.exists(path):
+            raise Http404("No such file.")
+        response = FileResponse(default_storage.open(path, "rb"), content_type=content_type)
+    except SuspiciousFileOperation as exc:
+        raise Http404("No such file.") from exc
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For container health checks: the process answers and the database is reachable."""
+    connection.ensure_connection()
+    return HttpResponse("ok", content_type="text/plain")

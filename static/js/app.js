@@ -1,0 +1,161 @@
+// Live status on top of pages that work without it: the drop zone uploads each photo through
+// the API and follows it until it is done; a pending result page reloads when it is ready.
+(function () {
+  "use strict";
+
+  document.documentElement.classList.add("js");
+  var POLL_MS = 1000;
+  var FINISHED = ["done", "failed"];
+
+  function wait(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function percent(value) {
+    return (value * 100).toFixed(1) + "%";
+  }
+
+  // Ask the API for the prediction every second, until it is done or failed.
+  async function follow(url, onUpdate) {
+    for (;;) {
+      try {
+        var response = await fetch(url, { headers: { Accept: "application/json" } });
+        if (response.ok) {
+          var prediction = await response.json();
+          onUpdate(prediction);
+          if (FINISHED.indexOf(prediction.status) >= 0) return prediction;
+        }
+      } catch (error) {
+        // The server may be restarting: keep asking.
+      }
+      await wait(POLL_MS);
+    }
+  }
+
+  function firstError(body) {
+    for (var key in body) {
+      var value = body[key];
+      return Array.isArray(value) ? value[0] : String(value);
+    }
+    return "The upload was refused.";
+  }
+
+  function uploadCard(file) {
+    var card = element("li", "card");
+    var link = element("a");
+    var image = element("img");
+    image.alt = "";
+    image.src = URL.createObjectURL(file);
+    var body = element("span", "card-body");
+    var title = element("span", "card-title", file.name);
+    var meta = element("span", "card-meta");
+    var badge = element("span", "badge badge-uploading", "uploading");
+    var detail = element("span", "card-file");
+    meta.append(badge, detail);
+    body.append(title, meta);
+    link.append(image, body);
+    card.append(link);
+    return {
+      card: card,
+      status: function (status, text) {
+        badge.className = "badge badge-" + status;
+        badge.textContent = status;
+        detail.textContent = text || "";
+      },
+      result: function (prediction, names, detailUrl) {
+        link.href = detailUrl;
+        if (prediction.annotated_url) image.src = prediction.annotated_url;
+        title.textContent = names[prediction.label] || prediction.label;
+        var bars = element("ul", "bars");
+        Object.keys(prediction.probabilities)
+          .sort(function (a, b) { return prediction.probabilities[b] - prediction.probabilities[a]; })
+          .forEach(function (label) {
+            bars.append(element("li", "", (names[label] || label) + ": " +
+              percent(prediction.probabilities[label])));
+          });
+        body.append(bars);
+      },
+    };
+  }
+
+  async function upload(form, file, names) {
+    var view = uploadCard(file);
+    document.getElementById("uploads").prepend(view.card);
+    var data = new FormData();
+    data.append("image", file);
+    var token = form.querySelector("[name=csrfmiddlewaretoken]").value;
+    var response;
+    try {
+      response = await fetch(form.dataset.uploadApi, {
+        method: "POST", body: data, headers: { "X-CSRFToken": token, Accept: "application/json" },
+      });
+    } catch (error) {
+      view.status("failed", "The server could not be reached.");
+      return;
+    }
+    var body = await response.json().catch(function () { return {}; });
+    if (!response.ok) {
+      view.status("failed", firstError(body));
+      return;
+    }
+    var detailUrl = form.dataset.detailUrl.replace("00000000-0000-0000-0000-000000000000", body.id);
+    var final = await follow(response.headers.get("Location"), function (prediction) {
+      view.status(prediction.status, prediction.reused ? "result reused" : "");
+    });
+    if (final.status === "done") {
+      view.status("done", percent(final.confidence) + (final.reused ? " · result reused" : ""));
+      view.result(final, names, detailUrl);
+    } else {
+      view.status("failed", final.error);
+    }
+  }
+
+  function setUpDropZone(form) {
+    var names = JSON.parse(document.getElementById("label-names").textContent);
+    var input = form.querySelector("input[type=file]");
+    function send(files) {
+      Array.prototype.forEach.call(files, function (file) { upload(form, file, names); });
+    }
+    input.addEventListener("change", function () {
+      send(input.files);
+      input.value = "";
+    });
+    form.addEventListener("submit", function (event) { event.preventDefault(); });
+    ["dragenter", "dragover"].forEach(function (type) {
+      form.addEventListener(type, function (event) {
+        event.preventDefault();
+        form.classList.add("dragging");
+      });
+    });
+    ["dragleave", "drop"].forEach(function (type) {
+      form.addEventListener(type, function () { form.classList.remove("dragging"); });
+    });
+    form.addEventListener("drop", function (event) {
+      event.preventDefault();
+      send(event.dataTransfer.files);
+    });
+  }
+
+  function setUpPendingResult(result) {
+    if (FINISHED.indexOf(result.dataset.status) >= 0) return;
+    var badge = result.querySelector("[data-status-text]");
+    follow(result.dataset.predictionApi, function (prediction) {
+      badge.className = "badge badge-" + prediction.status;
+      badge.textContent = prediction.status;
+    }).then(function () { window.location.reload(); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form.dropzone");
+    if (form) setUpDropZone(form);
+    var result = document.querySelector("[data-prediction-api]");
+    if (result) setUpPendingResult(result);
+  });
+})();

@@ -1,0 +1,246 @@
+"""Fixtures for the web product's tests: photos made in code, athletes, a model version, a fake
+predictor for tests that need no TensorFlow, users, and a real Celery worker."""
+
+import io
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from PIL import Image
+
+from classifier import inference, tasks
+from classifier.model_versions import register
+from classifier.models import Athlete, ModelVersion, Prediction
+from ml.results import FaceResult, ImageResult
+from tests.web.processes import WorkerProcess
+
+PASSWORD = "a-long-test-password"
+
+
+def jpeg_bytes(size: tuple[int, int] = (64, 48), colour=(200, 30, 30), **save_options) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG", **save_options)
+    return buffer.getvalue()
+
+
+def upload_file(data: bytes, name: str = "photo.jpg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="image/jpeg")
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttle counters live in the cache; every test starts with none."""
+    cache.clear()
+
+
+@pytest.fixture
+def athletes(db) -> list[Athlete]:
+    return [
+        Athlete.objects.create(label="lebron_james", display_name="LeBron James"),
+        Athlete.objects.create(label="rafael_nadal", display_name="Rafael Nadal"),
+    ]
+
+
+@pytest.fixture
+def model_version(athletes) -> ModelVersion:
+    return ModelVersion.objects.create(
+        version="v1",
+        path="v1",
+        manifest={"labels": ["lebron_james", "rafael_nadal"], "display_names": {}},
+        metrics={"accuracy_mean": 0.98},
+        is_active=True,
+    )
+
+
+class FakePredictor:
+    """Stands in for ml.predictor.Predictor: one Nadal face, or whatever error it is told."""
+
+    def __init__(self):
+        self.error: Exception | None = None
+        self.calls = 0
+        self.loaded_versions: list[str] = []
+
+    def predict(self, image):
+        self.calls += 1
+        if self.error:
+            raise self.error
+        face = FaceResult(
+            box=(4, 4, 20, 20),
+            label="rafael_nadal",
+            confidence=0.97,
+            distance=0.4,
+            probabilities={"rafael_nadal": 0.97, "lebron_james": 0.03},
+            detection_confidence=0.99,
+        )
+        return ImageResult.from_faces([face], {"detect_ms": 5.0})
+
+
+@pytest.fixture
+def fake_predictor(monkeypatch) -> FakePredictor:
+    """Replace the model loading; records which model versions were asked for."""
+    predictor = FakePredictor()
+
+    def load(model_version):
+        predictor.loaded_versions.append(model_version.version)
+        return predictor
+
+    monkeypatch.setattr(inference, "load_predictor", load)
+    return predictor
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch) -> list[str]:
+    """Record the prediction ids sent to the broker instead of sending them."""
+    sent = []
+    monkeypatch.setattr(
+        tasks.run_prediction, "apply_async", lambda args, **kwargs: sent.append(args[0])
+    )
+    return sent
+
+
+@pytest.fixture
+def make_prediction(db, model_version):
+    """Create prediction rows directly, as if the worker had finished them."""
+
+    def make(**fields) -> Prediction:
+        pk = uuid.uuid4()
+        defaults = {
+            "id": pk,
+            "image": f"uploads/2026/01/{pk}.jpg",
+            "thumbnail": f"thumbs/2026/01/{pk}.jpg",
+            "annotated": f"annotated/2026/01/{pk}.jpg",
+            "original_name": "photo.jpg",
+            "sha256": uuid.uuid4().hex * 2,
+            "size": 1000,
+            "width": 64,
+            "height": 48,
+            "status": Prediction.Status.DONE,
+            "label": "rafael_nadal",
+            "confidence": 0.9,
+            "faces": [],
+            "probabilities": {"rafael_nadal": 0.9, "lebron_james": 0.1},
+            "model_version": model_version,
+        }
+        return Prediction.objects.create(**{**defaults, **fields})
+
+    return make
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user(
+        "staff", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def user_client(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("fan", password=PASSWORD))
+    return client
+
+
+@pytest.fixture
+def media_photo(media_root) -> str:
+    """A stored upload, as the web side writes it; returns its storage name."""
+    name = "uploads/2026/01/stored.jpg"
+    (media_root / name).parent.mkdir(parents=True, exist_ok=True)
+    (media_root / name).write_bytes(jpeg_bytes())
+    return name
+
+
+# --- A real Celery worker, for integration and browser tests -------------------------------
+
+RESULT_SECONDS = 120
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL naming the test database, for the worker subprocess."""
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = quote(settings_dict["USER"] or "")
+    password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict["PASSWORD"] else ""
+    host = f"{settings_dict['HOST'] or 'localhost'}:{settings_dict['PORT'] or 5432}"
+    return f"postgres://{user}{password}@{host}/{settings_dict['NAME']}"
+
+
+def app_environment(django_db_blocker, media_root: Path, weights: Path, broker: str) -> dict:
+    """The environment of a worker or web process sharing the test database and ``media_root``."""
+    with django_db_blocker.unblock():
+        url = database_url(connection.settings_dict)
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "athletes_site.settings.test",
+        "DATABASE_URL": url,
+        "MEDIA_ROOT": str(media_root),
+        "ATHLETES_FACENET_WEIGHTS": str(weights),
+        "ATHLETES_TEST_REDIS_URL": broker,
+    }
+
+
+@dataclass
+class Worker:
+    media_root: Path
+    log: Path
+    pid: int
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker, tmp_path_factory, facenet_weights):
+    """``celery worker --pool prefork --concurrency 1`` on the test database and Redis broker."""
+    broker = django_settings.CELERY_BROKER_URL
+    try:
+        redis.Redis.from_url(broker, socket_connect_timeout=2).flushdb()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Integration tests need Redis at {broker}: {exc}")
+    folder = tmp_path_factory.mktemp("worker")
+    media_root = folder / "media"
+    env = app_environment(django_db_blocker, media_root, facenet_weights, broker)
+    process = WorkerProcess(folder, env)
+    try:
+        process.start()
+        yield Worker(media_root, process.log, process.pid)
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def active_model(worker, transactional_db, settings, trained_model_dir) -> ModelVersion:
+    """The session's real trained model, registered and active; media shared with the worker."""
+    settings.MEDIA_ROOT = worker.media_root
+    model_version = register(trained_model_dir)
+    model_version.activate()
+    return model_version
+
+
+def wait_until_finished(prediction: Prediction, worker: Worker) -> Prediction:
+    deadline = time.monotonic() + RESULT_SECONDS
+    while True:
+        prediction.refresh_from_db()
+        if not prediction.is_pending:
+            return prediction
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"Prediction still {prediction.status}. Worker log:\n{worker.log.read_text()}"
+            )
+        time.sleep(0.2)

@@ -1,0 +1,85 @@
+"""A prediction's page and GET /api/predictions/{id}/."""
+
+import uuid
+
+from classifier.models import Review
+
+
+def test_the_page_shows_the_answer_faces_and_probabilities(client, make_prediction, staff):
+    face = {
+        "box": [4, 5, 20, 21],
+        "label": "rafael_nadal",
+        "confidence": 0.97,
+        "distance": 0.4,
+        "probabilities": {"rafael_nadal": 0.97, "lebron_james": 0.03},
+        "detection_confidence": 0.99,
+    }
+    prediction = make_prediction(faces=[face], confidence=0.97, timings={"detect_ms": 12.0})
+    Review.objects.create(prediction=prediction, reviewer=staff, verdict="correct", label="unknown")
+
+    response = client.get(f"/predictions/{prediction.pk}/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Rafael Nadal" in html
+    assert "97.0% confident" in html
+    assert "LeBron James" in html
+    assert "4, 5, 20, 21" in html
+    assert prediction.annotated.url in html
+    assert "v1" in html
+    assert "detect: 12 ms" in html
+    assert "Corrected as Unknown person" in html
+    assert 'http-equiv="refresh"' not in html
+
+
+def test_a_pending_page_refreshes_itself_without_javascript(client, make_prediction):
+    prediction = make_prediction(status="queued", label="", annotated="")
+
+    response = client.get(f"/predictions/{prediction.pk}/")
+
+    html = response.content.decode()
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in html
+    assert f'data-prediction-api="/api/predictions/{prediction.pk}/"' in html
+    assert prediction.image.url in html
+
+
+def test_a_failed_page_shows_the_reason(client, make_prediction):
+    prediction = make_prediction(status="failed", label="", error="The worker gave up.")
+
+    response = client.get(f"/predictions/{prediction.pk}/")
+
+    assert "The worker gave up." in response.content.decode()
+
+
+def test_a_missing_prediction_is_404(client, db):
+    assert client.get(f"/predictions/{uuid.uuid4()}/").status_code == 404
+    assert client.get(f"/api/predictions/{uuid.uuid4()}/").status_code == 404
+    assert client.get("/api/predictions/not-a-uuid/").status_code == 404
+
+
+def test_the_api_gives_every_documented_field(client, make_prediction, staff):
+    prediction = make_prediction()
+    Review.objects.create(
+        prediction=prediction, reviewer=staff, verdict="confirm", label="rafael_nadal"
+    )
+
+    response = client.get(f"/api/predictions/{prediction.pk}/")
+
+    assert response.status_code == 200
+    body = response.json()
+    for field in (
+        "id", "status", "label", "confidence", "faces", "model_version", "created_at",
+        "finished_at", "error", "image_url", "annotated_url", "review",
+    ):  # fmt: skip
+        assert field in body
+    assert body["model_version"] == "v1"
+    assert body["image_url"] == f"http://testserver{prediction.image.url}"
+    assert body["review"]["verdict"] == "confirm"
+    assert body["review"]["reviewer"] == "staff"
+
+
+def test_anyone_with_the_id_can_read_a_prediction(client, make_prediction):
+    prediction = make_prediction()
+
+    assert client.get(f"/api/predictions/{prediction.pk}/").status_code == 200
+    assert client.get(f"/predictions/{prediction.pk}/").status_code == 200

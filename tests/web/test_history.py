@@ -1,0 +1,135 @@
+"""The history page and GET /api/predictions/: newest first, filters, search, privacy."""
+
+import pytest
+from django.test import Client
+
+from classifier.models import Prediction, Review
+from classifier.ownership import SESSION_KEY
+
+
+@pytest.fixture
+def mixed(make_prediction, staff):
+    nadal = make_prediction(original_name="nadal-serve.jpg", label="rafael_nadal")
+    james = make_prediction(original_name="James dunk.jpg", label="lebron_james")
+    stranger = make_prediction(original_name="crowd.jpg", label="unknown")
+    empty = make_prediction(original_name="empty-court.png", label="no_face")
+    queued = make_prediction(original_name="new.jpg", label="", status="queued")
+    Review.objects.create(prediction=james, reviewer=staff, verdict="confirm", label="lebron_james")
+    return {"nadal": nadal, "james": james, "stranger": stranger, "empty": empty, "queued": queued}
+
+
+def names(predictions) -> set[str]:
+    return {p.original_name for p in predictions}
+
+
+def html_names(response) -> set[str]:
+    return names(response.context["page"].object_list)
+
+
+def api_names(response) -> set[str]:
+    return {item["original_name"] for item in response.json()["results"]}
+
+
+FILTERS = [
+    ({"label": "rafael_nadal"}, {"nadal-serve.jpg"}),
+    ({"label": "unknown"}, {"crowd.jpg"}),
+    ({"label": "no_face"}, {"empty-court.png"}),
+    ({"status": "queued"}, {"new.jpg"}),
+    ({"reviewed": "true"}, {"James dunk.jpg"}),
+    ({"reviewed": "false"}, {"nadal-serve.jpg", "crowd.jpg", "empty-court.png", "new.jpg"}),
+    ({"q": "JAMES"}, {"James dunk.jpg"}),
+    ({"q": "court", "label": "no_face"}, {"empty-court.png"}),
+]
+
+
+@pytest.mark.parametrize(("params", "expected"), FILTERS)
+def test_the_page_filters(staff_client, mixed, params, expected):
+    response = staff_client.get("/predictions/", params)
+
+    assert response.status_code == 200
+    assert html_names(response) == expected
+
+
+@pytest.mark.parametrize(("params", "expected"), FILTERS)
+def test_the_api_filters_the_same_way(staff_client, mixed, params, expected):
+    response = staff_client.get("/api/predictions/", params)
+
+    assert response.status_code == 200
+    assert api_names(response) == expected
+
+
+def test_it_lists_newest_first(staff_client, mixed):
+    response = staff_client.get("/api/predictions/")
+
+    created = [item["created_at"] for item in response.json()["results"]]
+    assert created == sorted(created, reverse=True)
+
+
+def test_the_api_refuses_an_unknown_filter_value(staff_client, mixed):
+    response = staff_client.get("/api/predictions/", {"status": "sleeping"})
+
+    assert response.status_code == 400
+    assert "status" in response.json()
+
+
+def test_the_page_shows_a_bad_filter_as_an_error_and_ignores_it(staff_client, mixed):
+    response = staff_client.get("/predictions/", {"status": "sleeping"})
+
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == 5
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_the_page_paginates_and_keeps_the_filters(staff_client, make_prediction):
+    for i in range(30):
+        make_prediction(original_name=f"p{i}.jpg")
+
+    first = staff_client.get("/predictions/", {"label": "rafael_nadal"})
+    second = staff_client.get("/predictions/", {"label": "rafael_nadal", "page": 2})
+
+    assert len(first.context["page"].object_list) == 24
+    assert "?label=rafael_nadal&amp;page=2" in first.content.decode()
+    assert len(second.context["page"].object_list) == 6
+
+
+def test_the_api_paginates(staff_client, make_prediction):
+    for i in range(25):
+        make_prediction(original_name=f"p{i}.jpg")
+
+    body = staff_client.get("/api/predictions/").json()
+
+    assert body["count"] == 25
+    assert len(body["results"]) == 20
+    assert body["next"].endswith("/api/predictions/?page=2")
+
+
+def test_an_anonymous_visitor_sees_only_the_uploads_of_their_session(client, mixed):
+    session = client.session
+    session[SESSION_KEY] = "my-browser"
+    session.save()
+    Prediction.objects.filter(pk=mixed["nadal"].pk).update(visitor="my-browser")
+    Prediction.objects.filter(pk=mixed["james"].pk).update(visitor="another-browser")
+
+    assert html_names(client.get("/predictions/")) == {"nadal-serve.jpg"}
+    assert api_names(client.get("/api/predictions/")) == {"nadal-serve.jpg"}
+
+
+def test_a_signed_in_user_sees_their_own_uploads(user_client, mixed, django_user_model):
+    Prediction.objects.filter(pk=mixed["stranger"].pk).update(
+        uploader=django_user_model.objects.get(username="fan")
+    )
+
+    assert html_names(user_client.get("/predictions/")) == {"crowd.jpg"}
+    assert api_names(user_client.get("/api/predictions/")) == {"crowd.jpg"}
+
+
+def test_uploading_adds_the_photo_to_the_visitors_history(client, model_version, sent_tasks):
+    from tests.web.conftest import jpeg_bytes, upload_file
+
+    client.get("/")
+    client.post("/api/predictions/", {"image": upload_file(jpeg_bytes(), "mine.jpg")})
+    client.post("/upload/", {"image": upload_file(jpeg_bytes(colour=(1, 2, 3)), "also.jpg")})
+
+    assert api_names(client.get("/api/predictions/")) == {"mine.jpg", "also.jpg"}
+    assert html_names(client.get("/predictions/")) == {"mine.jpg", "also.jpg"}
+    assert api_names(Client().get("/api/predictions/")) == set()

@@ -1,0 +1,152 @@
+"""The Celery task: claims its row once, stores the result, bounds retries, explains failures."""
+
+import pytest
+from celery.exceptions import SoftTimeLimitExceeded
+
+from classifier.models import ModelVersion, Prediction
+from classifier.tasks import run_prediction
+from ml.errors import ModelError
+
+
+@pytest.fixture
+def queued(make_prediction, media_photo) -> Prediction:
+    return make_prediction(
+        status="queued",
+        label="",
+        confidence=None,
+        probabilities={},
+        annotated="",
+        image=media_photo,
+        model_version=None,
+    )
+
+
+def run(prediction: Prediction, task_id: str = "task-1") -> Prediction:
+    run_prediction.apply(args=[str(prediction.pk)], task_id=task_id)
+    prediction.refresh_from_db()
+    return prediction
+
+
+def test_it_stores_the_result_and_the_annotated_photo(queued, fake_predictor, model_version):
+    prediction = run(queued)
+
+    assert prediction.status == Prediction.Status.DONE
+    assert prediction.label == "rafael_nadal"
+    assert prediction.confidence == pytest.approx(0.97)
+    assert prediction.faces[0]["box"] == [4, 4, 20, 20]
+    assert prediction.probabilities == {"rafael_nadal": 0.97, "lebron_james": 0.03}
+    assert prediction.model_version == model_version
+    assert prediction.annotated.name.startswith("annotated/")
+    assert prediction.annotated.storage.exists(prediction.annotated.name)
+    assert {"detect_ms", "queue_ms", "model_load_ms", "worker_ms"} <= set(prediction.timings)
+    assert prediction.started_at <= prediction.finished_at
+    assert prediction.attempts == 1
+    assert prediction.error == ""
+
+
+def test_it_does_nothing_for_a_finished_prediction(make_prediction, fake_predictor):
+    prediction = make_prediction(status="done")
+
+    run(prediction)
+
+    assert fake_predictor.calls == 0
+    prediction.refresh_from_db()
+    assert prediction.attempts == 0
+
+
+def test_a_duplicate_delivery_does_not_take_a_running_row(queued, fake_predictor):
+    Prediction.objects.filter(pk=queued.pk).update(status="running", task_id="the-first-task")
+
+    prediction = run(queued, task_id="a-duplicate")
+
+    assert fake_predictor.calls == 0
+    assert prediction.status == Prediction.Status.RUNNING
+    assert prediction.task_id == "the-first-task"
+
+
+def test_a_redelivery_after_a_lost_worker_finishes_the_row(queued, fake_predictor):
+    Prediction.objects.filter(pk=queued.pk).update(status="running", task_id="task-1", attempts=1)
+
+    prediction = run(queued, task_id="task-1")
+
+    assert prediction.status == Prediction.Status.DONE
+    assert prediction.attempts == 2
+
+
+def test_it_gives_up_when_the_worker_was_lost_too_often(queued, fake_predictor, settings):
+    Prediction.objects.filter(pk=queued.pk).update(
+        status="running", task_id="task-1", attempts=settings.ATHLETES_MAX_ATTEMPTS
+    )
+
+    prediction = run(queued, task_id="task-1")
+
+    assert fake_predictor.calls == 0
+    assert prediction.status == Prediction.Status.FAILED
+    assert "the worker stopped while processing this photo" in prediction.error
+
+
+def test_it_retries_a_bounded_number_of_times_then_fails_with_the_reason(
+    queued, fake_predictor, settings
+):
+    fake_predictor.error = RuntimeError("out of memory")
+
+    prediction = run(queued)
+
+    assert fake_predictor.calls == settings.ATHLETES_MAX_ATTEMPTS
+    assert prediction.status == Prediction.Status.FAILED
+    assert prediction.error == "Failed after 3 attempts: RuntimeError: out of memory."
+    assert prediction.attempts == settings.ATHLETES_MAX_ATTEMPTS
+
+
+def test_a_retry_that_succeeds_clears_the_error(queued, fake_predictor):
+    calls = []
+    predict = fake_predictor.predict
+
+    def flaky(image):
+        calls.append(1)
+        if len(calls) == 1:
+            raise SoftTimeLimitExceeded()
+        return predict(image)
+
+    fake_predictor.predict = flaky
+
+    prediction = run(queued)
+
+    assert prediction.status == Prediction.Status.DONE
+    assert prediction.attempts == 2
+    assert prediction.error == ""
+
+
+def test_a_time_limit_is_explained(queued, fake_predictor, settings):
+    fake_predictor.error = SoftTimeLimitExceeded()
+
+    prediction = run(queued)
+
+    limit = settings.ATHLETES_TASK_SOFT_TIME_LIMIT
+    assert prediction.error == f"Failed after 3 attempts: it took longer than {limit} s."
+
+
+def test_a_model_error_fails_at_once_with_its_message(queued, fake_predictor):
+    fake_predictor.error = ModelError("FaceNet weights not found at /x.")
+
+    prediction = run(queued)
+
+    assert fake_predictor.calls == 1
+    assert prediction.status == Prediction.Status.FAILED
+    assert prediction.error == "FaceNet weights not found at /x."
+
+
+def test_without_an_active_model_it_fails_with_a_clear_reason(queued, fake_predictor):
+    ModelVersion.objects.update(is_active=False)
+
+    prediction = run(queued)
+
+    assert prediction.status == Prediction.Status.FAILED
+    assert prediction.error == "No model is active yet: an admin must train or activate one."
+
+
+def test_a_missing_row_is_ignored(db, fake_predictor):
+    result = run_prediction.apply(args=["00000000-0000-0000-0000-000000000000"])
+
+    assert result.successful()
+    assert fake_predictor.calls == 0
