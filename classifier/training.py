@@ -1,0 +1,22 @@
+"""Train a model through ``ml.training`` and register it. For management commands only:
+importing ``ml.training`` loads TensorFlow, so it happens inside the function."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+
+from classifier.inference import weights_path
+from classifier.model_versions import register
+from classifier.models import ModelVersion
+
+
+def train_and_register(
+    data_dir: Path, *, seed: int = 0, progress: Callable[[str], None] = print
+) -> ModelVersion:
+    from ml.training import train
+
+    models_dir = Path(settings.ATHLETES_MODELS_DIR)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    model_dir = train(data_dir, models_dir, weights=weights_path(), seed=seed, progress=progress)
+    return register(model_dir)

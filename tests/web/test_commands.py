@@ -1,0 +1,94 @@
+"""Management commands: import_athletes, train_model, bootstrap."""
+
+import shutil
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from classifier.models import Athlete, ModelVersion
+
+
+def test_import_athletes_creates_one_per_folder(db, tmp_path):
+    for label in ("rafael_nadal", "lebron_james"):
+        (tmp_path / label).mkdir()
+    (tmp_path / "notes.txt").write_text("not a folder")
+
+    call_command("import_athletes", str(tmp_path))
+    call_command("import_athletes", str(tmp_path))
+
+    assert dict(Athlete.objects.values_list("label", "display_name")) == {
+        "lebron_james": "Lebron James",
+        "rafael_nadal": "Rafael Nadal",
+    }
+
+
+def test_import_athletes_refuses_a_folder_name_that_is_not_a_label(db, tmp_path):
+    (tmp_path / "Rafa Nadal").mkdir()
+
+    with pytest.raises(CommandError, match="is not a valid label"):
+        call_command("import_athletes", str(tmp_path))
+
+    assert not Athlete.objects.exists()
+
+
+def test_import_athletes_needs_a_folder(db, tmp_path):
+    with pytest.raises(CommandError, match="is not a folder"):
+        call_command("import_athletes", str(tmp_path / "missing"))
+
+
+@pytest.fixture
+def fake_training(monkeypatch, trained_model_dir):
+    """ml.training.train, answered with the session's real artifact copied into out_dir."""
+    import ml.training
+
+    def train(data_dir, out_dir, *, weights, seed=0, progress=print):
+        return shutil.copytree(trained_model_dir, out_dir / trained_model_dir.name)
+
+    monkeypatch.setattr(ml.training, "train", train)
+
+
+def test_train_model_registers_and_activates_the_artifact(
+    db, settings, tmp_path, sample_data, fake_training, trained_model_dir
+):
+    settings.ATHLETES_MODELS_DIR = tmp_path / "models"
+
+    call_command("train_model", "--data", str(sample_data), "--activate")
+
+    model_version = ModelVersion.objects.get()
+    assert model_version.is_active
+    assert model_version.version == trained_model_dir.name
+    assert model_version.path == trained_model_dir.name
+    assert model_version.model_dir == settings.ATHLETES_MODELS_DIR / trained_model_dir.name
+    assert "accuracy_mean" in model_version.metrics
+    assert model_version.confusion_matrix.name.endswith(".png")
+    assert set(Athlete.objects.values_list("label", flat=True)) == set(model_version.labels)
+
+
+def test_bootstrap_trains_once_then_does_nothing(
+    db, settings, tmp_path, sample_data, fake_training
+):
+    settings.ATHLETES_MODELS_DIR = tmp_path / "models"
+    settings.ATHLETES_SAMPLE_DATA = sample_data
+
+    call_command("bootstrap")
+    call_command("bootstrap")
+
+    assert ModelVersion.objects.count() == 1
+    assert ModelVersion.objects.active() is not None
+    assert Athlete.objects.count() == 2
+
+
+def test_bootstrap_activates_a_registered_version_instead_of_training(model_version):
+    ModelVersion.objects.update(is_active=False)
+
+    call_command("bootstrap")
+
+    assert ModelVersion.objects.active() == model_version
+
+
+def test_bootstrap_explains_missing_sample_data(db, settings, tmp_path):
+    settings.ATHLETES_SAMPLE_DATA = tmp_path / "nowhere"
+
+    with pytest.raises(CommandError, match="set ATHLETES_SAMPLE_DATA"):
+        call_command("bootstrap")
