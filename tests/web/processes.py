@@ -1,0 +1,208 @@
+"""Real processes for the integration tests: a Celery worker that a test can kill and start
+again, a gunicorn web server, and a private redis-server that a test may stop.
+
+Each runs in its own process group, so a test can SIGKILL a whole worker (the parent and its
+pool children) at once. Only processes started here are ever signalled.
+"""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from urllib.error import URLError
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[2]
+START_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, failure: Callable[[], str]) -> None:
+    """Poll ``condition`` until it holds; fail the test with ``failure()`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(failure())
+        time.sleep(0.05)
+
+
+def is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "State:\tZ" not in _status(pid)
+
+
+def _status(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return ""
+
+
+class Process:
+    """One subprocess in its own session, logging to a file that is new at each start."""
+
+    name = "process"
+
+    def __init__(self, folder: Path, env: dict[str, str]):
+        self.folder = folder
+        self.env = env
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+        self.log = folder / f"{self.name}.log"
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def is_ready(self) -> bool:
+        raise NotImplementedError
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, f"the {self.name} was never started"
+        return self.process.pid
+
+    def start(self) -> None:
+        self.starts += 1
+        self.log = self.folder / f"{self.name}-{self.starts}.log"
+        with self.log.open("w") as output:
+            self.process = subprocess.Popen(
+                self.command(),
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(
+            lambda: self.process.poll() is None and self.is_ready(),
+            START_SECONDS,
+            lambda: f"The {self.name} did not start:\n{self.log.read_text()}",
+        )
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no shutdown handler runs, nothing is given back."""
+        os.killpg(self.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        """SIGTERM, as an init system would, then SIGKILL whatever is left of the group."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)
+
+    def logs(self) -> str:
+        """Everything every start of this process wrote, oldest first."""
+        return "\n".join(
+            (self.folder / f"{self.name}-{n}.log").read_text() for n in range(1, self.starts + 1)
+        )
+
+
+class WorkerProcess(Process):
+    """``celery worker --pool prefork --concurrency 1``."""
+
+    name = "worker"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "celery", "-A", "athletes_site", "worker", "--pool", "prefork",
+            "--concurrency", "1", "--loglevel", "INFO", "--without-mingle", "--without-gossip",
+            "--hostname", f"test-{os.getpid()}-{self.starts}@%h",
+        ]  # fmt: skip
+
+    def is_ready(self) -> bool:
+        return " ready." in self.log.read_text()
+
+    def child_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text()
+        return [int(pid) for pid in children.split()]
+
+    def kill_child(self) -> int:
+        """SIGKILL the pool's child process only, as the kernel's OOM killer would."""
+        (child,) = self.child_pids()
+        os.kill(child, signal.SIGKILL)
+        return child
+
+
+class BeatProcess(Process):
+    """``celery beat``: sends the periodic sweep for lost predictions, as in production."""
+
+    name = "beat"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "celery", "-A", "athletes_site", "beat", "--loglevel", "INFO",
+            "--schedule", str(self.folder / "beat-schedule"),
+        ]  # fmt: skip
+
+    def is_ready(self) -> bool:
+        return "beat: Starting..." in self.log.read_text()
+
+
+class WebServer(Process):
+    """gunicorn serving the site on a free loopback port."""
+
+    name = "web"
+
+    def __init__(self, folder: Path, env: dict[str, str]):
+        super().__init__(folder, env)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "gunicorn", "athletes_site.wsgi", "--bind",
+            f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "4", "--timeout", "60",
+        ]  # fmt: skip
+
+    def is_ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz/", timeout=2) as response:
+                return response.status == 200
+        except (URLError, OSError):
+            return False
+
+
+class RedisServer(Process):
+    """A redis-server of our own on a free port, that a test may stop and start again. Like the
+    production one, it keeps an append-only file, so what it held survives a restart."""
+
+    name = "redis"
+
+    def __init__(self, folder: Path):
+        super().__init__(folder, dict(os.environ))
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def command(self) -> list[str]:
+        return [
+            "redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+            "--appendonly", "yes", "--dir", str(self.folder),
+        ]  # fmt: skip
+
+    def is_ready(self) -> bool:
+        try:
+            return redis.Redis(port=self.port, socket_connect_timeout=1).ping()
+        except redis.ConnectionError:
+            return False
