@@ -1,0 +1,71 @@
+"""Schemathesis fuzzes every API operation from the app's own OpenAPI schema, served by the live
+server on loopback, and not one answer may be a server error.
+
+Requests follow the schema (positive) or break it on purpose (negative). They are sent as a
+staff member with a token, so the staff-only review is reached too, with ``{id}`` pointing at a
+real prediction, so detail and review get past their 404. Each operation gets a bounded number
+of examples; accepted uploads are recorded instead of sent to a broker.
+
+(Schemathesis's ``from_fixture`` parametrisation fails on pytest 9, so the test drives each
+operation's Hypothesis strategy itself.)
+"""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+
+EXAMPLES_PER_OPERATION = 40
+
+
+@pytest.fixture
+def api_schema(live_server):
+    return schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json")
+
+
+@pytest.fixture
+def staff_headers(staff) -> dict[str, str]:
+    return {"Authorization": f"Token {Token.objects.create(user=staff).key}"}
+
+
+def fuzz(operation, mode: GenerationMode, headers: dict, path_parameters: dict) -> bool:
+    """Fuzz one operation; False when it has nothing to get wrong (no input to break)."""
+
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def call(case):
+        case.call_and_validate(headers=headers, checks=[not_a_server_error])
+
+    try:
+        call()
+    except Unsatisfiable:
+        assert mode == GenerationMode.NEGATIVE
+        return False
+    return True
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_no_request_makes_the_api_fail(
+    api_schema, staff_headers, make_prediction, sent_tasks, mode
+):
+    prediction = make_prediction()
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) >= 5
+
+    fuzzed = []
+    for operation in operations:
+        path_parameters = {"id": str(prediction.pk)} if "{id}" in operation.path else None
+        if fuzz(operation, mode, staff_headers, path_parameters):
+            fuzzed.append(operation.label)
+
+    assert "POST /api/predictions/" in fuzzed
+    assert "POST /api/predictions/{id}/review/" in fuzzed
