@@ -1,0 +1,138 @@
+"""In Debian's Chromium, against the live site and a real worker: upload with live status, the
+history filter, and the admin's confirm and correct actions."""
+
+import os
+
+import pytest
+from django.conf import settings
+
+from classifier.models import Prediction, Review
+from tests.web.conftest import PASSWORD, upload_file
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOT = settings.BASE_DIR / "docs" / "screenshot.png"
+TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium).")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def sign_in(page, live_server, staff) -> None:
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", staff.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+
+def test_a_pending_result_page_updates_itself(
+    page, live_server, active_model, worker, client, sample_data
+):
+    """Runs first, so the worker is warm before the screenshot's upload."""
+    photo = sample_data / "lebron_james" / "james(2).jpg"
+    response = client.post("/api/predictions/", {"image": upload_file(photo.read_bytes())})
+
+    page.goto(f"{live_server.url}/predictions/{response.json()['id']}/")
+
+    name = active_model.manifest["display_names"]["lebron_james"]
+    page.wait_for_selector(f"h1.answer:has-text('{name}')")
+    assert Prediction.objects.get().label == "lebron_james"
+
+
+def test_an_upload_shows_live_status_then_the_named_faces(
+    page, live_server, active_model, worker, sample_data
+):
+    page.goto(live_server.url)
+    page.evaluate(
+        """() => {
+            window.seen = [];
+            new MutationObserver(() => document.querySelectorAll("#uploads .badge")
+                .forEach((badge) => window.seen.push(badge.textContent)))
+              .observe(document.getElementById("uploads"),
+                       {subtree: true, childList: true, characterData: true});
+        }"""
+    )
+
+    # Three at once, so the single worker has a queue the page must show; cards are added on
+    # top, so the last photo's card comes first.
+    photos = [
+        sample_data / "lebron_james" / "james(5).jpg",
+        sample_data / "rafael_nadal" / "nadal(8).jpg",
+        sample_data / "rafael_nadal" / "nadal(3).jpg",
+    ]
+    page.set_input_files("input[type=file]", [str(photo) for photo in photos])
+
+    cards = page.locator("#uploads .card")
+    cards.locator(".badge-done").nth(2).wait_for()
+    titles = cards.locator(".card-title").all_inner_texts()
+    assert titles[0] == titles[1] == "Rafael Nadal"
+    seen = page.evaluate("window.seen")
+    assert "queued" in seen and "done" in seen, seen
+    cards.first.locator("a").click()
+    page.wait_for_selector("h1.answer")
+    assert page.inner_text("h1.answer") == "Rafael Nadal"
+    assert "/media/annotated/" in page.get_attribute(".photo img", "src")
+    assert page.locator("table.faces tbody tr").count() >= 1
+    prediction = Prediction.objects.get(original_name="nadal(3).jpg")
+    assert (prediction.status, prediction.label) == ("done", "rafael_nadal")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_the_history_filter(page, live_server, make_prediction, staff):
+    make_prediction(original_name="serve.jpg", label="rafael_nadal")
+    make_prediction(original_name="dunk.jpg", label="lebron_james")
+    make_prediction(original_name="crowd.jpg", label="unknown")
+    sign_in(page, live_server, staff)
+
+    page.goto(f"{live_server.url}/predictions/")
+    page.select_option("select[name=label]", "lebron_james")
+    page.click(".filters button[type=submit]")
+
+    page.wait_for_url("**/predictions/?label=lebron_james*")
+    titles = page.locator(".card .card-file").all_inner_texts()
+    assert len(titles) == 1 and titles[0].startswith("dunk.jpg")
+
+
+def test_the_admin_confirm_and_correct_actions(page, live_server, make_prediction, staff):
+    confirmed = make_prediction(original_name="serve.jpg", label="rafael_nadal")
+    corrected = make_prediction(original_name="crowd.jpg", label="rafael_nadal")
+    sign_in(page, live_server, staff)
+
+    for prediction, action in ((confirmed, "confirm"), (corrected, "correct_to_unknown")):
+        page.goto(f"{live_server.url}/admin/classifier/prediction/")
+        page.check(f"input[name=_selected_action][value='{prediction.pk}']")
+        page.select_option("select[name=action]", action)
+        page.click("button[name=index]")
+        page.wait_for_selector("text=Reviewed 1 prediction(s).")
+
+    assert Review.objects.get(prediction=confirmed).verdict == "confirm"
+    review = Review.objects.get(prediction=corrected)
+    assert (review.verdict, review.label, review.reviewer) == ("correct", "unknown", staff)
