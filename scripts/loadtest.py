@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Load test: concurrent photo uploads to a running Athletes site on this machine, each polled
+until its result is stored.
+
+    scripts/loadtest.py --url http://127.0.0.1:8000 --count 200 --concurrency 50
+
+Each upload is one of the JPEG photos under --photos (default: $ATHLETES_SAMPLE_DATA) with a
+comment unique to that upload added, so no two uploads have the same bytes and the site never
+answers from an earlier result. It prints how many uploads were accepted, completed and failed,
+and the 50th and 95th percentiles of the accept latency (request sent to 202 received) and of
+upload-to-result (request sent to the result's ``finished_at``, read from the API; the client
+and the server share this machine's clock, which is why the URL must be on loopback).
+
+Bounded: at most 1000 uploads, 256 at a time, and it stops by itself after --timeout seconds.
+Exit status 0 when every upload was accepted and completed, 1 otherwise, 2 on bad arguments.
+Plain Python: no package beyond the standard library.
+"""
+
+import argparse
+import json
+import math
+import os
+import struct
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+MAX_COUNT, MAX_CONCURRENCY, MAX_TIMEOUT = 1000, 256, 3600
+POLL_EVERY = 0.2
+
+
+@dataclass
+class Upload:
+    number: int
+    sent_at: float = 0.0  # time.time() when the request was sent
+    status: int | str = ""  # HTTP status, or the error that prevented one
+    accept_ms: float | None = None
+    prediction: str = ""
+    outcome: str = ""  # "done", "failed" or "" while pending
+    result_ms: float | None = None
+
+
+def with_comment(jpeg: bytes, comment: bytes) -> bytes:
+    """The same JPEG with a COM segment right after its start marker."""
+    if not jpeg.startswith(b"\xff\xd8"):
+        raise ValueError("not a JPEG")
+    return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + jpeg[2:]
+
+
+def multipart(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+        f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'
+    ).encode()
+    return head + data + f"\r\n--{boundary}--\r\n".encode(), boundary
+
+
+def request(url: str, *, data: bytes | None = None, headers: dict | None = None, timeout=60):
+    req = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def parse_time(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+class LoadTest:
+    def __init__(self, args: argparse.Namespace, photos: list[Path]):
+        self.args = args
+        self.base = args.url.rstrip("/")
+        self.photos = [path.read_bytes() for path in photos]
+        self.names = [path.name for path in photos]
+        self.uploads = [Upload(n) for n in range(args.count)]
+        self.headers = {"Authorization": f"Token {args.token}"} if args.token else {}
+        self.deadline = time.monotonic() + args.timeout
+        self.run_id = uuid.uuid4().hex[:8]
+        self.sending = True
+        self.lock = threading.Lock()
+
+    def send(self, upload: Upload) -> None:
+        photo = upload.number % len(self.photos)
+        comment = f"athletes load test {self.run_id} upload {upload.number}".encode()
+        body, boundary = multipart(
+            "image", self.names[photo], with_comment(self.photos[photo], comment)
+        )
+        headers = {**self.headers, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+        upload.sent_at, started = time.time(), time.monotonic()
+        try:
+            status, answer = request(f"{self.base}/api/predictions/", data=body, headers=headers)
+        except OSError as error:
+            upload.status = type(error).__name__
+            return
+        upload.accept_ms = (time.monotonic() - started) * 1000
+        upload.status = status
+        if status in (201, 202):
+            upload.prediction = json.loads(answer)["id"]
+
+    def poll_once(self, upload: Upload) -> None:
+        url = f"{self.base}/api/predictions/{upload.prediction}/"
+        try:
+            status, answer = request(url, headers=self.headers, timeout=30)
+        except OSError:
+            return
+        if status != 200:
+            return
+        result = json.loads(answer)
+        if result["status"] in ("done", "failed"):
+            upload.result_ms = (parse_time(result["finished_at"]) - upload.sent_at) * 1000
+            upload.outcome = result["status"]
+
+    def pending(self) -> list[Upload]:
+        return [u for u in self.uploads if u.prediction and not u.outcome]
+
+    def poll(self) -> None:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            while time.monotonic() < self.deadline:
+                pending = self.pending()
+                if not pending and not self.sending:
+                    return
+                list(pool.map(self.poll_once, pending))
+                time.sleep(POLL_EVERY)
+
+    def run(self) -> float:
+        started = time.monotonic()
+        poller = threading.Thread(target=self.poll, daemon=True)
+        poller.start()
+        with ThreadPoolExecutor(max_workers=self.args.concurrency) as pool:
+            list(pool.map(self.send, self.uploads))
+        self.sending = False
+        poller.join(max(0.0, self.deadline - time.monotonic()) + 5)
+        return time.monotonic() - started
+
+    def report(self, seconds: float) -> bool:
+        accepted = [u for u in self.uploads if u.prediction]
+        reused = sum(1 for u in accepted if u.status == 201)
+        done = [u for u in accepted if u.outcome == "done"]
+        failed = [u for u in accepted if u.outcome == "failed"]
+        unfinished = [u for u in accepted if not u.outcome]
+        refused = [u for u in self.uploads if not u.prediction]
+        statuses: dict[str, int] = {}
+        for upload in refused:
+            statuses[str(upload.status)] = statuses.get(str(upload.status), 0) + 1
+        errors = len(refused) + len(failed) + len(unfinished)
+
+        def ms(value: float | None) -> str:
+            return "n/a" if value is None else f"{value:.0f} ms"
+
+        accept = [u.accept_ms for u in accepted]
+        result = [u.result_ms for u in done]
+        a = self.args
+        print(f"Athletes load test: {a.count} uploads to {self.base}, {a.concurrency} at a time")
+        print(
+            f"bytes: each upload is one of {len(self.photos)} JPEG photos from {a.photos} with "
+            "a unique JPEG comment added, so every upload is new to the site (no result reused)"
+        )
+        print(f"accepted          {len(accepted)} (202: {len(accepted) - reused}, 201: {reused})")
+        print(f"completed         {len(done)}")
+        why = f" {statuses}" if statuses else ""
+        print(
+            f"errors            {errors} (refused: {len(refused)}{why}, failed: {len(failed)}, "
+            f"unfinished after {a.timeout} s: {len(unfinished)})"
+        )
+        for label, values in (("accept latency", accept), ("upload to result", result)):
+            p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+            print(f"{label:<18}p50 {ms(p50)}, p95 {ms(p95)}")
+        print(f"wall time         {seconds:.1f} s, {len(done) / seconds:.1f} results/s")
+        for upload in failed[:5]:
+            print(f"failed: prediction {upload.prediction}", file=sys.stderr)
+        return errors == 0 and len(done) == a.count
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8000", help="the site, on loopback")
+    parser.add_argument("--count", type=int, default=200, help="uploads in all (default 200)")
+    parser.add_argument("--concurrency", type=int, default=50, help="uploads at a time")
+    parser.add_argument(
+        "--photos",
+        type=Path,
+        default=os.environ.get("ATHLETES_SAMPLE_DATA"),
+        help="folder of JPEG photos, searched recursively (default $ATHLETES_SAMPLE_DATA)",
+    )
+    parser.add_argument("--timeout", type=int, default=600, help="stop after this many seconds")
+    parser.add_argument("--token", help="an API token; staff uploads are not throttled")
+    args = parser.parse_args(argv)
+    if urlsplit(args.url).hostname not in LOOPBACK:
+        parser.error(f"--url must be on this machine ({', '.join(sorted(LOOPBACK))})")
+    if not 1 <= args.count <= MAX_COUNT:
+        parser.error(f"--count must be between 1 and {MAX_COUNT}")
+    if not 1 <= args.concurrency <= MAX_CONCURRENCY:
+        parser.error(f"--concurrency must be between 1 and {MAX_CONCURRENCY}")
+    if not 1 <= args.timeout <= MAX_TIMEOUT:
+        parser.error(f"--timeout must be between 1 and {MAX_TIMEOUT}")
+    if args.photos is None or not Path(args.photos).is_dir():
+        parser.error("--photos (or ATHLETES_SAMPLE_DATA) must name a folder of photos")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    photos = sorted(
+        path
+        for path in Path(args.photos).rglob("*")
+        if path.suffix.lower() in (".jpg", ".jpeg") and path.read_bytes()[:2] == b"\xff\xd8"
+    )
+    if not photos:
+        print(f"No JPEG photos under {args.photos}.", file=sys.stderr)
+        return 2
+    test = LoadTest(args, photos)
+    return 0 if test.report(test.run()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
