@@ -1,0 +1,84 @@
+# Shared steps of scripts/run and scripts/test: install, fetch, and start what is missing.
+# Each step is idempotent, so running a script twice costs seconds, not minutes.
+
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+PYTHON="${PYTHON:-python3}"
+VENV="$PWD/.venv"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "'$*' needs root; run it yourself, then run this script again."
+  fi
+}
+
+apt_install() {
+  command -v apt-get >/dev/null || die "Please install $* with your package manager."
+  say "Installing $* (Debian packages)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_venv() {  # ensure_venv REQUIREMENTS_FILE
+  "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "Python 3.11 or newer is needed (found $("$PYTHON" --version))."
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "Creating the virtualenv in .venv"
+    "$PYTHON" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; "$PYTHON" -m venv "$VENV"; }
+  fi
+  say "Installing Python packages from $1"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$1"
+  export PATH="$VENV/bin:$PATH"
+}
+
+ensure_weights() {
+  say "Checking the FaceNet weights"
+  python -m ml weights fetch
+}
+
+ensure_sample_data() {  # exports ATHLETES_SAMPLE_DATA, downloading the photos if it is unset
+  if [ -z "${ATHLETES_SAMPLE_DATA:-}" ]; then
+    export ATHLETES_SAMPLE_DATA="$PWD/var/sample-data/athletes"
+    say "Downloading the 60 sample photos into $ATHLETES_SAMPLE_DATA"
+    python -m ml samples --out "$ATHLETES_SAMPLE_DATA"
+  fi
+  [ -d "$ATHLETES_SAMPLE_DATA" ] || die "ATHLETES_SAMPLE_DATA=$ATHLETES_SAMPLE_DATA is not a folder."
+  ATHLETES_SAMPLE_DATA="$(cd "$ATHLETES_SAMPLE_DATA" && pwd)"
+  export ATHLETES_SAMPLE_DATA
+}
+
+redis_answers() {
+  python -c 'import redis; redis.Redis(socket_connect_timeout=1).ping()' 2>/dev/null
+}
+
+ensure_redis() {
+  redis_answers && return
+  command -v redis-server >/dev/null || apt_install redis-server
+  say "Starting Redis on 127.0.0.1:6379"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+    --logfile "$PWD/var/redis.log"
+  for _ in $(seq 20); do redis_answers && return; sleep 0.5; done
+  die "Redis did not start; see var/redis.log."
+}
+
+postgres_answers() {
+  python -c 'import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=2).close()' \
+    "$1" 2>/dev/null
+}
+
+ensure_postgres() {  # ensure_postgres URL: a server that accepts the postgres user
+  postgres_answers "$1" && return
+  command -v pg_ctlcluster >/dev/null || apt_install postgresql
+  say "Starting PostgreSQL"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | tail -1)" main start \
+    || true
+  as_root su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
+  for _ in $(seq 20); do postgres_answers "$1" && return; sleep 0.5; done
+  die "PostgreSQL does not accept $1."
+}
+
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] || apt_install chromium
+}
