@@ -1,0 +1,31 @@
+# One image for every role (web, worker, beat, one-off commands); docker-compose.yml picks the
+# command. The FaceNet weights are fetched and checksum-verified at build time, so containers
+# never download anything.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=athletes_site.settings.production \
+    ATHLETES_FACENET_WEIGHTS=/opt/athletes/facenet_keras.h5 \
+    MEDIA_ROOT=/data/media \
+    ATHLETES_MODELS_DIR=/data/models
+
+RUN useradd --create-home --uid 10001 athletes \
+    && mkdir -p /app /data/media /data/models /opt/athletes \
+    && chown athletes:athletes /app /data/media /data/models /opt/athletes
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY --chown=athletes:athletes . .
+USER athletes
+
+RUN python -m ml weights fetch \
+    && SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+
+EXPOSE 8000
+CMD ["gunicorn", "athletes_site.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--access-logfile", "-", "--forwarded-allow-ips", "*"]
