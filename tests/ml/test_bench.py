@@ -1,0 +1,25 @@
+"""`bench` reports every figure docs/benchmarks.md quotes, measured on real photos."""
+
+from pathlib import Path
+
+from ml.bench import benchmark
+
+
+def test_it_reports_load_time_stage_medians_and_peak_memory(
+    trained_model_dir: Path, small_dataset: Path, facenet_weights: Path
+):
+    messages = []
+
+    report = benchmark(
+        trained_model_dir, small_dataset, weights=facenet_weights, progress=messages.append
+    )
+
+    assert report["photos"] == 14  # six photos and one blank page per athlete
+    assert 0.05 < report["megapixels_median"] < 1
+    assert report["load_s"] > 0 and report["warm_up_s"] > 0
+    for stage in ("detect", "embed", "classify"):
+        assert report[f"{stage}_median_ms"] > 0
+    assert report["total_median_ms"] <= report["total_p90_ms"]
+    assert report["first_photo_ms"] > 0
+    assert report["peak_rss_mb"] > 200  # TensorFlow and FaceNet are in this process
+    assert messages and messages[0].startswith("Model loaded in")
