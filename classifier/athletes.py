@@ -6,12 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
 from classifier.models import Athlete
+from ml.dataset import display_name
 from ml.results import NO_FACE, UNKNOWN
-
-
-def name_from_label(label: str) -> str:
-    """``rafael_nadal`` -> ``Rafael Nadal``; an admin can change it afterwards."""
-    return label.replace("_", " ").replace("-", " ").title()
 
 
 def ensure_athletes(labels: list[str], display_names: dict[str, str] | None = None) -> list[str]:
@@ -21,7 +17,7 @@ def ensure_athletes(labels: list[str], display_names: dict[str, str] | None = No
     for label in labels:
         _, was_created = Athlete.objects.get_or_create(
             label=label,
-            defaults={"display_name": display_names.get(label) or name_from_label(label)},
+            defaults={"display_name": display_names.get(label) or display_name(label)},
         )
         if was_created:
             created.append(label)

@@ -8,15 +8,23 @@ from django.conf import settings
 
 from classifier.inference import weights_path
 from classifier.model_versions import register
-from classifier.models import ModelVersion
+from classifier.models import Athlete, ModelVersion
 
 
 def train_and_register(
     data_dir: Path, *, seed: int = 0, progress: Callable[[str], None] = print
 ) -> ModelVersion:
+    """Athletes already known keep the display names the admin gave them."""
     from ml.training import train
 
     models_dir = Path(settings.ATHLETES_MODELS_DIR)
     models_dir.mkdir(parents=True, exist_ok=True)
-    model_dir = train(data_dir, models_dir, weights=weights_path(), seed=seed, progress=progress)
+    model_dir = train(
+        data_dir,
+        models_dir,
+        weights=weights_path(),
+        seed=seed,
+        display_names=Athlete.objects.display_names(),
+        progress=progress,
+    )
     return register(model_dir)

@@ -48,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, required=True, help="folder to put the model in")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--cv", type=int, default=5, help="folds for the manifest's metrics")
+    train.add_argument(
+        "--name",
+        type=_display_name,
+        action="append",
+        default=[],
+        metavar="LABEL=NAME",
+        help='an athlete\'s display name, e.g. lebron_james="LeBron James" (default: from '
+        "the folder name); repeat for several",
+    )
     train.set_defaults(run=_train)
 
     predict = commands.add_parser("predict", help="name the athletes in photos (JSON lines)")
@@ -104,8 +113,22 @@ def _samples(args) -> int:
 def _train(args) -> int:
     from ml.training import train
 
-    train(args.data, args.out, weights=args.weights, seed=args.seed, cv_folds=args.cv)
+    train(
+        args.data,
+        args.out,
+        weights=args.weights,
+        seed=args.seed,
+        cv_folds=args.cv,
+        display_names=dict(args.name),
+    )
     return 0
+
+
+def _display_name(value: str) -> tuple[str, str]:
+    label, equals, name = value.partition("=")
+    if not (label and equals and name.strip()):
+        raise argparse.ArgumentTypeError(f"expected LABEL=NAME, got {value!r}")
+    return label, name.strip()
 
 
 def _predict(args) -> int:

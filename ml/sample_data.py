@@ -43,5 +43,10 @@ def fetch_sample_photos(
     return out_dir
 
 
+def sample_display_names() -> dict[str, str]:
+    """How the sample athletes' names are spelled, which their folder names cannot say."""
+    return json.loads(CATALOGUE.read_text())["display_names"]
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

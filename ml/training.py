@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,9 +26,14 @@ def train(
     weights: Path,
     seed: int = 0,
     cv_folds: int = 5,
+    display_names: Mapping[str, str] | None = None,
     progress: Callable[[str], None] = print,
 ) -> Path:
-    """Train on `<data_dir>/<label>/<photos>`; returns the new artifact directory."""
+    """Train on `<data_dir>/<label>/<photos>`; returns the new artifact directory.
+
+    `display_names` spells athletes' names where the folder name cannot (`LeBron James`);
+    the others are made from the folder name.
+    """
     seed_everything(seed)
     photos = scan(data_dir)
     labels = sorted({photo.label for photo in photos})
@@ -64,7 +69,9 @@ def train(
             "format_version": artifact.FORMAT_VERSION,
             "version": version,
             "labels": labels,
-            "display_names": {label: display_name(label) for label in labels},
+            "display_names": {
+                label: (display_names or {}).get(label) or display_name(label) for label in labels
+            },
             "threshold": recognizer.threshold,
             "backbone": "facenet_keras.h5 (Inception-ResNet-v1, MS-Celeb-1M)",
             "backbone_sha256": FACENET_SHA256,

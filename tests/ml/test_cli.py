@@ -103,3 +103,10 @@ def test_weights_check_fails_on_a_junk_file_with_the_fix_on_stderr(tmp_path):
     assert "expected" in run.stderr and "sha256" in run.stderr
     assert "python -m ml weights fetch" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_train_refuses_a_display_name_without_its_label(tmp_path):
+    run = run_ml("train", "--data", tmp_path, "--out", tmp_path, "--name", "LeBron James")
+
+    assert run.returncode == 2
+    assert "expected LABEL=NAME, got 'LeBron James'" in run.stderr

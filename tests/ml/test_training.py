@@ -28,6 +28,7 @@ def first_run(tmp_path_factory, small_dataset, facenet_weights) -> tuple[Path, l
         weights=facenet_weights,
         seed=7,
         cv_folds=0,
+        display_names={"lebron_james": "LeBron James"},
         progress=said.append,
     )
     return model_dir, said
@@ -43,6 +44,15 @@ def test_it_trains_on_file_names_with_spaces_and_parentheses(first_run, small_da
     assert all(" " in name and "(" in name for name in names)
 
     assert manifest_of(model_dir)["training_counts"] == {"lebron_james": 6, "rafael_nadal": 6}
+
+
+def test_display_names_are_given_or_made_from_the_folder_name(first_run):
+    model_dir, _ = first_run
+
+    assert manifest_of(model_dir)["display_names"] == {
+        "lebron_james": "LeBron James",
+        "rafael_nadal": "Rafael Nadal",
+    }
 
 
 def test_it_reports_and_skips_photos_without_a_face(first_run, small_dataset):

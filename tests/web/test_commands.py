@@ -39,13 +39,18 @@ def test_import_athletes_needs_a_folder(db, tmp_path):
 
 @pytest.fixture
 def fake_training(monkeypatch, trained_model_dir):
-    """ml.training.train, answered with the session's real artifact copied into out_dir."""
+    """ml.training.train, answered with the session's real artifact copied into out_dir;
+    returns the display names each call asked for."""
     import ml.training
 
-    def train(data_dir, out_dir, *, weights, seed=0, progress=print):
+    asked = []
+
+    def train(data_dir, out_dir, *, weights, seed=0, display_names=None, progress=print):
+        asked.append(display_names)
         return shutil.copytree(trained_model_dir, out_dir / trained_model_dir.name)
 
     monkeypatch.setattr(ml.training, "train", train)
+    return asked
 
 
 def test_train_model_registers_and_activates_the_artifact(
@@ -65,6 +70,18 @@ def test_train_model_registers_and_activates_the_artifact(
     assert set(Athlete.objects.values_list("label", flat=True)) == set(model_version.labels)
 
 
+def test_train_model_keeps_the_names_the_admin_gave(
+    db, settings, tmp_path, sample_data, fake_training
+):
+    settings.ATHLETES_MODELS_DIR = tmp_path / "models"
+    Athlete.objects.create(label="rafael_nadal", display_name="Rafa")
+
+    call_command("train_model", "--data", str(sample_data))
+
+    assert fake_training == [{"rafael_nadal": "Rafa"}]
+    assert Athlete.objects.get(label="rafael_nadal").display_name == "Rafa"
+
+
 def test_bootstrap_trains_once_then_does_nothing(
     db, settings, tmp_path, sample_data, fake_training
 ):
@@ -76,7 +93,11 @@ def test_bootstrap_trains_once_then_does_nothing(
 
     assert ModelVersion.objects.count() == 1
     assert ModelVersion.objects.active() is not None
-    assert Athlete.objects.count() == 2
+    assert dict(Athlete.objects.values_list("label", "display_name")) == {
+        "lebron_james": "LeBron James",
+        "rafael_nadal": "Rafael Nadal",
+    }
+    assert fake_training == [Athlete.objects.display_names()]
 
 
 def test_bootstrap_activates_a_registered_version_instead_of_training(model_version):

@@ -11,6 +11,7 @@ from classifier.athletes import ensure_athletes, labels_in
 from classifier.models import ModelVersion
 from classifier.training import train_and_register
 from ml.errors import ModelError
+from ml.sample_data import sample_display_names
 
 
 class Command(BaseCommand):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
                 f"No model is active and the sample data folder {data} does not exist: "
                 "set ATHLETES_SAMPLE_DATA to a <label>/<photos> folder."
             )
-        ensure_athletes(labels_in(data))
+        ensure_athletes(labels_in(data), sample_display_names())
         self.stdout.write(f"Training a first model from {data}...")
         try:
             model_version = train_and_register(data, progress=self.stdout.write)
