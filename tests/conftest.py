@@ -35,11 +35,13 @@ def facenet_weights() -> Path:
 @pytest.fixture(scope="session")
 def trained_model_dir(tmp_path_factory, sample_data: Path, facenet_weights: Path) -> Path:
     """A real model trained once per test session on the 60 sample photos."""
+    from ml.sample_data import sample_display_names
     from ml.training import train
 
     return train(
         sample_data,
         tmp_path_factory.mktemp("models"),
         weights=facenet_weights,
+        display_names=sample_display_names(),
         progress=lambda line: None,
     )
