@@ -142,6 +142,24 @@ def send(stack: Stack, prediction: Prediction, countdown: float = 0) -> str:
         ).id
 
 
+def interrupt_redis(stack: Stack) -> None:
+    """Stop Redis until the worker notices it has lost the broker, then start it again."""
+    seen = len(stack.worker.log.read_text())
+    stack.redis.stop()
+    wait_for(
+        lambda: "Connection to broker lost" in stack.worker.log.read_text()[seen:],
+        20,
+        lambda: f"The worker did not notice.\n{stack.logs()}",
+    )
+    time.sleep(1)
+    stack.redis.start()
+
+
+def assert_the_same_worker_runs_on(stack: Stack, pid: int) -> None:
+    assert stack.worker.process.poll() is None and stack.worker.pid == pid
+    assert "Unrecoverable error" not in stack.worker.logs()
+
+
 def test_uploads_while_redis_is_down_are_kept_and_run_when_it_is_back(stack, activate, sample_data):
     activate("faults")
     stack.redis.stop()
@@ -169,22 +187,14 @@ def test_redis_going_away_while_a_photo_runs_loses_neither_the_photo_nor_the_wor
     activate(f"outage-{uuid.uuid4().hex[:8]}")
     prediction = upload(stack, sample_data, "nadal(4).jpg")
     wait_for_status(stack, prediction, Prediction.Status.RUNNING)
-    worker, seen = stack.worker.pid, len(stack.worker.log.read_text())
+    worker = stack.worker.pid
 
-    stack.redis.stop()
-    wait_for(
-        lambda: "Connection to broker lost" in stack.worker.log.read_text()[seen:],
-        20,
-        lambda: f"The worker did not notice.\n{stack.logs()}",
-    )
-    time.sleep(1)
-    stack.redis.start()
+    interrupt_redis(stack)
 
     prediction = finished(stack, prediction)
     assert prediction.status == Prediction.Status.DONE, prediction.error
     assert (prediction.label, prediction.attempts) == ("rafael_nadal", 1)
-    assert stack.worker.process.poll() is None and stack.worker.pid == worker
-    assert "Unrecoverable error" not in stack.worker.logs()
+    assert_the_same_worker_runs_on(stack, worker)
 
 
 def test_redis_going_away_while_a_task_waits_for_its_time_stops_neither_it_nor_the_worker(
@@ -203,22 +213,14 @@ def test_redis_going_away_while_a_task_waits_for_its_time_stops_neither_it_nor_t
         RESULT_SECONDS,
         lambda: f"Never received.\n{stack.logs()}",
     )
-    worker, seen = stack.worker.pid, len(stack.worker.log.read_text())
+    worker = stack.worker.pid
 
-    stack.redis.stop()
-    wait_for(
-        lambda: "Connection to broker lost" in stack.worker.log.read_text()[seen:],
-        20,
-        lambda: f"The worker did not notice.\n{stack.logs()}",
-    )
-    time.sleep(1)
-    stack.redis.start()
+    interrupt_redis(stack)
 
     prediction = finished(stack, prediction)
     assert prediction.status == Prediction.Status.DONE, prediction.error
     assert (prediction.label, prediction.attempts) == ("lebron_james", 1)
-    assert stack.worker.process.poll() is None and stack.worker.pid == worker
-    assert "Unrecoverable error" not in stack.worker.logs()
+    assert_the_same_worker_runs_on(stack, worker)
 
 
 def test_a_photo_missing_from_storage_is_retried_a_bounded_number_of_times_then_failed(
