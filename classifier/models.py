@@ -85,6 +85,18 @@ class ModelVersion(models.Model):
         self.is_active = True
 
 
+# The steps of a prediction, in the order they happen, for showing its ``timings``.
+TIMING_ORDER = [
+    "queue_ms",
+    "model_load_ms",
+    "detect_ms",
+    "embed_ms",
+    "classify_ms",
+    "total_ms",
+    "worker_ms",
+]
+
+
 class PredictionQuerySet(models.QuerySet):
     def reusable_for(self, sha256: str) -> "Prediction | None":
         """A finished prediction of the same bytes by the active model, if there is one."""
@@ -183,6 +195,12 @@ class Prediction(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def timing_steps(self) -> list[tuple[str, float]]:
+        """``timings`` in the order the work happened; PostgreSQL's jsonb keeps no key order."""
+        rank = {key: position for position, key in enumerate(TIMING_ORDER)}
+        return sorted(self.timings.items(), key=lambda item: rank.get(item[0], len(rank)))
 
     @property
     def reused(self) -> bool:

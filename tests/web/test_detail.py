@@ -32,6 +32,18 @@ def test_the_page_shows_the_answer_faces_and_probabilities(client, make_predicti
     assert 'http-equiv="refresh"' not in html
 
 
+def test_timings_are_shown_in_the_order_the_work_happened(client, make_prediction):
+    # As PostgreSQL's jsonb returns them: shortest key first.
+    timings = {"queue_ms": 9, "embed_ms": 28, "total_ms": 84, "detect_ms": 55, "worker_ms": 89}
+    prediction = make_prediction(timings=timings)
+
+    html = client.get(f"/predictions/{prediction.pk}/").content.decode()
+
+    steps = ["queue: 9", "detect: 55", "embed: 28", "total: 84", "worker: 89"]
+    positions = [html.index(step) for step in steps]
+    assert positions == sorted(positions)
+
+
 def test_a_pending_page_refreshes_itself_without_javascript(client, make_prediction):
     prediction = make_prediction(status="queued", label="", annotated="")
 
