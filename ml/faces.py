@@ -20,6 +20,7 @@ MIN_CONFIDENCE = 0.9
 CROP_MARGIN = 1.1
 SECOND_LOOK_MAX_SIDE = 1600
 STAGE_INPUT_SIZES = (None, 24, 48)  # PNet takes whole images; RNet and ONet fixed crops
+CANDIDATE_CHUNK = 128
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,26 @@ class FaceDetector:
 def _compiled(model, size: int | None):
     """MTCNN calls its three small networks eagerly, once per pyramid scale or batch of
     candidates; a graph whose batch (and, for PNet, image) size is open is traced once and
-    removes most of the per-call overhead."""
+    removes most of the per-call overhead.
+
+    A busy background can give RNet a thousand candidates at once, whose activations alone
+    took 110 MB more at peak; candidates go through in chunks instead.
+    """
     signature = tf.TensorSpec([None, size, size, 3], tf.float32)
-    return tf.function(model, input_signature=[signature])
+    graph = tf.function(model, input_signature=[signature])
+    if size is None:  # PNet: one whole image per call
+        return graph
+
+    def in_chunks(candidates):
+        if candidates.shape[0] <= CANDIDATE_CHUNK:
+            return graph(candidates)
+        outputs = [
+            graph(candidates[start : start + CANDIDATE_CHUNK])
+            for start in range(0, candidates.shape[0], CANDIDATE_CHUNK)
+        ]
+        return [tf.concat(parts, axis=0) for parts in zip(*outputs, strict=True)]
+
+    return in_chunks
 
 
 def _face(pixels: np.ndarray, found: dict, factor: float) -> Face:

@@ -82,3 +82,16 @@ def test_a_small_face_in_a_large_photo_is_found_by_a_second_look(detector, photo
 
 def test_a_blank_image_has_no_face(detector):
     assert detector.detect(Image.new("RGB", (640, 480), (240, 240, 240))) == []
+
+
+def test_candidates_in_chunks_find_what_one_batch_finds(detector, photo, monkeypatch):
+    busy = photo("nadal(10).jpg")  # a crowd behind him: about a thousand RNet candidates
+    monkeypatch.setattr("ml.faces.CANDIDATE_CHUNK", 100_000)
+    in_one_batch = detector.detect(busy)
+    monkeypatch.setattr("ml.faces.CANDIDATE_CHUNK", 7)  # many chunks, the last one short
+
+    in_chunks = detector.detect(busy)
+
+    assert [face.box for face in in_chunks] == [face.box for face in in_one_batch]
+    for chunked, whole in zip(in_chunks, in_one_batch, strict=True):
+        assert chunked.confidence == pytest.approx(whole.confidence, abs=1e-4)
