@@ -91,6 +91,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--data", type=Path, default=data_default, required=not data_default, help=data_help
     )
+    bench.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="go over the photos this many times, to see whether memory levels off",
+    )
     bench.set_defaults(run=_bench)
     return parser
 
@@ -184,7 +190,7 @@ def _evaluate(args) -> int:
 def _bench(args) -> int:
     from ml.bench import benchmark
 
-    report = benchmark(args.model, args.data, weights=args.weights)
+    report = benchmark(args.model, args.data, weights=args.weights, rounds=args.rounds)
     for key, value in report.items():
         print(f"{key:<22}{value}")
     return 0

@@ -17,12 +17,19 @@ WARM_UP = 3
 
 
 def benchmark(
-    model_dir: Path, data_dir: Path, *, weights: Path, progress: Callable[[str], None] = print
+    model_dir: Path,
+    data_dir: Path,
+    *,
+    weights: Path,
+    rounds: int = 1,
+    progress: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Load and warm-up time, then per-stage medians over every photo in `data_dir`, one at a
     time; the first photos after warm-up are timed apart, as a freshly started worker sees them.
 
     Photos are decoded one at a time, as a worker does, so peak RSS is the predictor's own.
+    More `rounds` go over the photos again, as a long-lived worker does, and show whether
+    memory levels off: resident memory is reported after the first round and the last.
     """
     paths = [photo.path for photo in scan(data_dir)]
     started = time.perf_counter()
@@ -34,13 +41,18 @@ def benchmark(
     for path in paths[1:WARM_UP]:
         predictor.predict(load_image(path).image)
     progress(f"Model loaded in {loaded - started:.2f} s; timing {len(paths)} photos ...")
-    megapixels, timings = [], []
-    for path in paths:
-        image = load_image(path).image
-        megapixels.append(image.width * image.height / 1e6)
-        timings.append(predictor.predict(image).timings)
+    megapixels, timings, resident_mb = [], [], []
+    for round_number in range(1, rounds + 1):
+        for path in paths:
+            image = load_image(path).image
+            megapixels.append(image.width * image.height / 1e6)
+            timings.append(predictor.predict(image).timings)
+        resident_mb.append(_resident_mb())
+        if rounds > 1:
+            progress(f"round {round_number}/{rounds}: {resident_mb[-1]} MB resident")
     return {
         "photos": len(paths),
+        "predictions": len(timings),
         "megapixels_median": round(statistics.median(megapixels), 2),
         "load_s": round(loaded - started, 2),
         "warm_up_s": round(warmed - loaded, 2),
@@ -51,4 +63,12 @@ def benchmark(
         },
         "total_p90_ms": round(statistics.quantiles([t["total_ms"] for t in timings], n=10)[-1], 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "rss_first_round_mb": resident_mb[0],
+        "rss_last_round_mb": resident_mb[-1],
     }
+
+
+def _resident_mb() -> int:
+    """This process's resident memory now (Linux), where peak RSS only ever grows."""
+    resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return round(resident_pages * resource.getpagesize() / 2**20)

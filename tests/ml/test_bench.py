@@ -14,7 +14,7 @@ def test_it_reports_load_time_stage_medians_and_peak_memory(
         trained_model_dir, small_dataset, weights=facenet_weights, progress=messages.append
     )
 
-    assert report["photos"] == 14  # six photos and one blank page per athlete
+    assert report["photos"] == report["predictions"] == 14  # six photos, one blank, each
     assert 0.05 < report["megapixels_median"] < 1
     assert report["load_s"] > 0 and report["warm_up_s"] > 0
     for stage in ("detect", "embed", "classify"):
@@ -23,3 +23,24 @@ def test_it_reports_load_time_stage_medians_and_peak_memory(
     assert report["first_photo_ms"] > 0
     assert report["peak_rss_mb"] > 200  # TensorFlow and FaceNet are in this process
     assert messages and messages[0].startswith("Model loaded in")
+
+
+def test_more_rounds_predict_every_photo_again_and_report_memory_after_each(
+    trained_model_dir: Path, small_dataset: Path, facenet_weights: Path
+):
+    messages = []
+
+    report = benchmark(
+        trained_model_dir,
+        small_dataset,
+        weights=facenet_weights,
+        rounds=2,
+        progress=messages.append,
+    )
+
+    assert report["predictions"] == 2 * report["photos"]
+    assert messages[1:] == [
+        f"round 1/2: {report['rss_first_round_mb']} MB resident",
+        f"round 2/2: {report['rss_last_round_mb']} MB resident",
+    ]
+    assert 200 < report["rss_first_round_mb"] <= report["peak_rss_mb"]
