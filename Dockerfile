@@ -1,6 +1,6 @@
 # One image for every role (web, worker, beat, one-off commands); docker-compose.yml picks the
-# command. The FaceNet weights are fetched and checksum-verified at build time, so containers
-# never download anything.
+# command. The FaceNet weights are fetched, checksum-verified and converted for LiteRT at build
+# time, so containers never download or convert anything.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

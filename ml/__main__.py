@@ -33,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     data_default = os.environ.get("ATHLETES_SAMPLE_DATA")
     data_help = "folder of <label>/<photos> (default: $ATHLETES_SAMPLE_DATA)"
 
-    fetch = commands.add_parser("weights", help="fetch or check the FaceNet weights")
+    fetch = commands.add_parser(
+        "weights", help="fetch (and convert for LiteRT) or check the FaceNet weights"
+    )
     fetch.add_argument("action", choices=["fetch", "check"])
     fetch.set_defaults(run=_weights)
 
@@ -102,10 +104,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _weights(args) -> int:
+    from ml.backbone import ensure_lite, lite_path
+
     if args.action == "fetch":
         weights.fetch(args.weights)
+        print(f"FaceNet converted for LiteRT: {ensure_lite(args.weights)}")
+        return 0
+    print(f"FaceNet weights OK: {weights.verify(args.weights)}")
+    lite = lite_path(args.weights)
+    if lite.is_file():
+        print(f"FaceNet converted for LiteRT: {lite}")
     else:
-        print(f"FaceNet weights OK: {weights.verify(args.weights)}")
+        print("FaceNet not yet converted for LiteRT: `weights fetch` or the first load does it.")
     return 0
 
 

@@ -2,45 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-import keras
 import numpy as np
-import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
 
-from ml.weights import verify
+from ml.backbone import ensure_lite
+from ml.errors import ModelError
 
 INPUT_SIZE = 160
 EMBEDDING_SIZE = 128
-MAX_BATCH = 32
-
-
-@keras.saving.register_keras_serializable(package="athletes")
-class ScaleSum(keras.layers.Layer):
-    """The residual join `inputs[0] + inputs[1] * scale` of Inception-ResNet-v1.
-
-    The Keras 2.1 file stores it as a `Lambda` whose marshalled bytecode Python 3.11 cannot
-    read; this layer stands in for it when the file is loaded, keeping only `scale`.
-    """
-
-    def __init__(self, scale: float = 1.0, arguments: dict | None = None, **kwargs):
-        for lambda_only in (
-            "function",
-            "function_type",
-            "module",
-            "output_shape",
-            "output_shape_type",
-            "output_shape_module",
-        ):
-            kwargs.pop(lambda_only, None)
-        super().__init__(**kwargs)
-        self.scale = float((arguments or {}).get("scale", scale))
-
-    def call(self, inputs):
-        return inputs[0] + inputs[1] * self.scale
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "scale": self.scale}
 
 
 def prewhiten(crops: np.ndarray) -> np.ndarray:
@@ -52,29 +24,36 @@ def prewhiten(crops: np.ndarray) -> np.ndarray:
     return ((crops - mean) / np.maximum(std, floor)).astype(np.float32)
 
 
-class Embedder:
-    """Loads FaceNet once and embeds batches of crops in a compiled graph.
+def inference_threads() -> int:
+    """`TF_NUM_INTRAOP_THREADS` if set (one knob for TensorFlow and LiteRT), else every core."""
+    return int(os.environ.get("TF_NUM_INTRAOP_THREADS") or len(os.sched_getaffinity(0)))
 
-    Eager calls cost ten times the arithmetic on two cores; a `tf.function` whose batch
-    size is left open is traced once and then runs batches of any size near the CPU's limit.
+
+class Embedder:
+    """FaceNet through LiteRT, one face per call.
+
+    The interpreter is sized for one face: resizing it to another batch size costs most of a
+    second, while one face at a time already runs near the CPU's limit.
     """
 
     def __init__(self, weights: Path):
-        self.model = keras.models.load_model(
-            verify(weights), custom_objects={"Lambda": ScaleSum}, compile=False
-        )
-        self._graph = tf.function(
-            lambda x: tf.math.l2_normalize(self.model(x, training=False), axis=1),
-            input_signature=[tf.TensorSpec([None, INPUT_SIZE, INPUT_SIZE, 3], tf.float32)],
-        )
+        lite = ensure_lite(weights)
+        try:
+            self._interpreter = Interpreter(model_path=str(lite), num_threads=inference_threads())
+        except ValueError as error:
+            raise ModelError(f"{lite} is damaged ({error}); delete it and load again.") from error
+        self._interpreter.allocate_tensors()
+        (self._input,) = self._interpreter.get_input_details()
+        (self._output,) = self._interpreter.get_output_details()
 
     def embed(self, crops: np.ndarray) -> np.ndarray:
         """Unit-length embeddings for `crops` of shape (n, 160, 160, 3), uint8 RGB."""
         if len(crops) == 0:
             return np.zeros((0, EMBEDDING_SIZE), np.float32)
-        whitened = prewhiten(crops)
-        batches = [
-            self._graph(tf.constant(whitened[start : start + MAX_BATCH])).numpy()
-            for start in range(0, len(whitened), MAX_BATCH)
-        ]
-        return np.concatenate(batches)
+        embeddings = np.stack([self._embed_one(face) for face in prewhiten(crops)])
+        return embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+
+    def _embed_one(self, whitened: np.ndarray) -> np.ndarray:
+        self._interpreter.set_tensor(self._input["index"], whitened[None])
+        self._interpreter.invoke()
+        return self._interpreter.get_tensor(self._output["index"])[0]

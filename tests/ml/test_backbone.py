@@ -1,0 +1,58 @@
+"""FaceNet converted for LiteRT: made once beside the weights, the same network, checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ml.backbone import ensure_lite, lite_path
+from ml.embedder import Embedder
+from ml.errors import ModelError
+
+
+@pytest.fixture
+def weights_elsewhere(tmp_path: Path, facenet_weights: Path) -> Path:
+    """The verified weights in a folder of their own, not yet converted."""
+    link = tmp_path / "facenet_keras.h5"
+    link.symlink_to(facenet_weights)
+    return link
+
+
+def test_it_converts_once_beside_the_weights_into_the_same_network(
+    weights_elsewhere: Path, embedder
+):
+    messages = []
+
+    converted = ensure_lite(weights_elsewhere, progress=messages.append)
+    again = ensure_lite(weights_elsewhere, progress=messages.append)
+
+    assert converted == again == lite_path(weights_elsewhere)
+    assert converted.parent == weights_elsewhere.parent
+    assert len(messages) == 1 and messages[0].startswith("Converting FaceNet for LiteRT")
+    assert not list(converted.parent.glob("*.partial"))
+    face = np.random.default_rng(0).integers(0, 256, (1, 160, 160, 3), dtype=np.uint8)
+    np.testing.assert_allclose(
+        Embedder(weights_elsewhere).embed(face), embedder.embed(face), atol=1e-5
+    )
+
+
+def test_a_damaged_conversion_is_refused_with_what_to_do(weights_elsewhere: Path):
+    damaged = lite_path(weights_elsewhere)
+    damaged.write_bytes(b"half a flatbuffer")
+
+    with pytest.raises(ModelError) as caught:
+        Embedder(weights_elsewhere)
+
+    assert str(damaged) in str(caught.value)
+    assert "delete it" in str(caught.value)
+
+
+def test_it_converts_nothing_when_the_weights_are_wrong(tmp_path: Path):
+    wrong = tmp_path / "facenet_keras.h5"
+    wrong.write_bytes(b"not FaceNet")
+
+    with pytest.raises(ModelError, match="sha256"):
+        ensure_lite(wrong)
+    assert not lite_path(wrong).exists()
