@@ -48,13 +48,16 @@ class FaceDetector:
 
     def __init__(self):
         self._mtcnn = MTCNN(device="CPU:0")
-        for stage, size in zip(self._mtcnn.stages, STAGE_INPUT_SIZES, strict=True):
+        stages = self._mtcnn.stages
+        for stage, size in zip(stages, STAGE_INPUT_SIZES, strict=True):
             stage._model = _compiled(stage.model, size)
+        self._networks = [stage.model for stage in stages]
+        self._mtcnn._stages = [_TensorInput(stage) for stage in stages]
 
     def warm_up(self) -> None:
         """Trace the three networks' graphs on blank input, once each."""
-        for stage, size in zip(self._mtcnn.stages, STAGE_INPUT_SIZES, strict=True):
-            stage.model(tf.zeros((1, size or 64, size or 64, 3)))
+        for network, size in zip(self._networks, STAGE_INPUT_SIZES, strict=True):
+            network(tf.zeros((1, size or 64, size or 64, 3)))
 
     def detect(self, image: Image.Image) -> list[Face]:
         faces = self._detect_at(image, DETECTION_MAX_SIDE)
@@ -71,6 +74,20 @@ class FaceDetector:
             for found_face in found
             if found_face["confidence"] >= MIN_CONFIDENCE
         ]
+
+
+class _TensorInput:
+    """Hands an MTCNN stage the normalised photo as one tensor.
+
+    MTCNN passes a NumPy array, which TensorFlow copied again for every pyramid scale and
+    every batch of candidate crops: 3–7 ms of a 70 ms detection.
+    """
+
+    def __init__(self, stage):
+        self._stage = stage
+
+    def __call__(self, images_normalized, **kwargs):
+        return self._stage(images_normalized=tf.constant(images_normalized), **kwargs)
 
 
 def _compiled(model, size: int | None):
