@@ -57,7 +57,7 @@ def ensure_lite(weights: Path, progress: Callable[[str], None] = print) -> Path:
     if target.is_file():
         return target
     progress(f"Converting FaceNet for LiteRT (once, about 15 s) into {target} ...")
-    flatbuffer = _convert(weights)
+    flatbuffer = tf.lite.TFLiteConverter.from_keras_model(_read_keras(weights)).convert()
     partial = target.with_name(target.name + ".partial")
     try:
         partial.write_bytes(flatbuffer)
@@ -72,10 +72,8 @@ def ensure_lite(weights: Path, progress: Callable[[str], None] = print) -> Path:
 
 def load_keras(weights: Path) -> keras.Model:
     """The Keras 2.1 file as a Keras 3 model, its `Lambda` joins read as `ScaleSum`."""
-    return keras.models.load_model(
-        verify(weights), custom_objects={"Lambda": ScaleSum}, compile=False
-    )
+    return _read_keras(verify(weights))
 
 
-def _convert(weights: Path) -> bytes:
-    return tf.lite.TFLiteConverter.from_keras_model(load_keras(weights)).convert()
+def _read_keras(verified: Path) -> keras.Model:
+    return keras.models.load_model(verified, custom_objects={"Lambda": ScaleSum}, compile=False)
