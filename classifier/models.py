@@ -207,12 +207,16 @@ class Prediction(models.Model):
         return self.reused_from_id is not None
 
     def copy_result_from(self, source: "Prediction") -> None:
-        """Take a finished prediction's result and files, for an upload of the same bytes."""
+        """Take the model's answer on the same bytes from a finished prediction.
+
+        Only the computation: the files are copied under this row's own id by the caller, and
+        nothing that describes the earlier upload (its name, times, wait or review) is taken.
+        """
         for field in (
-            "image", "thumbnail", "annotated", "width", "height", "label", "confidence",
-            "faces", "probabilities", "timings", "model_version",
+            "width", "height", "label", "confidence", "faces", "probabilities", "model_version",
         ):  # fmt: skip
             setattr(self, field, getattr(source, field))
+        self.timings = {step: ms for step, ms in source.timings.items() if step != "queue_ms"}
         self.reused_from = source.reused_from or source
         self.status = self.Status.DONE
         self.started_at = self.finished_at = timezone.now()

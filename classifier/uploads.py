@@ -10,6 +10,7 @@ at all.
 import hashlib
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -94,26 +95,49 @@ def store_upload(checked: CheckedUpload, *, uploader=None, visitor: str = "") ->
     )
     if checked.reuse is not None:
         prediction.copy_result_from(checked.reuse)
-        prediction.save()
+        save_with_files(prediction, copied_files(checked.reuse))
         return prediction
 
     prediction.width, prediction.height = checked.image.size
     prediction.enqueued_at = timezone.now()  # reset by enqueue() if the broker refuses it
     served, suffix = encode(checked.image, checked.format)
+    files = {"image": (suffix, served), "thumbnail": (".jpg", thumbnail(checked.image))}
+    save_with_files(prediction, files, enqueue=True)
+    return prediction
+
+
+def copied_files(source: Prediction) -> dict[str, tuple[str, bytes]]:
+    """A reused prediction's own copies of its source's files: nothing names the source."""
+    copies = {}
+    for field in ("image", "thumbnail", "annotated"):
+        file = getattr(source, field)
+        if not file:
+            continue
+        with file.open("rb") as stored:
+            copies[field] = (Path(file.name).suffix, stored.read())
+    return copies
+
+
+def save_with_files(
+    prediction: Prediction, files: dict[str, tuple[str, bytes]], *, enqueue: bool = False
+) -> None:
+    """Save the row and its files (``{field: (suffix, bytes)}``, named after the row's id)
+    together: if anything fails, no file is left behind."""
     try:
         with transaction.atomic():
-            prediction.image.save(f"{prediction.pk}{suffix}", ContentFile(served), save=False)
-            prediction.thumbnail.save(
-                f"{prediction.pk}.jpg", ContentFile(thumbnail(checked.image)), save=False
-            )
+            for field, (suffix, data) in files.items():
+                getattr(prediction, field).save(
+                    f"{prediction.pk}{suffix}", ContentFile(data), save=False
+                )
             prediction.save()
-            enqueue_on_commit(prediction.pk)
+            if enqueue:
+                enqueue_on_commit(prediction.pk)
     except BaseException:
-        for field in (prediction.image, prediction.thumbnail):
-            if field.name:
-                field.storage.delete(field.name)
+        for field in files:
+            file = getattr(prediction, field)
+            if file.name:
+                file.storage.delete(file.name)
         raise
-    return prediction
 
 
 def accept_upload(upload: UploadedFile, *, uploader=None, visitor: str = "") -> Prediction:
