@@ -56,6 +56,7 @@ class ModelVersion(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("activate_modelversion", "Can choose the version the workers serve")]
         constraints = [
             models.UniqueConstraint(
                 fields=["is_active"],
@@ -188,6 +189,7 @@ class Prediction(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("review_prediction", "Can confirm or correct predictions")]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.status})"

@@ -1,12 +1,12 @@
 """Which predictions a visitor may list.
 
 A prediction's page and API resource are open to whoever has its id: ids are random UUIDs, so
-the link itself is the permission, and it is what a user shares. Lists are private: staff see
-every prediction, a signed-in user sees their own uploads, and an anonymous visitor sees the
-uploads made from their browser session. That session holds a random visitor id, written once
-(when the site's pages are shown) and stamped on each upload, so concurrent uploads never race
-to update a list in the session. API clients that bring no session get none made for them: they
-keep the ``Location`` of what they upload.
+the link itself is the permission, and it is what a user shares. Lists are private: users with
+the ``classifier.view_prediction`` permission see every prediction, a signed-in user sees their
+own uploads, and an anonymous visitor sees the uploads made from their browser session. That
+session holds a random visitor id, written once (when the site's pages are shown) and stamped on
+each upload, so concurrent uploads never race to update a list in the session. API clients that
+bring no session get none made for them: they keep the ``Location`` of what they upload.
 """
 
 import secrets
@@ -28,7 +28,7 @@ def visitor_id(request: HttpRequest, *, create: bool = True) -> str:
 
 def visible_predictions(request: HttpRequest) -> QuerySet:
     predictions = Prediction.objects.select_related("model_version", "review")
-    if request.user.is_staff:
+    if request.user.has_perm("classifier.view_prediction"):
         return predictions
     visitor = request.session.get(SESSION_KEY)
     own = Q(visitor=visitor) if visitor else Q(pk__in=[])

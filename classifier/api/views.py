@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from classifier.api.serializers import (
@@ -26,6 +26,15 @@ FILTER_PARAMETERS = [
     OpenApiParameter("reviewed", OpenApiTypes.BOOL, description="Reviewed by staff or not."),
     OpenApiParameter("q", str, description="Part of the original file name."),
 ]
+
+
+class MayReview(BasePermission):
+    """Django's ``classifier.review_prediction`` permission, not merely being staff."""
+
+    message = "Reviewing needs the permission to confirm or correct predictions."
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm("classifier.review_prediction")
 
 
 class PredictionViewSet(
@@ -82,9 +91,9 @@ class PredictionViewSet(
         request=ReviewInputSerializer,
         responses={200: PredictionSerializer, 400: OpenApiResponse(description="Why not.")},
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    @action(detail=True, methods=["post"], permission_classes=[MayReview])
     def review(self, request, pk=None):
-        """Staff only: confirm the answer, or correct it to an athlete or "unknown"."""
+        """Reviewers only: confirm the answer, or correct it to an athlete or "unknown"."""
         prediction = self.get_object()
         context = {"request": request, "prediction": prediction}
         review = ReviewInputSerializer(data=request.data, context=context)
