@@ -25,11 +25,26 @@ class FaceSerializer(serializers.Serializer):
 
 
 class ReviewSerializer(serializers.ModelSerializer):
-    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    """A review as clients see it: who reviewed only for those who may view reviews, so staff
+    usernames never reach the public."""
+
+    # Output only; not marked read-only so that the schema can say it is often absent.
+    reviewer = serializers.CharField(
+        source="reviewer.username",
+        required=False,
+        allow_null=True,
+        help_text="Who reviewed: only for users allowed to view reviews.",
+    )
 
     class Meta:
         model = Review
         fields = ["verdict", "label", "reviewer", "reviewed_at"]
+
+    def to_representation(self, review: Review) -> dict:
+        data = super().to_representation(review)
+        if not self.context["request"].user.has_perm("classifier.view_review"):
+            del data["reviewer"]
+        return data
 
 
 class PredictionSerializer(serializers.ModelSerializer):
@@ -67,7 +82,7 @@ class PredictionSerializer(serializers.ModelSerializer):
     @extend_schema_field(ReviewSerializer(allow_null=True))
     def get_review(self, prediction: Prediction) -> dict | None:
         review = getattr(prediction, "review", None)
-        return ReviewSerializer(review).data if review else None
+        return ReviewSerializer(review, context=self.context).data if review else None
 
 
 class UploadSerializer(serializers.Serializer):
