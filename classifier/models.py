@@ -5,8 +5,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 
 
@@ -125,6 +128,10 @@ class PredictionQuerySet(models.QuerySet):
         )
         return self.get(pk=pk) if claimed else None
 
+    def using_file(self, name: str) -> "PredictionQuerySet":
+        """Rows that store ``name`` as any of their files."""
+        return self.filter(Q(image=name) | Q(thumbnail=name) | Q(annotated=name))
+
     def stale(self) -> "PredictionQuerySet":
         """Rows whose task seems lost: queued and never started, or running past the time limit."""
         now = timezone.now()
@@ -223,12 +230,26 @@ class Prediction(models.Model):
         self.status = self.Status.DONE
         self.started_at = self.finished_at = timezone.now()
 
+    @property
+    def why_not_deletable(self) -> str:
+        """Empty when the row may be deleted now; otherwise why not, for the user. The worker
+        owns a queued or running row until it is done."""
+        if self.is_pending:
+            return "This photo is still being processed: delete it once it is done."
+        return ""
+
+    @property
+    def file_names(self) -> list[str]:
+        return [file.name for file in (self.image, self.thumbnail, self.annotated) if file]
+
     def _update_if_ours(self, **fields) -> bool:
-        """Save ``fields`` only while this task still holds the row; refresh self either way."""
+        """Save ``fields`` only while this task still holds the row; refresh self unless the row
+        was deleted meanwhile."""
         updated = Prediction.objects.filter(
             pk=self.pk, status=self.Status.RUNNING, task_id=self.task_id
         ).update(**fields)
-        self.refresh_from_db()
+        if updated or Prediction.objects.filter(pk=self.pk).exists():
+            self.refresh_from_db()
         return bool(updated)
 
     def mark_done(self, **result) -> bool:
@@ -244,6 +265,21 @@ class Prediction(models.Model):
     def mark_queued(self, reason: str) -> bool:
         """Give the row back to the queue after a failed attempt that will be retried."""
         return self._update_if_ours(status=self.Status.QUEUED, error=reason)
+
+
+def delete_unused_files(storage: Storage, names: list[str]) -> None:
+    """Delete the files that no prediction stores any more."""
+    for name in names:
+        if not Prediction.objects.using_file(name).exists():
+            storage.delete(name)
+
+
+@receiver(post_delete, sender=Prediction)
+def delete_files_of_deleted_prediction(sender, instance: Prediction, **kwargs) -> None:
+    """A deleted prediction's photo, thumbnail and annotated photo go too, once the deletion is
+    committed (a rolled-back deletion keeps them), and only if no other row stores them."""
+    names, storage = instance.file_names, instance.image.storage
+    transaction.on_commit(lambda: delete_unused_files(storage, names), robust=True)
 
 
 class Review(models.Model):

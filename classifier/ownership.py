@@ -35,3 +35,14 @@ def visible_predictions(request: HttpRequest) -> QuerySet:
     if request.user.is_authenticated:
         own |= Q(uploader=request.user)
     return predictions.filter(own)
+
+
+def may_delete(request: HttpRequest, prediction: Prediction) -> bool:
+    """Its uploader may delete a prediction (the signed-in user, or the browser session it was
+    uploaded from), and so may users with Django's delete permission; not whoever has the link."""
+    user = request.user
+    if user.has_perm("classifier.delete_prediction"):
+        return True
+    if user.is_authenticated and prediction.uploader_id == user.pk:
+        return True
+    return bool(prediction.visitor) and prediction.visitor == request.session.get(SESSION_KEY)

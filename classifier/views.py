@@ -14,12 +14,12 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from classifier.athletes import label_names
 from classifier.forms import HistoryFilterForm
 from classifier.models import ModelVersion, Prediction
-from classifier.ownership import visible_predictions, visitor_id
+from classifier.ownership import may_delete, visible_predictions, visitor_id
 from classifier.throttling import UploadThrottle
 from classifier.uploads import accept_upload
 from ml.errors import ImageRejected
@@ -81,8 +81,31 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
         Prediction.objects.select_related("model_version", "review__reviewer"), pk=pk
     )
     probabilities = sorted(prediction.probabilities.items(), key=lambda item: -item[1])
-    context = {"prediction": prediction, "probabilities": probabilities, "names": label_names()}
+    context = {
+        "prediction": prediction,
+        "probabilities": probabilities,
+        "names": label_names(),
+        "may_delete": may_delete(request, prediction),
+    }
     return render(request, "classifier/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, pk) -> HttpResponse:
+    """Ask to confirm (GET), then delete the prediction and its files (POST)."""
+    prediction = get_object_or_404(Prediction, pk=pk)
+    if not may_delete(request, prediction):
+        message = "Only whoever uploaded this photo can delete it."
+        context = {"title": "Not allowed", "message": message}
+        return render(request, "classifier/error.html", context, status=403)
+    if prediction.why_not_deletable:
+        messages.error(request, prediction.why_not_deletable)
+        return redirect("detail", pk=pk)
+    if request.method == "GET":
+        return render(request, "classifier/delete.html", {"prediction": prediction})
+    prediction.delete()
+    messages.success(request, f"{prediction.original_name} was deleted, with its photos.")
+    return redirect("history")
 
 
 @require_GET

@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
@@ -17,7 +17,7 @@ from classifier.api.serializers import (
 )
 from classifier.forms import HistoryFilterForm
 from classifier.models import Athlete, ModelVersion, Prediction
-from classifier.ownership import visible_predictions
+from classifier.ownership import may_delete, visible_predictions
 from classifier.throttling import UploadThrottle
 
 FILTER_PARAMETERS = [
@@ -37,19 +37,38 @@ class MayReview(BasePermission):
         return request.user.has_perm("classifier.review_prediction")
 
 
+class MayDelete(BasePermission):
+    """The uploader (user or browser session) or a user with the delete permission."""
+
+    message = "Only whoever uploaded this photo can delete it."
+
+    def has_object_permission(self, request, view, prediction: Prediction) -> bool:
+        return may_delete(request, prediction)
+
+
+class StillProcessing(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "still_processing"
+
+
 class PredictionViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Predictions. Anyone may upload; lists show your own uploads (staff see all)."""
+    """Predictions. Anyone may upload; lists show your own uploads (staff see all); uploaders
+    may delete theirs."""
 
     serializer_class = PredictionSerializer
     queryset = Prediction.objects.select_related("model_version", "review__reviewer")
 
     def get_throttles(self):
         return [UploadThrottle()] if self.action == "create" else []
+
+    def get_permissions(self):
+        return [MayDelete()] if self.action == "destroy" else super().get_permissions()
 
     def get_queryset(self):
         if self.action != "list":  # one prediction: its unguessable id is the permission
@@ -86,6 +105,22 @@ class PredictionViewSet(
         )
         answer = status.HTTP_201_CREATED if prediction.reused else status.HTTP_202_ACCEPTED
         return Response(data, status=answer, headers={"Location": location})
+
+    @extend_schema(
+        responses={
+            204: OpenApiResponse(description="Deleted, with its photos."),
+            403: OpenApiResponse(description="Not your upload."),
+            409: OpenApiResponse(description="Still being processed; delete it once done."),
+        },
+    )
+    def destroy(self, request, *args, **kwargs):
+        """Delete your own upload: the prediction, its photo, thumbnail and annotated photo."""
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, prediction: Prediction) -> None:
+        if prediction.why_not_deletable:
+            raise StillProcessing(prediction.why_not_deletable)
+        prediction.delete()
 
     @extend_schema(
         request=ReviewInputSerializer,
