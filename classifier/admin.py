@@ -6,9 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.utils.html import format_html, format_html_join
 
-from classifier.athletes import label_names
-from classifier.models import Athlete, ModelVersion, Prediction, Review
-from classifier.reviews import ReviewError, correction_labels, record_review
+from classifier.models import Athlete, ModelVersion, Prediction, Review, ReviewError
 
 
 def image_tag(file, width: int):
@@ -97,8 +95,8 @@ class PredictionAdmin(admin.ModelAdmin):
         actions = super().get_actions(request)
         if not self.has_review_permission(request):
             return actions
-        names = label_names()
-        for label in correction_labels():
+        names = Athlete.objects.label_names()
+        for label in Athlete.objects.correction_labels():
             action = correct_action(label, names.get(label, label))
             actions[action[1]] = action
         return actions
@@ -111,7 +109,7 @@ class PredictionAdmin(admin.ModelAdmin):
         reviewed, refused = 0, []
         for prediction in queryset:
             try:
-                record_review(prediction, request.user, verdict, label)
+                prediction.record_review(request.user, verdict, label)
                 reviewed += 1
             except ReviewError as exc:
                 refused.append(f"{prediction.original_name}: {exc}")

@@ -12,16 +12,15 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from classifier.athletes import label_names
 from classifier.forms import HistoryFilterForm
-from classifier.models import ModelVersion, Prediction
-from classifier.ownership import may_delete, visible_predictions, visitor_id
+from classifier.models import Athlete, ModelVersion, Prediction
 from classifier.throttling import UploadThrottle
-from classifier.uploads import accept_upload
+from classifier.uploads import accept_upload, visitor_id
 from ml.errors import ImageRejected
 
 HISTORY_PAGE_SIZE = 24
@@ -30,11 +29,19 @@ RECENT_ON_HOME = 6
 MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 
 
+def visible_predictions(request: HttpRequest) -> QuerySet[Prediction]:
+    """The predictions this visitor may list, with what the cards show."""
+    visitor = visitor_id(request, create=False)
+    return Prediction.objects.visible_to(request.user, visitor).select_related(
+        "model_version", "review"
+    )
+
+
 def render_home(request: HttpRequest, status: int = 200) -> HttpResponse:
     visitor_id(request)  # before the page's script sends several uploads at once
     context = {
         "recent": visible_predictions(request)[:RECENT_ON_HOME],
-        "names": label_names(),
+        "names": Athlete.objects.label_names(),
         "active_model": ModelVersion.objects.active(),
         "max_upload": settings.ATHLETES_MAX_UPLOAD_BYTES,
     }
@@ -84,8 +91,8 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
     context = {
         "prediction": prediction,
         "probabilities": probabilities,
-        "names": label_names(),
-        "may_delete": may_delete(request, prediction),
+        "names": Athlete.objects.label_names(),
+        "may_delete": prediction.may_be_deleted_by(request.user, visitor_id(request, create=False)),
     }
     return render(request, "classifier/detail.html", context)
 
@@ -94,7 +101,7 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
 def delete(request: HttpRequest, pk) -> HttpResponse:
     """Ask to confirm (GET), then delete the prediction and its files (POST)."""
     prediction = get_object_or_404(Prediction, pk=pk)
-    if not may_delete(request, prediction):
+    if not prediction.may_be_deleted_by(request.user, visitor_id(request, create=False)):
         message = "Only whoever uploaded this photo can delete it."
         context = {"title": "Not allowed", "message": message}
         return render(request, "classifier/error.html", context, status=403)
@@ -117,7 +124,8 @@ def history(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "names": label_names()}
+    names = Athlete.objects.label_names()
+    context = {"form": form, "page": page, "query": query.urlencode(), "names": names}
     return render(request, "classifier/history.html", context)
 
 

@@ -17,8 +17,8 @@ from classifier.api.serializers import (
 )
 from classifier.forms import HistoryFilterForm
 from classifier.models import Athlete, ModelVersion, Prediction
-from classifier.ownership import may_delete, visible_predictions
 from classifier.throttling import UploadThrottle
+from classifier.uploads import visitor_id
 
 FILTER_PARAMETERS = [
     OpenApiParameter("label", str, description='An athlete\'s label, "unknown" or "no_face".'),
@@ -43,7 +43,7 @@ class MayDelete(BasePermission):
     message = "Only whoever uploaded this photo can delete it."
 
     def has_object_permission(self, request, view, prediction: Prediction) -> bool:
-        return may_delete(request, prediction)
+        return prediction.may_be_deleted_by(request.user, visitor_id(request, create=False))
 
 
 class StillProcessing(APIException):
@@ -76,7 +76,8 @@ class PredictionViewSet(
         form = HistoryFilterForm(self.request.query_params)
         if not form.is_valid():
             raise ValidationError(form.errors)
-        return form.filter(visible_predictions(self.request)).select_related("review__reviewer")
+        visitor = visitor_id(self.request, create=False)
+        return form.filter(super().get_queryset().visible_to(self.request.user, visitor))
 
     @extend_schema(parameters=FILTER_PARAMETERS)
     def list(self, request, *args, **kwargs):
