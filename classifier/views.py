@@ -4,6 +4,7 @@ Every page works without JavaScript; static/js/app.js only adds the drop zone's 
 refreshes a pending result page.
 """
 
+import posixpath
 from pathlib import Path
 
 from django.conf import settings
@@ -27,6 +28,8 @@ HISTORY_PAGE_SIZE = 24
 RECENT_ON_HOME = 6
 # Stored files are always re-encoded to one of these; nothing else is ever served.
 MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
+# Where ModelVersion.confusion_matrix is stored (its upload_to): served to staff only.
+MODEL_PLOTS_FOLDER = "models"
 
 
 def visible_predictions(request: HttpRequest) -> QuerySet[Prediction]:
@@ -131,10 +134,18 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def media(request: HttpRequest, path: str) -> FileResponse:
-    """Serve a stored image with a fixed, safe content type (names are unguessable UUIDs)."""
+    """Serve a stored image with a fixed, safe content type (names are unguessable UUIDs).
+
+    Model plots (``models/``) describe the training photos: only users who may view model
+    versions get them; anyone else gets the same 404 as for a missing file.
+    """
     content_type = MEDIA_TYPES.get(Path(path).suffix.lower())
+    folder = posixpath.normpath(path).split("/")[0]
+    staff_only = folder == MODEL_PLOTS_FOLDER
     try:
         if content_type is None or not default_storage.exists(path):
+            raise Http404("No such file.")
+        if staff_only and not request.user.has_perm("classifier.view_modelversion"):
             raise Http404("No such file.")
         response = FileResponse(default_storage.open(path, "rb"), content_type=content_type)
     except SuspiciousFileOperation as exc:
