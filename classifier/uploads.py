@@ -27,7 +27,6 @@ from django.utils import timezone
 from PIL import Image
 
 from classifier.models import Prediction
-from classifier.tasks import enqueue_on_commit
 from ml.errors import ImageRejected
 from ml.imaging import load_image
 
@@ -95,7 +94,7 @@ class NewPhoto(CheckedUpload):
                     f"{prediction.pk}.jpg", ContentFile(thumbnail(self.image)), save=False
                 )
                 prediction.save()
-                enqueue_on_commit(prediction.pk)
+                prediction.enqueue_on_commit()
         except BaseException:
             for field in (prediction.image, prediction.thumbnail):
                 if field.name:
