@@ -183,7 +183,7 @@ class PredictionQuerySet(models.QuerySet):
         """Rows whose task seems lost: queued and never started, or running past the time limit."""
         now = timezone.now()
         queued_before = now - timedelta(seconds=settings.ATHLETES_REQUEUE_AFTER_SECONDS)
-        running_before = now - timedelta(seconds=settings.ATHLETES_TASK_TIME_LIMIT + 30)
+        running_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
         never_enqueued = Q(enqueued_at__isnull=True, created_at__lt=queued_before)
         waiting = Q(enqueued_at__lt=queued_before)
         return self.filter(

@@ -36,20 +36,16 @@ logger = logging.getLogger(__name__)
 def describe(exc: BaseException) -> str:
     """The reason shown to whoever uploaded the photo: never a path on the server."""
     if isinstance(exc, SoftTimeLimitExceeded):
-        return f"it took longer than {settings.ATHLETES_TASK_SOFT_TIME_LIMIT} s"
+        return f"it took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s"
     if isinstance(exc, OSError) and exc.strerror:
         return f"{type(exc).__name__}: {exc.strerror}"
     return f"{type(exc).__name__}: {exc}"
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=settings.ATHLETES_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.ATHLETES_TASK_TIME_LIMIT,
-    max_retries=settings.ATHLETES_MAX_ATTEMPTS,
-)
+# Acknowledgement and time limits come from the CELERY_TASK_* settings. Retries are bounded by
+# the row's ``attempts``, not by Celery's ``max_retries``: the row also counts the runs that a
+# lost worker never finished and survives the sweep's fresh tasks, which restart Celery's count.
+@shared_task(bind=True, max_retries=None)
 def run_prediction(self, prediction_id: str) -> None:
     prediction = Prediction.objects.claim(prediction_id, self.request.id)
     if prediction is None:
