@@ -28,7 +28,6 @@ from django.utils import timezone
 from PIL import Image
 
 from classifier.models import Prediction
-from classifier.tasks import enqueue_on_commit
 from ml.errors import ImageRejected
 from ml.imaging import load_image
 
@@ -119,7 +118,7 @@ def save_with_files(
                 )
             prediction.save()
             if enqueue:
-                enqueue_on_commit(prediction.pk)
+                prediction.enqueue_on_commit()
     except BaseException:
         for field in files:
             file = getattr(prediction, field)

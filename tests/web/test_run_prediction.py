@@ -123,7 +123,7 @@ def test_a_time_limit_is_explained(queued, fake_predictor, settings):
 
     prediction = run(queued)
 
-    limit = settings.ATHLETES_TASK_SOFT_TIME_LIMIT
+    limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
     assert prediction.error == f"Failed after 3 attempts: it took longer than {limit} s."
 
 
@@ -163,3 +163,12 @@ def test_a_row_deleted_while_it_runs_keeps_no_annotated_file(
     inference.run(prediction)
 
     assert not list((media_root / "annotated").rglob("*.jpg"))
+
+
+def test_it_is_acknowledged_late_and_given_back_when_its_worker_dies():
+    from athletes_site.celery_app import app
+
+    assert run_prediction.acks_late is True
+    assert run_prediction.reject_on_worker_lost is True
+    assert run_prediction.max_retries is None  # the row's attempts bound the retries
+    assert app.conf.task_soft_time_limit < app.conf.task_time_limit
