@@ -94,7 +94,7 @@ TEMPLATES = [
 # SQLite is shared by the web process and the worker: WAL lets readers and one writer work at
 # once, and IMMEDIATE transactions wait for the write lock instead of failing half-way.
 # synchronous=NORMAL syncs at checkpoints only: safe from crashes of the app, not of the OS.
-VAR_DIR.mkdir(exist_ok=True)
+# Settings create no folder: scripts/run and scripts/test make var/ before anything uses it.
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
@@ -159,7 +159,8 @@ STORAGES = {
 }
 
 # Uploads: a request larger than the limit is refused from its Content-Length before its body is
-# read (classifier.uploads.check_request_size); files above 2.5 MB stream to a temporary file.
+# read (classifier.middleware.limit_request_size); files above 2.5 MB stream to a temporary
+# file.
 ATHLETES_MAX_UPLOAD_BYTES = env_int("ATHLETES_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 ATHLETES_MAX_FILES_PER_UPLOAD = env_int("ATHLETES_MAX_FILES_PER_UPLOAD", 20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -171,6 +172,8 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 ATHLETES_MODELS_DIR = Path(env("ATHLETES_MODELS_DIR", str(VAR_DIR / "models")))
 # Empty means ml.weights.default_weights_path(), which reads the same variable.
 ATHLETES_FACENET_WEIGHTS = env("ATHLETES_FACENET_WEIGHTS")
+# The <label>/<photos> folder of the first model and of the tests; the same default as
+# scripts/lib.sh: the team's photos beside the repository.
 ATHLETES_SAMPLE_DATA = Path(
     env("ATHLETES_SAMPLE_DATA", str(BASE_DIR.parent / "shared" / "datasets" / "athletes"))
 )
@@ -197,9 +200,8 @@ ATHLETES_BROKER_VISIBILITY_TIMEOUT = env_int(
 )
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # scripts/run creates these folders before it starts the worker and the web server.
     _broker_dir = VAR_DIR / "broker"
-    for _folder in ("queue", "processed", "control"):
-        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
