@@ -9,13 +9,14 @@ and for how long.
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 
 def client_address(request: HttpRequest) -> str:
     """The address the upload throttle uses too: the connection's, or the one our own
     ``ATHLETES_TRUSTED_PROXIES`` saw; never an ``X-Forwarded-For`` a client made up."""
-    return BaseThrottle().get_ident(request)
+    return BaseThrottle().get_ident(Request(request))
 
 
 def locked_out(request: HttpRequest, credentials: dict | None, *args, **kwargs) -> HttpResponse:
