@@ -26,6 +26,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from PIL import Image
+from rest_framework.request import Request
 
 from classifier.models import Prediction
 from ml.errors import ImageRejected
@@ -40,16 +41,25 @@ def too_large_message(size: int) -> str:
     return f"The upload is too large: {filesizeformat(size)}; the limit is {limit}."
 
 
-def visitor_id(request: HttpRequest, *, create: bool = True) -> str:
-    """This browser session's random visitor id; created on first use unless ``create`` is false.
+def visitor_id(request: HttpRequest, *, create: bool = False) -> str:
+    """This browser session's random visitor id, or "" if it has none.
 
-    Written once, when the site's pages are shown, so concurrent uploads never race to update
-    the session. API clients that bring no session get none made for them: they keep the
-    ``Location`` of what they upload.
+    ``create`` makes one, for an upload: only then is a session written, so visitors who only
+    look cost no session row. It is written once per session; the page's script waits for its
+    first upload before sending the others, so concurrent uploads never race to create it.
     """
     if create and VISITOR_SESSION_KEY not in request.session:
         request.session[VISITOR_SESSION_KEY] = secrets.token_hex(16)
     return request.session.get(VISITOR_SESSION_KEY, "")
+
+
+def from_browser(request: HttpRequest | Request) -> bool:
+    """The request brings the site's session or CSRF cookie, as its pages and their script do.
+    Such an API request acts for its browser session (and must pass CSRF checks); one without
+    cookies acts for none: it keeps the ``Location`` of what it uploads."""
+    return not request.COOKIES.keys().isdisjoint(
+        {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME}
+    )
 
 
 @dataclass(frozen=True)

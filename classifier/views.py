@@ -34,14 +34,13 @@ MODEL_PLOTS_FOLDER = "models"
 
 def visible_predictions(request: HttpRequest) -> QuerySet[Prediction]:
     """The predictions this visitor may list, with what the cards show."""
-    visitor = visitor_id(request, create=False)
+    visitor = visitor_id(request)
     return Prediction.objects.visible_to(request.user, visitor).select_related(
         "model_version", "review"
     )
 
 
 def render_home(request: HttpRequest, status: int = 200) -> HttpResponse:
-    visitor_id(request)  # before the page's script sends several uploads at once
     context = {
         "recent": visible_predictions(request)[:RECENT_ON_HOME],
         "names": Athlete.objects.label_names(),
@@ -71,7 +70,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     accepted = []
     for file in files:
         try:
-            prediction = accept_upload(file, uploader=request.user, visitor=visitor_id(request))
+            prediction = accept_upload(
+                file, uploader=request.user, visitor=visitor_id(request, create=True)
+            )
         except ImageRejected as exc:
             messages.error(request, f"{file.name}: {exc}")
             continue
@@ -96,7 +97,7 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
         "prediction": prediction,
         "probabilities": probabilities,
         "names": Athlete.objects.label_names(),
-        "may_delete": prediction.may_be_deleted_by(request.user, visitor_id(request, create=False)),
+        "may_delete": prediction.may_be_deleted_by(request.user, visitor_id(request)),
     }
     return render(request, "classifier/detail.html", context)
 
@@ -105,7 +106,7 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
 def delete(request: HttpRequest, pk) -> HttpResponse:
     """Ask to confirm (GET), then delete the prediction and its files (POST)."""
     prediction = get_object_or_404(Prediction, pk=pk)
-    if not prediction.may_be_deleted_by(request.user, visitor_id(request, create=False)):
+    if not prediction.may_be_deleted_by(request.user, visitor_id(request)):
         message = "Only whoever uploaded this photo can delete it."
         context = {"title": "Not allowed", "message": message}
         return render(request, "classifier/error.html", context, status=403)

@@ -246,13 +246,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "classifier.tasks.requeue_stale",
         "schedule": float(ATHLETES_REQUEUE_EVERY_SECONDS),
     },
+    "clear-expired-sessions": {
+        "task": "classifier.tasks.clear_expired_sessions",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "classifier.api.authentication.BrowserSessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

@@ -92,7 +92,7 @@ class UploadSerializer(serializers.Serializer):
         return uploads.store_upload(
             validated_data["image"],
             uploader=request.user,
-            visitor=uploads.visitor_id(request, create=False),
+            visitor=uploads.visitor_id(request, create=uploads.from_browser(request)),
         )
 
 

@@ -36,7 +36,7 @@ class MayDelete(BasePermission):
     message = "Only whoever uploaded this photo can delete it."
 
     def has_object_permission(self, request, view, prediction: Prediction) -> bool:
-        return prediction.may_be_deleted_by(request.user, visitor_id(request, create=False))
+        return prediction.may_be_deleted_by(request.user, visitor_id(request))
 
 
 class StillProcessing(APIException):
@@ -68,7 +68,7 @@ class PredictionViewSet(
     def get_queryset(self):
         if self.action != "list":  # one prediction: its unguessable id is the permission
             return super().get_queryset()
-        visitor = visitor_id(self.request, create=False)
+        visitor = visitor_id(self.request)
         return super().get_queryset().visible_to(self.request.user, visitor)
 
     @extend_schema(
