@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 
@@ -345,7 +346,7 @@ class Prediction(models.Model):
         updated = Prediction.objects.filter(
             pk=self.pk, status=self.Status.RUNNING, task_id=self.task_id
         ).update(**fields)
-        if updated or Prediction.objects.filter(pk=self.pk).exists():
+        with suppress(Prediction.DoesNotExist):  # staff may delete a running row
             self.refresh_from_db()
         return bool(updated)
 

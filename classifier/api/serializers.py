@@ -1,16 +1,11 @@
 """How predictions, reviews and athletes look in the API, and how uploads are validated."""
 
-from typing import TYPE_CHECKING
-
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from classifier import uploads
 from classifier.models import Athlete, ModelVersion, Prediction, Review, ReviewError
 from ml.errors import ImageRejected
-
-if TYPE_CHECKING:
-    pass
 
 
 class FaceSerializer(serializers.Serializer):
