@@ -7,6 +7,8 @@ from classifier.models import ModelVersion, Prediction
 from classifier.tasks import run_prediction
 from ml.errors import ModelError
 
+pytestmark = pytest.mark.db_engine
+
 
 @pytest.fixture
 def queued(make_prediction, media_photo) -> Prediction:
