@@ -51,7 +51,7 @@ def preload() -> None:
 
 def display_names(model_version: ModelVersion) -> dict[str, str]:
     """Names to draw on faces: the admin's athlete names win over the artifact's."""
-    return {**model_version.manifest.get("display_names", {}), **Athlete.objects.display_names()}
+    return {**model_version.artifact_manifest.display_names, **Athlete.objects.display_names()}
 
 
 def run(prediction: Prediction) -> None:

@@ -7,7 +7,7 @@ from django.core.files import File
 
 from classifier.athletes import ensure_athletes
 from classifier.models import ModelVersion
-from ml.artifact import read_manifest
+from ml.artifact import CONFUSION_PLOT, Manifest
 
 
 def stored_path(model_dir: Path) -> str:
@@ -24,18 +24,18 @@ def register(model_dir: Path) -> ModelVersion:
 
     Its athletes are created too, with the artifact's display names.
     """
-    manifest = read_manifest(model_dir)
+    manifest = Manifest.read(model_dir)
     model_version, created = ModelVersion.objects.get_or_create(
-        version=manifest["version"],
+        version=manifest.version,
         defaults={
             "path": stored_path(model_dir),
-            "manifest": manifest,
-            "metrics": manifest.get("metrics") or {},
+            "manifest": manifest.to_dict(),
+            "metrics": manifest.metrics,
         },
     )
-    plot = model_dir / "confusion_matrix.png"
+    plot = model_dir / CONFUSION_PLOT
     if created and plot.is_file():
         with plot.open("rb") as f:
             model_version.confusion_matrix.save(f"{model_version.version}-confusion.png", File(f))
-    ensure_athletes(manifest.get("labels", []), manifest.get("display_names"))
+    ensure_athletes(manifest.labels, manifest.display_names)
     return model_version

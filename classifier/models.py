@@ -9,6 +9,8 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from ml.artifact import Manifest
+
 
 class AthleteQuerySet(models.QuerySet):
     def display_names(self) -> dict[str, str]:
@@ -72,8 +74,13 @@ class ModelVersion(models.Model):
         return Path(settings.ATHLETES_MODELS_DIR) / self.path
 
     @property
+    def artifact_manifest(self) -> Manifest:
+        """The stored ``manifest`` JSON as the typed record the artifact was written from."""
+        return Manifest.from_dict(self.manifest, source=f"Model version {self.version}")
+
+    @property
     def labels(self) -> list[str]:
-        return list(self.manifest.get("labels", []))
+        return self.artifact_manifest.labels
 
     def activate(self) -> None:
         """Make this the one active version; workers pick it up on their next task."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import keras
 import numpy as np
@@ -20,7 +19,7 @@ from ml.results import FaceResult, ImageResult
 class Predictor:
     def __init__(
         self,
-        manifest: dict[str, Any],
+        manifest: artifact.Manifest,
         detector: FaceDetector,
         embedder: Embedder,
         recognizer: Recognizer,
@@ -33,10 +32,10 @@ class Predictor:
     @classmethod
     def load(cls, model_dir: Path, weights: Path) -> Predictor:
         """Read and check the artifact, then load MTCNN, FaceNet and the head."""
-        manifest = artifact.read_manifest(model_dir)
+        manifest = artifact.Manifest.read(model_dir)
         head = keras.models.load_model(model_dir / artifact.HEAD)
         recognizer = Recognizer(
-            manifest["labels"], head, artifact.load_references(model_dir), manifest["threshold"]
+            manifest.labels, head, artifact.load_references(model_dir), manifest.threshold
         )
         return cls(manifest, FaceDetector(), Embedder(weights), recognizer)
 
@@ -50,11 +49,11 @@ class Predictor:
 
     @property
     def labels(self) -> list[str]:
-        return self.manifest["labels"]
+        return self.manifest.labels
 
     @property
     def display_names(self) -> dict[str, str]:
-        return self.manifest["display_names"]
+        return self.manifest.display_names
 
     def predict(self, image: Image.Image) -> ImageResult:
         return self.predict_batch([image])[0]

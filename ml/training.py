@@ -16,7 +16,6 @@ from ml.evaluation import cross_validate_embeddings, save_confusion_plot
 from ml.faces import FaceDetector
 from ml.features import embed_photos
 from ml.fitting import fit, seed_everything
-from ml.weights import FACENET_SHA256
 
 
 def train(
@@ -63,25 +62,19 @@ def train(
     counts = {label: 0 for label in labels}
     for item in embedded:
         counts[item.photo.label] += item.athlete is not None
-    artifact.write_manifest(
-        model_dir,
-        {
-            "format_version": artifact.FORMAT_VERSION,
-            "version": version,
-            "labels": labels,
-            "display_names": {
-                label: (display_names or {}).get(label) or display_name(label) for label in labels
-            },
-            "threshold": recognizer.threshold,
-            "backbone": "facenet_keras.h5 (Inception-ResNet-v1, MS-Celeb-1M)",
-            "backbone_sha256": FACENET_SHA256,
-            "input_size": INPUT_SIZE,
-            "created_at": created.isoformat(),
-            "seed": seed,
-            "training_counts": counts,
-            "skipped": skipped,
-            "metrics": metrics,
+    artifact.Manifest(
+        version=version,
+        labels=labels,
+        display_names={
+            label: (display_names or {}).get(label) or display_name(label) for label in labels
         },
-    )
+        threshold=recognizer.threshold,
+        input_size=INPUT_SIZE,
+        created_at=created,
+        seed=seed,
+        training_counts=counts,
+        skipped=skipped,
+        metrics=metrics,
+    ).write(model_dir)
     progress(f"Saved model {version} to {model_dir}")
     return model_dir
