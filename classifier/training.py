@@ -1,7 +1,6 @@
 """Train a model through ``ml.training`` and register it. For management commands only:
 importing ``ml.training`` loads TensorFlow, so it happens inside the function."""
 
-from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -11,9 +10,7 @@ from classifier.model_versions import register
 from classifier.models import Athlete, ModelVersion
 
 
-def train_and_register(
-    data_dir: Path, *, seed: int = 0, progress: Callable[[str], None] = print
-) -> ModelVersion:
+def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
     """Athletes already known keep the display names the admin gave them."""
     from ml.training import train
 
@@ -25,6 +22,5 @@ def train_and_register(
         weights=weights_path(),
         seed=seed,
         display_names=Athlete.objects.display_names(),
-        progress=progress,
     )
     return register(model_dir)

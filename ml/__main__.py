@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -14,11 +15,21 @@ from ml.errors import ImageRejected, ModelError
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _show_progress()
     try:
         return args.run(args)
     except ModelError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+def _show_progress() -> None:
+    """The library's progress lines on stderr, so stdout carries only each command's result."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    library = logging.getLogger("ml")
+    library.addHandler(handler)
+    library.setLevel(logging.INFO)
 
 
 def _parser() -> argparse.ArgumentParser:

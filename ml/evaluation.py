@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ from ml.fitting import fit, seed_everything
 from ml.recognizer import Recognizer
 from ml.results import NO_FACE, UNKNOWN, verdict
 
+log = logging.getLogger(__name__)
+
 
 def evaluate(
     data_dir: Path,
@@ -29,21 +31,18 @@ def evaluate(
     repeats: int = 3,
     seed: int = 0,
     with_baseline: bool = True,
-    progress: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Cross-validate ours and, on the very same folds, the demo's original CNN."""
     seed_everything(seed)
     photos = scan(data_dir)
     labels = sorted({photo.label for photo in photos})
-    progress(f"Embedding {len(photos)} photos of {len(labels)} athletes ...")
-    embedded = embed_photos(photos, FaceDetector(), Embedder(weights), progress)
-    progress(f"Cross-validating ours: {folds} folds × {repeats} repeats ...")
+    log.info("Embedding %d photos of %d athletes ...", len(photos), len(labels))
+    embedded = embed_photos(photos, FaceDetector(), Embedder(weights))
+    log.info("Cross-validating ours: %d folds × %d repeats ...", folds, repeats)
     report = {"ours": cross_validate_embeddings(embedded, labels, folds, repeats, seed)}
     if with_baseline and len(labels) == 2:
-        progress("Cross-validating the demo's CNN on the same folds ...")
-        report["baseline"] = _cross_validate_baseline(
-            photos, labels, folds, repeats, seed, progress
-        )
+        log.info("Cross-validating the demo's CNN on the same folds ...")
+        report["baseline"] = _cross_validate_baseline(photos, labels, folds, repeats, seed)
     return report
 
 
@@ -70,7 +69,7 @@ def photo_label(recognizer: Recognizer, item: PhotoEmbeddings) -> str:
     return verdict(recognizer.name(np.concatenate([item.athlete[:1], item.others])))[0]
 
 
-def _cross_validate_baseline(photos, labels, folds, repeats, seed, progress) -> dict[str, Any]:
+def _cross_validate_baseline(photos, labels, folds, repeats, seed) -> dict[str, Any]:
     truth = [photo.label for photo in photos]
     pixels = baseline.load_whole_photos([photo.path for photo in photos])
     targets = np.array([labels.index(label) for label in truth])
@@ -79,7 +78,7 @@ def _cross_validate_baseline(photos, labels, folds, repeats, seed, progress) -> 
     for number, (train, test) in enumerate(splits, start=1):
         guesses = baseline.fit_and_predict(pixels, targets, train, test)
         predicted.append([labels[guess] for guess in guesses])
-        progress(f"  baseline fold {number}/{len(splits)}")
+        log.info("  baseline fold %d/%d", number, len(splits))
     return summarize(truth, splits, predicted, labels)
 
 

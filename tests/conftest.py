@@ -43,5 +43,4 @@ def trained_model_dir(tmp_path_factory, sample_data: Path, facenet_weights: Path
         tmp_path_factory.mktemp("models"),
         weights=facenet_weights,
         display_names=sample_display_names(),
-        progress=lambda line: None,
     )

@@ -22,7 +22,6 @@ def report(small_dataset, facenet_weights) -> dict:
         repeats=REPEATS,
         seed=0,
         with_baseline=True,
-        progress=lambda line: None,
     )
 
 

@@ -14,6 +14,7 @@ import pytest
 from ml import artifact
 from ml.errors import ModelError
 from ml.training import train
+from tests.logs import logged_lines
 
 BLANK_NAME = "blank page (1).png"  # one per athlete folder of `small_dataset`
 LABELS = ["lebron_james", "rafael_nadal"]
@@ -21,16 +22,15 @@ LABELS = ["lebron_james", "rafael_nadal"]
 
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory, small_dataset, facenet_weights) -> tuple[Path, list[str]]:
-    said: list[str] = []
-    model_dir = train(
-        small_dataset,
-        tmp_path_factory.mktemp("models"),
-        weights=facenet_weights,
-        seed=7,
-        cv_folds=0,
-        display_names={"lebron_james": "LeBron James"},
-        progress=said.append,
-    )
+    with logged_lines() as said:
+        model_dir = train(
+            small_dataset,
+            tmp_path_factory.mktemp("models"),
+            weights=facenet_weights,
+            seed=7,
+            cv_folds=0,
+            display_names={"lebron_james": "LeBron James"},
+        )
     return model_dir, said
 
 
@@ -68,7 +68,7 @@ def test_it_reports_and_skips_photos_without_a_face(first_run, small_dataset):
         assert any("skipped" in line and f"{label}/{BLANK_NAME}" in line for line in said)
 
 
-def test_it_prints_progress(first_run):
+def test_it_logs_progress(first_run):
     _, said = first_run
 
     assert said[0].startswith("Training on 14 photos of 2 athletes")
@@ -88,14 +88,7 @@ def test_the_same_photos_and_seed_give_the_same_model(
 ):
     first, _ = first_run
 
-    second = train(
-        small_dataset,
-        tmp_path,
-        weights=facenet_weights,
-        seed=7,
-        cv_folds=0,
-        progress=lambda line: None,
-    )
+    second = train(small_dataset, tmp_path, weights=facenet_weights, seed=7, cv_folds=0)
 
     assert second != first
     assert manifest_of(second)["threshold"] == manifest_of(first)["threshold"]
@@ -130,6 +123,4 @@ def test_an_athlete_without_any_usable_photo_is_refused_by_name(
     shutil.copytree(small_dataset / "rafael_nadal", data / "rafael_nadal")
 
     with pytest.raises(ModelError, match="lebron_james"):
-        train(
-            data, tmp_path / "out", weights=facenet_weights, cv_folds=0, progress=lambda line: None
-        )
+        train(data, tmp_path / "out", weights=facenet_weights, cv_folds=0)

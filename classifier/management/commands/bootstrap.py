@@ -36,7 +36,7 @@ class Command(BaseCommand):
         ensure_athletes(labels_in(data), sample_display_names())
         self.stdout.write(f"Training a first model from {data}...")
         try:
-            model_version = train_and_register(data, progress=self.stdout.write)
+            model_version = train_and_register(data)
         except ModelError as exc:
             raise CommandError(str(exc)) from exc
         model_version.activate()

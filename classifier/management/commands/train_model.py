@@ -20,7 +20,7 @@ class Command(BaseCommand):
         if not data.is_dir():
             raise CommandError(f"{data} is not a folder.")
         try:
-            model_version = train_and_register(data, seed=seed, progress=self.stdout.write)
+            model_version = train_and_register(data, seed=seed)
         except ModelError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Registered model version {model_version}.")
