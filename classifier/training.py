@@ -5,7 +5,6 @@ from pathlib import Path
 
 from django.conf import settings
 
-from classifier.inference import weights_path
 from classifier.model_versions import register
 from classifier.models import Athlete, ModelVersion
 
@@ -19,7 +18,7 @@ def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
     model_dir = train(
         data_dir,
         models_dir,
-        weights=weights_path(),
+        weights=settings.ATHLETES_FACENET_WEIGHTS,
         seed=seed,
         display_names=Athlete.objects.display_names(),
     )

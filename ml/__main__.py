@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--weights",
         type=Path,
-        default=weights.default_weights_path(),
+        default=Path(os.environ.get("ATHLETES_FACENET_WEIGHTS") or weights.default_weights_path()),
         help="FaceNet weights file (default: $ATHLETES_FACENET_WEIGHTS or the user cache)",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import shutil
 import subprocess
 import sys
@@ -29,12 +28,11 @@ FETCH_HINT = "Run `python -m ml weights fetch` or set ATHLETES_FACENET_WEIGHTS t
 
 
 def default_weights_path() -> Path:
-    """`ATHLETES_FACENET_WEIGHTS` if set, else the per-user cache."""
-    configured = os.environ.get("ATHLETES_FACENET_WEIGHTS")
-    if configured:
-        return Path(configured).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return cache / "athletes" / "facenet_keras.h5"
+    """The per-user cache, where `fetch` puts the file unless told otherwise.
+
+    Reads no environment: the CLI's `--weights` and Django's settings choose the file.
+    """
+    return Path.home() / ".cache" / "athletes" / "facenet_keras.h5"
 
 
 def sha256_of(path: Path) -> str:

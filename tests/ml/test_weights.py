@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ml import weights
+from ml.__main__ import _parser
 from ml.errors import ModelError
 from tests.logs import logged_lines
 
@@ -41,17 +42,31 @@ def test_it_accepts_the_real_file(facenet_weights):
     assert facenet_weights.stat().st_size == 92_397_640
 
 
+def cli_weights(*argv: str) -> Path:
+    """The weights file `python -m ml` would use, from its flags and environment."""
+    return _parser().parse_args([*argv, "weights", "check"]).weights
+
+
 def test_the_environment_variable_chooses_the_file(monkeypatch, tmp_path):
     monkeypatch.setenv("ATHLETES_FACENET_WEIGHTS", str(tmp_path / "mine.h5"))
 
-    assert weights.default_weights_path() == tmp_path / "mine.h5"
+    assert cli_weights() == tmp_path / "mine.h5"
+    assert cli_weights("--weights", str(tmp_path / "flag.h5")) == tmp_path / "flag.h5"
 
 
 def test_without_the_variable_it_uses_the_user_cache(monkeypatch, tmp_path):
     monkeypatch.delenv("ATHLETES_FACENET_WEIGHTS", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
 
-    assert weights.default_weights_path() == tmp_path / "athletes" / "facenet_keras.h5"
+    assert cli_weights() == tmp_path / ".cache" / "athletes" / "facenet_keras.h5"
+    assert weights.default_weights_path() == tmp_path / ".cache" / "athletes" / "facenet_keras.h5"
+
+
+def test_the_library_reads_no_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("ATHLETES_FACENET_WEIGHTS", str(tmp_path / "mine.h5"))
+
+    assert weights.default_weights_path() == tmp_path / ".cache" / "athletes" / "facenet_keras.h5"
 
 
 def test_fetch_returns_at_once_when_a_verified_copy_is_in_place(
