@@ -182,7 +182,8 @@ def _predict(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from ml.evaluation import evaluate, save_confusion_plot
+    from ml.comparison import evaluate
+    from ml.evaluation import save_confusion_plot
 
     report = evaluate(
         args.data,

@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from ml import artifact
-from ml.embedder import Embedder
+from ml.embedder import INPUT_SIZE, Embedder
 from ml.faces import Face, FaceDetector
 from ml.recognizer import Recognizer
 from ml.results import FaceResult, ImageResult
@@ -45,11 +45,9 @@ class Predictor:
         Tracing FaceNet takes seconds; a worker calls this right after loading a model.
         """
         self.detector.warm_up()
-        self.recognizer.name(self.embedder.embed(np.zeros((1, 160, 160, 3), np.uint8)))
-
-    @property
-    def labels(self) -> list[str]:
-        return self.manifest.labels
+        self.recognizer.name(
+            self.embedder.embed(np.zeros((1, INPUT_SIZE, INPUT_SIZE, 3), np.uint8))
+        )
 
     @property
     def display_names(self) -> dict[str, str]:
@@ -66,7 +64,9 @@ class Predictor:
         faces = [self.detector.detect(image) for image in images]
         detected = time.perf_counter()
         crops = [face.crop for photo_faces in faces for face in photo_faces]
-        embeddings = self.embedder.embed(np.stack(crops) if crops else np.zeros((0, 160, 160, 3)))
+        embeddings = self.embedder.embed(
+            np.stack(crops) if crops else np.zeros((0, INPUT_SIZE, INPUT_SIZE, 3))
+        )
         embedded = time.perf_counter()
         namings = iter(self.recognizer.name(embeddings))
         named = time.perf_counter()

@@ -72,7 +72,7 @@ def test_loading_gives_back_the_trained_model(trained_model_dir, facenet_weights
 
     predictor = Predictor.load(trained_model_dir, facenet_weights)
 
-    assert predictor.labels == LABELS
+    assert predictor.manifest.labels == LABELS
     assert predictor.recognizer.threshold == manifest["threshold"]
     for label, count in manifest["training_counts"].items():
         references = predictor.recognizer.references[label]
