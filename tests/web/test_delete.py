@@ -12,6 +12,8 @@ from django.test import Client
 from classifier.models import Prediction
 from tests.web.conftest import jpeg_bytes
 
+pytestmark = pytest.mark.db_engine
+
 
 @pytest.fixture
 def with_files(media_root):

@@ -9,6 +9,8 @@ from rest_framework.authtoken.models import Token
 
 from classifier.models import ModelVersion, Review
 
+pytestmark = pytest.mark.db_engine
+
 VERSIONS = "/admin/classifier/modelversion/"
 PREDICTIONS = "/admin/classifier/prediction/"
 

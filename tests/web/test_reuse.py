@@ -13,6 +13,8 @@ from django.test import Client
 from classifier.models import ModelVersion, Prediction, Review
 from tests.web.conftest import jpeg_bytes, upload_file
 
+pytestmark = pytest.mark.db_engine
+
 FILE_COLOURS = {"image": (1, 2, 3), "thumbnail": (4, 5, 6), "annotated": (7, 8, 9)}
 
 

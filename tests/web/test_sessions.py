@@ -3,6 +3,7 @@ beat clears expired sessions every day."""
 
 from datetime import timedelta
 
+import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
@@ -13,6 +14,8 @@ from athletes_site.celery_app import app
 from classifier.models import Prediction
 from classifier.tasks import clear_expired_sessions
 from tests.web.conftest import jpeg_bytes, upload_file
+
+pytestmark = pytest.mark.db_engine
 
 
 def test_it_writes_no_session_for_visitors_who_only_look(client, model_version, make_prediction):

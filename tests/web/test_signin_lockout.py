@@ -15,7 +15,7 @@ from django.conf import settings
 from tests.web.conftest import PASSWORD, app_environment
 from tests.web.processes import WebServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.db_engine]
 
 LOGIN = "/admin/login/"
 

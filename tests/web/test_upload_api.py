@@ -3,10 +3,13 @@
 import hashlib
 import io
 
+import pytest
 from PIL import Image
 
 from classifier.models import Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
+
+pytestmark = pytest.mark.db_engine
 
 URL = "/api/predictions/"
 
