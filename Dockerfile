@@ -17,8 +17,8 @@ RUN useradd --create-home --uid 10001 athletes \
     && chown athletes:athletes /app /data/media /data/models /opt/athletes
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+COPY requirements.txt requirements-nodeps.txt ./
+RUN pip install -r requirements.txt && pip install --no-deps -r requirements-nodeps.txt
 
 COPY --chown=athletes:athletes . .
 USER athletes

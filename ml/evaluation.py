@@ -11,16 +11,17 @@ from PIL import Image, ImageDraw, ImageFont
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import RepeatedStratifiedKFold
 
-from ml import baseline
+from ml.calibration import DEFAULT_TARGETS, Targets, fit
 from ml.dataset import scan
 from ml.embedder import Embedder
 from ml.faces import FaceDetector
 from ml.features import PhotoEmbeddings, embed_photos
-from ml.fitting import fit, seed_everything
 from ml.recognizer import Recognizer
-from ml.results import NO_FACE, UNKNOWN, verdict
+from ml.results import NO_FACE, UNKNOWN
 
 log = logging.getLogger(__name__)
+
+NEEDS_REVIEW = "needs_review"
 
 
 def evaluate(
@@ -31,13 +32,13 @@ def evaluate(
     repeats: int = 3,
     seed: int = 0,
     with_baseline: bool = True,
+    detector: str = "blazeface",
 ) -> dict[str, Any]:
     """Cross-validate ours and, on the very same folds, the demo's original CNN."""
-    seed_everything(seed)
     photos = scan(data_dir)
     labels = sorted({photo.label for photo in photos})
     log.info("Embedding %d photos of %d athletes ...", len(photos), len(labels))
-    embedded = embed_photos(photos, FaceDetector(), Embedder(weights))
+    embedded = embed_photos(photos, FaceDetector(detector), Embedder(weights))
     log.info("Cross-validating ours: %d folds × %d repeats ...", folds, repeats)
     report = {"ours": cross_validate_embeddings(embedded, labels, folds, repeats, seed)}
     if with_baseline and len(labels) == 2:
@@ -52,24 +53,50 @@ def _splits(truth: list[str], folds: int, repeats: int, seed: int):
 
 
 def cross_validate_embeddings(
-    embedded: list[PhotoEmbeddings], labels: list[str], folds: int, repeats: int, seed: int
+    embedded: list[PhotoEmbeddings],
+    labels: list[str],
+    folds: int,
+    repeats: int,
+    seed: int,
+    targets: Targets = DEFAULT_TARGETS,
 ) -> dict[str, Any]:
-    """Train on each fold's photos, name the held-out ones; a photo with no face is an error."""
+    """Train and calibrate on each fold's photos, name the held-out ones.
+
+    A held-out photo is right when its label is its athlete, named surely; `unknown`,
+    `no_face` or another athlete are errors.
+    """
     truth = [item.photo.label for item in embedded]
     predicted: list[list[str]] = []
+    identified: list[bool] = []
     for train, test in _splits(truth, folds, repeats, seed):
-        recognizer = fit([embedded[i] for i in train], labels)
-        predicted.append([photo_label(recognizer, embedded[i]) for i in test])
-    return summarize(truth, list(_splits(truth, folds, repeats, seed)), predicted, labels)
+        recognizer, _ = fit([embedded[i] for i in train], labels, targets)
+        outcomes = [photo_outcome(recognizer, embedded[i]) for i in test]
+        predicted.append([answer for answer, _ in outcomes])
+        identified += [
+            candidate == truth[i] for i, (_, candidate) in zip(test, outcomes, strict=True)
+        ]
+    report = summarize(truth, list(_splits(truth, folds, repeats, seed)), predicted, labels)
+    return {**report, "identification_accuracy": float(np.mean(identified))}
 
 
-def photo_label(recognizer: Recognizer, item: PhotoEmbeddings) -> str:
+def photo_outcome(recognizer: Recognizer, item: PhotoEmbeddings) -> tuple[str, str]:
+    """A held-out photo's answer (its best sure face's athlete, else `needs_review`,
+    `unknown` or `no_face`) and the closest athlete of its best-scored face."""
     if item.athlete is None:
-        return NO_FACE
-    return verdict(recognizer.name(np.concatenate([item.athlete[:1], item.others])))[0]
+        return NO_FACE, NO_FACE
+    namings = recognizer.name(item.faces[:, 0])
+    best = max(namings, key=lambda naming: naming.score)
+    sure = [naming for naming in namings if naming.label != UNKNOWN]
+    if sure:
+        return max(sure, key=lambda naming: naming.score).label, best.candidate
+    review = any(naming.needs_review for naming in namings)
+    return (NEEDS_REVIEW if review else UNKNOWN), best.candidate
 
 
 def _cross_validate_baseline(photos, labels, folds, repeats, seed) -> dict[str, Any]:
+    from ml import baseline  # Keras and TensorFlow: only for this comparison
+
+    baseline.seed_everything(seed)
     truth = [photo.label for photo in photos]
     pixels = baseline.load_whole_photos([photo.path for photo in photos])
     targets = np.array([labels.index(label) for label in truth])
@@ -95,7 +122,7 @@ def summarize(
     precision, recall, _, _ = precision_recall_fscore_support(
         actual, guessed, labels=labels, zero_division=0
     )
-    columns = labels + [UNKNOWN, NO_FACE]
+    columns = labels + [NEEDS_REVIEW, UNKNOWN, NO_FACE]
     counts = [
         [
             sum(a == row and g == col for a, g in zip(actual, guessed, strict=True))
