@@ -81,9 +81,9 @@ def run(prediction: Prediction) -> None:
     stored_result = result.to_dict()
     saved = prediction.mark_done(
         label=result.label,
-        confidence=result.confidence,
+        confidence=result.score,
         faces=stored_result["faces"],
-        probabilities=result.probabilities,
+        probabilities={},
         timings=timings,
         model_version=model_version,
         annotated=annotated_name,

@@ -8,6 +8,7 @@ as not that athlete, when the caller has them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from statistics import NormalDist
@@ -22,6 +23,8 @@ from ml.recognizer import Lines, Recognizer, centroids
 # With no impostor at or above a line among n, the rate of impostors above it is below 3/n
 # with 95% confidence ("rule of three"): fewer impostors than 3/target cannot show a rate.
 RULE_OF_THREE = 3.0
+# Lines sit this far above the highest impostor seen, so that impostor is not flagged.
+ABOVE = 1e-4
 
 
 @dataclass(frozen=True)
@@ -126,8 +129,8 @@ def _lines(labels, centres, genuine, impostors, targets) -> tuple[Recognizer, Ca
     for label in labels:
         own = NormalDist(float(genuine[label].mean()), float(genuine[label].std()) or 1e-3)
         sure = max(global_line, own.inv_cdf(1.0 - targets.sure_rate))
-        unknown = min(max(float(pooled.max()), own.inv_cdf(1.0 - targets.recall)), sure)
-        lines[label] = Lines(sure=round(sure, 4), unknown=round(unknown, 4))
+        unknown = min(max(float(pooled.max()) + ABOVE, own.inv_cdf(1.0 - targets.recall)), sure)
+        lines[label] = Lines(sure=_round_up(sure), unknown=_round_up(unknown))
         per_athlete[label] = {
             "genuine_photos": len(genuine[label]),
             "genuine_mean": round(float(genuine[label].mean()), 4),
@@ -181,7 +184,12 @@ def _impostor_line(scores: np.ndarray, rate: float) -> float:
     if len(scores) >= RULE_OF_THREE / rate:
         return float(np.quantile(scores, 1.0 - rate))
     tail = NormalDist(float(scores.mean()), float(scores.std()) or 1e-3).inv_cdf(1.0 - rate)
-    return max(tail, float(scores.max()))
+    return max(tail, float(scores.max()) + ABOVE)
+
+
+def _round_up(line: float) -> float:
+    """Four decimals for the manifest, never rounded down past a score it must keep out."""
+    return math.ceil(line * 10_000) / 10_000
 
 
 def _require_two_photos_each(usable: list[PhotoEmbeddings], labels: list[str]) -> None:

@@ -16,8 +16,8 @@ DETECTORS = ("blazeface", "mtcnn")
 # A photo tiled with faces must not hold a worker for a minute: only the largest this many
 # faces are embedded and named; the result says how many were found.
 MAX_FACES = 20
-# When nothing is found in a larger photo, a second, slower look at this size searches for
-# a face that is small in a big frame.
+# When nothing is found, a second, slower look at this size (tiled, for BlazeFace) searches
+# for a face that is small in a big frame.
 SECOND_LOOK_MAX_SIDE = 1600
 # The box plus 10%: the tight crop this converted FaceNet was published with.
 CROP_MARGIN = 1.1
@@ -72,7 +72,7 @@ class FaceDetector:
     def detect(self, image: Image.Image, limit: int = MAX_FACES) -> Detected:
         small, factor = downscale(image, self._finder.max_side)
         found = self._finder.detect(small)
-        if not found and max(image.size) > self._finder.max_side:
+        if not found and (max(image.size) > self._finder.max_side or self._finder.looks_closer):
             small, factor = downscale(image, SECOND_LOOK_MAX_SIDE)
             found = self._finder.detect(small, thorough=True)
         found.sort(key=_area, reverse=True)

@@ -24,6 +24,7 @@ class Mtcnn:
     """MTCNN with its three networks compiled into graphs, on a copy at most 640 px."""
 
     max_side = DETECTION_MAX_SIDE
+    looks_closer = False
 
     def __init__(self):
         self._mtcnn = MTCNN(device="CPU:0")
