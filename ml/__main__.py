@@ -94,6 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--detector", choices=DETECTORS, default="blazeface", help="face detector to train with"
     )
+    train.add_argument(
+        "--rejected",
+        type=Path,
+        metavar="NPZ",
+        help="faces reviewers marked as not an athlete: an .npz with one array of FaceNet "
+        "embeddings per athlete label; more impostors for the calibration",
+    )
     train.set_defaults(run=_train)
 
     predict = commands.add_parser("predict", help="name the athletes in photos (JSON lines)")
@@ -199,8 +206,21 @@ def _train(args) -> int:
         cv_folds=args.cv,
         display_names=dict(args.name),
         detector=args.detector,
+        rejected=_rejected(args.rejected),
     )
     return 0
+
+
+def _rejected(path: Path | None) -> dict | None:
+    if path is None:
+        return None
+    import numpy as np
+
+    try:
+        with np.load(path) as arrays:
+            return {label: arrays[label] for label in arrays.files}
+    except (OSError, ValueError) as error:
+        raise ModelError(f"Cannot read the rejected faces in {path}: {error}") from error
 
 
 def _display_name(value: str) -> tuple[str, str]:
