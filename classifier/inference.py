@@ -1,8 +1,8 @@
 """Run the recognizer on one prediction. Called by the Celery task, in a worker child process.
 
-The predictor (TensorFlow, FaceNet, the classifier) is loaded in each worker child right after
-it is forked (``preload``, from ``worker_process_init``), warmed up so its graphs are traced, and
-kept for the life of the process. Every task first asks the database which model version is active
+The predictor (BlazeFace and FaceNet on LiteRT, the athletes' centroids) is loaded in each worker
+child right after it is forked (``preload``, from ``worker_process_init``), warmed up, and kept
+for the life of the process. Every task first asks the database which model version is active
 and reloads only when that changed, so an admin's activation applies to the next task without
 restarting the worker.
 """
@@ -30,10 +30,10 @@ def weights_path() -> Path:
 
 
 def load_predictor(model_version: ModelVersion):
-    """The predictor for ``model_version``, loading it (and TensorFlow) only when needed."""
+    """The predictor for ``model_version``, loading it (and LiteRT) only when needed."""
     predictor = _loaded.get(model_version.version)
     if predictor is None:
-        from ml.predictor import Predictor  # imports TensorFlow: only ever in a worker child
+        from ml.predictor import Predictor  # loads LiteRT and the networks: only in a worker child
 
         _loaded.clear()
         predictor = Predictor.load(model_version.model_dir, weights_path())
