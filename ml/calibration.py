@@ -41,7 +41,7 @@ class Targets:
     """
 
     false_accept: float = 0.001
-    sure_rate: float = 0.95
+    sure_rate: float = 0.9
     recall: float = 0.99
 
 
