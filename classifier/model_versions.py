@@ -1,4 +1,7 @@
-"""Register a trained artifact directory as a ModelVersion."""
+"""Model versions from artifacts: register a trained directory, or train one and register it.
+
+Training loads TensorFlow, so ``ml.training`` is imported inside ``train_and_register``
+(called by management commands only) and importing this module stays light."""
 
 from pathlib import Path
 
@@ -6,7 +9,7 @@ from django.conf import settings
 from django.core.files import File
 
 from classifier.athletes import ensure_athletes
-from classifier.models import ModelVersion
+from classifier.models import Athlete, ModelVersion
 from ml.artifact import CONFUSION_PLOT, Manifest
 
 
@@ -39,3 +42,19 @@ def register(model_dir: Path) -> ModelVersion:
             model_version.confusion_matrix.save(f"{model_version.version}-confusion.png", File(f))
     ensure_athletes(manifest.labels, manifest.display_names)
     return model_version
+
+
+def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
+    """Athletes already known keep the display names the admin gave them."""
+    from ml.training import train
+
+    models_dir = Path(settings.ATHLETES_MODELS_DIR)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    model_dir = train(
+        data_dir,
+        models_dir,
+        weights=settings.ATHLETES_FACENET_WEIGHTS,
+        seed=seed,
+        display_names=Athlete.objects.display_names(),
+    )
+    return register(model_dir)

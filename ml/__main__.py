@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--weights",
         type=Path,
-        default=weights.default_weights_path(),
+        default=Path(os.environ.get("ATHLETES_FACENET_WEIGHTS") or weights.default_weights_path()),
         help="FaceNet weights file (default: $ATHLETES_FACENET_WEIGHTS or the user cache)",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -258,7 +258,8 @@ def _evaluate(args) -> int:
         raise ModelError("Give --data (or set ATHLETES_SAMPLE_DATA): the photos to train on.")
     if args.dev:
         return _evaluate_dev(args)
-    from ml.evaluation import evaluate, save_confusion_plot
+    from ml.comparison import evaluate
+    from ml.evaluation import save_confusion_plot
 
     report = evaluate(
         args.data,

@@ -54,7 +54,7 @@ def ensure_lite(weights: Path) -> Path:
     if target.is_file():
         return target
     log.info("Converting FaceNet for LiteRT (once, about 15 s) into %s ...", target)
-    flatbuffer = tf.lite.TFLiteConverter.from_keras_model(_read_keras(weights)).convert()
+    flatbuffer = tf.lite.TFLiteConverter.from_keras_model(read_keras(weights)).convert()
     partial = target.with_name(target.name + ".partial")
     try:
         partial.write_bytes(flatbuffer)
@@ -67,10 +67,6 @@ def ensure_lite(weights: Path) -> Path:
     return target
 
 
-def load_keras(weights: Path) -> keras.Model:
-    """The Keras 2.1 file as a Keras 3 model, its `Lambda` joins read as `ScaleSum`."""
-    return _read_keras(verify(weights))
-
-
-def _read_keras(verified: Path) -> keras.Model:
+def read_keras(verified: Path) -> keras.Model:
+    """The verified Keras 2.1 file as a Keras 3 model, its `Lambda` joins read as `ScaleSum`."""
     return keras.models.load_model(verified, custom_objects={"Lambda": ScaleSum}, compile=False)

@@ -41,7 +41,7 @@ def evaluate_dev(
     if not dev_dir.is_dir():
         raise ModelError(f"Dev folder not found: {dev_dir}")
     recognizer = predictor.recognizer
-    athletes = {label: [] for label in predictor.labels if (dev_dir / label).is_dir()}
+    athletes = {label: [] for label in predictor.manifest.labels if (dev_dir / label).is_dir()}
     others: list[dict[str, Any]] = []
     groups: list[dict[str, Any]] = []
     genuine, impostor = [], []

@@ -47,10 +47,6 @@ class Predictor:
         self.embedder.embed(np.zeros((1, INPUT_SIZE, INPUT_SIZE, 3), np.uint8))
 
     @property
-    def labels(self) -> list[str]:
-        return self.manifest.labels
-
-    @property
     def display_names(self) -> dict[str, str]:
         return self.manifest.display_names
 

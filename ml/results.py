@@ -57,12 +57,6 @@ class ImageResult:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ImageResult:
-        faces = [FaceResult(**{**face, "box": tuple(face["box"])}) for face in data["faces"]]
-        fields = {key: value for key, value in data.items() if key != "faces_capped"}
-        return cls(**{**fields, "faces": faces})
-
-    @classmethod
     def from_faces(
         cls, faces: list[FaceResult], faces_found: int, timings: dict[str, float]
     ) -> ImageResult:

@@ -151,8 +151,10 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 
 # --- The recognizer -------------------------------------------------------------------------
 ATHLETES_MODELS_DIR = Path(env("ATHLETES_MODELS_DIR", str(VAR_DIR / "models")))
-# Empty means ml.weights.default_weights_path(), which reads the same variable.
-ATHLETES_FACENET_WEIGHTS = env("ATHLETES_FACENET_WEIGHTS")
+# The one reader of this variable for the site; `python -m ml` has the same default.
+ATHLETES_FACENET_WEIGHTS = Path(
+    env("ATHLETES_FACENET_WEIGHTS", "~/.cache/athletes/facenet_keras.h5")
+).expanduser()
 ATHLETES_SAMPLE_DATA = Path(
     env("ATHLETES_SAMPLE_DATA", str(BASE_DIR.parent / "shared" / "datasets" / "athletes"))
 )

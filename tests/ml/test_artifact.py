@@ -86,7 +86,7 @@ def test_loading_gives_back_the_trained_model(trained_model_dir, facenet_weights
 
     predictor = Predictor.load(trained_model_dir, facenet_weights)
 
-    assert predictor.labels == LABELS
+    assert predictor.manifest.labels == LABELS
     assert predictor.detector.name == manifest["detector"]
     for label in LABELS:
         lines = predictor.recognizer.lines[label]
@@ -145,3 +145,10 @@ def test_it_refuses_a_manifest_missing_a_field_by_name(copy_of_model, facenet_we
 
     with pytest.raises(ModelError, match=r"has no lines in its manifest"):
         Predictor.load(copy_of_model, facenet_weights)
+
+
+@pytest.mark.parametrize("stored", [[], "v1", None, {"labels": ["rafael_nadal"]}])
+def test_a_stored_manifest_of_no_known_format_is_refused_with_a_model_error(stored):
+    expected = rf"has model format None; .* reads format {artifact.FORMAT_VERSION}"
+    with pytest.raises(ModelError, match=expected):
+        artifact.Manifest.from_dict(stored)

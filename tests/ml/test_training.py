@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,7 @@ from ml.errors import ModelError
 from ml.training import train
 from tests.logs import logged_lines
 
+REPO = Path(__file__).resolve().parents[2]
 BLANK_NAME = "blank page (1).png"  # one per athlete folder of `small_dataset`
 LABELS = ["lebron_james", "rafael_nadal"]
 
@@ -118,6 +121,16 @@ def test_an_athlete_without_any_usable_photo_is_refused_by_name(
 
     with pytest.raises(ModelError, match="lebron_james"):
         train(data, tmp_path / "out", weights=facenet_weights, cv_folds=0)
+
+
+def test_training_does_not_import_the_demo_cnn():
+    probe = "import sys, ml.training; print(sorted(m for m in sys.modules if m == 'ml.baseline'))"
+
+    run = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    )
+
+    assert run.stdout.strip().splitlines()[-1] == "[]"
 
 
 @pytest.fixture(scope="module")

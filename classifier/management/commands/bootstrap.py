@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from classifier.athletes import ensure_athletes, labels_in
+from classifier.model_versions import train_and_register
 from classifier.models import ModelVersion
-from classifier.training import train_and_register
 from ml.errors import ModelError
 from ml.sample_data import sample_display_names
 
