@@ -232,7 +232,11 @@ def save_det_plot(report: dict[str, Any], path: Path) -> None:
         draw.text((x - 14, 26 + size), f"{decade:g}", fill="black", font=font)
         draw.text((8, y - 7), f"{decade:g}", fill="black", font=font)
     draw.rectangle((margin, 20, margin + size, 20 + size), outline="black")
-    draw.text((margin + size / 2 - 90, size + 46), "false accepts (others' faces)", fill="black")
+    draw.text(
+        (margin + size / 2 - 150, size + 46),
+        "false accepts (others' faces); a rate of 0 is drawn at 0.001",
+        fill="black",
+    )
     draw.text((4, 4), "false rejects (athletes' photos)", fill="black")
     if len(genuine) and len(impostor):
         thresholds = np.unique(np.concatenate([genuine, impostor, [-1.0, 1.01]]))
