@@ -148,7 +148,8 @@ class BlazeFace:
         looks = [self._look(image, (0, 0, max(image.size)))]
         several = thorough or len(weighted_nms(*_confident(*looks[0]))) > 1
         if several and max(image.size) > TILE_SIDE:
-            looks += [self._look(image, square) for square in tiles(image.width, image.height)]
+            for square in tiles(image.width, image.height):
+                looks.append(_inside(*self._look(image, square), square, image.size))
         rows, scores = _confident(
             np.concatenate([rows for rows, _ in looks]),
             np.concatenate([scores for _, scores in looks]),
@@ -175,6 +176,21 @@ class BlazeFace:
             self._interpreter.get_tensor(self._classificators)[0],
             self._anchors,
         )
+
+
+def _inside(rows, scores, square, size) -> tuple[np.ndarray, np.ndarray]:
+    """A tile's candidates without those cut by its edges inside the photo: such a face is
+    whole in the next tile or the whole-photo pass, and a cut one would count twice."""
+    left, top, side = square
+    width, height = size
+    x0, y0, x1, y1 = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
+    keep = (
+        ((x0 >= left) | (left == 0))
+        & ((y0 >= top) | (top == 0))
+        & ((x1 <= left + side) | (left + side >= width))
+        & ((y1 <= top + side) | (top + side >= height))
+    )
+    return rows[keep], scores[keep]
 
 
 def _confident(rows: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -145,3 +145,20 @@ def test_mtcnn_candidates_in_chunks_find_what_one_batch_finds(photo, monkeypatch
     assert [face.box for face in in_chunks] == [face.box for face in in_one_batch]
     for chunked, whole in zip(in_chunks, in_one_batch, strict=True):
         assert chunked.confidence == pytest.approx(whole.confidence, abs=1e-4)
+
+
+def test_a_tile_drops_faces_its_inner_edges_cut_but_keeps_those_at_the_photos_border():
+    from ml.blazeface import _inside
+
+    square, size = (300, 0, 400), (1000, 600)  # a tile in the top middle of the photo
+    rows = np.zeros((3, 16))
+    rows[:, :4] = [
+        [350, 50, 420, 120],  # whole inside the tile
+        [650, 50, 720, 120],  # runs past its right edge, inside the photo: cut
+        [400, -5, 470, 60],  # runs past its top edge, which is the photo's: kept
+    ]
+
+    kept, scores = _inside(rows, np.array([0.9, 0.8, 0.7]), square, size)
+
+    assert kept[:, 0].tolist() == [350, 400]
+    assert scores.tolist() == [0.9, 0.7]
