@@ -15,6 +15,7 @@ from statistics import NormalDist
 from typing import Any
 
 import numpy as np
+from scipy.stats import beta
 
 from ml.errors import ModelError
 from ml.features import PhotoEmbeddings
@@ -23,6 +24,7 @@ from ml.recognizer import Lines, Recognizer, centroids
 # With no impostor at or above a line among n, the rate of impostors above it is below 3/n
 # with 95% confidence ("rule of three"): fewer impostors than 3/target cannot show a rate.
 RULE_OF_THREE = 3.0
+CONFIDENCE = 0.95
 # Lines sit this far above the highest impostor seen, so that impostor is not flagged.
 ABOVE = 1e-4
 
@@ -144,7 +146,7 @@ def _lines(labels, centres, genuine, impostors, targets) -> tuple[Recognizer, Ca
     estimated = {
         "impostors_named": named,
         "impostors_flagged_or_named": flagged,
-        "false_accept_upper_95": round(min(1.0, max(named, RULE_OF_THREE) / len(pooled)), 4),
+        "false_accept_upper_95": round(_upper_bound(named, len(pooled)), 4),
         "genuine_sure_rate": round(
             float(np.mean([(genuine[lab] >= lines[lab].sure).mean() for lab in labels])), 4
         ),
@@ -156,9 +158,9 @@ def _lines(labels, centres, genuine, impostors, targets) -> tuple[Recognizer, Ca
         message = (
             f"Too few impostor faces to estimate a false-accept rate of "
             f"{targets.false_accept:g}: {len(pooled)} impostor scores, at least {needed:.0f} "
-            f"needed. With 0 of them named, the rate is only known to be under "
-            f"{estimated['false_accept_upper_95']:.1%}; the sure line is extrapolated. Add "
-            "athletes, photos with other people, or reviewed 'not this athlete' faces."
+            f"needed. With {named} of them named, the rate is only known to be under "
+            f"{estimated['false_accept_upper_95']:.1%}; the impostor line is extrapolated. "
+            "Add athletes, photos with other people, or reviewed 'not this athlete' faces."
         )
     else:
         message = (
@@ -185,6 +187,12 @@ def _impostor_line(scores: np.ndarray, rate: float) -> float:
         return float(np.quantile(scores, 1.0 - rate))
     tail = NormalDist(float(scores.mean()), float(scores.std()) or 1e-3).inv_cdf(1.0 - rate)
     return max(tail, float(scores.max()) + ABOVE)
+
+
+def _upper_bound(hits: int, trials: int) -> float:
+    """The one-sided 95% upper bound of a rate seen `hits` times in `trials` (Clopper and
+    Pearson's exact interval; 3/trials when nothing was seen)."""
+    return float(beta.ppf(CONFIDENCE, hits + 1, trials - hits)) if hits < trials else 1.0
 
 
 def _round_up(line: float) -> float:
