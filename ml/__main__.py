@@ -216,11 +216,20 @@ def _rejected(path: Path | None) -> dict | None:
         return None
     import numpy as np
 
+    from ml.embedder import EMBEDDING_SIZE
+
     try:
         with np.load(path) as arrays:
-            return {label: arrays[label] for label in arrays.files}
+            rejected = {label: arrays[label] for label in arrays.files}
     except (OSError, ValueError) as error:
         raise ModelError(f"Cannot read the rejected faces in {path}: {error}") from error
+    for label, faces in rejected.items():
+        if faces.ndim != 2 or faces.shape[1] != EMBEDDING_SIZE:
+            raise ModelError(
+                f"{path}: {label} holds an array of shape {faces.shape}; expected one "
+                f"{EMBEDDING_SIZE}-number FaceNet embedding per row."
+            )
+    return rejected
 
 
 def _display_name(value: str) -> tuple[str, str]:

@@ -131,3 +131,17 @@ def test_train_refuses_a_display_name_without_its_label(tmp_path):
 
     assert run.returncode == 2
     assert "expected LABEL=NAME, got 'LeBron James'" in run.stderr
+
+
+def test_train_refuses_rejected_faces_that_are_not_embeddings_before_training(tmp_path):
+    import numpy as np
+
+    rejected = tmp_path / "rejected.npz"
+    np.savez(rejected, lebron_james=np.zeros((2, 64), np.float32))
+
+    run = run_ml("train", "--data", tmp_path, "--out", tmp_path / "out", "--rejected", rejected)
+
+    assert run.returncode == 2
+    assert "lebron_james holds an array of shape (2, 64)" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
