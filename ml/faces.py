@@ -86,12 +86,18 @@ def _area(detection: Detection) -> float:
 
 
 def _face(pixels: np.ndarray, detection: Detection, factor: float) -> Face:
+    """The face in photo pixels; its crop is centred on the whole box, but the box it
+    reports is cut to the photo, where a face at the edge may run past it."""
     x0, y0, x1, y1 = (value * factor for value in detection.box)
-    box = (round(x0), round(y0), round(x1 - x0), round(y1 - y0))
+    whole = (round(x0), round(y0), round(x1 - x0), round(y1 - y0))
     left, right = (
         (round(x * factor), round(y * factor)) for x, y in detection.keypoints[:2].tolist()
     )
-    crop = crop_face(pixels, box, tilt=eye_tilt(left, right))
+    crop = crop_face(pixels, whole, tilt=eye_tilt(left, right))
+    height, width = pixels.shape[:2]
+    inside_x0, inside_y0 = max(0, round(x0)), max(0, round(y0))
+    inside_x1, inside_y1 = min(width, round(x1)), min(height, round(y1))
+    box = (inside_x0, inside_y0, inside_x1 - inside_x0, inside_y1 - inside_y0)
     return Face(box, detection.score, (left, right), crop)
 
 

@@ -162,3 +162,15 @@ def test_a_tile_drops_faces_its_inner_edges_cut_but_keeps_those_at_the_photos_bo
 
     assert kept[:, 0].tolist() == [350, 400]
     assert scores.tolist() == [0.9, 0.7]
+
+
+def test_a_face_running_past_the_photos_edge_is_boxed_inside_it(detector, photo):
+    cut = photo("nadal(3).jpg").crop((370, 60, 700, 415))  # his face cut down the middle
+
+    faces = detector.detect(cut).faces
+
+    assert faces, "half a face is still found"
+    for face in faces:
+        x, y, w, h = face.box
+        assert x >= 0 and y >= 0 and w > 0 and h > 0
+        assert x + w <= cut.width and y + h <= cut.height
