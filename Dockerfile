@@ -34,7 +34,8 @@ CMD ["gunicorn", "athletes_site.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3
 
 
 FROM base AS worker
-RUN pip install -r requirements/worker.txt
+RUN pip install -r requirements/worker.txt \
+    && pip install --no-deps -r requirements/worker-nodeps.txt
 COPY --chown=athletes:athletes . .
 USER athletes
 RUN python -m ml weights fetch

@@ -18,10 +18,15 @@ class FaceSerializer(serializers.Serializer):
         help_text="[x, y, width, height] in the original photo's pixels.",
     )
     # A declared field named like Field.label, which DRF's metaclass takes out of the class.
-    label = serializers.CharField(help_text='An athlete\'s label, or "unknown".')  # type: ignore[assignment]
-    confidence = serializers.FloatField()
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text='An athlete\'s label when sure, else "unknown".'
+    )
+    candidate = serializers.CharField(help_text="The closest athlete, always.")
+    score = serializers.FloatField(help_text="Cosine similarity to the candidate (-1 to 1).")
+    needs_review = serializers.BooleanField(
+        help_text="Between the sure and the unknown lines: a reviewer should decide."
+    )
     detection_confidence = serializers.FloatField()
-    probabilities = serializers.DictField(child=serializers.FloatField())
 
 
 class ReviewSerializer(serializers.ModelSerializer):

@@ -57,7 +57,9 @@ def stored_manifest(version: str, labels: list[str]) -> dict:
         version=version,
         labels=labels,
         display_names={},
-        threshold=0.8,
+        detector="blazeface",
+        lines={label: {"sure": 0.6, "unknown": 0.5} for label in labels},
+        calibration={},
         input_size=160,
         created_at=timezone.now(),
         seed=0,
@@ -99,12 +101,12 @@ class FakePredictor:
         face = FaceResult(
             box=(4, 4, 20, 20),
             label="rafael_nadal",
-            confidence=0.97,
-            distance=0.4,
-            probabilities={"rafael_nadal": 0.97, "lebron_james": 0.03},
+            candidate="rafael_nadal",
+            score=0.97,
+            needs_review=False,
             detection_confidence=0.99,
         )
-        return ImageResult.from_faces([face], {"detect_ms": 5.0})
+        return ImageResult.from_faces([face], 1, {"detect_ms": 5.0})
 
 
 @pytest.fixture

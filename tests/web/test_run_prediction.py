@@ -38,7 +38,9 @@ def test_it_stores_the_result_and_the_annotated_photo(queued, fake_predictor, mo
     assert prediction.label == "rafael_nadal"
     assert prediction.confidence == pytest.approx(0.97)
     assert prediction.faces[0]["box"] == [4, 4, 20, 20]
-    assert prediction.probabilities == {"rafael_nadal": 0.97, "lebron_james": 0.03}
+    assert prediction.faces[0]["candidate"] == "rafael_nadal"
+    assert prediction.faces[0]["needs_review"] is False
+    assert prediction.probabilities == {}
     assert prediction.model_version == model_version
     assert prediction.annotated.name.startswith("annotated/")
     assert prediction.annotated.storage.exists(prediction.annotated.name)
