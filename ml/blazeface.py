@@ -155,11 +155,17 @@ class BlazeFace:
             np.concatenate([scores for _, scores in looks]),
         )
         return [
-            Detection(tuple(float(v) for v in row[:4]), float(score), row[4:].reshape(6, 2))
+            Detection(
+                (float(row[0]), float(row[1]), float(row[2]), float(row[3])),
+                float(score),
+                row[4:].reshape(6, 2),
+            )
             for row, score in weighted_nms(rows, scores)
         ]
 
-    def _look(self, image: Image.Image, square: tuple[int, int, int]):
+    def _look(
+        self, image: Image.Image, square: tuple[int, int, int]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Candidates in one square of the photo (left, top, side), in photo pixels."""
         left, top, side = square
         view = _square_view(image, left, top, side)

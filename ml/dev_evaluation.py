@@ -41,7 +41,9 @@ def evaluate_dev(
     if not dev_dir.is_dir():
         raise ModelError(f"Dev folder not found: {dev_dir}")
     recognizer = predictor.recognizer
-    athletes = {label: [] for label in predictor.manifest.labels if (dev_dir / label).is_dir()}
+    athletes: dict[str, list[dict[str, Any]]] = {
+        label: [] for label in predictor.manifest.labels if (dev_dir / label).is_dir()
+    }
     others: list[dict[str, Any]] = []
     groups: list[dict[str, Any]] = []
     genuine, impostor = [], []
@@ -71,7 +73,7 @@ def evaluate_dev(
                     comparison, image, [f.box for f in result.faces]
                 )
             groups.append(entry)
-    report = {
+    report: dict[str, Any] = {
         "others": _others_summary(others),
         "athletes": {label: _athlete_summary(label, rows) for label, rows in athletes.items()},
         "groups": groups,

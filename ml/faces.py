@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -11,6 +12,9 @@ from PIL import Image
 from ml.blazeface import BlazeFace, Detection
 from ml.embedder import INPUT_SIZE, inference_threads
 from ml.imaging import downscale
+
+if TYPE_CHECKING:
+    from ml.mtcnn_finder import Mtcnn
 
 DETECTORS = ("blazeface", "mtcnn")
 # A photo tiled with faces must not hold a worker for a minute: only the largest this many
@@ -59,6 +63,7 @@ class FaceDetector:
         if name not in DETECTORS:
             raise ValueError(f"unknown face detector {name!r}; choose from {DETECTORS}")
         self.name = name
+        self._finder: BlazeFace | Mtcnn
         if name == "mtcnn":
             from ml.mtcnn_finder import Mtcnn  # imports TensorFlow
 
