@@ -3,8 +3,12 @@
 A photo is accepted only if ``ml.imaging`` can decode it: the extension and the client's content
 type are never trusted. What the site stores and serves is a re-encode of the decoded pixels
 (orientation applied, EXIF and GPS gone) under a name the server chooses; ``sha256`` and
-``size`` describe the bytes the user sent. The row and its files are written together or not
-at all.
+``size`` describe the bytes the user sent.
+
+A request is all or nothing: every file is checked before any is stored, one refused file
+refuses the request, and the rows and files of a request are written together or not at all.
+The pixels one request may make the web process decode and re-encode are capped
+(``ATHLETES_MAX_PIXELS_PER_REQUEST``), so no request outlasts the web server's timeout.
 """
 
 import hashlib
@@ -42,6 +46,42 @@ class CheckedUpload:
     image: Image.Image | None  # None when an earlier result of the same bytes is reused
     format: str
     reuse: Prediction | None
+
+
+class UploadsRefused(Exception):
+    """The request's files were refused, each reason for the user; nothing was stored."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+def too_many_pixels_message() -> str:
+    limit = settings.ATHLETES_MAX_PIXELS_PER_REQUEST / 1_000_000
+    return (
+        f"These photos are too large to take in one request (more than {limit:g} megapixels "
+        "together); nothing was stored. Send fewer at a time."
+    )
+
+
+def check_uploads(files: list[UploadedFile]) -> list[CheckedUpload]:
+    """Check every file of one request; raise UploadsRefused if any is refused, or as soon as
+    the request's pixels pass ``ATHLETES_MAX_PIXELS_PER_REQUEST``."""
+    checked, reasons, pixels = [], [], 0
+    for file in files:
+        try:
+            upload = check_upload(file)
+        except ImageRejected as exc:
+            reasons.append(f"{file.name}: {exc}")
+            continue
+        checked.append(upload)
+        if upload.image is not None:
+            pixels += upload.image.width * upload.image.height
+        if pixels > settings.ATHLETES_MAX_PIXELS_PER_REQUEST:
+            raise UploadsRefused([too_many_pixels_message()])
+    if reasons:
+        raise UploadsRefused([*reasons, "Nothing was stored: remove these files and send again."])
+    return checked
 
 
 def check_upload(upload: UploadedFile) -> CheckedUpload:
@@ -83,8 +123,23 @@ def thumbnail(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def store_upload(checked: CheckedUpload, *, uploader=None, visitor: str = "") -> Prediction:
-    """Create the prediction: reused at once, or queued for the worker after commit."""
+def store_uploads(
+    checked: list[CheckedUpload], *, uploader=None, visitor: str = ""
+) -> list[Prediction]:
+    """Create the predictions of one request, all or none: reused at once, or queued for the
+    worker after commit. If anything fails, the files already written are deleted."""
+    written: list = []
+    try:
+        with transaction.atomic():
+            return [store_upload(upload, uploader, visitor, written) for upload in checked]
+    except BaseException:
+        for field in written:
+            field.storage.delete(field.name)
+        raise
+
+
+def store_upload(checked: CheckedUpload, uploader, visitor: str, written: list) -> Prediction:
+    """Save one prediction inside the caller's transaction; list every file written."""
     prediction = Prediction(
         original_name=checked.original_name,
         sha256=checked.sha256,
@@ -100,21 +155,12 @@ def store_upload(checked: CheckedUpload, *, uploader=None, visitor: str = "") ->
     prediction.width, prediction.height = checked.image.size
     prediction.enqueued_at = timezone.now()  # reset by enqueue() if the broker refuses it
     served, suffix = encode(checked.image, checked.format)
-    try:
-        with transaction.atomic():
-            prediction.image.save(f"{prediction.pk}{suffix}", ContentFile(served), save=False)
-            prediction.thumbnail.save(
-                f"{prediction.pk}.jpg", ContentFile(thumbnail(checked.image)), save=False
-            )
-            prediction.save()
-            enqueue_on_commit(prediction.pk)
-    except BaseException:
-        for field in (prediction.image, prediction.thumbnail):
-            if field.name:
-                field.storage.delete(field.name)
-        raise
+    prediction.image.save(f"{prediction.pk}{suffix}", ContentFile(served), save=False)
+    written.append(prediction.image)
+    prediction.thumbnail.save(
+        f"{prediction.pk}.jpg", ContentFile(thumbnail(checked.image)), save=False
+    )
+    written.append(prediction.thumbnail)
+    prediction.save()
+    enqueue_on_commit(prediction.pk)
     return prediction
-
-
-def accept_upload(upload: UploadedFile, *, uploader=None, visitor: str = "") -> Prediction:
-    return store_upload(check_upload(upload), uploader=uploader, visitor=visitor)

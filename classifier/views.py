@@ -21,8 +21,7 @@ from classifier.forms import HistoryFilterForm
 from classifier.models import ModelVersion, Prediction
 from classifier.ownership import visible_predictions, visitor_id
 from classifier.throttling import UploadThrottle
-from classifier.uploads import accept_upload
-from ml.errors import ImageRejected
+from classifier.uploads import UploadsRefused, check_uploads, store_uploads
 
 HISTORY_PAGE_SIZE = 24
 RECENT_ON_HOME = 6
@@ -57,18 +56,18 @@ def upload(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Choose a photo to upload.")
         return render_home(request, status=400)
 
-    accepted = []
-    for file in files:
-        try:
-            prediction = accept_upload(file, uploader=request.user, visitor=visitor_id(request))
-        except ImageRejected as exc:
-            messages.error(request, f"{file.name}: {exc}")
-            continue
-        accepted.append(prediction)
-        if prediction.reused:
-            messages.info(request, f"{file.name}: same photo as before, result reused.")
-    if not accepted:
+    try:
+        checked = check_uploads(files)
+    except UploadsRefused as refused:
+        for reason in refused.reasons:
+            messages.error(request, reason)
         return render_home(request, status=400)
+    accepted = store_uploads(checked, uploader=request.user, visitor=visitor_id(request))
+    for prediction in accepted:
+        if prediction.reused:
+            messages.info(
+                request, f"{prediction.original_name}: same photo as before, result reused."
+            )
     if len(accepted) == 1:
         return redirect("detail", pk=accepted[0].pk)
     messages.success(request, f"{len(accepted)} photos accepted.")

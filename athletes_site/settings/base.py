@@ -147,6 +147,9 @@ ATHLETES_MAX_FILES_PER_UPLOAD = env_int("ATHLETES_MAX_FILES_PER_UPLOAD", 20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = ATHLETES_MAX_FILES_PER_UPLOAD
+# The pixels one request may make the web process decode and re-encode (about 6 s of CPU for
+# 100 megapixels): a request past it is refused whole, well before gunicorn's timeout.
+ATHLETES_MAX_PIXELS_PER_REQUEST = env_int("ATHLETES_MAX_PIXELS_PER_REQUEST", 100_000_000)
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 # --- The recognizer -------------------------------------------------------------------------

@@ -118,3 +118,14 @@ def test_an_api_client_without_a_session_gets_none_made(client, model_version, s
 
     assert Prediction.objects.get().visitor == ""
     assert not Session.objects.exists()
+
+
+def test_it_takes_one_photo_per_request(client, model_version, sent_tasks):
+    files = [upload_file(jpeg_bytes(colour=(i * 40, 0, 0)), f"{i}.jpg") for i in range(2)]
+
+    response = client.post("/api/predictions/", {"image": files})
+
+    assert response.status_code == 400
+    assert response.json() == {"image": ["Send one photo per request."]}
+    assert not Prediction.objects.exists()
+    assert sent_tasks == []

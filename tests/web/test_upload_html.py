@@ -48,16 +48,18 @@ def test_several_photos_are_each_accepted_and_listed_in_the_history(
     assert len(response.context["page"].object_list) == 3
 
 
-def test_a_bad_file_among_good_ones_is_reported_and_the_rest_accepted(
+def test_a_bad_file_among_good_ones_refuses_the_request_and_stores_nothing(
     client, model_version, sent_tasks
 ):
     files = [upload_file(jpeg_bytes(), "good.jpg"), upload_file(b"hello", "bad.jpg")]
 
-    response = client.post("/upload/", {"image": files}, follow=True)
+    response = client.post("/upload/", {"image": files})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "bad.jpg: This file is not an image" in response.content.decode()
-    assert list(Prediction.objects.values_list("original_name", flat=True)) == ["good.jpg"]
+    assert "Nothing was stored" in response.content.decode()
+    assert not Prediction.objects.exists()
+    assert sent_tasks == []
 
 
 def test_posting_no_file_says_so(client, model_version):
