@@ -6,9 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.utils.html import format_html, format_html_join
 
-from classifier.athletes import label_names
-from classifier.models import Athlete, ModelVersion, Prediction, Review
-from classifier.reviews import ReviewError, correction_labels, record_review
+from classifier.models import Athlete, ModelVersion, Prediction, Review, ReviewError
 
 
 def image_tag(file, width: int):
@@ -92,8 +90,8 @@ class PredictionAdmin(admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        names = label_names()
-        for label in correction_labels():
+        names = Athlete.objects.label_names()
+        for label in Athlete.objects.correction_labels():
             action = correct_action(label, names.get(label, label))
             actions[action[1]] = action
         return actions
@@ -106,7 +104,7 @@ class PredictionAdmin(admin.ModelAdmin):
         reviewed, refused = 0, []
         for prediction in queryset:
             try:
-                record_review(prediction, request.user, verdict, label)
+                prediction.record_review(request.user, verdict, label)
                 reviewed += 1
             except ReviewError as exc:
                 refused.append(f"{prediction.original_name}: {exc}")

@@ -3,8 +3,7 @@
 from django import forms
 from django.db.models import QuerySet
 
-from classifier.athletes import label_names
-from classifier.models import Prediction
+from classifier.models import Athlete, Prediction
 
 
 class HistoryFilterForm(forms.Form):
@@ -20,7 +19,7 @@ class HistoryFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["label"].choices = [("", "Any answer"), *label_names().items()]
+        self.fields["label"].choices = [("", "Any answer"), *Athlete.objects.label_names().items()]
 
     def filter(self, predictions: QuerySet) -> QuerySet:
         """Apply the valid filters; call after ``is_valid()``."""

@@ -5,15 +5,27 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from ml.results import NO_FACE, UNKNOWN
 
 
 class AthleteQuerySet(models.QuerySet):
     def display_names(self) -> dict[str, str]:
         """``{label: display name}`` for every athlete, for templates and annotated images."""
         return dict(self.values_list("label", "display_name"))
+
+    def label_names(self) -> dict[str, str]:
+        """Every label a prediction can carry, with the name to show for it."""
+        return {**self.display_names(), UNKNOWN: "Unknown person", NO_FACE: "No face found"}
+
+    def correction_labels(self) -> list[str]:
+        """The labels a reviewer may correct a prediction to."""
+        return [*self.values_list("label", flat=True), UNKNOWN]
 
     def known_to(self, model_version: "ModelVersion | None") -> "AthleteQuerySet":
         """The athletes whose label the given model can predict."""
@@ -33,6 +45,20 @@ class Athlete(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @staticmethod
+    def labels_in(folder: Path) -> list[str]:
+        """The athlete labels of a ``<label>/<photos>`` folder: its sub-folders, which must be
+        slugs; raise ValueError naming the first that is not."""
+        labels = sorted(child.name for child in folder.iterdir() if child.is_dir())
+        for label in labels:
+            try:
+                validate_slug(label)
+            except ValidationError as exc:
+                raise ValueError(
+                    f'"{label}" is not a valid label: use letters, digits, _ or -.'
+                ) from exc
+        return labels
 
 
 class ModelVersionQuerySet(models.QuerySet):
@@ -97,7 +123,27 @@ TIMING_ORDER = [
 ]
 
 
+class ReviewError(ValueError):
+    """The review cannot be recorded; the message says why."""
+
+
 class PredictionQuerySet(models.QuerySet):
+    def visible_to(self, user, visitor: str = "") -> "PredictionQuerySet":
+        """The predictions a visitor may list.
+
+        A prediction's page and API resource are open to whoever has its id: ids are random
+        UUIDs, so the link itself is the permission, and it is what a user shares. Lists are
+        private: staff see every prediction, a signed-in user sees their own uploads, and an
+        anonymous visitor sees the uploads stamped with ``visitor``, the random id their
+        browser session holds (``classifier.uploads.visitor_id``).
+        """
+        if user.is_staff:
+            return self
+        own = Q(visitor=visitor) if visitor else Q(pk__in=[])
+        if user.is_authenticated:
+            own |= Q(uploader=user)
+        return self.filter(own)
+
     def reusable_for(self, sha256: str) -> "Prediction | None":
         """A finished prediction of the same bytes by the active model, if there is one."""
         return (
@@ -178,7 +224,7 @@ class Prediction(models.Model):
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    # A random id kept in the uploading browser's session (see classifier.ownership).
+    # A random id kept in the uploading browser's session (see PredictionQuerySet.visible_to).
     visitor = models.CharField(max_length=32, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -238,6 +284,31 @@ class Prediction(models.Model):
     def mark_queued(self, reason: str) -> bool:
         """Give the row back to the queue after a failed attempt that will be retried."""
         return self._update_if_ours(status=self.Status.QUEUED, error=reason)
+
+    def review_label(self, verdict: str, label: str = "") -> str:
+        """The label a review with this verdict records; raise ReviewError if it is not allowed."""
+        if self.status != self.Status.DONE:
+            raise ReviewError("Only finished predictions can be reviewed.")
+        if verdict == Review.Verdict.CONFIRM:
+            return self.label
+        if verdict != Review.Verdict.CORRECT:
+            raise ReviewError(f'The verdict must be "confirm" or "correct", not "{verdict}".')
+        if label not in Athlete.objects.correction_labels():
+            raise ReviewError(f'"{label}" is not an athlete\'s label or "{UNKNOWN}".')
+        return label
+
+    def record_review(self, reviewer, verdict: str, label: str = "") -> "Review":
+        """Create or replace this prediction's review: who, when, the verdict and the label."""
+        review, _ = Review.objects.update_or_create(
+            prediction=self,
+            defaults={
+                "reviewer": reviewer,
+                "reviewed_at": timezone.now(),
+                "verdict": verdict,
+                "label": self.review_label(verdict, label),
+            },
+        )
+        return review
 
 
 class Review(models.Model):

@@ -9,16 +9,23 @@ A request is all or nothing: every file is checked before any is stored, one ref
 refuses the request, and the rows and files of a request are written together or not at all.
 The pixels one request may make the web process decode and re-encode are capped
 (``ATHLETES_MAX_PIXELS_PER_REQUEST``), so no request outlasts the web server's timeout.
+
+Each upload is stamped with its uploader, or with the visitor id of the browser session that sent
+it (``visitor_id``), which is what lets that visitor list their uploads
+(``PredictionQuerySet.visible_to``).
 """
 
 import hashlib
 import io
+import secrets
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from PIL import Image
@@ -29,6 +36,7 @@ from ml.errors import ImageRejected
 from ml.imaging import load_image
 
 THUMBNAIL_SIZE = (320, 320)
+VISITOR_SESSION_KEY = "visitor"
 
 
 def too_large_message(size: int) -> str:
@@ -36,16 +44,78 @@ def too_large_message(size: int) -> str:
     return f"The upload is too large: {filesizeformat(size)}; the limit is {limit}."
 
 
+def visitor_id(request: HttpRequest, *, create: bool = True) -> str:
+    """This browser session's random visitor id; created on first use unless ``create`` is false.
+
+    Written once, when the site's pages are shown, so concurrent uploads never race to update
+    the session. API clients that bring no session get none made for them: they keep the
+    ``Location`` of what they upload.
+    """
+    if create and VISITOR_SESSION_KEY not in request.session:
+        request.session[VISITOR_SESSION_KEY] = secrets.token_hex(16)
+    return request.session.get(VISITOR_SESSION_KEY, "")
+
+
 @dataclass(frozen=True)
-class CheckedUpload:
-    """An upload that passed every check, ready to be stored."""
+class CheckedUpload(ABC):
+    """An upload that passed every check, ready to be stored: the bytes the user sent."""
 
     original_name: str
     size: int
     sha256: str
-    image: Image.Image | None  # None when an earlier result of the same bytes is reused
+
+    pixels = 0  # what decoding it cost the web process
+
+    @abstractmethod
+    def store(self, prediction: Prediction) -> None:
+        """Save the new, unsaved ``prediction`` of this upload, with its files or result."""
+
+    @abstractmethod
+    def discard(self, prediction: Prediction) -> None:
+        """Delete the files ``store`` wrote, when the request's transaction did not commit."""
+
+
+@dataclass(frozen=True)
+class SeenBefore(CheckedUpload):
+    """The same bytes as an earlier finished prediction, whose result and files are reused."""
+
+    earlier: Prediction
+
+    def store(self, prediction: Prediction) -> None:
+        prediction.copy_result_from(self.earlier)
+        prediction.save()
+
+    def discard(self, prediction: Prediction) -> None:
+        """Nothing to delete: the files are the earlier prediction's."""
+
+
+@dataclass(frozen=True)
+class NewPhoto(CheckedUpload):
+    """A photo never seen before, decoded: stored as a clean copy and queued for the worker."""
+
+    image: Image.Image
     format: str
-    reuse: Prediction | None
+
+    @property
+    def pixels(self) -> int:
+        return self.image.width * self.image.height
+
+    def store(self, prediction: Prediction) -> None:
+        """The row and its files, in the caller's transaction; enqueued once committed."""
+        prediction.width, prediction.height = self.image.size
+        prediction.enqueued_at = timezone.now()  # reset by enqueue() if the broker refuses it
+        served, suffix = encode(self.image, self.format)
+        prediction.image.save(f"{prediction.pk}{suffix}", ContentFile(served), save=False)
+        prediction.thumbnail.save(
+            f"{prediction.pk}.jpg", ContentFile(thumbnail(self.image)), save=False
+        )
+        prediction.save()
+        enqueue_on_commit(prediction.pk)
+
+    def discard(self, prediction: Prediction) -> None:
+        for field in (prediction.image, prediction.thumbnail):
+            if field.name:
+                field.storage.delete(field.name)
 
 
 class UploadsRefused(Exception):
@@ -67,17 +137,13 @@ def too_many_pixels_message() -> str:
 def check_uploads(files: list[UploadedFile]) -> list[CheckedUpload]:
     """Check every file of one request; raise UploadsRefused if any is refused, or as soon as
     the request's pixels pass ``ATHLETES_MAX_PIXELS_PER_REQUEST``."""
-    checked, reasons, pixels = [], [], 0
+    checked, reasons = [], []
     for file in files:
         try:
-            upload = check_upload(file)
+            checked.append(check_upload(file))
         except ImageRejected as exc:
             reasons.append(f"{file.name}: {exc}")
-            continue
-        checked.append(upload)
-        if upload.image is not None:
-            pixels += upload.image.width * upload.image.height
-        if pixels > settings.ATHLETES_MAX_PIXELS_PER_REQUEST:
+        if sum(upload.pixels for upload in checked) > settings.ATHLETES_MAX_PIXELS_PER_REQUEST:
             raise UploadsRefused([too_many_pixels_message()])
     if reasons:
         raise UploadsRefused([*reasons, "Nothing was stored: remove these files and send again."])
@@ -91,11 +157,11 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     data = upload.read()
     sha256 = hashlib.sha256(data).hexdigest()
     name = (upload.name or "upload")[:255]
-    reuse = Prediction.objects.reusable_for(sha256)
-    if reuse is not None:
-        return CheckedUpload(name, len(data), sha256, None, "", reuse)
+    earlier = Prediction.objects.reusable_for(sha256)
+    if earlier is not None:
+        return SeenBefore(name, len(data), sha256, earlier)
     decoded = load_image(data)
-    return CheckedUpload(name, len(data), sha256, pixels_only(decoded.image), decoded.format, None)
+    return NewPhoto(name, len(data), sha256, pixels_only(decoded.image), decoded.format)
 
 
 def pixels_only(image: Image.Image) -> Image.Image:
@@ -128,39 +194,22 @@ def store_uploads(
 ) -> list[Prediction]:
     """Create the predictions of one request, all or none: reused at once, or queued for the
     worker after commit. If anything fails, the files already written are deleted."""
-    written: list = []
+    predictions = [
+        Prediction(
+            original_name=upload.original_name,
+            sha256=upload.sha256,
+            size=upload.size,
+            uploader=uploader if uploader and uploader.is_authenticated else None,
+            visitor=visitor,
+        )
+        for upload in checked
+    ]
     try:
         with transaction.atomic():
-            return [store_upload(upload, uploader, visitor, written) for upload in checked]
+            for upload, prediction in zip(checked, predictions, strict=True):
+                upload.store(prediction)
     except BaseException:
-        for field in written:
-            field.storage.delete(field.name)
+        for upload, prediction in zip(checked, predictions, strict=True):
+            upload.discard(prediction)
         raise
-
-
-def store_upload(checked: CheckedUpload, uploader, visitor: str, written: list) -> Prediction:
-    """Save one prediction inside the caller's transaction; list every file written."""
-    prediction = Prediction(
-        original_name=checked.original_name,
-        sha256=checked.sha256,
-        size=checked.size,
-        uploader=uploader if uploader and uploader.is_authenticated else None,
-        visitor=visitor,
-    )
-    if checked.reuse is not None:
-        prediction.copy_result_from(checked.reuse)
-        prediction.save()
-        return prediction
-
-    prediction.width, prediction.height = checked.image.size
-    prediction.enqueued_at = timezone.now()  # reset by enqueue() if the broker refuses it
-    served, suffix = encode(checked.image, checked.format)
-    prediction.image.save(f"{prediction.pk}{suffix}", ContentFile(served), save=False)
-    written.append(prediction.image)
-    prediction.thumbnail.save(
-        f"{prediction.pk}.jpg", ContentFile(thumbnail(checked.image)), save=False
-    )
-    written.append(prediction.thumbnail)
-    prediction.save()
-    enqueue_on_commit(prediction.pk)
-    return prediction
+    return predictions

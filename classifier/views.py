@@ -12,16 +12,15 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from classifier.athletes import label_names
 from classifier.forms import HistoryFilterForm
-from classifier.models import ModelVersion, Prediction
-from classifier.ownership import visible_predictions, visitor_id
+from classifier.models import Athlete, ModelVersion, Prediction
 from classifier.throttling import UploadThrottle
-from classifier.uploads import UploadsRefused, check_uploads, store_uploads
+from classifier.uploads import UploadsRefused, check_uploads, store_uploads, visitor_id
 
 HISTORY_PAGE_SIZE = 24
 RECENT_ON_HOME = 6
@@ -29,11 +28,19 @@ RECENT_ON_HOME = 6
 MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 
 
+def visible_predictions(request: HttpRequest) -> QuerySet[Prediction]:
+    """The predictions this visitor may list, with what the cards show."""
+    visitor = visitor_id(request, create=False)
+    return Prediction.objects.visible_to(request.user, visitor).select_related(
+        "model_version", "review"
+    )
+
+
 def render_home(request: HttpRequest, status: int = 200) -> HttpResponse:
     visitor_id(request)  # before the page's script sends several uploads at once
     context = {
         "recent": visible_predictions(request)[:RECENT_ON_HOME],
-        "names": label_names(),
+        "names": Athlete.objects.label_names(),
         "active_model": ModelVersion.objects.active(),
         "max_upload": settings.ATHLETES_MAX_UPLOAD_BYTES,
     }
@@ -80,7 +87,8 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
         Prediction.objects.select_related("model_version", "review__reviewer"), pk=pk
     )
     probabilities = sorted(prediction.probabilities.items(), key=lambda item: -item[1])
-    context = {"prediction": prediction, "probabilities": probabilities, "names": label_names()}
+    names = Athlete.objects.label_names()
+    context = {"prediction": prediction, "probabilities": probabilities, "names": names}
     return render(request, "classifier/detail.html", context)
 
 
@@ -93,7 +101,8 @@ def history(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "names": label_names()}
+    names = Athlete.objects.label_names()
+    context = {"form": form, "page": page, "query": query.urlencode(), "names": names}
     return render(request, "classifier/history.html", context)
 
 

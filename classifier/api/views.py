@@ -17,8 +17,8 @@ from classifier.api.serializers import (
 )
 from classifier.forms import HistoryFilterForm
 from classifier.models import Athlete, ModelVersion, Prediction
-from classifier.ownership import visible_predictions
 from classifier.throttling import UploadThrottle
+from classifier.uploads import visitor_id
 
 FILTER_PARAMETERS = [
     OpenApiParameter("label", str, description='An athlete\'s label, "unknown" or "no_face".'),
@@ -48,7 +48,8 @@ class PredictionViewSet(
         form = HistoryFilterForm(self.request.query_params)
         if not form.is_valid():
             raise ValidationError(form.errors)
-        return form.filter(visible_predictions(self.request)).select_related("review__reviewer")
+        visitor = visitor_id(self.request, create=False)
+        return form.filter(super().get_queryset().visible_to(self.request.user, visitor))
 
     @extend_schema(parameters=FILTER_PARAMETERS)
     def list(self, request, *args, **kwargs):
