@@ -1,5 +1,7 @@
 """The home page's plain HTML form: upload one or several photos without JavaScript."""
 
+import pytest
+
 from classifier.models import Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
 
@@ -83,3 +85,27 @@ def test_the_form_needs_a_csrf_token(model_version):
 
 def test_get_is_not_allowed_on_the_upload_url(client, db):
     assert client.get("/upload/").status_code == 405
+
+
+def test_a_failure_while_storing_the_second_photo_leaves_nothing_of_the_first(
+    client, model_version, sent_tasks, media_root, monkeypatch
+):
+    from classifier import uploads
+
+    thumbnails = []
+
+    def thumbnail_then_fail(image):
+        thumbnails.append(image)
+        if len(thumbnails) == 2:
+            raise OSError(28, "No space left on device")
+        return jpeg_bytes()
+
+    monkeypatch.setattr(uploads, "thumbnail", thumbnail_then_fail)
+    files = [upload_file(jpeg_bytes(colour=(i * 90, 0, 0)), f"{i}.jpg") for i in range(2)]
+
+    with pytest.raises(OSError):
+        client.post("/upload/", {"image": files})
+
+    assert not Prediction.objects.exists()
+    assert [p for p in media_root.rglob("*") if p.is_file()] == []
+    assert sent_tasks == []
