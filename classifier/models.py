@@ -1,17 +1,26 @@
 """What the product stores: athletes, model versions, predictions and their reviews."""
 
+import logging
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from ml.results import NO_FACE, UNKNOWN
+
+logger = logging.getLogger(__name__)
+
+# The worker's task, sent by name: the web process never imports the worker's code
+# (classifier.tasks, and through it the recognizer).
+RUN_PREDICTION_TASK = "classifier.tasks.run_prediction"
 
 
 class AthleteQuerySet(models.QuerySet):
@@ -174,13 +183,26 @@ class PredictionQuerySet(models.QuerySet):
         """Rows whose task seems lost: queued and never started, or running past the time limit."""
         now = timezone.now()
         queued_before = now - timedelta(seconds=settings.ATHLETES_REQUEUE_AFTER_SECONDS)
-        running_before = now - timedelta(seconds=settings.ATHLETES_TASK_TIME_LIMIT + 30)
+        running_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
         never_enqueued = Q(enqueued_at__isnull=True, created_at__lt=queued_before)
         waiting = Q(enqueued_at__lt=queued_before)
         return self.filter(
             Q(status=Prediction.Status.QUEUED) & (never_enqueued | waiting)
             | Q(status=Prediction.Status.RUNNING, started_at__lt=running_before)
         )
+
+    def requeue_stale(self) -> int:
+        """Enqueue again every prediction whose task seems lost; return how many."""
+        stale = list(self.stale().values_list("pk", flat=True))
+        self.filter(pk__in=stale, status=Prediction.Status.RUNNING).update(
+            status=Prediction.Status.QUEUED, task_id=""
+        )
+        self.filter(pk__in=stale).update(enqueued_at=timezone.now())
+        for prediction in self.filter(pk__in=stale).only("pk"):
+            prediction.enqueue()
+        if stale:
+            logger.info("Re-enqueued %d stale predictions.", len(stale))
+        return len(stale)
 
 
 class Prediction(models.Model):
@@ -262,6 +284,22 @@ class Prediction(models.Model):
         self.reused_from = source.reused_from or source
         self.status = self.Status.DONE
         self.started_at = self.finished_at = timezone.now()
+
+    def enqueue(self) -> bool:
+        """Send this prediction to the workers; if the broker is down, leave it queued for the
+        sweep (``PredictionQuerySet.requeue_stale``)."""
+        try:
+            current_app.send_task(RUN_PREDICTION_TASK, args=[str(self.pk)])
+        except OperationalError as exc:
+            logger.warning("Broker unavailable, prediction %s stays queued: %s", self.pk, exc)
+            Prediction.objects.filter(pk=self.pk).update(enqueued_at=None)
+            return False
+        return True
+
+    def enqueue_on_commit(self) -> None:
+        """Enqueue once the upload is committed; an error then is logged, never shown to the
+        user, whose photo is already safely stored (the sweep enqueues it later)."""
+        transaction.on_commit(self.enqueue, robust=True)
 
     def _update_if_ours(self, **fields) -> bool:
         """Save ``fields`` only while this task still holds the row; refresh self either way."""

@@ -31,7 +31,6 @@ from django.utils import timezone
 from PIL import Image
 
 from classifier.models import Prediction
-from classifier.tasks import enqueue_on_commit
 from ml.errors import ImageRejected
 from ml.imaging import load_image
 
@@ -110,7 +109,7 @@ class NewPhoto(CheckedUpload):
             f"{prediction.pk}.jpg", ContentFile(thumbnail(self.image)), save=False
         )
         prediction.save()
-        enqueue_on_commit(prediction.pk)
+        prediction.enqueue_on_commit()
 
     def discard(self, prediction: Prediction) -> None:
         for field in (prediction.image, prediction.thumbnail):

@@ -165,17 +165,21 @@ ATHLETES_UPLOAD_RATE = env("ATHLETES_UPLOAD_RATE", "60/min")
 # beat runs this often.
 ATHLETES_REQUEUE_AFTER_SECONDS = env_int("ATHLETES_REQUEUE_AFTER_SECONDS", 120)
 ATHLETES_REQUEUE_EVERY_SECONDS = env_int("ATHLETES_REQUEUE_EVERY_SECONDS", 60)
-ATHLETES_TASK_SOFT_TIME_LIMIT = env_int("ATHLETES_TASK_SOFT_TIME_LIMIT", 120)
-ATHLETES_TASK_TIME_LIMIT = env_int("ATHLETES_TASK_TIME_LIMIT", 150)
-# Attempts per prediction, counting retries and workers lost mid-task.
+# Runs per prediction, counting retries and workers lost mid-task: the prediction row's
+# ``attempts`` is the one retry counter (Celery's own is unbounded, see classifier.tasks).
 ATHLETES_MAX_ATTEMPTS = env_int("ATHLETES_MAX_ATTEMPTS", 3)
+
+# --- Celery ---------------------------------------------------------------------------------
+# Every task option is set here, once, by Celery's own name (``task_acks_late`` and so on).
+# Seconds per task: the soft limit raises in the task, which fails the attempt with a reason;
+# the hard limit kills the child.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("ATHLETES_TASK_SOFT_TIME_LIMIT", 120)
+CELERY_TASK_TIME_LIMIT = env_int("ATHLETES_TASK_TIME_LIMIT", 150)
 # Redis hands a task whose worker died (acknowledged by nobody) to another worker after this
 # long. It must exceed the hard time limit, or a slow task would run twice at once.
 ATHLETES_BROKER_VISIBILITY_TIMEOUT = env_int(
-    "ATHLETES_BROKER_VISIBILITY_TIMEOUT", ATHLETES_TASK_TIME_LIMIT * 4
+    "ATHLETES_BROKER_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 4
 )
-
-# --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -200,6 +204,8 @@ else:
 # Results live in the Prediction rows, so Celery keeps none.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
+# A task is acknowledged when it ends, and given back if its child process dies, so a worker
+# lost mid-task loses no photo (the claim in Prediction.objects.claim makes a rerun harmless).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -17,7 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from PIL import Image
 
-from classifier import inference, tasks
+from athletes_site.celery_app import app as celery_app
+from classifier import inference
 from classifier.model_versions import register
 from classifier.models import Athlete, ModelVersion, Prediction
 from ml.results import FaceResult, ImageResult
@@ -107,9 +108,7 @@ def fake_predictor(monkeypatch) -> FakePredictor:
 def sent_tasks(monkeypatch) -> list[str]:
     """Record the prediction ids sent to the broker instead of sending them."""
     sent = []
-    monkeypatch.setattr(
-        tasks.run_prediction, "apply_async", lambda args, **kwargs: sent.append(args[0])
-    )
+    monkeypatch.setattr(celery_app, "send_task", lambda name, args, **kwargs: sent.append(args[0]))
     return sent
 
 

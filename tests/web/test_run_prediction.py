@@ -145,7 +145,7 @@ def test_a_time_limit_fails_at_once_and_is_explained(queued, fake_predictor, set
 
     prediction = run(queued)
 
-    limit = settings.ATHLETES_TASK_SOFT_TIME_LIMIT
+    limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
     assert fake_predictor.calls == 1
     assert prediction.status == Prediction.Status.FAILED
     assert prediction.attempts == 1
@@ -177,3 +177,12 @@ def test_a_missing_row_is_ignored(db, fake_predictor):
 
     assert result.successful()
     assert fake_predictor.calls == 0
+
+
+def test_it_is_acknowledged_late_and_given_back_when_its_worker_dies():
+    from athletes_site.celery_app import app
+
+    assert run_prediction.acks_late is True
+    assert run_prediction.reject_on_worker_lost is True
+    assert run_prediction.max_retries is None  # the row's attempts bound the retries
+    assert app.conf.task_soft_time_limit < app.conf.task_time_limit
