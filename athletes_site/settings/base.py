@@ -250,7 +250,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.JSONParser",
+        "classifier.api.parsers.JSONParser",
     ],
 }
 SPECTACULAR_SETTINGS = {

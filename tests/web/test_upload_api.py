@@ -3,6 +3,7 @@
 import hashlib
 import io
 
+from django.test import Client
 from PIL import Image
 
 from classifier.models import Prediction
@@ -129,3 +130,13 @@ def test_it_takes_one_photo_per_request(client, model_version, sent_tasks):
     assert response.json() == {"image": ["Send one photo per request."]}
     assert not Prediction.objects.exists()
     assert sent_tasks == []
+
+
+def test_deeply_nested_json_is_a_400_not_a_server_error(model_version):
+    client = Client(raise_request_exception=False)
+
+    response = client.post(URL, "[" * 200_000, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "JSON parse error: the document is nested too deeply."}
+    assert not Prediction.objects.exists()
