@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from classifier.forms import HistoryFilterForm
+from classifier.filters import PredictionFilter
 from classifier.models import Athlete, ModelVersion, Prediction
 from classifier.throttling import UploadThrottle
 from classifier.uploads import UploadsRefused, check_uploads, store_uploads, visitor_id
@@ -94,15 +94,13 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
 
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    form = HistoryFilterForm(request.GET)
-    form.is_valid()  # invalid filters are shown as errors and ignored
-    page = Paginator(form.filter(visible_predictions(request)), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # Invalid filters are shown as errors and ignored.
+    filters = PredictionFilter(request.GET, queryset=visible_predictions(request))
+    page = Paginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     names = Athlete.objects.label_names()
-    context = {"form": form, "page": page, "query": query.urlencode(), "names": names}
+    context = {"form": filters.form, "page": page, "query": query.urlencode(), "names": names}
     return render(request, "classifier/history.html", context)
 
 
