@@ -8,12 +8,17 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import SuspiciousFileOperation
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousFileOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -124,3 +129,16 @@ def healthz(request: HttpRequest) -> HttpResponse:
     """For container health checks: the process answers and the database is reachable."""
     connection.ensure_connection()
     return HttpResponse("ok", content_type="text/plain")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400, for a request refused before any view saw it, saying why in words."""
+    if isinstance(exception, TooManyFilesSent):
+        message = f"Send at most {settings.ATHLETES_MAX_FILES_PER_UPLOAD} photos at a time."
+    elif isinstance(exception, TooManyFieldsSent | RequestDataTooBig):
+        message = "The request has too many form fields or too much form data."
+    else:
+        message = "The request could not be understood."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    return render(request, "classifier/error.html", {"message": message}, status=400)

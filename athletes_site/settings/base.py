@@ -6,6 +6,7 @@ in ``var/broker/`` (no server needed), uploads in ``media/``. Setting ``DATABASE
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -37,7 +38,21 @@ def env_bool(name: str, default: bool) -> bool:
     return env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = env("SECRET_KEY", "django-insecure-local-development-key-do-not-use-in-production")
+def install_secret_key(path: Path) -> str:
+    """This installation's own random key, made once and kept in ``path`` (never committed):
+    a site served without ``SECRET_KEY`` still signs sessions with a key nobody else knows."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+VAR_DIR.mkdir(exist_ok=True)
+SECRET_KEY = env("SECRET_KEY") or install_secret_key(VAR_DIR / "secret_key")
+# Debug pages only when asked for (DEBUG=1, or scripts/run --dev).
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -91,7 +106,6 @@ TEMPLATES = [
 # SQLite is shared by the web process and the worker: WAL lets readers and one writer work at
 # once, and IMMEDIATE transactions wait for the write lock instead of failing half-way.
 # synchronous=NORMAL syncs at checkpoints only: safe from crashes of the app, not of the OS.
-VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
@@ -266,6 +280,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOGIN_URL = "admin:login"
+# Error pages and reports also hide the credentials inside URLs (CELERY_BROKER_URL, CACHE_URL).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "classifier.error_reports.SafeExceptionReporterFilter"
 
 LOGGING = {
     "version": 1,
