@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,14 +9,13 @@ import pytest
 from ml import weights
 from ml.errors import ModelError
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(scope="session")
 def sample_data() -> Path:
-    """The team's 60 labelled photos, from $ATHLETES_SAMPLE_DATA or ../shared beside the repo."""
-    default = REPO.parent / "shared" / "datasets" / "athletes"
-    path = Path(os.environ.get("ATHLETES_SAMPLE_DATA", default))
+    """The team's 60 labelled photos: the ATHLETES_SAMPLE_DATA setting (../shared by default)."""
+    from django.conf import settings
+
+    path = settings.ATHLETES_SAMPLE_DATA
     if not path.is_dir():
         pytest.fail(f"Sample photos not found at {path}; set ATHLETES_SAMPLE_DATA.")
     return path

@@ -6,7 +6,6 @@ in ``var/broker/`` (no server needed), uploads in ``media/``. Setting ``DATABASE
 """
 
 import os
-import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -38,20 +37,9 @@ def env_bool(name: str, default: bool) -> bool:
     return env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
 
 
-def install_secret_key(path: Path) -> str:
-    """This installation's own random key, made once and kept in ``path`` (never committed):
-    a site served without ``SECRET_KEY`` still signs sessions with a key nobody else knows."""
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(descriptor, "w") as file:
-        file.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
-
-
-VAR_DIR.mkdir(exist_ok=True)
-SECRET_KEY = env("SECRET_KEY") or install_secret_key(VAR_DIR / "secret_key")
+# Empty unless set: Django refuses to start without a key, except with settings.local, which
+# makes this installation its own.
+SECRET_KEY = env("SECRET_KEY")
 # Debug pages only when asked for (DEBUG=1, or scripts/run --dev).
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
@@ -106,6 +94,7 @@ TEMPLATES = [
 # SQLite is shared by the web process and the worker: WAL lets readers and one writer work at
 # once, and IMMEDIATE transactions wait for the write lock instead of failing half-way.
 # synchronous=NORMAL syncs at checkpoints only: safe from crashes of the app, not of the OS.
+# Settings create no folder: scripts/run and scripts/test make var/ before anything uses it.
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
@@ -156,7 +145,8 @@ STORAGES = {
 }
 
 # Uploads: a request larger than the limit is refused from its Content-Length before its body is
-# read (classifier.uploads.check_request_size); files above 2.5 MB stream to a temporary file.
+# read (classifier.middleware.limit_request_size); files above 2.5 MB stream to a temporary
+# file.
 ATHLETES_MAX_UPLOAD_BYTES = env_int("ATHLETES_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 ATHLETES_MAX_FILES_PER_UPLOAD = env_int("ATHLETES_MAX_FILES_PER_UPLOAD", 20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -171,6 +161,8 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 ATHLETES_MODELS_DIR = Path(env("ATHLETES_MODELS_DIR", str(VAR_DIR / "models")))
 # Empty means ml.weights.default_weights_path(), which reads the same variable.
 ATHLETES_FACENET_WEIGHTS = env("ATHLETES_FACENET_WEIGHTS")
+# The <label>/<photos> folder of the first model and of the tests; the same default as
+# scripts/lib.sh: the team's photos beside the repository.
 ATHLETES_SAMPLE_DATA = Path(
     env("ATHLETES_SAMPLE_DATA", str(BASE_DIR.parent / "shared" / "datasets" / "athletes"))
 )
@@ -197,9 +189,8 @@ ATHLETES_BROKER_VISIBILITY_TIMEOUT = env_int(
 )
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # scripts/run creates these folders before it starts the worker and the web server.
     _broker_dir = VAR_DIR / "broker"
-    for _folder in ("queue", "processed", "control"):
-        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),

@@ -108,6 +108,17 @@ def test_bootstrap_activates_a_registered_version_instead_of_training(model_vers
     assert ModelVersion.objects.active() == model_version
 
 
+def test_bootstrap_refuses_a_folder_name_that_is_not_a_label(db, settings, tmp_path):
+    (tmp_path / "Rafa Nadal").mkdir()
+    settings.ATHLETES_SAMPLE_DATA = tmp_path
+
+    with pytest.raises(CommandError, match="is not a valid label"):
+        call_command("bootstrap")
+
+    assert not Athlete.objects.exists()
+    assert not ModelVersion.objects.exists()
+
+
 def test_bootstrap_explains_missing_sample_data(db, settings, tmp_path):
     settings.ATHLETES_SAMPLE_DATA = tmp_path / "nowhere"
 

@@ -33,7 +33,11 @@ class Command(BaseCommand):
                 f"No model is active and the sample data folder {data} does not exist: "
                 "set ATHLETES_SAMPLE_DATA to a <label>/<photos> folder."
             )
-        ensure_athletes(Athlete.labels_in(data), sample_display_names())
+        try:
+            labels = Athlete.labels_in(data)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        ensure_athletes(labels, sample_display_names())
         self.stdout.write(f"Training a first model from {data}...")
         try:
             model_version = train_and_register(data, progress=self.stdout.write)
