@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from classifier.filters import PredictionFilter
 from classifier.models import Athlete, ModelVersion, Prediction
-from classifier.throttling import UploadThrottle
+from classifier.throttling import UploadRefused, admit_photos
 from classifier.uploads import UploadsRefused, check_uploads, store_uploads, visitor_id
 
 HISTORY_PAGE_SIZE = 24
@@ -60,13 +60,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
     """Accept one or several photos from the plain HTML form."""
-    if not UploadThrottle().allow_request(request, None):
-        messages.error(request, "Too many uploads from your address. Wait a minute, then retry.")
-        return render_home(request, status=429)
     files = request.FILES.getlist("image")
     if not files:
         messages.error(request, "Choose a photo to upload.")
         return render_home(request, status=400)
+    try:
+        admit_photos(request, len(files))
+    except UploadRefused as refused:
+        messages.error(request, str(refused.detail))
+        response = render_home(request, status=refused.status_code)
+        response["Retry-After"] = str(refused.wait)
+        return response
 
     try:
         checked = check_uploads(files)

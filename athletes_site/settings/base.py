@@ -112,12 +112,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Upload counts must be shared by every web process: Redis when CACHE_URL is set, otherwise a
+# table in the database (made by migrate, see classifier.apps).
 CACHE_URL = env("CACHE_URL")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}
     )
 }
 
@@ -166,8 +168,12 @@ ATHLETES_FACENET_WEIGHTS = env("ATHLETES_FACENET_WEIGHTS")
 ATHLETES_SAMPLE_DATA = Path(
     env("ATHLETES_SAMPLE_DATA", str(BASE_DIR.parent / "shared" / "datasets" / "athletes"))
 )
-# Anonymous visitors and non-staff users; staff are never throttled.
+# Photos (not requests) per visitor: a signed-in user, or else a client address. Staff are never
+# throttled. Past ATHLETES_MAX_BACKLOG queued photos, uploads get a 503 with Retry-After.
 ATHLETES_UPLOAD_RATE = env("ATHLETES_UPLOAD_RATE", "60/min")
+ATHLETES_DAILY_UPLOAD_QUOTA = env_int("ATHLETES_DAILY_UPLOAD_QUOTA", 1000)
+ATHLETES_MAX_BACKLOG = env_int("ATHLETES_MAX_BACKLOG", 1000)
+ATHLETES_BACKLOG_RETRY_AFTER = env_int("ATHLETES_BACKLOG_RETRY_AFTER", 60)
 # Queued rows whose task has not started after this long are enqueued again, by a sweep that
 # beat runs this often.
 ATHLETES_REQUEUE_AFTER_SECONDS = env_int("ATHLETES_REQUEUE_AFTER_SECONDS", 120)
