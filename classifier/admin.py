@@ -34,7 +34,7 @@ class ReviewedFilter(admin.SimpleListFilter):
 
 class ReviewInline(admin.StackedInline):
     model = Review
-    fields = readonly_fields = ["verdict", "label", "reviewer", "reviewed_at"]
+    fields = readonly_fields = ("verdict", "label", "reviewer", "reviewed_at")
     can_delete = False
     extra = 0
 
@@ -62,11 +62,11 @@ class PredictionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [ReviewInline]
     actions = ["confirm"]
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "annotated_photo", "original_name", "status", "label", "confidence", "error",
         "probabilities", "faces", "timings", "model_version", "reused_from", "attempts",
         "sha256", "size", "width", "height", "uploader", "created_at", "started_at", "finished_at",
-    ]  # fmt: skip
+    )  # fmt: skip
 
     def has_add_permission(self, request) -> bool:
         return False  # predictions come from uploads
@@ -126,10 +126,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["version", "is_active", "accuracy", "labels_list", "created_at"]
     list_filter = ["is_active"]
     actions = ["activate"]
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "version", "is_active", "path", "created_at", "confusion_plot", "metrics_table",
         "manifest_json",
-    ]  # fmt: skip
+    )  # fmt: skip
 
     def has_add_permission(self, request) -> bool:
         return False  # versions come from `manage.py train_model`

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 RUN_PREDICTION_TASK = "classifier.tasks.run_prediction"
 
 
-class AthleteQuerySet(models.QuerySet):
+class AthleteQuerySet(models.QuerySet["Athlete"]):
     def display_names(self) -> dict[str, str]:
         """``{label: display name}`` for every athlete, for templates and annotated images."""
         return dict(self.values_list("label", "display_name"))
@@ -70,7 +70,7 @@ class Athlete(models.Model):
         return labels
 
 
-class ModelVersionQuerySet(models.QuerySet):
+class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
     def active(self) -> "ModelVersion | None":
         return self.filter(is_active=True).first()
 
@@ -136,7 +136,7 @@ class ReviewError(ValueError):
     """The review cannot be recorded; the message says why."""
 
 
-class PredictionQuerySet(models.QuerySet):
+class PredictionQuerySet(models.QuerySet["Prediction"]):
     def visible_to(self, user, visitor: str = "") -> "PredictionQuerySet":
         """The predictions a visitor may list.
 

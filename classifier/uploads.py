@@ -151,8 +151,9 @@ def check_uploads(files: list[UploadedFile]) -> list[CheckedUpload]:
 
 def check_upload(upload: UploadedFile) -> CheckedUpload:
     """Read and validate one uploaded file; raise ImageRejected with a message for the user."""
-    if upload.size > settings.ATHLETES_MAX_UPLOAD_BYTES:
-        raise ImageRejected(too_large_message(upload.size))
+    size = upload.size or 0
+    if size > settings.ATHLETES_MAX_UPLOAD_BYTES:
+        raise ImageRejected(too_large_message(size))
     data = upload.read()
     sha256 = hashlib.sha256(data).hexdigest()
     name = (upload.name or "upload")[:255]

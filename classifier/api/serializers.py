@@ -1,11 +1,16 @@
 """How predictions, reviews and athletes look in the API, and how uploads are validated."""
 
+from typing import TYPE_CHECKING
+
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from classifier import uploads
-from classifier.models import Athlete, Prediction, Review, ReviewError
+from classifier.models import Athlete, ModelVersion, Prediction, Review, ReviewError
 from ml.errors import ImageRejected
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class FaceSerializer(serializers.Serializer):
@@ -17,14 +22,17 @@ class FaceSerializer(serializers.Serializer):
         max_length=4,
         help_text="[x, y, width, height] in the original photo's pixels.",
     )
-    label = serializers.CharField(help_text='An athlete\'s label, or "unknown".')
+    # A declared field named like Field.label, which DRF's metaclass takes out of the class.
+    label = serializers.CharField(help_text='An athlete\'s label, or "unknown".')  # type: ignore[assignment]
     confidence = serializers.FloatField()
     detection_confidence = serializers.FloatField()
     probabilities = serializers.DictField(child=serializers.FloatField())
 
 
 class ReviewSerializer(serializers.ModelSerializer):
-    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewer: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = Review
@@ -32,7 +40,9 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 
 class PredictionSerializer(serializers.ModelSerializer):
-    model_version = serializers.SlugRelatedField(slug_field="version", read_only=True)
+    model_version: "serializers.SlugRelatedField[ModelVersion]" = serializers.SlugRelatedField(
+        slug_field="version", read_only=True
+    )
     faces = FaceSerializer(many=True, read_only=True)
     probabilities = serializers.DictField(child=serializers.FloatField(), read_only=True)
     timings = serializers.DictField(
@@ -78,7 +88,7 @@ class UploadSerializer(serializers.Serializer):
 
 class ReviewInputSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=Review.Verdict.choices)
-    label = serializers.CharField(
+    label = serializers.CharField(  # type: ignore[assignment]  # as in FaceSerializer
         required=False,
         allow_blank=True,
         help_text='For "correct": an athlete\'s label, or "unknown".',

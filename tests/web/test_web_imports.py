@@ -1,5 +1,6 @@
 """The web process never imports the worker's code or TensorFlow, so it starts fast and stays
-small; the worker's parent process imports its tasks without TensorFlow, so it can fork."""
+small. The worker's parent process imports its tasks without TensorFlow, so it can fork; and so
+can beat, which runs in the web image (requirements/web.txt, without the recognizer)."""
 
 import json
 import subprocess
@@ -11,7 +12,8 @@ from classifier.models import RUN_PREDICTION_TASK
 
 ROOT = Path(__file__).resolve().parents[2]
 RSS_LIMIT_MB = 150
-HEAVY = ("tensorflow", "keras", "mtcnn", "ai_edge_litert", "ml.predictor")
+# What only requirements/worker.txt installs, and the module that loads it.
+HEAVY = ("tensorflow", "keras", "mtcnn", "ai_edge_litert", "sklearn", "ml.predictor")
 WORKER_CODE = ("classifier.tasks", "classifier.inference")
 
 PROBE = """
