@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from ml.artifact import Manifest
 from ml.results import NO_FACE, UNKNOWN
 
 logger = logging.getLogger(__name__)
@@ -107,8 +108,13 @@ class ModelVersion(models.Model):
         return Path(settings.ATHLETES_MODELS_DIR) / self.path
 
     @property
+    def artifact_manifest(self) -> Manifest:
+        """The stored ``manifest`` JSON as the typed record the artifact was written from."""
+        return Manifest.from_dict(self.manifest, source=f"Model version {self.version}")
+
+    @property
     def labels(self) -> list[str]:
-        return list(self.manifest.get("labels", []))
+        return self.artifact_manifest.labels
 
     def activate(self) -> None:
         """Make this the one active version; workers pick it up on their next task."""

@@ -161,8 +161,10 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 
 # --- The recognizer -------------------------------------------------------------------------
 ATHLETES_MODELS_DIR = Path(env("ATHLETES_MODELS_DIR", str(VAR_DIR / "models")))
-# Empty means ml.weights.default_weights_path(), which reads the same variable.
-ATHLETES_FACENET_WEIGHTS = env("ATHLETES_FACENET_WEIGHTS")
+# The one reader of this variable for the site; `python -m ml` has the same default.
+ATHLETES_FACENET_WEIGHTS = Path(
+    env("ATHLETES_FACENET_WEIGHTS", "~/.cache/athletes/facenet_keras.h5")
+).expanduser()
 # The <label>/<photos> folder of the first model and of the tests; the same default as
 # scripts/lib.sh: the team's photos beside the repository.
 ATHLETES_SAMPLE_DATA = Path(

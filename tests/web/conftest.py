@@ -15,12 +15,14 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 from PIL import Image
 
 from athletes_site.celery_app import app as celery_app
 from classifier import inference
 from classifier.model_versions import register
 from classifier.models import Athlete, ModelVersion, Prediction
+from ml.artifact import Manifest
 from ml.results import FaceResult, ImageResult
 from tests.web.processes import WebServer, WorkerProcess
 
@@ -56,6 +58,20 @@ def empty_cache(request):
     cache.clear()
 
 
+def stored_manifest(version: str, labels: list[str]) -> dict:
+    """The manifest JSON a ModelVersion of these athletes stores, as ``register`` writes it."""
+    return Manifest(
+        version=version,
+        labels=labels,
+        display_names={},
+        threshold=0.8,
+        input_size=160,
+        created_at=timezone.now(),
+        seed=0,
+        training_counts={label: 30 for label in labels},
+    ).to_dict()
+
+
 @pytest.fixture
 def athletes(db) -> list[Athlete]:
     return [
@@ -69,7 +85,7 @@ def model_version(athletes) -> ModelVersion:
     return ModelVersion.objects.create(
         version="v1",
         path="v1",
-        manifest={"labels": ["lebron_james", "rafael_nadal"], "display_names": {}},
+        manifest=stored_manifest("v1", ["lebron_james", "rafael_nadal"]),
         metrics={"accuracy_mean": 0.98},
         is_active=True,
     )

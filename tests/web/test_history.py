@@ -6,6 +6,8 @@ from django.test import Client
 from classifier.models import Prediction, Review
 from classifier.uploads import VISITOR_SESSION_KEY
 
+pytestmark = pytest.mark.db_engine
+
 
 @pytest.fixture
 def mixed(make_prediction, staff):

@@ -3,11 +3,14 @@
 import hashlib
 import io
 
+import pytest
 from django.test import Client
 from PIL import Image
 
 from classifier.models import Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
+
+pytestmark = pytest.mark.db_engine
 
 URL = "/api/predictions/"
 

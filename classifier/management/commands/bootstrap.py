@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from classifier.athletes import ensure_athletes
+from classifier.model_versions import train_and_register
 from classifier.models import Athlete, ModelVersion
-from classifier.training import train_and_register
 from ml.errors import ModelError
 from ml.sample_data import sample_display_names
 
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         ensure_athletes(labels, sample_display_names())
         self.stdout.write(f"Training a first model from {data}...")
         try:
-            model_version = train_and_register(data, progress=self.stdout.write)
+            model_version = train_and_register(data)
         except ModelError as exc:
             raise CommandError(str(exc)) from exc
         model_version.activate()
