@@ -63,7 +63,10 @@ class CheckedUpload(ABC):
     size: int
     sha256: str
 
-    pixels = 0  # what decoding it cost the web process
+    @property
+    def pixels(self) -> int:
+        """The pixels the web decoded to check it: none when an earlier result is reused."""
+        return 0
 
     @abstractmethod
     def store(self, prediction: Prediction) -> None:
