@@ -9,6 +9,9 @@ from classifier.models import Prediction
 from tests.web.conftest import app_environment, jpeg_bytes, upload_file
 from tests.web.processes import WebServer
 
+# The counts live in a table of the database when no CACHE_URL is set.
+pytestmark = pytest.mark.db_engine
+
 
 def photos(count: int, start: int = 0) -> list:
     return [upload_file(jpeg_bytes(colour=(start + n, 0, 0)), f"{n}.jpg") for n in range(count)]
