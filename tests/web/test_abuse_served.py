@@ -110,6 +110,21 @@ def test_21_files_in_the_form_get_a_clear_400(served, nothing_stored):
     assert "Send at most 20 photos at a time." in response.text
 
 
+def test_six_strips_of_40_megapixels_in_one_form_are_refused_at_once(served, nothing_stored):
+    """Each cost the web 7-20 s to decode; six in one form ran past gunicorn's timeout with
+    five of them stored."""
+    strip = corpus.png_bomb(1, 40_000_000)
+    files = [("image", (f"strip{n}.png", strip, "image/png")) for n in range(6)]
+
+    started = time.monotonic()
+    response = form_post(served, "six 1×40,000,000 strips", files)
+    seconds = time.monotonic() - started
+
+    assert response.status_code == 400
+    assert "each side may be at most 12,000 px" in response.text
+    assert seconds < 10, f"the refusal took {seconds:.1f} s"
+
+
 def test_a_form_with_one_bad_file_stores_nothing(served, nothing_stored):
     files = [
         ("image", ("good.jpg", corpus.jpeg(), "image/jpeg")),
