@@ -203,5 +203,14 @@ ACCEPTED = {
         (12_000, 1_200),
         (BLUE, BLUE),
     ),
+    "PNG of 1,200×12,000": Accepted(
+        Sample("tower.png", flat_png((1_200, 12_000)), "image/png"),
+        ".png",
+        (1_200, 12_000),
+        (BLUE, BLUE),
+    ),
+    "PNG of 1×10": Accepted(
+        Sample("line.png", flat_png((1, 10)), "image/png"), ".png", (1, 10), (BLUE, BLUE)
+    ),
     "1-pixel JPEG": Accepted(Sample("dot.jpg", jpeg((1, 1))), ".jpg", (1, 1), PLAIN),
 }
