@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.views.debug import technical_500_response
 
 from classifier.models import Prediction
 from tests.web.conftest import jpeg_bytes
@@ -95,3 +96,24 @@ def test_even_a_debug_page_hides_the_passwords_in_urls(model_version, settings):
     assert response.status_code == 400
     assert "CELERY_BROKER_URL" in page and "redis.internal:6379/0" in page  # a debug page
     assert "s3cret" not in page
+
+
+def broker_url() -> str:
+    return "redis://:broker-" + "s3cret@redis.internal:6379/0"  # whole only in a variable
+
+
+def connect(broker: str) -> None:
+    raise ConnectionError("the broker did not answer")
+
+
+def test_a_debug_traceback_hides_the_passwords_in_its_variables(rf, settings):
+    settings.DEBUG = True
+    try:
+        connect(broker_url())
+    except ConnectionError:
+        response = technical_500_response(rf.get("/"), *sys.exc_info())
+
+    page = response.content.decode()
+    password = broker_url().partition("@")[0].rpartition(":")[2]  # not in the page's source
+    assert "redis.internal:6379/0" in page
+    assert password not in page
