@@ -24,8 +24,8 @@ broker was down when the photo was uploaded.
 import logging
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init, worker_ready
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.signals import task_failure, worker_process_init, worker_ready
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -34,6 +34,10 @@ from classifier.models import Prediction
 from ml.errors import ImageRejected, ModelError
 
 logger = logging.getLogger(__name__)
+
+
+def out_of_time_reason(seconds: int) -> str:
+    return f"Analysing this photo took longer than {seconds} s, so it was stopped."
 
 
 def transient_reason(exc: Exception) -> str | None:
@@ -70,10 +74,7 @@ def run_prediction(self, prediction_id: str) -> None:
         prediction.mark_failed(str(exc))
     except SoftTimeLimitExceeded:
         logger.warning("Prediction %s ran out of time; not retried.", prediction_id)
-        prediction.mark_failed(
-            f"Analysing this photo took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s, "
-            "so it was stopped."
-        )
+        prediction.mark_failed(out_of_time_reason(settings.CELERY_TASK_SOFT_TIME_LIMIT))
     except Exception as exc:
         logger.exception("Prediction %s failed (attempt %d)", prediction_id, prediction.attempts)
         reason = transient_reason(exc)
@@ -84,6 +85,20 @@ def run_prediction(self, prediction_id: str) -> None:
         else:
             prediction.mark_queued(f"Attempt {prediction.attempts} failed: {reason}.")
             raise self.retry(exc=exc, countdown=2**prediction.attempts) from exc
+
+
+@task_failure.connect
+def fail_at_the_hard_time_limit(sender=None, task_id=None, exception=None, args=(), **kwargs):
+    """A photo whose child was killed at the hard time limit fails at once: run again, it would
+    take as long. Celery reports it here, in the worker's parent process; left running, the row
+    would go back to the queue with the sweep."""
+    if sender is None or sender.name != run_prediction.name:
+        return
+    if isinstance(exception, TimeLimitExceeded):
+        logger.warning("Prediction %s reached the hard time limit; not retried.", args[0])
+        prediction = Prediction.objects.filter(pk=args[0], task_id=task_id).first()
+        if prediction is not None:
+            prediction.mark_failed(out_of_time_reason(settings.CELERY_TASK_TIME_LIMIT))
 
 
 @shared_task(ignore_result=True)
