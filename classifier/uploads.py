@@ -20,6 +20,7 @@ import io
 import secrets
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -72,9 +73,12 @@ class CheckedUpload(ABC):
     def store(self, prediction: Prediction) -> None:
         """Save the new, unsaved ``prediction`` of this upload, with its files or result."""
 
-    @abstractmethod
     def discard(self, prediction: Prediction) -> None:
-        """Delete the files ``store`` wrote, when the request's transaction did not commit."""
+        """Delete the files ``store`` wrote, when the request's transaction did not commit: those
+        named after this prediction's id (never an earlier prediction's files it points to)."""
+        for file in (prediction.image, prediction.thumbnail, prediction.annotated):
+            if file.name and Path(file.name).stem == str(prediction.pk):
+                file.storage.delete(file.name)
 
 
 @dataclass(frozen=True)
@@ -86,9 +90,6 @@ class SeenBefore(CheckedUpload):
     def store(self, prediction: Prediction) -> None:
         prediction.copy_result_from(self.earlier)
         prediction.save()
-
-    def discard(self, prediction: Prediction) -> None:
-        """Nothing to delete: the files are the earlier prediction's."""
 
 
 @dataclass(frozen=True)
@@ -113,11 +114,6 @@ class NewPhoto(CheckedUpload):
         )
         prediction.save()
         prediction.enqueue_on_commit()
-
-    def discard(self, prediction: Prediction) -> None:
-        for field in (prediction.image, prediction.thumbnail):
-            if field.name:
-                field.storage.delete(field.name)
 
 
 class UploadsRefused(Exception):
