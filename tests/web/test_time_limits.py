@@ -1,5 +1,9 @@
 """A photo that runs into the hard time limit fails at once with the reason, and is not run
-again: a real worker whose child is killed after 1 s, as Celery kills it."""
+again: a real worker whose child is killed after 1 s, as Celery kills it.
+
+The photo goes through gunicorn, like any upload: a process that has imported the task itself
+(this one) would write its own time limits into the message, and the worker would obey those.
+"""
 
 import json
 import shutil
@@ -7,24 +11,24 @@ import time
 
 import pytest
 import redis
+import requests
 from django.conf import settings as django_settings
-from django.test import Client
 from PIL import Image
 
 from classifier.model_versions import register
 from classifier.models import Prediction
 from classifier.tasks import out_of_time_reason
 from tests.web import corpus
-from tests.web.conftest import Worker, app_environment, upload_file, wait_until_finished
-from tests.web.processes import WorkerProcess
+from tests.web.conftest import ServedSite, Worker, app_environment, wait_until_finished
+from tests.web.processes import WebServer, WorkerProcess
 
 pytestmark = pytest.mark.integration
 HARD_LIMIT = 1
 
 
 @pytest.fixture(scope="module")
-def impatient_worker(django_db_setup, django_db_blocker, tmp_path_factory, facenet_weights):
-    """A worker with a hard time limit of 1 s and no soft one."""
+def impatient_site(django_db_setup, django_db_blocker, tmp_path_factory, facenet_weights):
+    """gunicorn, and a worker with a hard time limit of 1 s and no soft one."""
     broker = django_settings.CELERY_BROKER_URL
     redis.Redis.from_url(broker).flushdb()
     folder = tmp_path_factory.mktemp("impatient")
@@ -33,18 +37,21 @@ def impatient_worker(django_db_setup, django_db_blocker, tmp_path_factory, facen
         "ATHLETES_TASK_TIME_LIMIT": str(HARD_LIMIT),
         "ATHLETES_TASK_SOFT_TIME_LIMIT": "0",  # none: Celery applies the hard one after it
     }
-    process = WorkerProcess(folder, env)
+    worker, web = WorkerProcess(folder, env), WebServer(folder, env)
     try:
-        process.start()
-        yield Worker(folder / "media", process.log, process.pid)
+        worker.start()
+        web.start()
+        yield ServedSite(
+            web.url, folder / "media", web, Worker(folder / "media", worker.log, worker.pid)
+        )
     finally:
-        process.stop()
+        web.stop()
+        worker.stop()
 
 
 def test_a_photo_killed_at_the_hard_time_limit_fails_once_with_the_reason(
-    impatient_worker, transactional_db, settings, trained_model_dir, tmp_path
+    impatient_site, transactional_db, trained_model_dir, tmp_path
 ):
-    settings.MEDIA_ROOT = impatient_worker.media_root
     # A model version the worker has not loaded yet: it loads it within the task.
     copy = shutil.copytree(trained_model_dir, tmp_path / "slow-to-load")
     manifest = json.loads((copy / "manifest.json").read_text())
@@ -54,17 +61,19 @@ def test_a_photo_killed_at_the_hard_time_limit_fails_once_with_the_reason(
     # 36 megapixels of noise: decoding, detecting on a copy, drawing and re-encoding the
     # annotated photo take the worker well over a second.
     noise = Image.effect_noise((6000, 6000), 40).convert("RGB")
-    photo = upload_file(corpus.encode(noise, "JPEG", quality=70))
+    photo = corpus.encode(noise, "JPEG", quality=70)
 
-    response = Client().post("/api/predictions/", {"image": photo})
+    response = requests.post(
+        f"{impatient_site.url}/api/predictions/", files={"image": ("noise.jpg", photo)}, timeout=60
+    )
 
-    assert response.status_code == 202
+    assert response.status_code == 202, impatient_site.logs()
     prediction = wait_until_finished(
-        Prediction.objects.get(pk=response.json()["id"]), impatient_worker
+        Prediction.objects.get(pk=response.json()["id"]), impatient_site.worker
     )
     assert prediction.status == Prediction.Status.FAILED
     assert prediction.error == out_of_time_reason(HARD_LIMIT)
     time.sleep(2)
     prediction.refresh_from_db()
     assert (prediction.status, prediction.attempts) == (Prediction.Status.FAILED, 1)
-    assert "Hard time limit (1" in impatient_worker.log.read_text()
+    assert "Hard time limit (1s) exceeded" in impatient_site.worker.log.read_text()
