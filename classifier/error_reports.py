@@ -17,7 +17,7 @@ class SafeExceptionReporterFilter(DjangoFilter):
     def cleanse_setting(self, key, value):
         value = super().cleanse_setting(key, value)
         if isinstance(value, str):
-            return CREDENTIALS_IN_URL.sub(rf"\g<scheme>{self.cleansed_substitute}@", value)
+            return CREDENTIALS_IN_URL.sub(rf"\g<scheme>{self.cleansed_substitute}@", str(value))
         return value
 
     def get_traceback_frame_variables(self, request, tb_frame):
