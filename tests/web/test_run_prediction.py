@@ -4,7 +4,6 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
 from classifier import inference
-from classifier.model_versions import register
 from classifier.models import ModelVersion, Prediction
 from classifier.tasks import run_prediction
 from ml.errors import ModelError
@@ -165,19 +164,6 @@ def test_a_model_error_fails_at_once_with_its_message(queued, fake_predictor):
     assert fake_predictor.calls == 1
     assert prediction.status == Prediction.Status.FAILED
     assert prediction.error == "FaceNet weights not found at /x."
-
-
-def test_it_loads_the_weights_the_settings_name(queued, settings, tmp_path, trained_model_dir):
-    register(trained_model_dir).activate()
-    settings.ATHLETES_FACENET_WEIGHTS = tmp_path / "elsewhere" / "facenet_keras.h5"
-
-    prediction = run(queued)
-
-    assert prediction.status == Prediction.Status.FAILED
-    assert prediction.error.startswith(
-        f"FaceNet weights not found at {settings.ATHLETES_FACENET_WEIGHTS}."
-    )
-    assert prediction.attempts == 1
 
 
 def test_without_an_active_model_it_fails_with_a_clear_reason(queued, fake_predictor):
