@@ -7,6 +7,7 @@ in ``var/broker/`` (no server needed), uploads in ``media/``. Setting ``DATABASE
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -175,14 +176,16 @@ ATHLETES_BROKER_VISIBILITY_TIMEOUT = env_int(
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
-    for _folder in ("queue", "processed", "control"):
-        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    # Messages as files in var/broker/, or the folder the URL names (filesystem:///srv/broker):
+    # classifier/file_broker.py says why this is safe with several producers.
+    _broker_dir = Path(urlsplit(CELERY_BROKER_URL).path or VAR_DIR / "broker")
+    CELERY_BROKER_TRANSPORT = "classifier.file_broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
+        "dead_letter_folder": str(_broker_dir / "dead-letter"),
         # The worker looks for new files this often (seconds); kombu's default is 1.
         "polling_interval": 0.1,
     }
