@@ -1,7 +1,7 @@
 """What the product stores: athletes, model versions, predictions and their reviews."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -124,6 +124,12 @@ class PredictionQuerySet(models.QuerySet):
         )
         return self.get(pk=pk) if claimed else None
 
+    def oldest_queued_at(self) -> "datetime | None":
+        """When the photo that has waited longest for a worker was uploaded."""
+        return self.filter(status=Prediction.Status.QUEUED).aggregate(
+            oldest=models.Min("created_at")
+        )["oldest"]
+
     def stale(self) -> "PredictionQuerySet":
         """Rows whose task seems lost: queued and never started, or running past the time limit."""
         now = timezone.now()
@@ -238,6 +244,29 @@ class Prediction(models.Model):
     def mark_queued(self, reason: str) -> bool:
         """Give the row back to the queue after a failed attempt that will be retried."""
         return self._update_if_ours(status=self.Status.QUEUED, error=reason)
+
+
+class WorkerHeartbeatQuerySet(models.QuerySet):
+    def beat(self, hostname: str) -> None:
+        """Record that the worker ``hostname`` is alive now."""
+        self.update_or_create(hostname=hostname, defaults={"seen_at": timezone.now()})
+
+    def last_seen(self) -> "datetime | None":
+        """When any worker was last alive, or None if none ever was."""
+        return self.aggregate(last=models.Max("seen_at"))["last"]
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each Celery worker said it was alive, for the web to see without asking the
+    broker (``classifier.tasks.record_heartbeat``)."""
+
+    hostname = models.CharField(max_length=255, unique=True)
+    seen_at = models.DateTimeField()
+
+    objects = WorkerHeartbeatQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
 class Review(models.Model):

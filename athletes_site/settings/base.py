@@ -163,6 +163,10 @@ ATHLETES_UPLOAD_RATE = env("ATHLETES_UPLOAD_RATE", "60/min")
 # beat runs this often.
 ATHLETES_REQUEUE_AFTER_SECONDS = env_int("ATHLETES_REQUEUE_AFTER_SECONDS", 120)
 ATHLETES_REQUEUE_EVERY_SECONDS = env_int("ATHLETES_REQUEUE_EVERY_SECONDS", 60)
+# The banner on every page warns when no worker has been alive for this long, or when a queued
+# photo has waited this long.
+ATHLETES_WORKER_SILENT_AFTER_SECONDS = env_int("ATHLETES_WORKER_SILENT_AFTER_SECONDS", 60)
+ATHLETES_QUEUE_SLOW_AFTER_SECONDS = env_int("ATHLETES_QUEUE_SLOW_AFTER_SECONDS", 120)
 ATHLETES_TASK_SOFT_TIME_LIMIT = env_int("ATHLETES_TASK_SOFT_TIME_LIMIT", 120)
 ATHLETES_TASK_TIME_LIMIT = env_int("ATHLETES_TASK_TIME_LIMIT", 150)
 # Attempts per prediction, counting retries and workers lost mid-task.
