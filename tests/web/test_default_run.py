@@ -134,6 +134,8 @@ def test_a_killed_worker_shows_the_banner_is_started_again_and_every_queued_phot
     run, sample_data
 ):
     folder, web, supervisor = run
+    # Past its first 10 s, when supervisord counts a start as good: what follows is a restart.
+    wait_for(lambda: "RUNNING" in supervisor.ctl("status", "worker"), 30, supervisor.logs)
     wait_for(lambda: "queue-banner" not in home_page(web), 30, lambda: home_page(web))
     sent = photos(sample_data, 6)
     predictions = [upload(web, photo) for photo, _ in sent]
