@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 from queue import Empty
 
+from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
 from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
@@ -49,9 +50,13 @@ class Channel(filesystem.Channel):
         name = f"{time.monotonic_ns():020d}_{uuid.uuid4()}.{queue}{MESSAGE_SUFFIX}"
         final = os.path.join(self.data_folder_out, name)
         temporary = final + TEMPORARY_SUFFIX
-        with open(temporary, "wb") as file:
-            file.write(str_to_bytes(dumps(payload)))
-        os.replace(temporary, final)
+        try:
+            with open(temporary, "wb") as file:
+                file.write(str_to_bytes(dumps(payload)))
+            os.replace(temporary, final)
+        except OSError as exc:  # a full disk, say: leave no half-written file behind
+            Path(temporary).unlink(missing_ok=True)
+            raise ChannelError(f"Cannot add a message to {self.data_folder_out}") from exc
 
     def _get(self, queue):
         """The oldest readable message of ``queue``; unreadable ones go to the dead letters."""

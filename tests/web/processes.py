@@ -247,7 +247,9 @@ class Supervisor(Process):
         groups of their own."""
         if self.process is None or self.process.poll() is not None:
             return
+        # 0 stands for a program that is not running (and would signal our own group).
         programs = [int(pid) for pid in self.ctl("pid", "all").split() if pid.isdigit()]
+        programs = [pid for pid in programs if pid > 0]
         super().stop()
         for pid in programs:
             with contextlib.suppress(ProcessLookupError):
