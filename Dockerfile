@@ -1,7 +1,10 @@
-# One image for every role (web, worker, beat, one-off commands); docker-compose.yml picks the
-# command. The FaceNet weights are fetched, checksum-verified and converted for LiteRT at build
-# time, so containers never download or convert anything.
-FROM python:3.11-slim
+# Two images, one per role, from one file; docker-compose.yml picks the target.
+#   web:    gunicorn, migrations and Celery beat. Django, DRF and the Celery client only: no
+#           TensorFlow, Keras or face detectors, which the web never imports.
+#   worker: the Celery worker and the training commands (bootstrap, train_model): the
+#           recognizer, with the FaceNet weights fetched, checksum-verified and converted for
+#           LiteRT at build time, so containers never download or convert anything.
+FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -17,15 +20,23 @@ RUN useradd --create-home --uid 10001 athletes \
     && chown athletes:athletes /app /data/media /data/models /opt/athletes
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+COPY requirements/ requirements/
 
+
+FROM base AS web
+RUN pip install -r requirements/web.txt
 COPY --chown=athletes:athletes . .
 USER athletes
-
-RUN python -m ml weights fetch \
-    && SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
-
+RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["gunicorn", "athletes_site.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", \
      "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+
+
+FROM base AS worker
+RUN pip install -r requirements/worker.txt
+COPY --chown=athletes:athletes . .
+USER athletes
+RUN python -m ml weights fetch
+CMD ["celery", "-A", "athletes_site", "worker", "--pool", "prefork", "--concurrency", "1", \
+     "--loglevel", "INFO"]

@@ -9,7 +9,7 @@ from classifier import views
 
 urlpatterns = [
     path("", include("classifier.urls")),
-    path("api/", include("classifier.api.api_router")),
+    path("api/", include("classifier.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

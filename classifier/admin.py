@@ -6,9 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.utils.html import format_html, format_html_join
 
-from classifier.athletes import label_names
-from classifier.models import Athlete, ModelVersion, Prediction, Review
-from classifier.reviews import ReviewError, correction_labels, record_review
+from classifier.models import Athlete, ModelVersion, Prediction, Review, ReviewError
 
 
 def image_tag(file, width: int):
@@ -36,7 +34,7 @@ class ReviewedFilter(admin.SimpleListFilter):
 
 class ReviewInline(admin.StackedInline):
     model = Review
-    fields = readonly_fields = ["verdict", "label", "reviewer", "reviewed_at"]
+    fields = readonly_fields = ("verdict", "label", "reviewer", "reviewed_at")
     can_delete = False
     extra = 0
 
@@ -64,11 +62,11 @@ class PredictionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [ReviewInline]
     actions = ["confirm"]
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "annotated_photo", "original_name", "status", "label", "confidence", "error",
         "probabilities", "faces", "timings", "model_version", "reused_from", "attempts",
         "sha256", "size", "width", "height", "uploader", "created_at", "started_at", "finished_at",
-    ]  # fmt: skip
+    )  # fmt: skip
 
     def has_add_permission(self, request) -> bool:
         return False  # predictions come from uploads
@@ -92,8 +90,8 @@ class PredictionAdmin(admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        names = label_names()
-        for label in correction_labels():
+        names = Athlete.objects.label_names()
+        for label in Athlete.objects.correction_labels():
             action = correct_action(label, names.get(label, label))
             actions[action[1]] = action
         return actions
@@ -106,7 +104,7 @@ class PredictionAdmin(admin.ModelAdmin):
         reviewed, refused = 0, []
         for prediction in queryset:
             try:
-                record_review(prediction, request.user, verdict, label)
+                prediction.record_review(request.user, verdict, label)
                 reviewed += 1
             except ReviewError as exc:
                 refused.append(f"{prediction.original_name}: {exc}")
@@ -128,10 +126,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["version", "is_active", "accuracy", "labels_list", "created_at"]
     list_filter = ["is_active"]
     actions = ["activate"]
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "version", "is_active", "path", "created_at", "confusion_plot", "metrics_table",
         "manifest_json",
-    ]  # fmt: skip
+    )  # fmt: skip
 
     def has_add_permission(self, request) -> bool:
         return False  # versions come from `manage.py train_model`

@@ -9,7 +9,6 @@ restarting the worker.
 
 import io
 import time
-from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -18,15 +17,9 @@ from classifier.models import Athlete, ModelVersion, Prediction
 from ml.annotate import annotate
 from ml.errors import ModelError
 from ml.imaging import load_image
-from ml.weights import default_weights_path
 
 # {version: predictor}: the one model this process has loaded.
 _loaded: dict = {}
-
-
-def weights_path() -> Path:
-    configured = settings.ATHLETES_FACENET_WEIGHTS
-    return Path(configured) if configured else default_weights_path()
 
 
 def load_predictor(model_version: ModelVersion):
@@ -36,7 +29,7 @@ def load_predictor(model_version: ModelVersion):
         from ml.predictor import Predictor  # imports TensorFlow: only ever in a worker child
 
         _loaded.clear()
-        predictor = Predictor.load(model_version.model_dir, weights_path())
+        predictor = Predictor.load(model_version.model_dir, settings.ATHLETES_FACENET_WEIGHTS)
         predictor.warm_up()
         _loaded[model_version.version] = predictor
     return predictor
@@ -51,7 +44,7 @@ def preload() -> None:
 
 def display_names(model_version: ModelVersion) -> dict[str, str]:
     """Names to draw on faces: the admin's athlete names win over the artifact's."""
-    return {**model_version.manifest.get("display_names", {}), **Athlete.objects.display_names()}
+    return {**model_version.artifact_manifest.display_names, **Athlete.objects.display_names()}
 
 
 def run(prediction: Prediction) -> None:

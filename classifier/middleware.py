@@ -8,11 +8,18 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import get_resolver
 
 from classifier.uploads import too_large_message
 
 # Multipart framing and form fields around the files themselves.
 REQUEST_OVERHEAD_BYTES = 64 * 1024
+
+
+def is_api(request: HttpRequest) -> bool:
+    """Whether the request is for the API, wherever the URLconf mounts the ``api`` namespace."""
+    prefix, _ = get_resolver().namespace_dict["api"]
+    return request.path_info.startswith(f"/{prefix}")
 
 
 def limit_request_size(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -24,7 +31,7 @@ def limit_request_size(get_response: Callable[[HttpRequest], HttpResponse]):
         if length <= settings.ATHLETES_MAX_UPLOAD_BYTES + REQUEST_OVERHEAD_BYTES:
             return get_response(request)
         message = too_large_message(length)
-        if request.path.startswith("/api/"):
+        if is_api(request):
             return JsonResponse({"image": [message]}, status=413)
         return render(request, "classifier/error.html", {"message": message}, status=413)
 

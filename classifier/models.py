@@ -1,19 +1,41 @@
 """What the product stores: athletes, model versions, predictions and their reviews."""
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from ml.artifact import Manifest
+from ml.results import NO_FACE, UNKNOWN
+
+logger = logging.getLogger(__name__)
+
+# The worker's task, sent by name: the web process never imports the worker's code
+# (classifier.tasks, and through it the recognizer).
+RUN_PREDICTION_TASK = "classifier.tasks.run_prediction"
 
 
-class AthleteQuerySet(models.QuerySet):
+class AthleteQuerySet(models.QuerySet["Athlete"]):
     def display_names(self) -> dict[str, str]:
         """``{label: display name}`` for every athlete, for templates and annotated images."""
         return dict(self.values_list("label", "display_name"))
+
+    def label_names(self) -> dict[str, str]:
+        """Every label a prediction can carry, with the name to show for it."""
+        return {**self.display_names(), UNKNOWN: "Unknown person", NO_FACE: "No face found"}
+
+    def correction_labels(self) -> list[str]:
+        """The labels a reviewer may correct a prediction to."""
+        return [*self.values_list("label", flat=True), UNKNOWN]
 
     def known_to(self, model_version: "ModelVersion | None") -> "AthleteQuerySet":
         """The athletes whose label the given model can predict."""
@@ -34,8 +56,22 @@ class Athlete(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    @staticmethod
+    def labels_in(folder: Path) -> list[str]:
+        """The athlete labels of a ``<label>/<photos>`` folder: its sub-folders, which must be
+        slugs; raise ValueError naming the first that is not."""
+        labels = sorted(child.name for child in folder.iterdir() if child.is_dir())
+        for label in labels:
+            try:
+                validate_slug(label)
+            except ValidationError as exc:
+                raise ValueError(
+                    f'"{label}" is not a valid label: use letters, digits, _ or -.'
+                ) from exc
+        return labels
 
-class ModelVersionQuerySet(models.QuerySet):
+
+class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
     def active(self) -> "ModelVersion | None":
         return self.filter(is_active=True).first()
 
@@ -72,8 +108,13 @@ class ModelVersion(models.Model):
         return Path(settings.ATHLETES_MODELS_DIR) / self.path
 
     @property
+    def artifact_manifest(self) -> Manifest:
+        """The stored ``manifest`` JSON as the typed record the artifact was written from."""
+        return Manifest.from_dict(self.manifest, source=f"Model version {self.version}")
+
+    @property
     def labels(self) -> list[str]:
-        return list(self.manifest.get("labels", []))
+        return self.artifact_manifest.labels
 
     def activate(self) -> None:
         """Make this the one active version; workers pick it up on their next task."""
@@ -97,7 +138,27 @@ TIMING_ORDER = [
 ]
 
 
-class PredictionQuerySet(models.QuerySet):
+class ReviewError(ValueError):
+    """The review cannot be recorded; the message says why."""
+
+
+class PredictionQuerySet(models.QuerySet["Prediction"]):
+    def visible_to(self, user, visitor: str = "") -> "PredictionQuerySet":
+        """The predictions a visitor may list.
+
+        A prediction's page and API resource are open to whoever has its id: ids are random
+        UUIDs, so the link itself is the permission, and it is what a user shares. Lists are
+        private: staff see every prediction, a signed-in user sees their own uploads, and an
+        anonymous visitor sees the uploads stamped with ``visitor``, the random id their
+        browser session holds (``classifier.uploads.visitor_id``).
+        """
+        if user.is_staff:
+            return self
+        own = Q(visitor=visitor) if visitor else Q(pk__in=[])
+        if user.is_authenticated:
+            own |= Q(uploader=user)
+        return self.filter(own)
+
     def reusable_for(self, sha256: str) -> "Prediction | None":
         """A finished prediction of the same bytes by the active model, if there is one."""
         return (
@@ -134,13 +195,26 @@ class PredictionQuerySet(models.QuerySet):
         """Rows whose task seems lost: queued and never started, or running past the time limit."""
         now = timezone.now()
         queued_before = now - timedelta(seconds=settings.ATHLETES_REQUEUE_AFTER_SECONDS)
-        running_before = now - timedelta(seconds=settings.ATHLETES_TASK_TIME_LIMIT + 30)
+        running_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
         never_enqueued = Q(enqueued_at__isnull=True, created_at__lt=queued_before)
         waiting = Q(enqueued_at__lt=queued_before)
         return self.filter(
             Q(status=Prediction.Status.QUEUED) & (never_enqueued | waiting)
             | Q(status=Prediction.Status.RUNNING, started_at__lt=running_before)
         )
+
+    def requeue_stale(self) -> int:
+        """Enqueue again every prediction whose task seems lost; return how many."""
+        stale = list(self.stale().values_list("pk", flat=True))
+        self.filter(pk__in=stale, status=Prediction.Status.RUNNING).update(
+            status=Prediction.Status.QUEUED, task_id=""
+        )
+        self.filter(pk__in=stale).update(enqueued_at=timezone.now())
+        for prediction in self.filter(pk__in=stale).only("pk"):
+            prediction.enqueue()
+        if stale:
+            logger.info("Re-enqueued %d stale predictions.", len(stale))
+        return len(stale)
 
 
 class Prediction(models.Model):
@@ -184,7 +258,7 @@ class Prediction(models.Model):
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    # A random id kept in the uploading browser's session (see classifier.ownership).
+    # A random id kept in the uploading browser's session (see PredictionQuerySet.visible_to).
     visitor = models.CharField(max_length=32, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -223,6 +297,22 @@ class Prediction(models.Model):
         self.status = self.Status.DONE
         self.started_at = self.finished_at = timezone.now()
 
+    def enqueue(self) -> bool:
+        """Send this prediction to the workers; if the broker is down, leave it queued for the
+        sweep (``PredictionQuerySet.requeue_stale``)."""
+        try:
+            current_app.send_task(RUN_PREDICTION_TASK, args=[str(self.pk)])
+        except OperationalError as exc:
+            logger.warning("Broker unavailable, prediction %s stays queued: %s", self.pk, exc)
+            Prediction.objects.filter(pk=self.pk).update(enqueued_at=None)
+            return False
+        return True
+
+    def enqueue_on_commit(self) -> None:
+        """Enqueue once the upload is committed; an error then is logged, never shown to the
+        user, whose photo is already safely stored (the sweep enqueues it later)."""
+        transaction.on_commit(self.enqueue, robust=True)
+
     def _update_if_ours(self, **fields) -> bool:
         """Save ``fields`` only while this task still holds the row; refresh self either way."""
         updated = Prediction.objects.filter(
@@ -245,8 +335,33 @@ class Prediction(models.Model):
         """Give the row back to the queue after a failed attempt that will be retried."""
         return self._update_if_ours(status=self.Status.QUEUED, error=reason)
 
+    def review_label(self, verdict: str, label: str = "") -> str:
+        """The label a review with this verdict records; raise ReviewError if it is not allowed."""
+        if self.status != self.Status.DONE:
+            raise ReviewError("Only finished predictions can be reviewed.")
+        if verdict == Review.Verdict.CONFIRM:
+            return self.label
+        if verdict != Review.Verdict.CORRECT:
+            raise ReviewError(f'The verdict must be "confirm" or "correct", not "{verdict}".')
+        if label not in Athlete.objects.correction_labels():
+            raise ReviewError(f'"{label}" is not an athlete\'s label or "{UNKNOWN}".')
+        return label
 
-class WorkerHeartbeatQuerySet(models.QuerySet):
+    def record_review(self, reviewer, verdict: str, label: str = "") -> "Review":
+        """Create or replace this prediction's review: who, when, the verdict and the label."""
+        review, _ = Review.objects.update_or_create(
+            prediction=self,
+            defaults={
+                "reviewer": reviewer,
+                "reviewed_at": timezone.now(),
+                "verdict": verdict,
+                "label": self.review_label(verdict, label),
+            },
+        )
+        return review
+
+
+class WorkerHeartbeatQuerySet(models.QuerySet["WorkerHeartbeat"]):
     def beat(self, hostname: str) -> None:
         """Record that the worker ``hostname`` is alive now."""
         self.update_or_create(hostname=hostname, defaults={"seen_at": timezone.now()})

@@ -1,5 +1,8 @@
 """Celery tasks: run one prediction; find and re-enqueue predictions whose task was lost.
 
+Only the worker imports this module: the web sends ``run_prediction`` by its name
+(``Prediction.enqueue``), so the recognizer stays out of the web process's imports.
+
 Worker pool: prefork, ``--concurrency 1`` by default. TensorFlow must never be initialised in a
 process that is then forked, so the parent worker process imports only Django, Celery and this
 module (which imports no TensorFlow); each child imports TensorFlow and loads the active model
@@ -18,15 +21,12 @@ broker was down when the photo was uploaded.
 
 import logging
 import time
-import uuid
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import heartbeat_sent, worker_process_init, worker_ready
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
-from kombu.exceptions import OperationalError
+from django.db import DatabaseError, connection
 
 from classifier import inference
 from classifier.models import Prediction, WorkerHeartbeat
@@ -35,40 +35,19 @@ from ml.errors import ImageRejected, ModelError
 logger = logging.getLogger(__name__)
 
 
-def enqueue(prediction_id: uuid.UUID | str) -> bool:
-    """Send the prediction to the workers; if the broker is down, leave it queued for the sweep."""
-    try:
-        run_prediction.apply_async(args=[str(prediction_id)])
-    except OperationalError as exc:
-        logger.warning("Broker unavailable, prediction %s stays queued: %s", prediction_id, exc)
-        Prediction.objects.filter(pk=prediction_id).update(enqueued_at=None)
-        return False
-    return True
-
-
-def enqueue_on_commit(prediction_id: uuid.UUID | str) -> None:
-    """Enqueue once the upload is committed; an error then is logged, never shown to the user,
-    whose photo is already safely stored (the sweep enqueues it later)."""
-    transaction.on_commit(lambda: enqueue(prediction_id), robust=True)
-
-
 def describe(exc: BaseException) -> str:
     """The reason shown to whoever uploaded the photo: never a path on the server."""
     if isinstance(exc, SoftTimeLimitExceeded):
-        return f"it took longer than {settings.ATHLETES_TASK_SOFT_TIME_LIMIT} s"
+        return f"it took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s"
     if isinstance(exc, OSError) and exc.strerror:
         return f"{type(exc).__name__}: {exc.strerror}"
     return f"{type(exc).__name__}: {exc}"
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=settings.ATHLETES_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.ATHLETES_TASK_TIME_LIMIT,
-    max_retries=settings.ATHLETES_MAX_ATTEMPTS,
-)
+# Acknowledgement and time limits come from the CELERY_TASK_* settings. Retries are bounded by
+# the row's ``attempts``, not by Celery's ``max_retries``: the row also counts the runs that a
+# lost worker never finished and survives the sweep's fresh tasks, which restart Celery's count.
+@shared_task(bind=True, max_retries=None)
 def run_prediction(self, prediction_id: str) -> None:
     prediction = Prediction.objects.claim(prediction_id, self.request.id)
     if prediction is None:
@@ -93,23 +72,9 @@ def run_prediction(self, prediction_id: str) -> None:
         raise self.retry(exc=exc, countdown=2**prediction.attempts) from exc
 
 
-def requeue_stale_predictions() -> int:
-    """Enqueue again every prediction whose task seems lost; return how many."""
-    stale = list(Prediction.objects.stale().values_list("pk", flat=True))
-    Prediction.objects.filter(pk__in=stale, status=Prediction.Status.RUNNING).update(
-        status=Prediction.Status.QUEUED, task_id=""
-    )
-    Prediction.objects.filter(pk__in=stale).update(enqueued_at=timezone.now())
-    for pk in stale:
-        enqueue(pk)
-    if stale:
-        logger.info("Re-enqueued %d stale predictions.", len(stale))
-    return len(stale)
-
-
 @shared_task(ignore_result=True)
 def requeue_stale() -> int:
-    return requeue_stale_predictions()
+    return Prediction.objects.requeue_stale()
 
 
 @worker_ready.connect
@@ -117,7 +82,7 @@ def requeue_stale_on_start(sender, **kwargs) -> None:
     """A worker that starts says it is alive and picks up what was uploaded while no worker or
     broker was there."""
     record_heartbeat(sender.hostname)
-    requeue_stale_predictions()
+    Prediction.objects.requeue_stale()
 
 
 _last_heartbeat = 0.0

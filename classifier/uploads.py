@@ -5,26 +5,33 @@ type are never trusted. What the site stores and serves is a re-encode of the de
 (orientation applied, EXIF and GPS gone) under a name the server chooses; ``sha256`` and
 ``size`` describe the bytes the user sent. The row and its files are written together or not
 at all.
+
+Each upload is stamped with its uploader, or with the visitor id of the browser session that sent
+it (``visitor_id``), which is what lets that visitor list their uploads
+(``PredictionQuerySet.visible_to``).
 """
 
 import hashlib
 import io
+import secrets
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from PIL import Image
 
 from classifier.models import Prediction
-from classifier.tasks import enqueue_on_commit
 from ml.errors import ImageRejected
 from ml.imaging import load_image
 
 THUMBNAIL_SIZE = (320, 320)
+VISITOR_SESSION_KEY = "visitor"
 
 
 def too_large_message(size: int) -> str:
@@ -32,30 +39,82 @@ def too_large_message(size: int) -> str:
     return f"The upload is too large: {filesizeformat(size)}; the limit is {limit}."
 
 
+def visitor_id(request: HttpRequest, *, create: bool = True) -> str:
+    """This browser session's random visitor id; created on first use unless ``create`` is false.
+
+    Written once, when the site's pages are shown, so concurrent uploads never race to update
+    the session. API clients that bring no session get none made for them: they keep the
+    ``Location`` of what they upload.
+    """
+    if create and VISITOR_SESSION_KEY not in request.session:
+        request.session[VISITOR_SESSION_KEY] = secrets.token_hex(16)
+    return request.session.get(VISITOR_SESSION_KEY, "")
+
+
 @dataclass(frozen=True)
-class CheckedUpload:
-    """An upload that passed every check, ready to be stored."""
+class CheckedUpload(ABC):
+    """An upload that passed every check, ready to be stored: the bytes the user sent."""
 
     original_name: str
     size: int
     sha256: str
-    image: Image.Image | None  # None when an earlier result of the same bytes is reused
+
+    @abstractmethod
+    def store(self, prediction: Prediction) -> None:
+        """Save the new, unsaved ``prediction`` of this upload, with its files or result."""
+
+
+@dataclass(frozen=True)
+class SeenBefore(CheckedUpload):
+    """The same bytes as an earlier finished prediction, whose result and files are reused."""
+
+    earlier: Prediction
+
+    def store(self, prediction: Prediction) -> None:
+        prediction.copy_result_from(self.earlier)
+        prediction.save()
+
+
+@dataclass(frozen=True)
+class NewPhoto(CheckedUpload):
+    """A photo never seen before, decoded: stored as a clean copy and queued for the worker."""
+
+    image: Image.Image
     format: str
-    reuse: Prediction | None
+
+    def store(self, prediction: Prediction) -> None:
+        """The row and its files together or not at all; enqueued once committed."""
+        prediction.width, prediction.height = self.image.size
+        prediction.enqueued_at = timezone.now()  # reset by enqueue() if the broker refuses it
+        served, suffix = encode(self.image, self.format)
+        try:
+            with transaction.atomic():
+                prediction.image.save(f"{prediction.pk}{suffix}", ContentFile(served), save=False)
+                prediction.thumbnail.save(
+                    f"{prediction.pk}.jpg", ContentFile(thumbnail(self.image)), save=False
+                )
+                prediction.save()
+                prediction.enqueue_on_commit()
+        except BaseException:
+            for field in (prediction.image, prediction.thumbnail):
+                if field.name:
+                    field.storage.delete(field.name)
+            raise
 
 
 def check_upload(upload: UploadedFile) -> CheckedUpload:
     """Read and validate one uploaded file; raise ImageRejected with a message for the user."""
-    if upload.size > settings.ATHLETES_MAX_UPLOAD_BYTES:
-        raise ImageRejected(too_large_message(upload.size))
+    size = upload.size or 0
+    if size > settings.ATHLETES_MAX_UPLOAD_BYTES:
+        raise ImageRejected(too_large_message(size))
     data = upload.read()
     sha256 = hashlib.sha256(data).hexdigest()
     name = (upload.name or "upload")[:255]
-    reuse = Prediction.objects.reusable_for(sha256)
-    if reuse is not None:
-        return CheckedUpload(name, len(data), sha256, None, "", reuse)
+    earlier = Prediction.objects.reusable_for(sha256)
+    if earlier is not None:
+        return SeenBefore(name, len(data), sha256, earlier)
     decoded = load_image(data)
-    return CheckedUpload(name, len(data), sha256, pixels_only(decoded.image), decoded.format, None)
+    return NewPhoto(name, len(data), sha256, pixels_only(decoded.image), decoded.format)
 
 
 def pixels_only(image: Image.Image) -> Image.Image:
@@ -92,27 +151,7 @@ def store_upload(checked: CheckedUpload, *, uploader=None, visitor: str = "") ->
         uploader=uploader if uploader and uploader.is_authenticated else None,
         visitor=visitor,
     )
-    if checked.reuse is not None:
-        prediction.copy_result_from(checked.reuse)
-        prediction.save()
-        return prediction
-
-    prediction.width, prediction.height = checked.image.size
-    prediction.enqueued_at = timezone.now()  # reset by enqueue() if the broker refuses it
-    served, suffix = encode(checked.image, checked.format)
-    try:
-        with transaction.atomic():
-            prediction.image.save(f"{prediction.pk}{suffix}", ContentFile(served), save=False)
-            prediction.thumbnail.save(
-                f"{prediction.pk}.jpg", ContentFile(thumbnail(checked.image)), save=False
-            )
-            prediction.save()
-            enqueue_on_commit(prediction.pk)
-    except BaseException:
-        for field in (prediction.image, prediction.thumbnail):
-            if field.name:
-                field.storage.delete(field.name)
-        raise
+    checked.store(prediction)
     return prediction
 
 

@@ -12,16 +12,15 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from classifier.athletes import label_names
-from classifier.forms import HistoryFilterForm
-from classifier.models import ModelVersion, Prediction
-from classifier.ownership import visible_predictions, visitor_id
+from classifier.filters import PredictionFilter
+from classifier.models import Athlete, ModelVersion, Prediction
 from classifier.throttling import UploadThrottle
-from classifier.uploads import accept_upload
+from classifier.uploads import accept_upload, visitor_id
 from ml.errors import ImageRejected
 
 HISTORY_PAGE_SIZE = 24
@@ -30,11 +29,19 @@ RECENT_ON_HOME = 6
 MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 
 
+def visible_predictions(request: HttpRequest) -> QuerySet[Prediction]:
+    """The predictions this visitor may list, with what the cards show."""
+    visitor = visitor_id(request, create=False)
+    return Prediction.objects.visible_to(request.user, visitor).select_related(
+        "model_version", "review"
+    )
+
+
 def render_home(request: HttpRequest, status: int = 200) -> HttpResponse:
     visitor_id(request)  # before the page's script sends several uploads at once
     context = {
         "recent": visible_predictions(request)[:RECENT_ON_HOME],
-        "names": label_names(),
+        "names": Athlete.objects.label_names(),
         "active_model": ModelVersion.objects.active(),
         "max_upload": settings.ATHLETES_MAX_UPLOAD_BYTES,
     }
@@ -49,7 +56,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
     """Accept one or several photos from the plain HTML form."""
-    if not UploadThrottle().allow_request(request, None):
+    # DRF's throttle reads only the request's user and address, which a form's request has too.
+    if not UploadThrottle().allow_request(request, None):  # type: ignore[arg-type]
         messages.error(request, "Too many uploads from your address. Wait a minute, then retry.")
         return render_home(request, status=429)
     files = request.FILES.getlist("image")
@@ -81,20 +89,20 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
         Prediction.objects.select_related("model_version", "review__reviewer"), pk=pk
     )
     probabilities = sorted(prediction.probabilities.items(), key=lambda item: -item[1])
-    context = {"prediction": prediction, "probabilities": probabilities, "names": label_names()}
+    names = Athlete.objects.label_names()
+    context = {"prediction": prediction, "probabilities": probabilities, "names": names}
     return render(request, "classifier/detail.html", context)
 
 
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    form = HistoryFilterForm(request.GET)
-    form.is_valid()  # invalid filters are shown as errors and ignored
-    page = Paginator(form.filter(visible_predictions(request)), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # Invalid filters are shown as errors and ignored.
+    filters = PredictionFilter(request.GET, queryset=visible_predictions(request))
+    page = Paginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "names": label_names()}
+    names = Athlete.objects.label_names()
+    context = {"form": filters.form, "page": page, "query": query.urlencode(), "names": names}
     return render(request, "classifier/history.html", context)
 
 

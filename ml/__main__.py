@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from ml.errors import ImageRejected, ModelError
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _show_progress()
     try:
         return args.run(args)
     except ModelError as error:
@@ -21,12 +23,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _show_progress() -> None:
+    """The library's progress lines on stderr, so stdout carries only each command's result."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    library = logging.getLogger("ml")
+    library.addHandler(handler)
+    library.setLevel(logging.INFO)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ml", description=__doc__)
     parser.add_argument(
         "--weights",
         type=Path,
-        default=weights.default_weights_path(),
+        default=Path(os.environ.get("ATHLETES_FACENET_WEIGHTS") or weights.default_weights_path()),
         help="FaceNet weights file (default: $ATHLETES_FACENET_WEIGHTS or the user cache)",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -171,7 +182,8 @@ def _predict(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from ml.evaluation import evaluate, save_confusion_plot
+    from ml.comparison import evaluate
+    from ml.evaluation import save_confusion_plot
 
     report = evaluate(
         args.data,

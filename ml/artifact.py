@@ -6,7 +6,10 @@ sha256 and loading refuses a backbone that does not match.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,32 +23,74 @@ MANIFEST = "manifest.json"
 HEAD = "head.keras"
 REFERENCES = "references.npz"
 CONFUSION_PLOT = "confusion_matrix.png"
+BACKBONE = "facenet_keras.h5 (Inception-ResNet-v1, MS-Celeb-1M)"
 
 
-def write_manifest(model_dir: Path, manifest: dict[str, Any]) -> None:
-    (model_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+@dataclass(frozen=True)
+class Manifest:
+    """What a trained model is: its athletes, threshold, backbone and how it was made.
 
+    The one reader and writer of `manifest.json`; the web stores `to_dict()` as JSON and
+    reads it back with `from_dict()`, so both sides agree on every key.
+    """
 
-def read_manifest(model_dir: Path) -> dict[str, Any]:
-    """The manifest, checked for the format and backbone this code can serve."""
-    path = model_dir / MANIFEST
-    try:
-        manifest = json.loads(path.read_text())
-    except FileNotFoundError as error:
-        raise ModelError(f"No model at {model_dir}: {MANIFEST} is missing.") from error
-    except json.JSONDecodeError as error:
-        raise ModelError(f"{path} is not valid JSON: {error}") from error
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise ModelError(
-            f"{model_dir} has model format {manifest.get('format_version')!r}; this version "
-            f"of Athletes reads format {FORMAT_VERSION}. Retrain it with `python -m ml train`."
+    version: str
+    labels: list[str]
+    display_names: dict[str, str]
+    threshold: float
+    input_size: int
+    created_at: datetime
+    seed: int
+    training_counts: dict[str, int]
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    backbone: str = BACKBONE
+    backbone_sha256: str = FACENET_SHA256
+    format_version: int = FORMAT_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "created_at": self.created_at.isoformat()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: object = "The manifest") -> Manifest:
+        """The manifest in `data`, refused unless it is the format this code reads."""
+        if data.get("format_version") != FORMAT_VERSION:
+            raise ModelError(
+                f"{source} has model format {data.get('format_version')!r}; this version "
+                f"of Athletes reads format {FORMAT_VERSION}. Retrain it with `python -m ml train`."
+            )
+        names = [item.name for item in dataclasses.fields(cls)]
+        missing = [name for name in names if name not in data]
+        if missing:
+            raise ModelError(f"{source} has no {', '.join(missing)} in its manifest.")
+        try:
+            created_at = datetime.fromisoformat(data["created_at"])
+        except (TypeError, ValueError) as error:
+            raise ModelError(f"{source} has no valid created_at: {error}") from error
+        return cls(**{**{name: data[name] for name in names}, "created_at": created_at})
+
+    def write(self, model_dir: Path) -> None:
+        (model_dir / MANIFEST).write_text(
+            json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
         )
-    if manifest.get("backbone_sha256") != FACENET_SHA256:
-        raise ModelError(
-            f"{model_dir} was trained on a different FaceNet backbone "
-            f"({manifest.get('backbone_sha256')}); retrain it with `python -m ml train`."
-        )
-    return manifest
+
+    @classmethod
+    def read(cls, model_dir: Path) -> Manifest:
+        """The manifest of `model_dir`, checked for the format and backbone this code serves."""
+        path = model_dir / MANIFEST
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError as error:
+            raise ModelError(f"No model at {model_dir}: {MANIFEST} is missing.") from error
+        except json.JSONDecodeError as error:
+            raise ModelError(f"{path} is not valid JSON: {error}") from error
+        manifest = cls.from_dict(data, source=model_dir)
+        if manifest.backbone_sha256 != FACENET_SHA256:
+            raise ModelError(
+                f"{model_dir} was trained on a different FaceNet backbone "
+                f"({manifest.backbone_sha256}); retrain it with `python -m ml train`."
+            )
+        return manifest
 
 
 def save_references(model_dir: Path, embeddings: np.ndarray, labels: list[str]) -> None:

@@ -8,7 +8,7 @@ weights: `python -m ml weights fetch` does it, and the first load does it if nob
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
 from pathlib import Path
 
 import keras
@@ -16,6 +16,8 @@ import tensorflow as tf
 
 from ml.errors import ModelError
 from ml.weights import FACENET_SHA256, FETCH_HINT, verify
+
+log = logging.getLogger(__name__)
 
 
 @keras.saving.register_keras_serializable(package="athletes")
@@ -51,13 +53,13 @@ def lite_path(weights: Path) -> Path:
     return weights.with_name(f"{weights.stem}.{FACENET_SHA256[:12]}.tflite")
 
 
-def ensure_lite(weights: Path, progress: Callable[[str], None] = print) -> Path:
+def ensure_lite(weights: Path) -> Path:
     """The converted network of the verified `weights`, converting it unless it is there."""
     target = lite_path(verify(weights))
     if target.is_file():
         return target
-    progress(f"Converting FaceNet for LiteRT (once, about 15 s) into {target} ...")
-    flatbuffer = tf.lite.TFLiteConverter.from_keras_model(_read_keras(weights)).convert()
+    log.info("Converting FaceNet for LiteRT (once, about 15 s) into %s ...", target)
+    flatbuffer = tf.lite.TFLiteConverter.from_keras_model(read_keras(weights)).convert()
     partial = target.with_name(target.name + ".partial")
     try:
         partial.write_bytes(flatbuffer)
@@ -70,10 +72,6 @@ def ensure_lite(weights: Path, progress: Callable[[str], None] = print) -> Path:
     return target
 
 
-def load_keras(weights: Path) -> keras.Model:
-    """The Keras 2.1 file as a Keras 3 model, its `Lambda` joins read as `ScaleSum`."""
-    return _read_keras(verify(weights))
-
-
-def _read_keras(verified: Path) -> keras.Model:
+def read_keras(verified: Path) -> keras.Model:
+    """The verified Keras 2.1 file as a Keras 3 model, its `Lambda` joins read as `ScaleSum`."""
     return keras.models.load_model(verified, custom_objects={"Lambda": ScaleSum}, compile=False)

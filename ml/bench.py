@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import resource
 import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ml.dataset import scan
 from ml.imaging import load_image
 from ml.predictor import Predictor
+
+log = logging.getLogger(__name__)
 
 WARM_UP = 3
 
@@ -22,7 +24,6 @@ def benchmark(
     *,
     weights: Path,
     rounds: int = 1,
-    progress: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Load and warm-up time, then per-stage medians over every photo in `data_dir`, one at a
     time; the first photos after warm-up are timed apart, as a freshly started worker sees them.
@@ -40,7 +41,7 @@ def benchmark(
     first_photo_ms = predictor.predict(load_image(paths[0]).image).timings["total_ms"]
     for path in paths[1:WARM_UP]:
         predictor.predict(load_image(path).image)
-    progress(f"Model loaded in {loaded - started:.2f} s; timing {len(paths)} photos ...")
+    log.info("Model loaded in %.2f s; timing %d photos ...", loaded - started, len(paths))
     megapixels, timings, resident_mb = [], [], []
     for round_number in range(1, rounds + 1):
         for path in paths:
@@ -49,7 +50,7 @@ def benchmark(
             timings.append(predictor.predict(image).timings)
         resident_mb.append(_resident_mb())
         if rounds > 1:
-            progress(f"round {round_number}/{rounds}: {resident_mb[-1]} MB resident")
+            log.info("round %d/%d: %d MB resident", round_number, rounds, resident_mb[-1])
     return {
         "photos": len(paths),
         "predictions": len(timings),

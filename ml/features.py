@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +12,8 @@ from ml.embedder import EMBEDDING_SIZE, Embedder
 from ml.errors import ImageRejected
 from ml.faces import FaceDetector
 from ml.imaging import load_image
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,13 +35,12 @@ def embed_photos(
     photos: list[LabelledPhoto],
     detector: FaceDetector,
     embedder: Embedder,
-    progress: Callable[[str], None] = print,
 ) -> list[PhotoEmbeddings]:
     results = []
     for number, photo in enumerate(photos, start=1):
         results.append(_embed_photo(photo, detector, embedder))
         if number % 10 == 0 or number == len(photos):
-            progress(f"  embedded {number}/{len(photos)} photos")
+            log.info("  embedded %d/%d photos", number, len(photos))
     return results
 
 

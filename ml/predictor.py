@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import keras
 import numpy as np
 from PIL import Image
 
 from ml import artifact
-from ml.embedder import Embedder
+from ml.embedder import INPUT_SIZE, Embedder
 from ml.faces import Face, FaceDetector
 from ml.recognizer import Recognizer
 from ml.results import FaceResult, ImageResult
@@ -20,7 +19,7 @@ from ml.results import FaceResult, ImageResult
 class Predictor:
     def __init__(
         self,
-        manifest: dict[str, Any],
+        manifest: artifact.Manifest,
         detector: FaceDetector,
         embedder: Embedder,
         recognizer: Recognizer,
@@ -33,10 +32,10 @@ class Predictor:
     @classmethod
     def load(cls, model_dir: Path, weights: Path) -> Predictor:
         """Read and check the artifact, then load MTCNN, FaceNet and the head."""
-        manifest = artifact.read_manifest(model_dir)
+        manifest = artifact.Manifest.read(model_dir)
         head = keras.models.load_model(model_dir / artifact.HEAD)
         recognizer = Recognizer(
-            manifest["labels"], head, artifact.load_references(model_dir), manifest["threshold"]
+            manifest.labels, head, artifact.load_references(model_dir), manifest.threshold
         )
         return cls(manifest, FaceDetector(), Embedder(weights), recognizer)
 
@@ -46,15 +45,13 @@ class Predictor:
         Tracing FaceNet takes seconds; a worker calls this right after loading a model.
         """
         self.detector.warm_up()
-        self.recognizer.name(self.embedder.embed(np.zeros((1, 160, 160, 3), np.uint8)))
-
-    @property
-    def labels(self) -> list[str]:
-        return self.manifest["labels"]
+        self.recognizer.name(
+            self.embedder.embed(np.zeros((1, INPUT_SIZE, INPUT_SIZE, 3), np.uint8))
+        )
 
     @property
     def display_names(self) -> dict[str, str]:
-        return self.manifest["display_names"]
+        return self.manifest.display_names
 
     def predict(self, image: Image.Image) -> ImageResult:
         return self.predict_batch([image])[0]
@@ -67,7 +64,9 @@ class Predictor:
         faces = [self.detector.detect(image) for image in images]
         detected = time.perf_counter()
         crops = [face.crop for photo_faces in faces for face in photo_faces]
-        embeddings = self.embedder.embed(np.stack(crops) if crops else np.zeros((0, 160, 160, 3)))
+        embeddings = self.embedder.embed(
+            np.stack(crops) if crops else np.zeros((0, INPUT_SIZE, INPUT_SIZE, 3))
+        )
         embedded = time.perf_counter()
         namings = iter(self.recognizer.name(embeddings))
         named = time.perf_counter()

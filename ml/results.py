@@ -54,11 +54,6 @@ class ImageResult:
         return {**asdict(self), "faces": [face.to_dict() for face in self.faces]}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ImageResult:
-        faces = [FaceResult(**{**face, "box": tuple(face["box"])}) for face in data["faces"]]
-        return cls(**{**data, "faces": faces})
-
-    @classmethod
     def from_faces(cls, faces: list[FaceResult], timings: dict[str, float]) -> ImageResult:
         label, confidence, probabilities = verdict(faces)
         return cls(label, confidence, faces, probabilities, timings)

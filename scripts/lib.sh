@@ -38,11 +38,20 @@ ensure_weights() {
   python -m ml weights fetch
 }
 
-ensure_sample_data() {  # exports ATHLETES_SAMPLE_DATA, downloading the photos if it is unset
+# The photos of the first model and of the tests. The same default as
+# athletes_site/settings/base.py: the team's folder beside the repository.
+SAMPLE_DATA_DEFAULT="$PWD/../shared/datasets/athletes"
+
+ensure_sample_data() {  # ensure_sample_data [--download]: exports ATHLETES_SAMPLE_DATA
+  # With --download (scripts/run), an unset variable and no folder at the default place, it
+  # downloads the original demo's 60 public photos into var/ and uses them.
   if [ -z "${ATHLETES_SAMPLE_DATA:-}" ]; then
-    export ATHLETES_SAMPLE_DATA="$PWD/var/sample-data/athletes"
-    say "Downloading the 60 sample photos into $ATHLETES_SAMPLE_DATA"
-    python -m ml samples --out "$ATHLETES_SAMPLE_DATA"
+    ATHLETES_SAMPLE_DATA="$SAMPLE_DATA_DEFAULT"
+    if [ ! -d "$ATHLETES_SAMPLE_DATA" ] && [ "${1:-}" = --download ]; then
+      ATHLETES_SAMPLE_DATA="$PWD/var/sample-data/athletes"
+      say "Downloading the 60 sample photos into $ATHLETES_SAMPLE_DATA"
+      python -m ml samples --out "$ATHLETES_SAMPLE_DATA"
+    fi
   fi
   [ -d "$ATHLETES_SAMPLE_DATA" ] || die "ATHLETES_SAMPLE_DATA=$ATHLETES_SAMPLE_DATA is not a folder."
   ATHLETES_SAMPLE_DATA="$(cd "$ATHLETES_SAMPLE_DATA" && pwd)"

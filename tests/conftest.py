@@ -10,14 +10,13 @@ import pytest
 from ml import weights
 from ml.errors import ModelError
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(scope="session")
 def sample_data() -> Path:
-    """The team's 60 labelled photos, from $ATHLETES_SAMPLE_DATA or ../shared beside the repo."""
-    default = REPO.parent / "shared" / "datasets" / "athletes"
-    path = Path(os.environ.get("ATHLETES_SAMPLE_DATA", default))
+    """The team's 60 labelled photos: the ATHLETES_SAMPLE_DATA setting (../shared by default)."""
+    from django.conf import settings
+
+    path = settings.ATHLETES_SAMPLE_DATA
     if not path.is_dir():
         pytest.fail(f"Sample photos not found at {path}; set ATHLETES_SAMPLE_DATA.")
     return path
@@ -25,9 +24,11 @@ def sample_data() -> Path:
 
 @pytest.fixture(scope="session")
 def facenet_weights() -> Path:
-    """The verified FaceNet file; fails with the fix-it message when it is missing."""
+    """The verified FaceNet file, found as `python -m ml` finds it; fails with the fix-it
+    message when it is missing."""
+    configured = os.environ.get("ATHLETES_FACENET_WEIGHTS")
     try:
-        return weights.verify(weights.default_weights_path())
+        return weights.verify(Path(configured) if configured else weights.default_weights_path())
     except ModelError as error:
         pytest.fail(str(error))
 
@@ -43,5 +44,4 @@ def trained_model_dir(tmp_path_factory, sample_data: Path, facenet_weights: Path
         tmp_path_factory.mktemp("models"),
         weights=facenet_weights,
         display_names=sample_display_names(),
-        progress=lambda line: None,
     )

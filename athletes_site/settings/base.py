@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_filters",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -91,7 +92,7 @@ TEMPLATES = [
 # SQLite is shared by the web process and the worker: WAL lets readers and one writer work at
 # once, and IMMEDIATE transactions wait for the write lock instead of failing half-way.
 # synchronous=NORMAL syncs at checkpoints only: safe from crashes of the app, not of the OS.
-VAR_DIR.mkdir(exist_ok=True)
+# Settings create no folder: scripts/run and scripts/test make var/ before anything uses it.
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
@@ -132,7 +133,7 @@ USE_TZ = True
 
 # --- Static files and uploads ---------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
@@ -142,7 +143,8 @@ STORAGES = {
 }
 
 # Uploads: a request larger than the limit is refused from its Content-Length before its body is
-# read (classifier.uploads.check_request_size); files above 2.5 MB stream to a temporary file.
+# read (classifier.middleware.limit_request_size); files above 2.5 MB stream to a temporary
+# file.
 ATHLETES_MAX_UPLOAD_BYTES = env_int("ATHLETES_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 ATHLETES_MAX_FILES_PER_UPLOAD = env_int("ATHLETES_MAX_FILES_PER_UPLOAD", 20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -152,8 +154,12 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 
 # --- The recognizer -------------------------------------------------------------------------
 ATHLETES_MODELS_DIR = Path(env("ATHLETES_MODELS_DIR", str(VAR_DIR / "models")))
-# Empty means ml.weights.default_weights_path(), which reads the same variable.
-ATHLETES_FACENET_WEIGHTS = env("ATHLETES_FACENET_WEIGHTS")
+# The one reader of this variable for the site; `python -m ml` has the same default.
+ATHLETES_FACENET_WEIGHTS = Path(
+    env("ATHLETES_FACENET_WEIGHTS", "~/.cache/athletes/facenet_keras.h5")
+).expanduser()
+# The <label>/<photos> folder of the first model and of the tests; the same default as
+# scripts/lib.sh: the team's photos beside the repository.
 ATHLETES_SAMPLE_DATA = Path(
     env("ATHLETES_SAMPLE_DATA", str(BASE_DIR.parent / "shared" / "datasets" / "athletes"))
 )
@@ -167,21 +173,26 @@ ATHLETES_REQUEUE_EVERY_SECONDS = env_int("ATHLETES_REQUEUE_EVERY_SECONDS", 60)
 # photo has waited this long.
 ATHLETES_WORKER_SILENT_AFTER_SECONDS = env_int("ATHLETES_WORKER_SILENT_AFTER_SECONDS", 60)
 ATHLETES_QUEUE_SLOW_AFTER_SECONDS = env_int("ATHLETES_QUEUE_SLOW_AFTER_SECONDS", 120)
-ATHLETES_TASK_SOFT_TIME_LIMIT = env_int("ATHLETES_TASK_SOFT_TIME_LIMIT", 120)
-ATHLETES_TASK_TIME_LIMIT = env_int("ATHLETES_TASK_TIME_LIMIT", 150)
-# Attempts per prediction, counting retries and workers lost mid-task.
+# Runs per prediction, counting retries and workers lost mid-task: the prediction row's
+# ``attempts`` is the one retry counter (Celery's own is unbounded, see classifier.tasks).
 ATHLETES_MAX_ATTEMPTS = env_int("ATHLETES_MAX_ATTEMPTS", 3)
+
+# --- Celery ---------------------------------------------------------------------------------
+# Every task option is set here, once, by Celery's own name (``task_acks_late`` and so on).
+# Seconds per task: the soft limit raises in the task, which fails the attempt with a reason;
+# the hard limit kills the child.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("ATHLETES_TASK_SOFT_TIME_LIMIT", 120)
+CELERY_TASK_TIME_LIMIT = env_int("ATHLETES_TASK_TIME_LIMIT", 150)
 # Redis hands a task whose worker died (acknowledged by nobody) to another worker after this
 # long. It must exceed the hard time limit, or a slow task would run twice at once.
 ATHLETES_BROKER_VISIBILITY_TIMEOUT = env_int(
-    "ATHLETES_BROKER_VISIBILITY_TIMEOUT", ATHLETES_TASK_TIME_LIMIT * 4
+    "ATHLETES_BROKER_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 4
 )
-
-# --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Messages as files in var/broker/, or the folder the URL names (filesystem:///srv/broker):
-    # classifier/file_broker.py says why this is safe with several producers.
+    # classifier/file_broker.py says why this is safe with several producers, and makes the
+    # folders.
     _broker_dir = Path(urlsplit(CELERY_BROKER_URL).path or VAR_DIR / "broker")
     CELERY_BROKER_TRANSPORT = "classifier.file_broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -204,6 +215,8 @@ else:
 # Results live in the Prediction rows, so Celery keeps none.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
+# A task is acknowledged when it ends, and given back if its child process dies, so a worker
+# lost mid-task loses no photo (the claim in Prediction.objects.claim makes a rerun harmless).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,12 +1,16 @@
 """How predictions, reviews and athletes look in the API, and how uploads are validated."""
 
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from typing import TYPE_CHECKING
 
-from classifier import reviews, uploads
-from classifier.models import Athlete, Prediction, Review
-from classifier.ownership import visitor_id
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+from classifier import uploads
+from classifier.models import Athlete, ModelVersion, Prediction, Review, ReviewError
 from ml.errors import ImageRejected
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class FaceSerializer(serializers.Serializer):
@@ -18,14 +22,17 @@ class FaceSerializer(serializers.Serializer):
         max_length=4,
         help_text="[x, y, width, height] in the original photo's pixels.",
     )
-    label = serializers.CharField(help_text='An athlete\'s label, or "unknown".')
+    # A declared field named like Field.label, which DRF's metaclass takes out of the class.
+    label = serializers.CharField(help_text='An athlete\'s label, or "unknown".')  # type: ignore[assignment]
     confidence = serializers.FloatField()
     detection_confidence = serializers.FloatField()
     probabilities = serializers.DictField(child=serializers.FloatField())
 
 
 class ReviewSerializer(serializers.ModelSerializer):
-    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewer: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = Review
@@ -33,15 +40,17 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 
 class PredictionSerializer(serializers.ModelSerializer):
-    model_version = serializers.SlugRelatedField(slug_field="version", read_only=True)
+    model_version: "serializers.SlugRelatedField[ModelVersion]" = serializers.SlugRelatedField(
+        slug_field="version", read_only=True
+    )
     faces = FaceSerializer(many=True, read_only=True)
     probabilities = serializers.DictField(child=serializers.FloatField(), read_only=True)
     timings = serializers.DictField(
         child=serializers.FloatField(), read_only=True, help_text="Milliseconds per step."
     )
-    review = serializers.SerializerMethodField()
-    image_url = serializers.SerializerMethodField()
-    annotated_url = serializers.SerializerMethodField()
+    review = ReviewSerializer(read_only=True, allow_null=True)
+    image_url = serializers.FileField(source="image", read_only=True)
+    annotated_url = serializers.FileField(source="annotated", read_only=True)
     reused = serializers.BooleanField(
         read_only=True, help_text="The same bytes were seen before; their result was reused."
     )
@@ -54,20 +63,6 @@ class PredictionSerializer(serializers.ModelSerializer):
             "review", "original_name", "sha256", "size", "width", "height", "timings", "reused",
         ]  # fmt: skip
         read_only_fields = fields
-
-    def absolute(self, file) -> str | None:
-        return self.context["request"].build_absolute_uri(file.url) if file else None
-
-    def get_image_url(self, prediction: Prediction) -> str | None:
-        return self.absolute(prediction.image)
-
-    def get_annotated_url(self, prediction: Prediction) -> str | None:
-        return self.absolute(prediction.annotated)
-
-    @extend_schema_field(ReviewSerializer(allow_null=True))
-    def get_review(self, prediction: Prediction) -> dict | None:
-        review = getattr(prediction, "review", None)
-        return ReviewSerializer(review).data if review else None
 
 
 class UploadSerializer(serializers.Serializer):
@@ -84,13 +79,13 @@ class UploadSerializer(serializers.Serializer):
         return uploads.store_upload(
             validated_data["image"],
             uploader=request.user,
-            visitor=visitor_id(request, create=False),
+            visitor=uploads.visitor_id(request, create=False),
         )
 
 
 class ReviewInputSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=Review.Verdict.choices)
-    label = serializers.CharField(
+    label = serializers.CharField(  # type: ignore[assignment]  # as in FaceSerializer
         required=False,
         allow_blank=True,
         help_text='For "correct": an athlete\'s label, or "unknown".',
@@ -99,21 +94,16 @@ class ReviewInputSerializer(serializers.Serializer):
     def validate(self, data: dict) -> dict:
         if data["verdict"] == Review.Verdict.CORRECT and not data.get("label"):
             raise serializers.ValidationError({"label": "Say which label is right."})
-        try:
-            reviews.checked_label(
-                self.context["prediction"], data["verdict"], data.get("label", "")
-            )
-        except reviews.ReviewError as exc:
-            raise serializers.ValidationError(str(exc)) from exc
         return data
 
     def create(self, validated_data) -> Review:
-        return reviews.record_review(
-            self.context["prediction"],
-            self.context["request"].user,
-            validated_data["verdict"],
-            validated_data.get("label", ""),
-        )
+        """The prediction checks the review against its state and the known athletes."""
+        prediction = self.context["prediction"]
+        try:
+            return prediction.record_review(self.context["request"].user, **validated_data)
+        except ReviewError as exc:
+            errors = {api_settings.NON_FIELD_ERRORS_KEY: [str(exc)]}
+            raise serializers.ValidationError(errors) from exc
 
 
 class AthleteSerializer(serializers.ModelSerializer):

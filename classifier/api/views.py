@@ -1,11 +1,10 @@
 """The REST API: upload and read predictions, review them (staff), list the known athletes."""
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 
@@ -15,17 +14,10 @@ from classifier.api.serializers import (
     ReviewInputSerializer,
     UploadSerializer,
 )
-from classifier.forms import HistoryFilterForm
+from classifier.filters import PredictionFilter
 from classifier.models import Athlete, ModelVersion, Prediction
-from classifier.ownership import visible_predictions
 from classifier.throttling import UploadThrottle
-
-FILTER_PARAMETERS = [
-    OpenApiParameter("label", str, description='An athlete\'s label, "unknown" or "no_face".'),
-    OpenApiParameter("status", str, enum=Prediction.Status.values),
-    OpenApiParameter("reviewed", OpenApiTypes.BOOL, description="Reviewed by staff or not."),
-    OpenApiParameter("q", str, description="Part of the original file name."),
-]
+from classifier.uploads import visitor_id
 
 
 class PredictionViewSet(
@@ -38,6 +30,8 @@ class PredictionViewSet(
 
     serializer_class = PredictionSerializer
     queryset = Prediction.objects.select_related("model_version", "review__reviewer")
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PredictionFilter
 
     def get_throttles(self):
         return [UploadThrottle()] if self.action == "create" else []
@@ -45,14 +39,8 @@ class PredictionViewSet(
     def get_queryset(self):
         if self.action != "list":  # one prediction: its unguessable id is the permission
             return super().get_queryset()
-        form = HistoryFilterForm(self.request.query_params)
-        if not form.is_valid():
-            raise ValidationError(form.errors)
-        return form.filter(visible_predictions(self.request)).select_related("review__reviewer")
-
-    @extend_schema(parameters=FILTER_PARAMETERS)
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        visitor = visitor_id(self.request, create=False)
+        return super().get_queryset().visible_to(self.request.user, visitor)
 
     @extend_schema(
         request=UploadSerializer,

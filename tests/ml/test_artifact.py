@@ -72,7 +72,7 @@ def test_loading_gives_back_the_trained_model(trained_model_dir, facenet_weights
 
     predictor = Predictor.load(trained_model_dir, facenet_weights)
 
-    assert predictor.labels == LABELS
+    assert predictor.manifest.labels == LABELS
     assert predictor.recognizer.threshold == manifest["threshold"]
     for label, count in manifest["training_counts"].items():
         references = predictor.recognizer.references[label]
@@ -108,4 +108,25 @@ def test_it_refuses_a_manifest_that_is_not_json(copy_of_model, facenet_weights):
     (copy_of_model / artifact.MANIFEST).write_text('{"format_version": 1,')
 
     with pytest.raises(ModelError, match="not valid JSON"):
+        Predictor.load(copy_of_model, facenet_weights)
+
+
+def test_the_manifest_reads_back_exactly_as_it_was_written(trained_model_dir):
+    written = json.loads((trained_model_dir / artifact.MANIFEST).read_text())
+
+    manifest = artifact.Manifest.read(trained_model_dir)
+
+    assert manifest.to_dict() == written
+    assert artifact.Manifest.from_dict(manifest.to_dict()) == manifest
+    assert manifest.version == trained_model_dir.name
+    assert manifest.labels == LABELS
+
+
+def test_it_refuses_a_manifest_missing_a_field_by_name(copy_of_model, facenet_weights):
+    path = copy_of_model / artifact.MANIFEST
+    manifest = json.loads(path.read_text())
+    del manifest["threshold"]
+    path.write_text(json.dumps(manifest))
+
+    with pytest.raises(ModelError, match=r"has no threshold in its manifest"):
         Predictor.load(copy_of_model, facenet_weights)

@@ -10,6 +10,7 @@ import pytest
 from ml.backbone import ensure_lite, lite_path
 from ml.embedder import Embedder
 from ml.errors import ModelError
+from tests.logs import logged_lines
 
 
 @pytest.fixture
@@ -21,16 +22,16 @@ def weights_elsewhere(tmp_path: Path, facenet_weights: Path) -> Path:
 
 
 def test_it_converts_once_beside_the_weights_into_the_same_network(
-    weights_elsewhere: Path, embedder
+    weights_elsewhere: Path, embedder, capsys
 ):
-    messages = []
-
-    converted = ensure_lite(weights_elsewhere, progress=messages.append)
-    again = ensure_lite(weights_elsewhere, progress=messages.append)
+    with logged_lines() as messages:
+        converted = ensure_lite(weights_elsewhere)
+        again = ensure_lite(weights_elsewhere)
 
     assert converted == again == lite_path(weights_elsewhere)
     assert converted.parent == weights_elsewhere.parent
     assert len(messages) == 1 and messages[0].startswith("Converting FaceNet for LiteRT")
+    assert "Converting" not in capsys.readouterr().out  # a worker's stdout stays quiet
     assert not list(converted.parent.glob("*.partial"))
     face = np.random.default_rng(0).integers(0, 256, (1, 160, 160, 3), dtype=np.uint8)
     np.testing.assert_allclose(

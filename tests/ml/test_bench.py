@@ -3,16 +3,14 @@
 from pathlib import Path
 
 from ml.bench import benchmark
+from tests.logs import logged_lines
 
 
 def test_it_reports_load_time_stage_medians_and_peak_memory(
     trained_model_dir: Path, small_dataset: Path, facenet_weights: Path
 ):
-    messages = []
-
-    report = benchmark(
-        trained_model_dir, small_dataset, weights=facenet_weights, progress=messages.append
-    )
+    with logged_lines() as messages:
+        report = benchmark(trained_model_dir, small_dataset, weights=facenet_weights)
 
     assert report["photos"] == report["predictions"] == 14  # six photos, one blank, each
     assert 0.05 < report["megapixels_median"] < 1
@@ -28,15 +26,8 @@ def test_it_reports_load_time_stage_medians_and_peak_memory(
 def test_more_rounds_predict_every_photo_again_and_report_memory_after_each(
     trained_model_dir: Path, small_dataset: Path, facenet_weights: Path
 ):
-    messages = []
-
-    report = benchmark(
-        trained_model_dir,
-        small_dataset,
-        weights=facenet_weights,
-        rounds=2,
-        progress=messages.append,
-    )
+    with logged_lines() as messages:
+        report = benchmark(trained_model_dir, small_dataset, weights=facenet_weights, rounds=2)
 
     assert report["predictions"] == 2 * report["photos"]
     assert messages[1:] == [

@@ -92,6 +92,15 @@ def test_weights_check_accepts_the_real_file(facenet_weights):
     assert "FaceNet weights OK" in run.stdout
 
 
+def test_progress_goes_to_stderr_and_the_result_to_stdout(facenet_weights):
+    run = run_ml("weights", "fetch", weights=facenet_weights)
+
+    assert run.returncode == 0, run.stderr
+    assert f"FaceNet weights already in place: {facenet_weights}" in run.stderr
+    assert "already in place" not in run.stdout
+    assert run.stdout.startswith("FaceNet converted for LiteRT:")
+
+
 def test_weights_check_fails_on_a_junk_file_with_the_fix_on_stderr(tmp_path):
     junk = tmp_path / "facenet_keras.h5"
     junk.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 1000)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml.backbone import ScaleSum, load_keras
+from ml.backbone import ScaleSum, read_keras
 from ml.embedder import INPUT_SIZE
 
 # The face in nadal(3).jpg, cut at a fixed square, and the first six numbers of its
@@ -56,7 +56,7 @@ def test_it_gives_the_known_embedding_of_a_known_face(embedder, photo):
 
 
 def test_every_residual_join_keeps_its_scale_from_the_file(facenet_weights):
-    model = load_keras(facenet_weights)
+    model = read_keras(facenet_weights)
 
     scales = Counter(layer.scale for layer in model.layers if isinstance(layer, ScaleSum))
 

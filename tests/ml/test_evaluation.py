@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from ml.evaluation import evaluate, save_confusion_plot
+from ml.comparison import evaluate
+from ml.evaluation import save_confusion_plot
 from ml.results import NO_FACE, UNKNOWN
 
 LABELS = ["lebron_james", "rafael_nadal"]
@@ -22,7 +23,6 @@ def report(small_dataset, facenet_weights) -> dict:
         repeats=REPEATS,
         seed=0,
         with_baseline=True,
-        progress=lambda line: None,
     )
 
 

@@ -19,7 +19,7 @@ def mirror(tmp_path: Path, sample_data: Path) -> Path:
 
 
 def test_it_downloads_all_sixty_photos_into_label_folders(tmp_path, mirror):
-    out = fetch_sample_photos(tmp_path / "out", base_url=mirror.as_uri(), progress=lambda _: None)
+    out = fetch_sample_photos(tmp_path / "out", base_url=mirror.as_uri())
 
     assert len(list((out / "lebron_james").glob("*.jpg"))) == 30
     assert len(list((out / "rafael_nadal").glob("*.jpg"))) == 30
@@ -35,7 +35,7 @@ def test_it_refuses_a_file_whose_checksum_differs(tmp_path, mirror, sample_data)
         (tampered / "data" / "james" / photo.name).write_bytes(photo.read_bytes()[:-1])
 
     with pytest.raises(ModelError, match="expected sha256"):
-        fetch_sample_photos(tmp_path / "out", base_url=tampered.as_uri(), progress=lambda _: None)
+        fetch_sample_photos(tmp_path / "out", base_url=tampered.as_uri())
     assert not list((tmp_path / "out").rglob("*.jpg"))
 
 

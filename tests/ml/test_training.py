@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import keras
@@ -14,23 +16,24 @@ import pytest
 from ml import artifact
 from ml.errors import ModelError
 from ml.training import train
+from tests.logs import logged_lines
 
+REPO = Path(__file__).resolve().parents[2]
 BLANK_NAME = "blank page (1).png"  # one per athlete folder of `small_dataset`
 LABELS = ["lebron_james", "rafael_nadal"]
 
 
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory, small_dataset, facenet_weights) -> tuple[Path, list[str]]:
-    said: list[str] = []
-    model_dir = train(
-        small_dataset,
-        tmp_path_factory.mktemp("models"),
-        weights=facenet_weights,
-        seed=7,
-        cv_folds=0,
-        display_names={"lebron_james": "LeBron James"},
-        progress=said.append,
-    )
+    with logged_lines() as said:
+        model_dir = train(
+            small_dataset,
+            tmp_path_factory.mktemp("models"),
+            weights=facenet_weights,
+            seed=7,
+            cv_folds=0,
+            display_names={"lebron_james": "LeBron James"},
+        )
     return model_dir, said
 
 
@@ -68,7 +71,7 @@ def test_it_reports_and_skips_photos_without_a_face(first_run, small_dataset):
         assert any("skipped" in line and f"{label}/{BLANK_NAME}" in line for line in said)
 
 
-def test_it_prints_progress(first_run):
+def test_it_logs_progress(first_run):
     _, said = first_run
 
     assert said[0].startswith("Training on 14 photos of 2 athletes")
@@ -88,14 +91,7 @@ def test_the_same_photos_and_seed_give_the_same_model(
 ):
     first, _ = first_run
 
-    second = train(
-        small_dataset,
-        tmp_path,
-        weights=facenet_weights,
-        seed=7,
-        cv_folds=0,
-        progress=lambda line: None,
-    )
+    second = train(small_dataset, tmp_path, weights=facenet_weights, seed=7, cv_folds=0)
 
     assert second != first
     assert manifest_of(second)["threshold"] == manifest_of(first)["threshold"]
@@ -130,6 +126,14 @@ def test_an_athlete_without_any_usable_photo_is_refused_by_name(
     shutil.copytree(small_dataset / "rafael_nadal", data / "rafael_nadal")
 
     with pytest.raises(ModelError, match="lebron_james"):
-        train(
-            data, tmp_path / "out", weights=facenet_weights, cv_folds=0, progress=lambda line: None
-        )
+        train(data, tmp_path / "out", weights=facenet_weights, cv_folds=0)
+
+
+def test_training_does_not_import_the_demo_cnn():
+    probe = "import sys, ml.training; print(sorted(m for m in sys.modules if m == 'ml.baseline'))"
+
+    run = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    )
+
+    assert run.stdout.strip().splitlines()[-1] == "[]"

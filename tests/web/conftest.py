@@ -15,11 +15,14 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 from PIL import Image
 
-from classifier import inference, tasks
+from athletes_site.celery_app import app as celery_app
+from classifier import inference
 from classifier.model_versions import register
 from classifier.models import Athlete, ModelVersion, Prediction
+from ml.artifact import Manifest
 from ml.results import FaceResult, ImageResult
 from tests.web.processes import WorkerProcess
 
@@ -48,6 +51,20 @@ def empty_cache():
     cache.clear()
 
 
+def stored_manifest(version: str, labels: list[str]) -> dict:
+    """The manifest JSON a ModelVersion of these athletes stores, as ``register`` writes it."""
+    return Manifest(
+        version=version,
+        labels=labels,
+        display_names={},
+        threshold=0.8,
+        input_size=160,
+        created_at=timezone.now(),
+        seed=0,
+        training_counts={label: 30 for label in labels},
+    ).to_dict()
+
+
 @pytest.fixture
 def athletes(db) -> list[Athlete]:
     return [
@@ -61,7 +78,7 @@ def model_version(athletes) -> ModelVersion:
     return ModelVersion.objects.create(
         version="v1",
         path="v1",
-        manifest={"labels": ["lebron_james", "rafael_nadal"], "display_names": {}},
+        manifest=stored_manifest("v1", ["lebron_james", "rafael_nadal"]),
         metrics={"accuracy_mean": 0.98},
         is_active=True,
     )
@@ -107,9 +124,7 @@ def fake_predictor(monkeypatch) -> FakePredictor:
 def sent_tasks(monkeypatch) -> list[str]:
     """Record the prediction ids sent to the broker instead of sending them."""
     sent = []
-    monkeypatch.setattr(
-        tasks.run_prediction, "apply_async", lambda args, **kwargs: sent.append(args[0])
-    )
+    monkeypatch.setattr(celery_app, "send_task", lambda name, args, **kwargs: sent.append(args[0]))
     return sent
 
 

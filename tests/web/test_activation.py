@@ -7,6 +7,8 @@ from django.db import IntegrityError, transaction
 from classifier.models import ModelVersion, Prediction
 from classifier.tasks import run_prediction
 
+pytestmark = pytest.mark.db_engine
+
 
 @pytest.fixture
 def second_version(model_version) -> ModelVersion:

@@ -1,6 +1,10 @@
 """Admin review: list with thumbnails, bulk confirm and correct, the annotated photo."""
 
+import pytest
+
 from classifier.models import Review
+
+pytestmark = pytest.mark.db_engine
 
 CHANGELIST = "/admin/classifier/prediction/"
 

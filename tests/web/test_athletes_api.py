@@ -1,6 +1,7 @@
 """GET /api/athletes/: the athletes the active model knows."""
 
 from classifier.models import Athlete, ModelVersion
+from tests.web.conftest import stored_manifest
 
 
 def test_it_lists_the_athletes_of_the_active_model(client, model_version):
@@ -17,7 +18,7 @@ def test_it_lists_the_athletes_of_the_active_model(client, model_version):
 
 def test_it_follows_the_active_model(client, model_version):
     ModelVersion.objects.create(
-        version="v2", path="v2", manifest={"labels": ["rafael_nadal"]}
+        version="v2", path="v2", manifest=stored_manifest("v2", ["rafael_nadal"])
     ).activate()
 
     response = client.get("/api/athletes/")

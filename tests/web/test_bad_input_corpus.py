@@ -18,6 +18,8 @@ from PIL import Image
 from classifier.models import Prediction
 from tests.web import corpus
 
+pytestmark = pytest.mark.db_engine
+
 API, FORM = "/api/predictions/", "/upload/"
 MEDIA_TYPES = {".jpg": ("JPEG", "image/jpeg"), ".png": ("PNG", "image/png")}
 

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from classifier.models import Athlete, ModelVersion
+from ml.artifact import Manifest
 
 
 def test_import_athletes_creates_one_per_folder(db, tmp_path):
@@ -45,7 +46,7 @@ def fake_training(monkeypatch, trained_model_dir):
 
     asked = []
 
-    def train(data_dir, out_dir, *, weights, seed=0, display_names=None, progress=print):
+    def train(data_dir, out_dir, *, weights, seed=0, display_names=None):
         asked.append(display_names)
         return shutil.copytree(trained_model_dir, out_dir / trained_model_dir.name)
 
@@ -68,6 +69,19 @@ def test_train_model_registers_and_activates_the_artifact(
     assert "accuracy_mean" in model_version.metrics
     assert model_version.confusion_matrix.name.endswith(".png")
     assert set(Athlete.objects.values_list("label", flat=True)) == set(model_version.labels)
+
+
+def test_the_stored_manifest_reads_back_as_the_artifact_wrote_it(
+    db, settings, tmp_path, sample_data, fake_training, trained_model_dir
+):
+    settings.ATHLETES_MODELS_DIR = tmp_path / "models"
+
+    call_command("train_model", "--data", str(sample_data))
+
+    model_version = ModelVersion.objects.get()
+    model_version.refresh_from_db()
+    assert model_version.artifact_manifest == Manifest.read(trained_model_dir)
+    assert model_version.labels == ["lebron_james", "rafael_nadal"]
 
 
 def test_train_model_keeps_the_names_the_admin_gave(
@@ -106,6 +120,17 @@ def test_bootstrap_activates_a_registered_version_instead_of_training(model_vers
     call_command("bootstrap")
 
     assert ModelVersion.objects.active() == model_version
+
+
+def test_bootstrap_refuses_a_folder_name_that_is_not_a_label(db, settings, tmp_path):
+    (tmp_path / "Rafa Nadal").mkdir()
+    settings.ATHLETES_SAMPLE_DATA = tmp_path
+
+    with pytest.raises(CommandError, match="is not a valid label"):
+        call_command("bootstrap")
+
+    assert not Athlete.objects.exists()
+    assert not ModelVersion.objects.exists()
 
 
 def test_bootstrap_explains_missing_sample_data(db, settings, tmp_path):

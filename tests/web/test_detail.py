@@ -2,7 +2,11 @@
 
 import uuid
 
+import pytest
+
 from classifier.models import Review
+
+pytestmark = pytest.mark.db_engine
 
 
 def test_the_page_shows_the_answer_faces_and_probabilities(client, make_prediction, staff):

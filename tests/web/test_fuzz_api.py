@@ -18,6 +18,8 @@ from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
+pytestmark = pytest.mark.db_engine
+
 EXAMPLES_PER_OPERATION = 40
 
 

@@ -4,7 +4,9 @@ import pytest
 from django.test import Client
 
 from classifier.models import Prediction, Review
-from classifier.ownership import SESSION_KEY
+from classifier.uploads import VISITOR_SESSION_KEY
+
+pytestmark = pytest.mark.db_engine
 
 
 @pytest.fixture
@@ -105,7 +107,7 @@ def test_the_api_paginates(staff_client, make_prediction):
 
 def test_an_anonymous_visitor_sees_only_the_uploads_of_their_session(client, mixed):
     session = client.session
-    session[SESSION_KEY] = "my-browser"
+    session[VISITOR_SESSION_KEY] = "my-browser"
     session.save()
     Prediction.objects.filter(pk=mixed["nadal"].pk).update(visitor="my-browser")
     Prediction.objects.filter(pk=mixed["james"].pk).update(visitor="another-browser")

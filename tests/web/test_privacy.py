@@ -8,6 +8,8 @@ from django.test import Client
 from classifier.models import Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
 
+pytestmark = pytest.mark.db_engine
+
 PHOTO = jpeg_bytes(colour=(10, 120, 200))
 
 

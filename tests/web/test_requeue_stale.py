@@ -2,10 +2,13 @@
 
 from datetime import timedelta
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from classifier.models import Prediction
+
+pytestmark = pytest.mark.db_engine
 
 LONG_AGO = timezone.now() - timedelta(hours=1)
 

@@ -2,8 +2,12 @@
 
 import hashlib
 
+import pytest
+
 from classifier.models import ModelVersion, Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
+
+pytestmark = pytest.mark.db_engine
 
 
 def finished_original(make_prediction, data: bytes) -> Prediction:

@@ -5,6 +5,8 @@ from rest_framework.authtoken.models import Token
 
 from classifier.models import Review
 
+pytestmark = pytest.mark.db_engine
+
 
 def review_url(prediction) -> str:
     return f"/api/predictions/{prediction.pk}/review/"

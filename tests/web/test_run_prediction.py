@@ -3,9 +3,12 @@
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
+from classifier.model_versions import register
 from classifier.models import ModelVersion, Prediction
 from classifier.tasks import run_prediction
 from ml.errors import ModelError
+
+pytestmark = pytest.mark.db_engine
 
 
 @pytest.fixture
@@ -122,7 +125,7 @@ def test_a_time_limit_is_explained(queued, fake_predictor, settings):
 
     prediction = run(queued)
 
-    limit = settings.ATHLETES_TASK_SOFT_TIME_LIMIT
+    limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
     assert prediction.error == f"Failed after 3 attempts: it took longer than {limit} s."
 
 
@@ -134,6 +137,19 @@ def test_a_model_error_fails_at_once_with_its_message(queued, fake_predictor):
     assert fake_predictor.calls == 1
     assert prediction.status == Prediction.Status.FAILED
     assert prediction.error == "FaceNet weights not found at /x."
+
+
+def test_it_loads_the_weights_the_settings_name(queued, settings, tmp_path, trained_model_dir):
+    register(trained_model_dir).activate()
+    settings.ATHLETES_FACENET_WEIGHTS = tmp_path / "elsewhere" / "facenet_keras.h5"
+
+    prediction = run(queued)
+
+    assert prediction.status == Prediction.Status.FAILED
+    assert prediction.error.startswith(
+        f"FaceNet weights not found at {settings.ATHLETES_FACENET_WEIGHTS}."
+    )
+    assert prediction.attempts == 1
 
 
 def test_without_an_active_model_it_fails_with_a_clear_reason(queued, fake_predictor):
@@ -150,3 +166,12 @@ def test_a_missing_row_is_ignored(db, fake_predictor):
 
     assert result.successful()
     assert fake_predictor.calls == 0
+
+
+def test_it_is_acknowledged_late_and_given_back_when_its_worker_dies():
+    from athletes_site.celery_app import app
+
+    assert run_prediction.acks_late is True
+    assert run_prediction.reject_on_worker_lost is True
+    assert run_prediction.max_retries is None  # the row's attempts bound the retries
+    assert app.conf.task_soft_time_limit < app.conf.task_time_limit

@@ -44,3 +44,17 @@ def test_the_interactive_docs_load_their_assets_from_the_app(client, db):
     assert response.status_code == 200
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn." not in html
+
+
+def test_the_list_documents_the_history_filters(client, db):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+
+    parameters = schema["paths"]["/api/predictions/"]["get"]["parameters"]
+    types = {parameter["name"]: parameter["schema"]["type"] for parameter in parameters}
+    assert types == {
+        "label": "string",
+        "status": "string",
+        "reviewed": "boolean",
+        "q": "string",
+        "page": "integer",
+    }

@@ -3,10 +3,13 @@
 import hashlib
 import io
 
+import pytest
 from PIL import Image
 
 from classifier.models import Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
+
+pytestmark = pytest.mark.db_engine
 
 URL = "/api/predictions/"
 
@@ -96,12 +99,12 @@ def test_it_keeps_the_upload_queued_when_the_broker_is_down(
 ):
     from kombu.exceptions import OperationalError
 
-    from classifier import tasks
+    from athletes_site.celery_app import app
 
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.run_prediction, "apply_async", broker_down)
+    monkeypatch.setattr(app, "send_task", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(URL, {"image": upload_file(jpeg_bytes())})
 

@@ -1,7 +1,11 @@
 """The home page's plain HTML form: upload one or several photos without JavaScript."""
 
+import pytest
+
 from classifier.models import Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
+
+pytestmark = pytest.mark.db_engine
 
 
 def test_home_page_has_a_form_that_works_without_javascript(client, model_version):

@@ -1,24 +1,29 @@
-"""The web process never imports TensorFlow, so it starts fast and stays small."""
+"""The web process never imports the worker's code or TensorFlow, so it starts fast and stays
+small. The worker's parent process imports its tasks without TensorFlow, so it can fork; and so
+can beat, which runs in the web image (requirements/web.txt, without the recognizer)."""
 
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+from classifier import tasks
+from classifier.models import RUN_PREDICTION_TASK
+
 ROOT = Path(__file__).resolve().parents[2]
 RSS_LIMIT_MB = 150
+# What only requirements/worker.txt installs, and the module that loads it.
+HEAVY = ("tensorflow", "keras", "mtcnn", "ai_edge_litert", "sklearn", "ml.predictor")
+WORKER_CODE = ("classifier.tasks", "classifier.inference")
 
 PROBE = """
 import json, os, sys, time
 started = time.perf_counter()
 os.environ["DJANGO_SETTINGS_MODULE"] = "athletes_site.settings.test"
+os.environ["ATHLETES_TEST_REDIS_URL"] = "memory://"
 import django
 django.setup()
-from django.urls import get_resolver
-import athletes_site.urls, athletes_site.wsgi
-import classifier.views, classifier.admin, classifier.api.views
-import classifier.tasks, classifier.uploads
-get_resolver().url_patterns
+{imports}
 
 
 def peak_rss_kb():
@@ -28,20 +33,53 @@ def peak_rss_kb():
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 
 
-print(json.dumps({
-    "heavy": sorted(m for m in ("tensorflow", "keras", "mtcnn") if m in sys.modules),
+print(json.dumps({{
+    "modules": sorted(sys.modules),
     "rss_mb": peak_rss_kb() / 1024,
     "seconds": time.perf_counter() - started,
-}))
+}}))
+"""
+
+WEB = """
+from django.urls import get_resolver
+import athletes_site.urls, athletes_site.wsgi
+import classifier.views, classifier.admin, classifier.api.views, classifier.uploads
+from classifier.models import Prediction
+get_resolver().url_patterns
+Prediction().enqueue()  # sends the task by name to the in-memory broker
+"""
+
+WORKER_PARENT = """
+from celery import current_app
+current_app.loader.import_default_modules()  # what `celery worker` does before it forks
 """
 
 
-def test_the_web_side_imports_no_tensorflow_and_stays_small():
+def probe(imports: str) -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROBE.format(imports=imports)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
-    probe = json.loads(result.stdout.strip().splitlines()[-1])
-    print(f"web process: {probe['rss_mb']:.0f} MB peak RSS, set up in {probe['seconds']:.2f} s")
-    assert probe["heavy"] == []
-    assert probe["rss_mb"] < RSS_LIMIT_MB
+
+def test_the_web_side_imports_no_worker_code_nor_tensorflow_and_stays_small():
+    web = probe(WEB)
+
+    print(f"web process: {web['rss_mb']:.0f} MB peak RSS, set up in {web['seconds']:.2f} s")
+    assert [name for name in HEAVY + WORKER_CODE if name in web["modules"]] == []
+    assert web["rss_mb"] < RSS_LIMIT_MB
+
+
+def test_the_worker_parent_imports_its_tasks_but_no_tensorflow():
+    parent = probe(WORKER_PARENT)
+
+    assert "classifier.tasks" in parent["modules"]
+    assert [name for name in HEAVY if name in parent["modules"]] == []
+
+
+def test_the_web_sends_the_task_the_worker_runs():
+    assert tasks.run_prediction.name == RUN_PREDICTION_TASK

@@ -7,9 +7,9 @@ model version is active, from ATHLETES_SAMPLE_DATA.
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from classifier.athletes import ensure_athletes, labels_in
-from classifier.models import ModelVersion
-from classifier.training import train_and_register
+from classifier.athletes import ensure_athletes
+from classifier.model_versions import train_and_register
+from classifier.models import Athlete, ModelVersion
 from ml.errors import ModelError
 from ml.sample_data import sample_display_names
 
@@ -33,10 +33,14 @@ class Command(BaseCommand):
                 f"No model is active and the sample data folder {data} does not exist: "
                 "set ATHLETES_SAMPLE_DATA to a <label>/<photos> folder."
             )
-        ensure_athletes(labels_in(data), sample_display_names())
+        try:
+            labels = Athlete.labels_in(data)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        ensure_athletes(labels, sample_display_names())
         self.stdout.write(f"Training a first model from {data}...")
         try:
-            model_version = train_and_register(data, progress=self.stdout.write)
+            model_version = train_and_register(data)
         except ModelError as exc:
             raise CommandError(str(exc)) from exc
         model_version.activate()

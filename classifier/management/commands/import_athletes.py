@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from classifier.athletes import ensure_athletes, labels_in
+from classifier.athletes import ensure_athletes
+from classifier.models import Athlete
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         if not directory.is_dir():
             raise CommandError(f"{directory} is not a folder.")
         try:
-            labels = labels_in(directory)
+            labels = Athlete.labels_in(directory)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         created = ensure_athletes(labels)

@@ -2,11 +2,11 @@
 
 from django.core.management.base import BaseCommand
 
-from classifier.tasks import requeue_stale_predictions
+from classifier.models import Prediction
 
 
 class Command(BaseCommand):
     help = "Re-enqueue predictions queued too long or running past the time limit."
 
     def handle(self, *args, **options):
-        self.stdout.write(f"{requeue_stale_predictions()} predictions re-enqueued.")
+        self.stdout.write(f"{Prediction.objects.requeue_stale()} predictions re-enqueued.")

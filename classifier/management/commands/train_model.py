@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from classifier.training import train_and_register
+from classifier.model_versions import train_and_register
 from ml.errors import ModelError
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         if not data.is_dir():
             raise CommandError(f"{data} is not a folder.")
         try:
-            model_version = train_and_register(data, seed=seed, progress=self.stdout.write)
+            model_version = train_and_register(data, seed=seed)
         except ModelError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Registered model version {model_version}.")
