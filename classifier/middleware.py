@@ -18,8 +18,8 @@ REQUEST_OVERHEAD_BYTES = 64 * 1024
 
 def is_api(request: HttpRequest) -> bool:
     """Whether the request is for the API, wherever the URLconf mounts the ``api`` namespace."""
-    prefix, _ = get_resolver().namespace_dict["api"]
-    return request.path_info.startswith(f"/{prefix}")
+    mounted = get_resolver().namespace_dict.get("api")
+    return mounted is not None and request.path_info.startswith(f"/{mounted[0]}")
 
 
 def limit_request_size(get_response: Callable[[HttpRequest], HttpResponse]):

@@ -54,9 +54,10 @@ class Manifest:
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: object = "The manifest") -> Manifest:
         """The manifest in `data`, refused unless it is the format this code reads."""
-        if data.get("format_version") != FORMAT_VERSION:
+        found = data.get("format_version") if isinstance(data, dict) else None
+        if found != FORMAT_VERSION:
             raise ModelError(
-                f"{source} has model format {data.get('format_version')!r}; this version "
+                f"{source} has model format {found!r}; this version "
                 f"of Athletes reads format {FORMAT_VERSION}. Retrain it with `python -m ml train`."
             )
         names = [item.name for item in dataclasses.fields(cls)]

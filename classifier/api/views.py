@@ -42,6 +42,10 @@ class PredictionViewSet(
         visitor = visitor_id(self.request, create=False)
         return super().get_queryset().visible_to(self.request.user, visitor)
 
+    def filter_queryset(self, queryset):
+        """The history filters apply to lists; one prediction is found by its id alone."""
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
     @extend_schema(
         request=UploadSerializer,
         responses={

@@ -130,3 +130,9 @@ def test_it_refuses_a_manifest_missing_a_field_by_name(copy_of_model, facenet_we
 
     with pytest.raises(ModelError, match=r"has no threshold in its manifest"):
         Predictor.load(copy_of_model, facenet_weights)
+
+
+@pytest.mark.parametrize("stored", [[], "v1", None, {"labels": ["rafael_nadal"]}])
+def test_a_stored_manifest_of_no_known_format_is_refused_with_a_model_error(stored):
+    with pytest.raises(ModelError, match=r"has model format None; .* reads format 1"):
+        artifact.Manifest.from_dict(stored)

@@ -74,6 +74,15 @@ def test_the_api_refuses_an_unknown_filter_value(staff_client, mixed):
     assert "status" in response.json()
 
 
+def test_the_filters_apply_to_lists_only(staff_client, mixed):
+    url = f"/api/predictions/{mixed['nadal'].pk}/"
+
+    response = staff_client.get(url, {"status": "queued", "reviewed": "maybe"})
+
+    assert response.status_code == 200
+    assert response.json()["original_name"] == "nadal-serve.jpg"
+
+
 def test_the_page_shows_a_bad_filter_as_an_error_and_ignores_it(staff_client, mixed):
     response = staff_client.get("/predictions/", {"status": "sleeping"})
 

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.urls import include, path
 from PIL import Image
 
 from classifier.models import Prediction
@@ -81,6 +82,21 @@ def test_a_request_over_the_limit_is_refused_before_its_body_is_read(client, set
 
     assert response.status_code == 413
     assert "too large" in response.json()["image"][0]
+
+
+# A URLconf that mounts the API under /v2/, for the test below.
+urlpatterns = [path("v2/", include("classifier.api.urls"))]
+
+
+def test_an_oversized_api_request_gets_json_wherever_the_api_is_mounted(client, settings, db):
+    settings.ROOT_URLCONF = __name__
+    settings.ATHLETES_MAX_UPLOAD_BYTES = 1_000
+
+    response = client.post("/v2/predictions/", {"image": upload_file(b"\xff" * 70_000)})
+
+    assert response.status_code == 413
+    assert "too large" in response.json()["image"][0]
+    assert not Prediction.objects.exists()
 
 
 def test_the_form_refuses_an_oversized_request_with_a_page(client, settings, db):
