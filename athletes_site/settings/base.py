@@ -189,6 +189,7 @@ ATHLETES_BROKER_VISIBILITY_TIMEOUT = env_int(
     "ATHLETES_BROKER_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 4
 )
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT: str | None = None  # None: the one the URL's scheme names
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Messages as files in var/broker/, or the folder the URL names (filesystem:///srv/broker):
     # classifier/file_broker.py says why this is safe with several producers, and makes the
