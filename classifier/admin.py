@@ -88,15 +88,20 @@ class PredictionAdmin(admin.ModelAdmin):
         review = getattr(prediction, "review", None)
         return "–" if review is None else f"{review.verdict}: {review.label}"
 
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("classifier.review_prediction")
+
     def get_actions(self, request):
         actions = super().get_actions(request)
+        if not self.has_review_permission(request):
+            return actions
         names = Athlete.objects.label_names()
         for label in Athlete.objects.correction_labels():
             action = correct_action(label, names.get(label, label))
             actions[action[1]] = action
         return actions
 
-    @admin.action(description="Confirm prediction")
+    @admin.action(description="Confirm prediction", permissions=["review"])
     def confirm(self, request, queryset: QuerySet) -> None:
         self.review_selected(request, queryset, Review.Verdict.CONFIRM)
 
@@ -166,7 +171,12 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def confusion_plot(self, model_version: ModelVersion):
         return image_tag(model_version.confusion_matrix, 480)
 
-    @admin.action(description="Activate (workers use it from their next task)")
+    def has_activate_permission(self, request) -> bool:
+        return request.user.has_perm("classifier.activate_modelversion")
+
+    @admin.action(
+        description="Activate (workers use it from their next task)", permissions=["activate"]
+    )
     def activate(self, request, queryset: QuerySet) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to activate.", messages.ERROR)

@@ -2,15 +2,19 @@
 
 import logging
 import uuid
+from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
 from django.core.validators import validate_slug
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -92,6 +96,7 @@ class ModelVersion(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("activate_modelversion", "Can choose the version the workers serve")]
         constraints = [
             models.UniqueConstraint(
                 fields=["is_active"],
@@ -148,11 +153,12 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
 
         A prediction's page and API resource are open to whoever has its id: ids are random
         UUIDs, so the link itself is the permission, and it is what a user shares. Lists are
-        private: staff see every prediction, a signed-in user sees their own uploads, and an
-        anonymous visitor sees the uploads stamped with ``visitor``, the random id their
-        browser session holds (``classifier.uploads.visitor_id``).
+        private: users with the ``classifier.view_prediction`` permission see every
+        prediction, a signed-in user sees their own uploads, and an anonymous visitor sees the
+        uploads stamped with ``visitor``, the random id their browser session holds
+        (``classifier.uploads.visitor_id``).
         """
-        if user.is_staff:
+        if user.has_perm("classifier.view_prediction"):
             return self
         own = Q(visitor=visitor) if visitor else Q(pk__in=[])
         if user.is_authenticated:
@@ -190,6 +196,10 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
         return self.filter(status=Prediction.Status.QUEUED).aggregate(
             oldest=models.Min("created_at")
         )["oldest"]
+
+    def using_file(self, name: str) -> "PredictionQuerySet":
+        """Rows that store ``name`` as any of their files."""
+        return self.filter(Q(image=name) | Q(thumbnail=name) | Q(annotated=name))
 
     def stale(self) -> "PredictionQuerySet":
         """Rows whose task seems lost: queued and never started, or running past the time limit."""
@@ -268,6 +278,7 @@ class Prediction(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("review_prediction", "Can confirm or correct predictions")]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.status})"
@@ -287,12 +298,16 @@ class Prediction(models.Model):
         return self.reused_from_id is not None
 
     def copy_result_from(self, source: "Prediction") -> None:
-        """Take a finished prediction's result and files, for an upload of the same bytes."""
+        """Take the model's answer on the same bytes from a finished prediction.
+
+        Only the computation: the files are copied under this row's own id by the caller, and
+        nothing that describes the earlier upload (its name, times, wait or review) is taken.
+        """
         for field in (
-            "image", "thumbnail", "annotated", "width", "height", "label", "confidence",
-            "faces", "probabilities", "timings", "model_version",
+            "width", "height", "label", "confidence", "faces", "probabilities", "model_version",
         ):  # fmt: skip
             setattr(self, field, getattr(source, field))
+        self.timings = {step: ms for step, ms in source.timings.items() if step != "queue_ms"}
         self.reused_from = source.reused_from or source
         self.status = self.Status.DONE
         self.started_at = self.finished_at = timezone.now()
@@ -313,12 +328,38 @@ class Prediction(models.Model):
         user, whose photo is already safely stored (the sweep enqueues it later)."""
         transaction.on_commit(self.enqueue, robust=True)
 
+    def may_be_deleted_by(self, user, visitor: str = "") -> bool:
+        """Its uploader may delete a prediction (the signed-in user, or the browser session
+        stamped ``visitor``), and so may users with Django's delete permission; not whoever
+        merely has the link."""
+        if user.has_perm("classifier.delete_prediction"):
+            return True
+        if user.is_authenticated and self.uploader_id == user.pk:
+            return True
+        return bool(self.visitor) and self.visitor == visitor
+
+    @property
+    def why_not_deletable(self) -> str:
+        """Empty when the row may be deleted now; otherwise why not, for the user. The worker
+        owns a queued or running row until it is done."""
+        if self.is_pending:
+            return "This photo is still being processed: delete it once it is done."
+        return ""
+
+    @property
+    def file_names(self) -> list[str]:
+        return [
+            name for file in (self.image, self.thumbnail, self.annotated) if (name := file.name)
+        ]
+
     def _update_if_ours(self, **fields) -> bool:
-        """Save ``fields`` only while this task still holds the row; refresh self either way."""
+        """Save ``fields`` only while this task still holds the row; refresh self unless the row
+        was deleted meanwhile."""
         updated = Prediction.objects.filter(
             pk=self.pk, status=self.Status.RUNNING, task_id=self.task_id
         ).update(**fields)
-        self.refresh_from_db()
+        with suppress(Prediction.DoesNotExist):  # staff may delete a running row
+            self.refresh_from_db()
         return bool(updated)
 
     def mark_done(self, **result) -> bool:
@@ -359,6 +400,21 @@ class Prediction(models.Model):
             },
         )
         return review
+
+
+def delete_unused_files(storage: Storage, names: list[str]) -> None:
+    """Delete the files that no prediction stores any more."""
+    for name in names:
+        if not Prediction.objects.using_file(name).exists():
+            storage.delete(name)
+
+
+@receiver(post_delete, sender=Prediction)
+def delete_files_of_deleted_prediction(sender, instance: Prediction, **kwargs) -> None:
+    """A deleted prediction's photo, thumbnail and annotated photo go too, once the deletion is
+    committed (a rolled-back deletion keeps them), and only if no other row stores them."""
+    names, storage = instance.file_names, instance.image.storage
+    transaction.on_commit(lambda: delete_unused_files(storage, names), robust=True)
 
 
 class WorkerHeartbeatQuerySet(models.QuerySet["WorkerHeartbeat"]):

@@ -1,4 +1,5 @@
-"""Celery tasks: run one prediction; find and re-enqueue predictions whose task was lost.
+"""Celery tasks: run one prediction; find and re-enqueue predictions whose task was lost; clear
+expired sessions.
 
 Only the worker imports this module: the web sends ``run_prediction`` by its name
 (``Prediction.enqueue``), so the recognizer stays out of the web process's imports.
@@ -26,6 +27,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import heartbeat_sent, worker_process_init, worker_ready
 from django.conf import settings
+from django.core.management import call_command
 from django.db import DatabaseError, connection
 
 from classifier import inference
@@ -75,6 +77,12 @@ def run_prediction(self, prediction_id: str) -> None:
 @shared_task(ignore_result=True)
 def requeue_stale() -> int:
     return Prediction.objects.requeue_stale()
+
+
+@shared_task(ignore_result=True)
+def clear_expired_sessions() -> None:
+    """Delete expired browser sessions, which Django never deletes by itself (beat, daily)."""
+    call_command("clearsessions")
 
 
 @worker_ready.connect

@@ -16,6 +16,7 @@ import io
 import secrets
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -25,6 +26,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from PIL import Image
+from rest_framework.request import Request
 
 from classifier.models import Prediction
 from ml.errors import ImageRejected
@@ -39,16 +41,25 @@ def too_large_message(size: int) -> str:
     return f"The upload is too large: {filesizeformat(size)}; the limit is {limit}."
 
 
-def visitor_id(request: HttpRequest, *, create: bool = True) -> str:
-    """This browser session's random visitor id; created on first use unless ``create`` is false.
+def visitor_id(request: HttpRequest, *, create: bool = False) -> str:
+    """This browser session's random visitor id, or "" if it has none.
 
-    Written once, when the site's pages are shown, so concurrent uploads never race to update
-    the session. API clients that bring no session get none made for them: they keep the
-    ``Location`` of what they upload.
+    ``create`` makes one, for an upload: only then is a session written, so visitors who only
+    look cost no session row. It is written once per session; the page's script waits for its
+    first upload before sending the others, so concurrent uploads never race to create it.
     """
     if create and VISITOR_SESSION_KEY not in request.session:
         request.session[VISITOR_SESSION_KEY] = secrets.token_hex(16)
     return request.session.get(VISITOR_SESSION_KEY, "")
+
+
+def from_browser(request: HttpRequest | Request) -> bool:
+    """The request brings the site's session or CSRF cookie, as its pages and their script do.
+    Such an API request acts for its browser session (and must pass CSRF checks); one without
+    cookies acts for none: it keeps the ``Location`` of what it uploads."""
+    return not request.COOKIES.keys().isdisjoint(
+        {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME}
+    )
 
 
 @dataclass(frozen=True)
@@ -71,8 +82,9 @@ class SeenBefore(CheckedUpload):
     earlier: Prediction
 
     def store(self, prediction: Prediction) -> None:
+        """The model's answer, and copies of the files under the new row's own id."""
         prediction.copy_result_from(self.earlier)
-        prediction.save()
+        save_with_files(prediction, copied_files(self.earlier))
 
 
 @dataclass(frozen=True)
@@ -83,23 +95,46 @@ class NewPhoto(CheckedUpload):
     format: str
 
     def store(self, prediction: Prediction) -> None:
-        """The row and its files together or not at all; enqueued once committed."""
+        """A clean copy and its thumbnail; enqueued once committed."""
         prediction.width, prediction.height = self.image.size
         prediction.enqueued_at = timezone.now()  # reset by enqueue() if the broker refuses it
         served, suffix = encode(self.image, self.format)
-        try:
-            with transaction.atomic():
-                prediction.image.save(f"{prediction.pk}{suffix}", ContentFile(served), save=False)
-                prediction.thumbnail.save(
-                    f"{prediction.pk}.jpg", ContentFile(thumbnail(self.image)), save=False
+        files = {"image": (suffix, served), "thumbnail": (".jpg", thumbnail(self.image))}
+        save_with_files(prediction, files, enqueue=True)
+
+
+def copied_files(source: Prediction) -> dict[str, tuple[str, bytes]]:
+    """A reused prediction's own copies of its source's files: nothing names the source."""
+    copies = {}
+    for field in ("image", "thumbnail", "annotated"):
+        file = getattr(source, field)
+        if not file:
+            continue
+        with file.open("rb") as stored:
+            copies[field] = (Path(file.name).suffix, stored.read())
+    return copies
+
+
+def save_with_files(
+    prediction: Prediction, files: dict[str, tuple[str, bytes]], *, enqueue: bool = False
+) -> None:
+    """Save the row and its files (``{field: (suffix, bytes)}``, named after the row's id)
+    together or not at all: if anything fails, no file is left behind."""
+    try:
+        with transaction.atomic():
+            for field, (suffix, data) in files.items():
+                getattr(prediction, field).save(
+                    f"{prediction.pk}{suffix}", ContentFile(data), save=False
                 )
-                prediction.save()
+            prediction.save()
+            if enqueue:
                 prediction.enqueue_on_commit()
-        except BaseException:
-            for field in (prediction.image, prediction.thumbnail):
-                if field.name:
-                    field.storage.delete(field.name)
-            raise
+    except BaseException:
+        for field in files:
+            file = getattr(prediction, field)
+            if file.name:
+                file.storage.delete(file.name)
+        raise
 
 
 def check_upload(upload: UploadedFile) -> CheckedUpload:

@@ -7,5 +7,6 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("predictions/", views.history, name="history"),
     path("predictions/<uuid:pk>/", views.detail, name="detail"),
+    path("predictions/<uuid:pk>/delete/", views.delete, name="delete"),
     path("healthz/", views.healthz, name="healthz"),
 ]

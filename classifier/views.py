@@ -4,6 +4,7 @@ Every page works without JavaScript; static/js/app.js only adds the drop zone's 
 refreshes a pending result page.
 """
 
+import posixpath
 from pathlib import Path
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from classifier.filters import PredictionFilter
 from classifier.models import Athlete, ModelVersion, Prediction
@@ -27,18 +28,19 @@ HISTORY_PAGE_SIZE = 24
 RECENT_ON_HOME = 6
 # Stored files are always re-encoded to one of these; nothing else is ever served.
 MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
+# Where ModelVersion.confusion_matrix is stored (its upload_to): served to staff only.
+MODEL_PLOTS_FOLDER = "models"
 
 
 def visible_predictions(request: HttpRequest) -> QuerySet[Prediction]:
     """The predictions this visitor may list, with what the cards show."""
-    visitor = visitor_id(request, create=False)
+    visitor = visitor_id(request)
     return Prediction.objects.visible_to(request.user, visitor).select_related(
         "model_version", "review"
     )
 
 
 def render_home(request: HttpRequest, status: int = 200) -> HttpResponse:
-    visitor_id(request)  # before the page's script sends several uploads at once
     context = {
         "recent": visible_predictions(request)[:RECENT_ON_HOME],
         "names": Athlete.objects.label_names(),
@@ -68,7 +70,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     accepted = []
     for file in files:
         try:
-            prediction = accept_upload(file, uploader=request.user, visitor=visitor_id(request))
+            prediction = accept_upload(
+                file, uploader=request.user, visitor=visitor_id(request, create=True)
+            )
         except ImageRejected as exc:
             messages.error(request, f"{file.name}: {exc}")
             continue
@@ -89,9 +93,31 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
         Prediction.objects.select_related("model_version", "review__reviewer"), pk=pk
     )
     probabilities = sorted(prediction.probabilities.items(), key=lambda item: -item[1])
-    names = Athlete.objects.label_names()
-    context = {"prediction": prediction, "probabilities": probabilities, "names": names}
+    context = {
+        "prediction": prediction,
+        "probabilities": probabilities,
+        "names": Athlete.objects.label_names(),
+        "may_delete": prediction.may_be_deleted_by(request.user, visitor_id(request)),
+    }
     return render(request, "classifier/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, pk) -> HttpResponse:
+    """Ask to confirm (GET), then delete the prediction and its files (POST)."""
+    prediction = get_object_or_404(Prediction, pk=pk)
+    if not prediction.may_be_deleted_by(request.user, visitor_id(request)):
+        message = "Only whoever uploaded this photo can delete it."
+        context = {"title": "Not allowed", "message": message}
+        return render(request, "classifier/error.html", context, status=403)
+    if prediction.why_not_deletable:
+        messages.error(request, prediction.why_not_deletable)
+        return redirect("detail", pk=pk)
+    if request.method == "GET":
+        return render(request, "classifier/delete.html", {"prediction": prediction})
+    prediction.delete()
+    messages.success(request, f"{prediction.original_name} was deleted, with its photos.")
+    return redirect("history")
 
 
 @require_GET
@@ -108,10 +134,18 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def media(request: HttpRequest, path: str) -> FileResponse:
-    """Serve a stored image with a fixed, safe content type (names are unguessable UUIDs)."""
+    """Serve a stored image with a fixed, safe content type (names are unguessable UUIDs).
+
+    Model plots (``models/``) describe the training photos: only users who may view model
+    versions get them; anyone else gets the same 404 as for a missing file.
+    """
     content_type = MEDIA_TYPES.get(Path(path).suffix.lower())
+    folder = posixpath.normpath(path).split("/")[0]
+    staff_only = folder == MODEL_PLOTS_FOLDER
     try:
         if content_type is None or not default_storage.exists(path):
+            raise Http404("No such file.")
+        if staff_only and not request.user.has_perm("classifier.view_modelversion"):
             raise Http404("No such file.")
         response = FileResponse(default_storage.open(path, "rb"), content_type=content_type)
     except SuspiciousFileOperation as exc:

@@ -6,8 +6,9 @@ until its result is stored.
     scripts/loadtest.py --url http://127.0.0.1:8000 --count 200 --per-request 20 --concurrency 8
 
 With --per-request 1 (the default) each photo is its own API request. With more, photos go
---per-request at a time through the upload form, as a browser sends them, from one anonymous
-browser session, and the script finds their ids through the API list of that session's uploads.
+--per-request at a time through the upload form, as a browser sends them, each request from an
+anonymous browser session of its own, and the script finds their ids through the API list of
+that session's uploads.
 --concurrency is the number of requests in flight.
 
 Each upload is one of the JPEG photos under --photos (default: $ATHLETES_SAMPLE_DATA) with a
@@ -87,14 +88,20 @@ class NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-COOKIES = CookieJar()  # one browser session for the form uploads
-OPENER = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(COOKIES), NoRedirects)
+def browser(cookies: CookieJar) -> urllib.request.OpenerDirector:
+    """A client that keeps its cookies in ``cookies``, as one browser keeps its session."""
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies), NoRedirects)
 
 
-def request(url: str, *, data: bytes | None = None, headers: dict | None = None, timeout=60):
+API_CLIENT = urllib.request.build_opener(NoRedirects)
+
+
+def request(
+    url: str, *, data: bytes | None = None, headers: dict | None = None, timeout=60, client=None
+):
     req = urllib.request.Request(url, data=data, headers=headers or {})
     try:
-        with OPENER.open(req, timeout=timeout) as response:
+        with (client or API_CLIENT).open(req, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -146,28 +153,34 @@ class LoadTest:
             upload.prediction = json.loads(answer)["id"]
 
     def send_form(self, uploads: list[Upload]) -> None:
-        """Send several photos in one request to the upload form, then look up their ids."""
+        """Send several photos in one request to the upload form, from a browser session of
+        their own, then look up their ids in that session's list of uploads."""
         batch = f"lt-{self.run_id}-{uploads[0].number:04d}-"
         files = []
         for upload in uploads:
             name, data = self.photo(upload)
             files.append((f"{batch}{upload.number:04d}-{name}", data))
         body, boundary = multipart("image", files)
-        token = next(cookie.value for cookie in COOKIES if cookie.name == "csrftoken")
-        headers = {
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-            "X-CSRFToken": token,
-        }
-        sent_at, started = time.time(), time.monotonic()
+        cookies = CookieJar()
+        client = browser(cookies)
         found = {}
+        sent_at, started = time.time(), time.monotonic()
         try:
-            status, _ = request(f"{self.base}/upload/", data=body, headers=headers)
+            request(f"{self.base}/", client=client)  # the form page sets the CSRF cookie
+            token = next(cookie.value for cookie in cookies if cookie.name == "csrftoken")
+            headers = {
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "X-CSRFToken": token,
+            }
+            sent_at, started = time.time(), time.monotonic()
+            status, _ = request(f"{self.base}/upload/", data=body, headers=headers, client=client)
             accept_ms = (time.monotonic() - started) * 1000
             if status == 302:  # accepted: the form sends the browser to the history
-                listed, answer = request(f"{self.base}/api/predictions/?q={batch}")
+                url = f"{self.base}/api/predictions/?q={batch}"
+                listed, answer = request(url, client=client)
                 if listed == 200:
                     found = {item["original_name"]: item for item in json.loads(answer)["results"]}
-        except OSError as error:
+        except (OSError, StopIteration) as error:
             status = type(error).__name__
         for upload, (name, _) in zip(uploads, files, strict=True):
             upload.sent_at, upload.status = sent_at, status
@@ -209,7 +222,6 @@ class LoadTest:
             if self.args.per_request == 1:
                 list(pool.map(self.send, self.uploads))
             else:
-                request(f"{self.base}/")  # a browser session and its CSRF cookie
                 size = self.args.per_request
                 batches = [self.uploads[n : n + size] for n in range(0, len(self.uploads), size)]
                 list(pool.map(self.send_form, batches))

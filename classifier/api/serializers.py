@@ -1,16 +1,11 @@
 """How predictions, reviews and athletes look in the API, and how uploads are validated."""
 
-from typing import TYPE_CHECKING
-
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from classifier import uploads
 from classifier.models import Athlete, ModelVersion, Prediction, Review, ReviewError
 from ml.errors import ImageRejected
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
 
 
 class FaceSerializer(serializers.Serializer):
@@ -30,13 +25,26 @@ class FaceSerializer(serializers.Serializer):
 
 
 class ReviewSerializer(serializers.ModelSerializer):
-    reviewer: "serializers.SlugRelatedField[User]" = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+    """A review as clients see it: who reviewed only for those who may view reviews, so staff
+    usernames never reach the public."""
+
+    # Output only; not marked read-only so that the schema can say it is often absent.
+    reviewer = serializers.CharField(
+        source="reviewer.username",
+        required=False,
+        allow_null=True,
+        help_text="Who reviewed: only for users allowed to view reviews.",
     )
 
     class Meta:
         model = Review
         fields = ["verdict", "label", "reviewer", "reviewed_at"]
+
+    def to_representation(self, review: Review) -> dict:
+        data = super().to_representation(review)
+        if not self.context["request"].user.has_perm("classifier.view_review"):
+            del data["reviewer"]
+        return data
 
 
 class PredictionSerializer(serializers.ModelSerializer):
@@ -79,7 +87,7 @@ class UploadSerializer(serializers.Serializer):
         return uploads.store_upload(
             validated_data["image"],
             uploader=request.user,
-            visitor=uploads.visitor_id(request, create=False),
+            visitor=uploads.visitor_id(request, create=uploads.from_browser(request)),
         )
 
 

@@ -5,7 +5,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAdminUser
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from classifier.api.serializers import (
@@ -20,13 +21,38 @@ from classifier.throttling import UploadThrottle
 from classifier.uploads import visitor_id
 
 
+class MayReview(BasePermission):
+    """Django's ``classifier.review_prediction`` permission, not merely being staff."""
+
+    message = "Reviewing needs the permission to confirm or correct predictions."
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm("classifier.review_prediction")
+
+
+class MayDelete(BasePermission):
+    """The uploader (user or browser session) or a user with the delete permission."""
+
+    message = "Only whoever uploaded this photo can delete it."
+
+    def has_object_permission(self, request, view, prediction: Prediction) -> bool:
+        return prediction.may_be_deleted_by(request.user, visitor_id(request))
+
+
+class StillProcessing(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "still_processing"
+
+
 class PredictionViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Predictions. Anyone may upload; lists show your own uploads (staff see all)."""
+    """Predictions. Anyone may upload; lists show your own uploads (staff see all); uploaders
+    may delete theirs."""
 
     serializer_class = PredictionSerializer
     queryset = Prediction.objects.select_related("model_version", "review__reviewer")
@@ -36,10 +62,13 @@ class PredictionViewSet(
     def get_throttles(self):
         return [UploadThrottle()] if self.action == "create" else []
 
+    def get_permissions(self):
+        return [MayDelete()] if self.action == "destroy" else super().get_permissions()
+
     def get_queryset(self):
         if self.action != "list":  # one prediction: its unguessable id is the permission
             return super().get_queryset()
-        visitor = visitor_id(self.request, create=False)
+        visitor = visitor_id(self.request)
         return super().get_queryset().visible_to(self.request.user, visitor)
 
     def filter_queryset(self, queryset):
@@ -71,12 +100,28 @@ class PredictionViewSet(
         return Response(data, status=answer, headers={"Location": location})
 
     @extend_schema(
+        responses={
+            204: OpenApiResponse(description="Deleted, with its photos."),
+            403: OpenApiResponse(description="Not your upload."),
+            409: OpenApiResponse(description="Still being processed; delete it once done."),
+        },
+    )
+    def destroy(self, request, *args, **kwargs):
+        """Delete your own upload: the prediction, its photo, thumbnail and annotated photo."""
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, prediction: Prediction) -> None:
+        if prediction.why_not_deletable:
+            raise StillProcessing(prediction.why_not_deletable)
+        prediction.delete()
+
+    @extend_schema(
         request=ReviewInputSerializer,
         responses={200: PredictionSerializer, 400: OpenApiResponse(description="Why not.")},
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    @action(detail=True, methods=["post"], permission_classes=[MayReview])
     def review(self, request, pk=None):
-        """Staff only: confirm the answer, or correct it to an athlete or "unknown"."""
+        """Reviewers only: confirm the answer, or correct it to an athlete or "unknown"."""
         prediction = self.get_object()
         context = {"request": request, "prediction": prediction}
         review = ReviewInputSerializer(data=request.data, context=context)

@@ -85,6 +85,8 @@
     };
   }
 
+  // Send one photo; resolves once the server has answered the upload (the result is then
+  // followed in the background).
   async function upload(form, file, names) {
     var view = uploadCard(file);
     document.getElementById("uploads").prepend(view.card);
@@ -107,24 +109,30 @@
     }
     var detailUrl = form.dataset.detailUrl.replace("00000000-0000-0000-0000-000000000000", body.id);
     var sent = Date.now();
-    var final = await follow(response.headers.get("Location"), function (prediction) {
+    follow(response.headers.get("Location"), function (prediction) {
       var waited = "waiting for " + Math.round((Date.now() - sent) / 1000) + " s";
       view.status(prediction.status, prediction.reused ? "result reused"
         : prediction.status === "queued" ? waited : "");
+    }).then(function (final) {
+      if (final.status === "done") {
+        view.status("done", percent(final.confidence) + (final.reused ? " · result reused" : ""));
+        view.result(final, names, detailUrl);
+      } else {
+        view.status("failed", final.error);
+      }
     });
-    if (final.status === "done") {
-      view.status("done", percent(final.confidence) + (final.reused ? " · result reused" : ""));
-      view.result(final, names, detailUrl);
-    } else {
-      view.status("failed", final.error);
-    }
   }
 
   function setUpDropZone(form) {
     var names = JSON.parse(document.getElementById("label-names").textContent);
     var input = form.querySelector("input[type=file]");
-    function send(files) {
-      Array.prototype.forEach.call(files, function (file) { upload(form, file, names); });
+    // A new visitor's first upload starts their browser session; the others wait for it, so
+    // that they all land in that one session, and so in its history.
+    async function send(files) {
+      var list = Array.prototype.slice.call(files);
+      if (!list.length) return;
+      await upload(form, list[0], names);
+      list.slice(1).forEach(function (file) { upload(form, file, names); });
     }
     input.addEventListener("change", function () {
       send(input.files);

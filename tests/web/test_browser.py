@@ -105,6 +105,14 @@ def test_an_upload_shows_live_status_then_the_named_faces(
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
+    # The first upload started this new visitor's session and the other two waited for it, so
+    # all three are in that one session's history.
+    names = [photo.name for photo in photos]
+    visitors = set(Prediction.objects.filter(original_name__in=names).values_list("visitor"))
+    assert len(visitors) == 1 and ("",) not in visitors
+    page.goto(f"{live_server.url}/predictions/")
+    assert page.locator(".card").count() == 3
+
 
 def test_the_history_filter(page, live_server, make_prediction, staff):
     make_prediction(original_name="serve.jpg", label="rafael_nadal")

@@ -91,7 +91,30 @@ def test_the_api_gives_every_documented_field(client, make_prediction, staff):
     assert body["model_version"] == "v1"
     assert body["image_url"] == f"http://testserver{prediction.image.url}"
     assert body["review"]["verdict"] == "confirm"
-    assert body["review"]["reviewer"] == "staff"
+
+
+def test_it_never_shows_who_reviewed_to_the_public(
+    client, user_client, make_prediction, django_user_model
+):
+    ann = django_user_model.objects.create_user("reviewer-ann", is_staff=True, is_superuser=True)
+    prediction = make_prediction()
+    Review.objects.create(prediction=prediction, reviewer=ann, verdict="confirm", label="unknown")
+    url = f"/api/predictions/{prediction.pk}/"
+
+    public = [client.get(url).json(), user_client.get(url).json()]
+    listed = client.get(f"/api/predictions/?q={prediction.original_name}")
+    page = client.get(f"/predictions/{prediction.pk}/").content.decode()
+    client.force_login(ann)
+
+    assert [body["review"] for body in public] == [
+        {
+            "verdict": "confirm",
+            "label": "unknown",
+            "reviewed_at": public[0]["review"]["reviewed_at"],
+        }
+    ] * 2
+    assert "reviewer-ann" not in listed.content.decode() and "reviewer-ann" not in page
+    assert client.get(url).json()["review"]["reviewer"] == "reviewer-ann"
 
 
 def test_anyone_with_the_id_can_read_a_prediction(client, make_prediction):

@@ -1,6 +1,7 @@
 """Stored images are served with a fixed, safe content type, and nothing else is."""
 
 import pytest
+from django.test import Client
 
 
 @pytest.fixture
@@ -49,3 +50,37 @@ def test_the_health_check_answers(client, db):
 
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/media/models/v1-confusion.png",
+        "/media/uploads/../models/v1-confusion.png",
+        "/media/uploads/%2E%2E/models/v1-confusion.png",
+        "/media/./models/v1-confusion.png",
+    ],
+)
+def test_model_plots_are_served_only_to_staff_who_may_view_models(
+    stored, staff, django_user_model, url
+):
+    stored("models/v1-confusion.png")
+    visitors = {
+        "anonymous": None,
+        "user": django_user_model.objects.create_user("fan"),
+        "staff without permissions": django_user_model.objects.create_user("clerk", is_staff=True),
+        "superuser": staff,
+    }
+    answers = {}
+    for who, user in visitors.items():
+        client = Client()
+        if user:
+            client.force_login(user)
+        answers[who] = client.get(url).status_code
+
+    assert answers == {
+        "anonymous": 404,
+        "user": 404,
+        "staff without permissions": 404,
+        "superuser": 200,
+    }

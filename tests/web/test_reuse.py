@@ -1,22 +1,47 @@
-"""The same bytes uploaded again reuse the finished result instead of recomputing it."""
+"""The same bytes uploaded again reuse the finished computation instead of running it again.
+
+What is reused is the model's answer, never the earlier upload's record: the new upload gets its
+own row, id and copies of the files, and nothing of the earlier upload (its id, file names, name,
+time or review) reaches the new uploader.
+"""
 
 import hashlib
 
 import pytest
+from django.test import Client
 
-from classifier.models import ModelVersion, Prediction
+from classifier.models import ModelVersion, Prediction, Review
 from tests.web.conftest import jpeg_bytes, upload_file
 
 pytestmark = pytest.mark.db_engine
 
-
-def finished_original(make_prediction, data: bytes) -> Prediction:
-    return make_prediction(sha256=hashlib.sha256(data).hexdigest(), timings={"total_ms": 99.0})
+FILE_COLOURS = {"image": (1, 2, 3), "thumbnail": (4, 5, 6), "annotated": (7, 8, 9)}
 
 
-def test_the_api_answers_201_with_the_stored_result(client, make_prediction, sent_tasks):
+@pytest.fixture
+def finished_original(make_prediction, media_root):
+    """A finished prediction of ``data`` with its three files stored, each with other bytes."""
+
+    def make(data: bytes) -> Prediction:
+        original = make_prediction(
+            sha256=hashlib.sha256(data).hexdigest(), timings={"total_ms": 99.0, "queue_ms": 7.0}
+        )
+        for field, colour in FILE_COLOURS.items():
+            path = media_root / getattr(original, field).name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(jpeg_bytes(colour=colour))
+        return original
+
+    return make
+
+
+def stored(media_root, prediction: Prediction, field: str) -> bytes:
+    return (media_root / getattr(prediction, field).name).read_bytes()
+
+
+def test_the_api_answers_201_with_the_stored_result(client, finished_original, sent_tasks):
     data = jpeg_bytes()
-    original = finished_original(make_prediction, data)
+    original = finished_original(data)
 
     response = client.post("/api/predictions/", {"image": upload_file(data, "again.jpg")})
 
@@ -29,14 +54,49 @@ def test_the_api_answers_201_with_the_stored_result(client, make_prediction, sen
     assert response["Location"].endswith(f"/api/predictions/{reused.pk}/")
     assert reused.reused_from == original
     assert reused.original_name == "again.jpg"
-    assert reused.annotated == original.annotated
     assert reused.finished_at is not None
     assert sent_tasks == []
 
 
-def test_the_result_page_says_it_was_reused(client, make_prediction, sent_tasks):
+def test_it_never_shows_the_earlier_uploads_id_or_files(finished_original, media_root, sent_tasks):
     data = jpeg_bytes()
-    finished_original(make_prediction, data)
+    original = finished_original(data)
+    someone_else = Client()
+
+    response = someone_else.post("/api/predictions/", {"image": upload_file(data, "mine.jpg")})
+
+    assert response.status_code == 201
+    assert str(original.pk) not in response.content.decode()
+    assert "queue_ms" not in response.json()["timings"]
+    reused = Prediction.objects.get(pk=response.json()["id"])
+    for field, url in (("image", "image_url"), ("annotated", "annotated_url")):
+        assert getattr(reused, field).name.endswith(f"/{reused.pk}.jpg")
+        served = someone_else.get(response.json()[url])
+        assert served.status_code == 200
+        assert b"".join(served.streaming_content) == stored(media_root, original, field)
+    assert stored(media_root, reused, "thumbnail") == stored(media_root, original, "thumbnail")
+    page = someone_else.get(f"/predictions/{reused.pk}/").content.decode()
+    assert str(original.pk) not in page
+    assert "mine.jpg" in page and original.original_name not in page
+
+
+def test_a_reuse_is_reviewed_on_its_own(client, staff, finished_original, sent_tasks):
+    """A staff correction belongs to the upload it was made on: a reuse gives exactly what the
+    model would say again, and staff review it like any other upload."""
+    data = jpeg_bytes()
+    original = finished_original(data)
+    Review.objects.create(prediction=original, reviewer=staff, verdict="correct", label="unknown")
+
+    response = client.post("/api/predictions/", {"image": upload_file(data)})
+
+    assert response.status_code == 201
+    assert (response.json()["label"], response.json()["review"]) == ("rafael_nadal", None)
+    assert not Review.objects.filter(prediction_id=response.json()["id"]).exists()
+
+
+def test_the_result_page_says_it_was_reused(client, finished_original, sent_tasks):
+    data = jpeg_bytes()
+    finished_original(data)
 
     response = client.post("/upload/", {"image": upload_file(data)}, follow=True)
 
@@ -45,9 +105,9 @@ def test_the_result_page_says_it_was_reused(client, make_prediction, sent_tasks)
     assert "its result was reused" in html
 
 
-def test_a_reuse_of_a_reuse_points_at_the_original(client, make_prediction, sent_tasks):
+def test_a_reuse_of_a_reuse_points_at_the_original(client, finished_original, sent_tasks):
     data = jpeg_bytes()
-    original = finished_original(make_prediction, data)
+    original = finished_original(data)
     client.post("/api/predictions/", {"image": upload_file(data)})
 
     response = client.post("/api/predictions/", {"image": upload_file(data)})
@@ -55,9 +115,9 @@ def test_a_reuse_of_a_reuse_points_at_the_original(client, make_prediction, sent
     assert Prediction.objects.get(pk=response.json()["id"]).reused_from == original
 
 
-def test_a_result_from_another_model_is_not_reused(client, make_prediction, sent_tasks):
+def test_a_result_from_another_model_is_not_reused(client, finished_original, sent_tasks):
     data = jpeg_bytes()
-    finished_original(make_prediction, data)
+    finished_original(data)
     ModelVersion.objects.create(version="v2", path="v2").activate()
 
     response = client.post("/api/predictions/", {"image": upload_file(data)})

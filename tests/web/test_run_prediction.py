@@ -3,6 +3,7 @@
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
+from classifier import inference
 from classifier.model_versions import register
 from classifier.models import ModelVersion, Prediction
 from classifier.tasks import run_prediction
@@ -166,6 +167,18 @@ def test_a_missing_row_is_ignored(db, fake_predictor):
 
     assert result.successful()
     assert fake_predictor.calls == 0
+
+
+def test_a_row_deleted_while_it_runs_keeps_no_annotated_file(
+    queued, fake_predictor, model_version, media_root
+):
+    """Staff may delete a running row in the admin: the worker's result then has nowhere to go."""
+    prediction = Prediction.objects.claim(queued.pk, "task-1")
+    Prediction.objects.filter(pk=prediction.pk).delete()
+
+    inference.run(prediction)
+
+    assert not list((media_root / "annotated").rglob("*.jpg"))
 
 
 def test_it_is_acknowledged_late_and_given_back_when_its_worker_dies():

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 ENDPOINTS = {
     "/api/predictions/": {"get", "post"},
-    "/api/predictions/{id}/": {"get"},
+    "/api/predictions/{id}/": {"get", "delete"},
     "/api/predictions/{id}/review/": {"post"},
     "/api/athletes/": {"get"},
 }
