@@ -1,13 +1,17 @@
 """Every page warns when no worker is alive or photos wait too long, and a queued photo says how
 long it has waited; all read from the database (heartbeats and queued rows)."""
 
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
+from classifier import tasks
 from classifier.models import Prediction, WorkerHeartbeat
-from classifier.tasks import record_heartbeat
+from classifier.tasks import on_heartbeat, record_heartbeat
 
 NO_WORKER = "No worker is running."
 SLOW = "The queue is slow"
@@ -101,3 +105,33 @@ def test_recording_a_heartbeat_keeps_one_row_per_worker_with_the_latest_time(db)
     assert WorkerHeartbeat.objects.count() == 2
     assert WorkerHeartbeat.objects.get(hostname="celery@one").seen_at >= first
     assert WorkerHeartbeat.objects.last_seen() >= first
+
+
+def test_celerys_heartbeat_is_written_at_most_every_quarter_of_the_silent_time(
+    db, settings, monkeypatch
+):
+    settings.ATHLETES_WORKER_SILENT_AFTER_SECONDS = 60
+    monkeypatch.setattr(tasks, "_last_heartbeat", 0.0)
+    heart = SimpleNamespace(eventer=SimpleNamespace(hostname="celery@here"))
+
+    on_heartbeat(heart)
+    first = WorkerHeartbeat.objects.get(hostname="celery@here").seen_at
+    on_heartbeat(heart)  # Celery's next beat, 2 s later: too soon to write again
+    assert WorkerHeartbeat.objects.get(hostname="celery@here").seen_at == first
+
+    monkeypatch.setattr(tasks, "_last_heartbeat", time.monotonic() - 15)
+    on_heartbeat(heart)
+    assert WorkerHeartbeat.objects.get(hostname="celery@here").seen_at > first
+
+
+def test_a_database_that_is_away_costs_a_heartbeat_not_the_worker(db, monkeypatch, caplog):
+    def fail(hostname):
+        raise OperationalError("the database is away")
+
+    monkeypatch.setattr(WorkerHeartbeat.objects, "beat", fail)
+    monkeypatch.setattr(tasks, "_last_heartbeat", 0.0)
+
+    record_heartbeat("celery@here")  # does not raise
+
+    assert tasks._last_heartbeat == 0.0  # so the next beat tries again
+    assert "Could not record the worker's heartbeat: the database is away" in caplog.text
