@@ -23,16 +23,17 @@ broker was down when the photo was uploaded.
 """
 
 import logging
+import time
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
-from celery.signals import task_failure, worker_process_init, worker_ready
+from celery.signals import heartbeat_sent, task_failure, worker_process_init, worker_ready
 from django.conf import settings
 from django.core.management import call_command
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
 from classifier import inference
-from classifier.models import Prediction
+from classifier.models import Prediction, WorkerHeartbeat
 from ml.errors import ImageRejected, ModelError
 
 logger = logging.getLogger(__name__)
@@ -115,9 +116,34 @@ def clear_expired_sessions() -> None:
 
 
 @worker_ready.connect
-def requeue_stale_on_start(**kwargs) -> None:
-    """A worker that starts picks up what was uploaded while no worker or broker was there."""
+def requeue_stale_on_start(sender, **kwargs) -> None:
+    """A worker that starts says it is alive and picks up what was uploaded while no worker or
+    broker was there."""
+    record_heartbeat(sender.hostname)
     Prediction.objects.requeue_stale()
+
+
+_last_heartbeat = 0.0
+
+
+@heartbeat_sent.connect
+def on_heartbeat(sender, **kwargs) -> None:
+    """Celery's worker heartbeat (every 2 s, in the worker's main process, busy or not), written
+    to the database every quarter of ATHLETES_WORKER_SILENT_AFTER_SECONDS."""
+    if time.monotonic() - _last_heartbeat >= settings.ATHLETES_WORKER_SILENT_AFTER_SECONDS / 4:
+        record_heartbeat(sender.eventer.hostname)
+
+
+def record_heartbeat(hostname: str) -> None:
+    """Tell the web this worker is alive; a database that is away costs a beat, nothing more."""
+    global _last_heartbeat
+    try:
+        WorkerHeartbeat.objects.beat(hostname)
+    except DatabaseError as exc:
+        logger.warning("Could not record the worker's heartbeat: %s", exc)
+        connection.close()  # connect afresh at the next beat
+        return
+    _last_heartbeat = time.monotonic()
 
 
 @worker_process_init.connect
