@@ -4,14 +4,15 @@ expired sessions.
 Only the worker imports this module: the web sends ``run_prediction`` by its name
 (``Prediction.enqueue``), so the recognizer stays out of the web process's imports.
 
-Worker pool: prefork, ``--concurrency 1`` by default. TensorFlow must never be initialised in a
-process that is then forked, so the parent worker process imports only Django, Celery and this
-module (which imports no TensorFlow); each child imports TensorFlow and loads the active model
-as it starts, after the fork (``load_model_in_child``), and keeps it for its lifetime. Prefork
+Worker pool: prefork, ``--concurrency 1`` by default. The parent worker process imports only
+Django, Celery and this module; each child loads the recognizer (LiteRT interpreters for
+BlazeFace and FaceNet; TensorFlow only for the optional MTCNN detector) and the active model as
+it starts, after the fork (``load_model_in_child``), and keeps them for its lifetime. Prefork
 rather than ``solo`` or threads because the parent enforces the hard time limit by killing a
 stuck child, and a child killed mid-task is detected (``reject_on_worker_lost``) so the task is
-redelivered. Each child holds about 1 GB once the model is loaded: raise ``--concurrency`` only
-with memory to match, and never set ``--max-tasks-per-child``, which would reload the model.
+redelivered. Each child holds about 300 MB once the model is loaded (docs/benchmarks.md): raise
+``--concurrency`` with memory to match, and never set ``--max-tasks-per-child``, which would
+reload the model.
 
 Reliability: the web enqueues after its transaction commits; a task claims its row with a
 conditional UPDATE, so redeliveries and duplicates do no harm; failures are retried a bounded
