@@ -1,8 +1,8 @@
 """Run the recognizer on one prediction. Called by the Celery task, in a worker child process.
 
-The predictor (TensorFlow, FaceNet, the classifier) is loaded in each worker child right after
-it is forked (``preload``, from ``worker_process_init``), warmed up so its graphs are traced, and
-kept for the life of the process. Every task first asks the database which model version is active
+The predictor (BlazeFace and FaceNet on LiteRT, the athletes' centroids) is loaded in each worker
+child right after it is forked (``preload``, from ``worker_process_init``), warmed up, and kept
+for the life of the process. Every task first asks the database which model version is active
 and reloads only when that changed, so an admin's activation applies to the next task without
 restarting the worker.
 """
@@ -23,10 +23,10 @@ _loaded: dict = {}
 
 
 def load_predictor(model_version: ModelVersion):
-    """The predictor for ``model_version``, loading it (and TensorFlow) only when needed."""
+    """The predictor for ``model_version``, loading it (and LiteRT) only when needed."""
     predictor = _loaded.get(model_version.version)
     if predictor is None:
-        from ml.predictor import Predictor  # imports TensorFlow: only ever in a worker child
+        from ml.predictor import Predictor  # loads LiteRT and the networks: only in a worker child
 
         _loaded.clear()
         predictor = Predictor.load(model_version.model_dir, settings.ATHLETES_FACENET_WEIGHTS)
@@ -74,9 +74,9 @@ def run(prediction: Prediction) -> None:
     stored_result = result.to_dict()
     saved = prediction.mark_done(
         label=result.label,
-        confidence=result.confidence,
+        confidence=result.score,
         faces=stored_result["faces"],
-        probabilities=result.probabilities,
+        probabilities={},
         timings=timings,
         model_version=model_version,
         annotated=annotated_name,

@@ -11,10 +11,13 @@ from pathlib import Path
 
 from ml import weights
 from ml.errors import ImageRejected, ModelError
+from ml.faces import DETECTORS
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if not args.verbose:
+        _quiet_native_libraries()
     _show_progress()
     try:
         return args.run(args)
@@ -32,8 +35,26 @@ def _show_progress() -> None:
     library.setLevel(logging.INFO)
 
 
+def _quiet_native_libraries() -> None:
+    """TensorFlow, absl and LiteRT's XNNPACK write their log lines straight to file
+    descriptor 2. It now goes to /dev/null; Python's stderr (our messages and errors)
+    keeps a copy of the real one."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    kept = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = os.fdopen(kept, "w", buffering=1, encoding=sys.stderr.encoding)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ml", description=__doc__)
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also show TensorFlow's, absl's and LiteRT's own log lines",
+    )
     parser.add_argument(
         "--weights",
         type=Path,
@@ -70,6 +91,16 @@ def _parser() -> argparse.ArgumentParser:
         help='an athlete\'s display name, e.g. lebron_james="LeBron James" (default: from '
         "the folder name); repeat for several",
     )
+    train.add_argument(
+        "--detector", choices=DETECTORS, default="blazeface", help="face detector to train with"
+    )
+    train.add_argument(
+        "--rejected",
+        type=Path,
+        metavar="NPZ",
+        help="faces reviewers marked as not an athlete: an .npz with one array of FaceNet "
+        "embeddings per athlete label; more impostors for the calibration",
+    )
     train.set_defaults(run=_train)
 
     predict = commands.add_parser("predict", help="name the athletes in photos (JSON lines)")
@@ -83,10 +114,29 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
     predict.set_defaults(run=_predict)
 
-    evaluate = commands.add_parser("evaluate", help="cross-validate ours beside the demo CNN")
-    evaluate.add_argument(
-        "--data", type=Path, default=data_default, required=not data_default, help=data_help
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="cross-validate ours beside the demo CNN, or (--dev) measure a model on unseen photos",
     )
+    evaluate.add_argument("--data", type=Path, default=data_default, help=data_help)
+    evaluate.add_argument(
+        "--dev",
+        type=Path,
+        metavar="DIR",
+        help="instead: name the photos of DIR (<athlete>/, others/, groups/) and report false "
+        "accepts, recall, group photos and a DET curve",
+    )
+    evaluate.add_argument(
+        "--model",
+        type=Path,
+        help="with --dev: the model to measure (default: train one on --data into --out)",
+    )
+    evaluate.add_argument(
+        "--compare-detector",
+        choices=DETECTORS,
+        help="with --dev: list group faces this detector finds and the model's misses",
+    )
+    evaluate.add_argument("--detector", choices=DETECTORS, default="blazeface")
     evaluate.add_argument("--cv", type=int, default=5, help="number of folds")
     evaluate.add_argument("--repeats", type=int, default=3)
     evaluate.add_argument("--seed", type=int, default=0)
@@ -95,7 +145,8 @@ def _parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         default=Path("var/evaluation"),
-        help="where to write evaluation.json and the confusion plots",
+        help="where to write evaluation.json and the confusion plots, or with --dev "
+        "dev_evaluation.json and det_curve.png",
     )
     evaluate.set_defaults(run=_evaluate)
 
@@ -109,6 +160,13 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="go over the photos this many times, to see whether memory levels off",
+    )
+    bench.add_argument(
+        "--detector",
+        choices=DETECTORS,
+        action="append",
+        help="face detector (default: the model's); give it twice, e.g. --detector blazeface "
+        "--detector mtcnn, to measure each in its own process and print them side by side",
     )
     bench.set_defaults(run=_bench)
     return parser
@@ -147,8 +205,31 @@ def _train(args) -> int:
         seed=args.seed,
         cv_folds=args.cv,
         display_names=dict(args.name),
+        detector=args.detector,
+        rejected=_rejected(args.rejected),
     )
     return 0
+
+
+def _rejected(path: Path | None) -> dict | None:
+    if path is None:
+        return None
+    import numpy as np
+
+    from ml.embedder import EMBEDDING_SIZE
+
+    try:
+        with np.load(path) as arrays:
+            rejected = {label: arrays[label] for label in arrays.files}
+    except (OSError, ValueError) as error:
+        raise ModelError(f"Cannot read the rejected faces in {path}: {error}") from error
+    for label, faces in rejected.items():
+        if faces.ndim != 2 or faces.shape[1] != EMBEDDING_SIZE:
+            raise ModelError(
+                f"{path}: {label} holds an array of shape {faces.shape}; expected one "
+                f"{EMBEDDING_SIZE}-number FaceNet embedding per row."
+            )
+    return rejected
 
 
 def _display_name(value: str) -> tuple[str, str]:
@@ -170,7 +251,7 @@ def _predict(args) -> int:
         try:
             image = load_image(path).image
         except (ImageRejected, OSError) as error:
-            refused = {"path": str(path), "label": None, "confidence": None, "faces": []}
+            refused = {"path": str(path), "label": None, "score": None, "faces": []}
             print(json.dumps({**refused, "error": str(error)}), flush=True)
             continue
         result = predictor.predict(image)
@@ -182,6 +263,10 @@ def _predict(args) -> int:
 
 
 def _evaluate(args) -> int:
+    if args.data is None and not (args.dev and args.model):
+        raise ModelError("Give --data (or set ATHLETES_SAMPLE_DATA): the photos to train on.")
+    if args.dev:
+        return _evaluate_dev(args)
     from ml.comparison import evaluate
     from ml.evaluation import save_confusion_plot
 
@@ -192,15 +277,24 @@ def _evaluate(args) -> int:
         repeats=args.repeats,
         seed=args.seed,
         with_baseline=not args.no_baseline,
+        detector=args.detector,
     )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"\n{'model':<28}{'accuracy (mean ± std)':>24}")
-    names = {"ours": "ours (MTCNN+FaceNet+head)", "baseline": "demo CNN (whole photo)"}
+    names = {"ours": f"ours ({args.detector}+FaceNet)", "baseline": "demo CNN (whole photo)"}
     for name, metrics in report.items():
         save_confusion_plot(metrics["confusion_matrix"], args.out / f"confusion_{name}.png")
         accuracy = f"{metrics['accuracy_mean']:.1%} ± {metrics['accuracy_std']:.1%}"
         print(f"{names[name]:<28}{accuracy:>24}")
+        if "identification_accuracy" in metrics:
+            confusion = metrics["confusion_matrix"]
+            review = confusion["columns"].index("needs_review")
+            flagged = sum(row[review] for row in confusion["counts"])
+            print(
+                f"  closest athlete right     {metrics['identification_accuracy']:.1%}; "
+                f"{flagged} held-out photos flagged for review instead of named"
+            )
         for label, scores in metrics["per_label"].items():
             print(
                 f"  {label:<26}precision {scores['precision']:.1%}  recall {scores['recall']:.1%}"
@@ -209,12 +303,45 @@ def _evaluate(args) -> int:
     return 0
 
 
-def _bench(args) -> int:
-    from ml.bench import benchmark
+def _evaluate_dev(args) -> int:
+    from ml.dev_evaluation import DET_PLOT, REPORT, evaluate_dev, print_report, save_det_plot
+    from ml.predictor import Predictor
 
-    report = benchmark(args.model, args.data, weights=args.weights, rounds=args.rounds)
-    for key, value in report.items():
-        print(f"{key:<22}{value}")
+    model = args.model
+    if model is None:
+        from ml.training import train
+
+        model = train(args.data, args.out / "models", weights=args.weights, detector=args.detector)
+    report = evaluate_dev(Predictor.load(model, args.weights), args.dev, args.compare_detector)
+    report["model"] = str(model)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / REPORT).write_text(json.dumps(report, indent=2) + "\n")
+    save_det_plot(report, args.out / DET_PLOT)
+    print_report(report)
+    print(f"\nWrote {args.out / REPORT} and {args.out / DET_PLOT}.")
+    return 0
+
+
+def _bench(args) -> int:
+    from ml.bench import benchmark, compare
+
+    detectors = args.detector or [None]
+    if len(detectors) > 1:
+        reports = compare(
+            args.model, args.data, weights=args.weights, detectors=detectors, rounds=args.rounds
+        )
+    else:
+        reports = [
+            benchmark(
+                args.model,
+                args.data,
+                weights=args.weights,
+                rounds=args.rounds,
+                detector=detectors[0],
+            )
+        ]
+    for key in reports[0]:
+        print(f"{key:<24}" + "".join(f"{report[key]!s:>14}" for report in reports))
     return 0
 
 

@@ -18,17 +18,16 @@ import numpy as np
 from ml.errors import ModelError
 from ml.weights import FACENET_SHA256
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
-HEAD = "head.keras"
-REFERENCES = "references.npz"
+CENTROIDS = "centroids.npz"
 CONFUSION_PLOT = "confusion_matrix.png"
 BACKBONE = "facenet_keras.h5 (Inception-ResNet-v1, MS-Celeb-1M)"
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """What a trained model is: its athletes, threshold, backbone and how it was made.
+    """What a trained model is: its athletes, their lines, backbone and how it was made.
 
     The one reader and writer of `manifest.json`; the web stores `to_dict()` as JSON and
     reads it back with `from_dict()`, so both sides agree on every key.
@@ -37,12 +36,18 @@ class Manifest:
     version: str
     labels: list[str]
     display_names: dict[str, str]
-    threshold: float
+    detector: str
+    # {label: {"sure": cosine, "unknown": cosine}}: see ml.recognizer.Lines.
+    lines: dict[str, dict[str, float]]
+    # Targets, impostor and genuine counts, estimated rates: ml.calibration.Calibration.
+    calibration: dict[str, Any]
     input_size: int
     created_at: datetime
     seed: int
     training_counts: dict[str, int]
     skipped: list[dict[str, str]] = field(default_factory=list)
+    athlete_not_largest_face: list[str] = field(default_factory=list)
+    scoring: str = "cosine to each athlete's centroid"
     metrics: dict[str, Any] = field(default_factory=dict)
     backbone: str = BACKBONE
     backbone_sha256: str = FACENET_SHA256
@@ -94,12 +99,15 @@ class Manifest:
         return manifest
 
 
-def save_references(model_dir: Path, embeddings: np.ndarray, labels: list[str]) -> None:
-    np.savez(model_dir / REFERENCES, embeddings=embeddings, labels=np.array(labels))
+def save_centroids(model_dir: Path, centroids: np.ndarray, labels: list[str]) -> None:
+    np.savez(model_dir / CENTROIDS, centroids=centroids, labels=np.array(labels))
 
 
-def load_references(model_dir: Path) -> dict[str, np.ndarray]:
-    """Each athlete's training-face embeddings, keyed by label."""
-    with np.load(model_dir / REFERENCES) as data:
-        embeddings, labels = data["embeddings"], data["labels"]
-    return {str(label): embeddings[labels == label] for label in np.unique(labels)}
+def load_centroids(model_dir: Path, labels: list[str]) -> np.ndarray:
+    """The athletes' centroids, one row per label in the manifest's order."""
+    with np.load(model_dir / CENTROIDS) as data:
+        rows = dict(zip((str(label) for label in data["labels"]), data["centroids"], strict=True))
+    missing = [label for label in labels if label not in rows]
+    if missing:
+        raise ModelError(f"{model_dir / CENTROIDS} has no centroid for {', '.join(missing)}.")
+    return np.stack([rows[label] for label in labels]).astype(np.float32)

@@ -15,7 +15,7 @@ import keras
 import tensorflow as tf
 
 from ml.errors import ModelError
-from ml.weights import FACENET_SHA256, FETCH_HINT, verify
+from ml.weights import FETCH_HINT, lite_path, verify
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +46,6 @@ class ScaleSum(keras.layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "scale": self.scale}
-
-
-def lite_path(weights: Path) -> Path:
-    """Where the converted network of `weights` lives: beside it, named by its checksum."""
-    return weights.with_name(f"{weights.stem}.{FACENET_SHA256[:12]}.tflite")
 
 
 def ensure_lite(weights: Path) -> Path:

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 from PIL import Image
 
 from ml.imaging import load_image
 
 SIZE = 200
 EPOCHS = 15
+
+
+def seed_everything(seed: int) -> None:
+    """Same photos and seed, same weights: seeded initialisation, deterministic kernels."""
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
 
 
 def load_whole_photos(paths: list) -> np.ndarray:

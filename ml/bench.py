@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import resource
 import statistics
 import time
@@ -24,6 +25,7 @@ def benchmark(
     *,
     weights: Path,
     rounds: int = 1,
+    detector: str | None = None,
 ) -> dict[str, Any]:
     """Load and warm-up time, then per-stage medians over every photo in `data_dir`, one at a
     time; the first photos after warm-up are timed apart, as a freshly started worker sees them.
@@ -31,10 +33,11 @@ def benchmark(
     Photos are decoded one at a time, as a worker does, so peak RSS is the predictor's own.
     More `rounds` go over the photos again, as a long-lived worker does, and show whether
     memory levels off: resident memory is reported after the first round and the last.
+    `detector` replaces the model's own face detector, to compare detectors.
     """
     paths = [photo.path for photo in scan(data_dir)]
     started = time.perf_counter()
-    predictor = Predictor.load(model_dir, weights)
+    predictor = Predictor.load(model_dir, weights, detector)
     loaded = time.perf_counter()
     predictor.warm_up()
     warmed = time.perf_counter()
@@ -52,6 +55,7 @@ def benchmark(
         if rounds > 1:
             log.info("round %d/%d: %d MB resident", round_number, rounds, resident_mb[-1])
     return {
+        "detector": predictor.detector.name,
         "photos": len(paths),
         "predictions": len(timings),
         "megapixels_median": round(statistics.median(megapixels), 2),
@@ -62,11 +66,33 @@ def benchmark(
             f"{stage}_median_ms": round(statistics.median(t[f"{stage}_ms"] for t in timings), 1)
             for stage in ("detect", "embed", "classify", "total")
         },
+        "detect_embed_median_ms": round(
+            statistics.median(t["detect_ms"] + t["embed_ms"] for t in timings), 1
+        ),
         "total_p90_ms": round(statistics.quantiles([t["total_ms"] for t in timings], n=10)[-1], 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "rss_first_round_mb": resident_mb[0],
         "rss_last_round_mb": resident_mb[-1],
     }
+
+
+def compare(
+    model_dir: Path, data_dir: Path, *, weights: Path, detectors: list[str], rounds: int = 1
+) -> list[dict[str, Any]]:
+    """`benchmark` once per detector, each in a fresh process of its own, one after the
+    other: MTCNN brings TensorFlow's 560 MB, which must not count against BlazeFace."""
+    context = multiprocessing.get_context("spawn")
+    reports = []
+    for detector in detectors:
+        with context.Pool(1) as pool:
+            reports.append(
+                pool.apply(
+                    benchmark,
+                    (model_dir, data_dir),
+                    {"weights": weights, "rounds": rounds, "detector": detector},
+                )
+            )
+    return reports
 
 
 def _resident_mb() -> int:

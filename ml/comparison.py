@@ -13,7 +13,6 @@ from ml.dataset import scan
 from ml.embedder import Embedder
 from ml.faces import FaceDetector
 from ml.features import embed_photos
-from ml.fitting import seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +25,13 @@ def evaluate(
     repeats: int = 3,
     seed: int = 0,
     with_baseline: bool = True,
+    detector: str = "blazeface",
 ) -> dict[str, Any]:
     """Cross-validate ours and, on the very same folds, the demo's original CNN."""
-    seed_everything(seed)
     photos = scan(data_dir)
     labels = sorted({photo.label for photo in photos})
     log.info("Embedding %d photos of %d athletes ...", len(photos), len(labels))
-    embedded = embed_photos(photos, FaceDetector(), Embedder(weights))
+    embedded = embed_photos(photos, FaceDetector(detector), Embedder(weights))
     log.info("Cross-validating ours: %d folds × %d repeats ...", folds, repeats)
     report = {"ours": evaluation.cross_validate_embeddings(embedded, labels, folds, repeats, seed)}
     if with_baseline and len(labels) == 2:
@@ -42,6 +41,7 @@ def evaluate(
 
 
 def _cross_validate_baseline(photos, labels, folds, repeats, seed) -> dict[str, Any]:
+    baseline.seed_everything(seed)
     truth = [photo.label for photo in photos]
     pixels = baseline.load_whole_photos([photo.path for photo in photos])
     targets = np.array([labels.index(label) for label in truth])

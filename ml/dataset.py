@@ -19,9 +19,8 @@ class LabelledPhoto:
 def scan(root: Path) -> list[LabelledPhoto]:
     """Every photo under `root`, sorted so that runs are reproducible.
 
-    Needs at least two labels: a softmax over one athlete always answers that athlete,
-    so a single-athlete folder is refused rather than trained into a model that cannot
-    say no except through its distance threshold.
+    Needs at least two labels: each athlete's faces are the others' impostors, the ones
+    that calibrate when a face is sure, so a single-athlete folder is refused.
     """
     if not root.is_dir():
         raise ModelError(f"Dataset folder not found: {root}")

@@ -8,11 +8,14 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-from ml.backbone import ensure_lite
 from ml.errors import ModelError
+from ml.weights import lite_path, verify
 
 INPUT_SIZE = 160
 EMBEDDING_SIZE = 128
+# Faces are standardised and embedded this many at a time, so a photo full of faces never
+# holds all its crops' float copies at once.
+BATCH = 8
 
 
 def prewhiten(crops: np.ndarray) -> np.ndarray:
@@ -37,7 +40,11 @@ class Embedder:
     """
 
     def __init__(self, weights: Path):
-        lite = ensure_lite(weights)
+        lite = lite_path(verify(weights))
+        if not lite.is_file():
+            from ml.backbone import ensure_lite  # TensorFlow: only to convert, once
+
+            lite = ensure_lite(weights)
         try:
             self._interpreter = Interpreter(model_path=str(lite), num_threads=inference_threads())
         except ValueError as error:
@@ -50,7 +57,13 @@ class Embedder:
         """Unit-length embeddings for `crops` of shape (n, 160, 160, 3), uint8 RGB."""
         if len(crops) == 0:
             return np.zeros((0, EMBEDDING_SIZE), np.float32)
-        embeddings = np.stack([self._embed_one(face) for face in prewhiten(crops)])
+        embeddings = np.stack(
+            [
+                self._embed_one(face)
+                for start in range(0, len(crops), BATCH)
+                for face in prewhiten(crops[start : start + BATCH])
+            ]
+        )
         return embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
 
     def _embed_one(self, whitened: np.ndarray) -> np.ndarray:

@@ -12,10 +12,12 @@ from PIL import Image, ImageDraw, ImageFont
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import RepeatedStratifiedKFold
 
+from ml.calibration import DEFAULT_TARGETS, Targets, fit
 from ml.features import PhotoEmbeddings
-from ml.fitting import fit
 from ml.recognizer import Recognizer
-from ml.results import NO_FACE, UNKNOWN, verdict
+from ml.results import NO_FACE, UNKNOWN
+
+NEEDS_REVIEW = "needs_review"
 
 
 def fold_splits(truth: list[str], folds: int, repeats: int, seed: int):
@@ -24,21 +26,45 @@ def fold_splits(truth: list[str], folds: int, repeats: int, seed: int):
 
 
 def cross_validate_embeddings(
-    embedded: list[PhotoEmbeddings], labels: list[str], folds: int, repeats: int, seed: int
+    embedded: list[PhotoEmbeddings],
+    labels: list[str],
+    folds: int,
+    repeats: int,
+    seed: int,
+    targets: Targets = DEFAULT_TARGETS,
 ) -> dict[str, Any]:
-    """Train on each fold's photos, name the held-out ones; a photo with no face is an error."""
+    """Train and calibrate on each fold's photos, name the held-out ones.
+
+    A held-out photo is right when its label is its athlete, named surely; `needs_review`,
+    `unknown`, `no_face` or another athlete are errors. `identification_accuracy` counts
+    the photos whose best-scored face's closest athlete is right.
+    """
     truth = [item.photo.label for item in embedded]
     predicted: list[list[str]] = []
+    identified: list[bool] = []
     for train, test in fold_splits(truth, folds, repeats, seed):
-        recognizer = fit([embedded[i] for i in train], labels)
-        predicted.append([photo_label(recognizer, embedded[i]) for i in test])
-    return summarize(truth, list(fold_splits(truth, folds, repeats, seed)), predicted, labels)
+        recognizer, _ = fit([embedded[i] for i in train], labels, targets)
+        outcomes = [photo_outcome(recognizer, embedded[i]) for i in test]
+        predicted.append([answer for answer, _ in outcomes])
+        identified += [
+            candidate == truth[i] for i, (_, candidate) in zip(test, outcomes, strict=True)
+        ]
+    report = summarize(truth, list(fold_splits(truth, folds, repeats, seed)), predicted, labels)
+    return {**report, "identification_accuracy": float(np.mean(identified))}
 
 
-def photo_label(recognizer: Recognizer, item: PhotoEmbeddings) -> str:
+def photo_outcome(recognizer: Recognizer, item: PhotoEmbeddings) -> tuple[str, str]:
+    """A held-out photo's answer (its best sure face's athlete, else `needs_review`,
+    `unknown` or `no_face`) and the closest athlete of its best-scored face."""
     if item.athlete is None:
-        return NO_FACE
-    return verdict(recognizer.name(np.concatenate([item.athlete[:1], item.others])))[0]
+        return NO_FACE, NO_FACE
+    namings = recognizer.name(item.faces[:, 0])
+    best = max(namings, key=lambda naming: naming.score)
+    sure = [naming for naming in namings if naming.label != UNKNOWN]
+    if sure:
+        return max(sure, key=lambda naming: naming.score).label, best.candidate
+    review = any(naming.needs_review for naming in namings)
+    return (NEEDS_REVIEW if review else UNKNOWN), best.candidate
 
 
 def summarize(
@@ -54,7 +80,7 @@ def summarize(
     precision, recall, _, _ = precision_recall_fscore_support(
         actual, guessed, labels=labels, zero_division=0
     )
-    columns = labels + [UNKNOWN, NO_FACE]
+    columns = labels + [NEEDS_REVIEW, UNKNOWN, NO_FACE]
     counts = confusion_matrix(actual, guessed, labels=columns)[: len(labels)].tolist()
     return {
         "accuracy_mean": float(np.mean(accuracies)),

@@ -5,14 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import keras
 import numpy as np
 from PIL import Image
 
 from ml import artifact
 from ml.embedder import INPUT_SIZE, Embedder
-from ml.faces import Face, FaceDetector
-from ml.recognizer import Recognizer
+from ml.faces import Detected, Face, FaceDetector
+from ml.recognizer import Lines, Naming, Recognizer
 from ml.results import FaceResult, ImageResult
 
 
@@ -30,24 +29,22 @@ class Predictor:
         self.recognizer = recognizer
 
     @classmethod
-    def load(cls, model_dir: Path, weights: Path) -> Predictor:
-        """Read and check the artifact, then load MTCNN, FaceNet and the head."""
+    def load(cls, model_dir: Path, weights: Path, detector: str | None = None) -> Predictor:
+        """Read and check the artifact, then load the face detector and FaceNet.
+
+        `detector` overrides the one the model was trained with, to compare detectors.
+        """
         manifest = artifact.Manifest.read(model_dir)
-        head = keras.models.load_model(model_dir / artifact.HEAD)
-        recognizer = Recognizer(
-            manifest.labels, head, artifact.load_references(model_dir), manifest.threshold
-        )
-        return cls(manifest, FaceDetector(), Embedder(weights), recognizer)
+        labels = manifest.labels
+        lines = {label: Lines(**manifest.lines[label]) for label in labels}
+        recognizer = Recognizer(labels, artifact.load_centroids(model_dir, labels), lines)
+        finder = FaceDetector(detector or manifest.detector)
+        return cls(manifest, finder, Embedder(weights), recognizer)
 
     def warm_up(self) -> None:
-        """Trace the compiled graphs now, on blank input, so the first photo is not slow.
-
-        Tracing FaceNet takes seconds; a worker calls this right after loading a model.
-        """
+        """Run every network once on blank input, so the first photo is not slow."""
         self.detector.warm_up()
-        self.recognizer.name(
-            self.embedder.embed(np.zeros((1, INPUT_SIZE, INPUT_SIZE, 3), np.uint8))
-        )
+        self.embedder.embed(np.zeros((1, INPUT_SIZE, INPUT_SIZE, 3), np.uint8))
 
     @property
     def display_names(self) -> dict[str, str]:
@@ -57,40 +54,52 @@ class Predictor:
         return self.predict_batch([image])[0]
 
     def predict_batch(self, images: list[Image.Image]) -> list[ImageResult]:
-        """Detect per photo, then embed and name every face of every photo in one batch."""
+        """Detect per photo, embed every face of every photo, then name each photo's faces."""
+        return [result for result, _ in self.analyse_batch(images)]
+
+    def analyse_batch(self, images: list[Image.Image]) -> list[tuple[ImageResult, np.ndarray]]:
+        """Each photo's result with its faces' embeddings, for evaluations that score them."""
         if not images:
             return []
         started = time.perf_counter()
-        faces = [self.detector.detect(image) for image in images]
-        detected = time.perf_counter()
-        crops = [face.crop for photo_faces in faces for face in photo_faces]
+        detected = [self.detector.detect(image) for image in images]
+        found = time.perf_counter()
+        crops = [face.crop for photo in detected for face in photo.faces]
         embeddings = self.embedder.embed(
-            np.stack(crops) if crops else np.zeros((0, INPUT_SIZE, INPUT_SIZE, 3))
+            np.stack(crops) if crops else np.zeros((0, INPUT_SIZE, INPUT_SIZE, 3), np.uint8)
         )
         embedded = time.perf_counter()
-        namings = iter(self.recognizer.name(embeddings))
+        per_photo = np.split(embeddings, np.cumsum([len(photo.faces) for photo in detected])[:-1])
+        namings = [self.recognizer.name(photo) for photo in per_photo]
         named = time.perf_counter()
         share = 1000 / len(images)
         timings = {
-            "detect_ms": round((detected - started) * share, 1),
-            "embed_ms": round((embedded - detected) * share, 1),
+            "detect_ms": round((found - started) * share, 1),
+            "embed_ms": round((embedded - found) * share, 1),
             "classify_ms": round((named - embedded) * share, 1),
         }
         timings["total_ms"] = round(sum(timings.values()), 1)
         return [
-            ImageResult.from_faces(
-                [_face_result(face, next(namings)) for face in photo_faces], timings
+            (_image_result(photo, photo_namings, timings), photo_embeddings)
+            for photo, photo_namings, photo_embeddings in zip(
+                detected, namings, per_photo, strict=True
             )
-            for photo_faces in faces
         ]
 
 
-def _face_result(face: Face, naming) -> FaceResult:
+def _image_result(detected: Detected, namings: list[Naming], timings) -> ImageResult:
+    faces = [
+        _face_result(face, naming) for face, naming in zip(detected.faces, namings, strict=True)
+    ]
+    return ImageResult.from_faces(faces, detected.found, timings)
+
+
+def _face_result(face: Face, naming: Naming) -> FaceResult:
     return FaceResult(
         box=face.box,
         label=naming.label,
-        confidence=naming.confidence,
-        distance=round(naming.distance, 4),
-        probabilities=naming.probabilities,
+        candidate=naming.candidate,
+        score=naming.score,
+        needs_review=naming.needs_review,
         detection_confidence=round(face.confidence, 4),
     )

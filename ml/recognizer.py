@@ -1,63 +1,81 @@
-"""Name faces from their embeddings: which athlete, how sure, or `unknown`."""
+"""Name faces from their embeddings: the cosine to each athlete's centroid, read against
+two lines per athlete, and no athlete named twice in one photo."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import keras
 import numpy as np
-import tensorflow as tf
 
-from ml.embedder import EMBEDDING_SIZE
-from ml.openset import nearest_distances
 from ml.results import UNKNOWN
 
-SOFTNESS = 0.05
+
+@dataclass(frozen=True)
+class Lines:
+    """An athlete's two thresholds on the centroid cosine: at or above `sure` the face is
+    named; below `unknown` it is nobody we know; in between it needs a reviewer."""
+
+    sure: float
+    unknown: float
 
 
 @dataclass(frozen=True)
 class Naming:
     label: str
-    confidence: float
-    distance: float
-    probabilities: dict[str, float]
+    candidate: str
+    score: float
+    needs_review: bool
+
+
+def centroids(rows: np.ndarray, row_labels: np.ndarray, labels: list[str]) -> np.ndarray:
+    """Each athlete's mean training embedding, scaled back to unit length: (athletes, 128)."""
+    means = np.stack([rows[row_labels == label].mean(axis=0) for label in labels])
+    return means / np.linalg.norm(means, axis=1, keepdims=True)
 
 
 class Recognizer:
-    """The trained head says which athlete a face looks most like; the distance to that
-    athlete's own training faces says whether it is that athlete at all."""
+    """Which athlete each face of a photo is closest to, and whether that is sure."""
 
-    def __init__(
-        self,
-        labels: list[str],
-        head: keras.Model,
-        references: dict[str, np.ndarray],
-        threshold: float,
-    ):
+    def __init__(self, labels: list[str], centres: np.ndarray, lines: dict[str, Lines]):
         self.labels = labels
-        self.head = head
-        self.references = references
-        self.threshold = threshold
-        self._probabilities = tf.function(
-            lambda x: head(x, training=False),
-            input_signature=[tf.TensorSpec([None, EMBEDDING_SIZE], tf.float32)],
-        )
+        self.centres = centres
+        self.lines = lines
+
+    def scores(self, embeddings: np.ndarray) -> np.ndarray:
+        """Cosine of each face to each athlete's centroid: (faces, athletes)."""
+        return embeddings @ self.centres.T
 
     def name(self, embeddings: np.ndarray) -> list[Naming]:
-        if len(embeddings) == 0:
-            return []
-        probabilities = self._probabilities(tf.constant(embeddings, tf.float32)).numpy()
-        return [self._name_one(e, p) for e, p in zip(embeddings, probabilities, strict=True)]
+        """Name the faces of one photo.
 
-    def _name_one(self, embedding: np.ndarray, probabilities: np.ndarray) -> Naming:
-        best = self.labels[int(np.argmax(probabilities))]
-        distance = float(nearest_distances(embedding[None], self.references[best])[0])
-        closeness = 1.0 / (1.0 + np.exp((distance - self.threshold) / SOFTNESS))
-        by_label = {
-            label: round(float(p), 4) for label, p in zip(self.labels, probabilities, strict=True)
-        }
-        if distance <= self.threshold:
-            return Naming(
-                best, round(float(probabilities.max() * closeness), 4), distance, by_label
-            )
-        return Naming(UNKNOWN, round(float(1.0 - closeness), 4), distance, by_label)
+        An athlete appears once in a photo: pairs (face, athlete) are taken best score
+        first, so the closest face keeps the athlete and the others fall back to the next
+        athlete still free, judged against that athlete's lines. A face left without a free
+        athlete keeps its closest one as the candidate and is `unknown`.
+        """
+        scores = self.scores(embeddings)
+        chosen: dict[int, int] = {}
+        taken: set[int] = set()
+        for flat in np.argsort(-scores, axis=None):
+            face, athlete = divmod(int(flat), len(self.labels))
+            if face not in chosen and athlete not in taken:
+                chosen[face] = athlete
+                taken.add(athlete)
+        namings = []
+        for face, row in enumerate(scores):
+            if face in chosen:
+                namings.append(self._judge(self.labels[chosen[face]], float(row[chosen[face]])))
+            else:
+                closest = int(np.argmax(row))
+                namings.append(Naming(UNKNOWN, self.labels[closest], _round(row[closest]), False))
+        return namings
+
+    def _judge(self, candidate: str, score: float) -> Naming:
+        lines = self.lines[candidate]
+        sure = score >= lines.sure
+        review = not sure and score >= lines.unknown
+        return Naming(candidate if sure else UNKNOWN, candidate, _round(score), review)
+
+
+def _round(score: float) -> float:
+    return round(float(score), 4)

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from ml import artifact
+from ml.calibration import DEFAULT_TARGETS, Targets, fit
 from ml.dataset import display_name, scan
 from ml.embedder import INPUT_SIZE, Embedder
 from ml.evaluation import cross_validate_embeddings, save_confusion_plot
 from ml.faces import FaceDetector
 from ml.features import embed_photos
-from ml.fitting import fit, seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -29,38 +29,44 @@ def train(
     seed: int = 0,
     cv_folds: int = 5,
     display_names: Mapping[str, str] | None = None,
+    detector: str = "blazeface",
+    targets: Targets = DEFAULT_TARGETS,
+    rejected: Mapping[str, np.ndarray] | None = None,
 ) -> Path:
     """Train on `<data_dir>/<label>/<photos>`; returns the new artifact directory.
 
     `display_names` spells athletes' names where the folder name cannot (`LeBron James`);
-    the others are made from the folder name.
+    the others are made from the folder name. `rejected` maps an athlete to embeddings of
+    faces reviewers marked as not that athlete: more impostors for the calibration.
     """
-    seed_everything(seed)
     photos = scan(data_dir)
     labels = sorted({photo.label for photo in photos})
     log.info(
         "Training on %d photos of %d athletes: %s", len(photos), len(labels), ", ".join(labels)
     )
-    embedded = embed_photos(photos, FaceDetector(), Embedder(weights))
+    embedded = embed_photos(photos, FaceDetector(detector), Embedder(weights))
     skipped = [{"path": str(e.photo.path), "reason": e.skipped} for e in embedded if e.skipped]
     for item in skipped:
         log.info("  skipped %s: %s", item["path"], item["reason"])
-    recognizer = fit(embedded, labels)
-    log.info("Unknown-face threshold: %.3f", recognizer.threshold)
+    not_largest = [str(e.photo.path) for e in embedded if not e.skipped and e.athlete_index]
+    for path in not_largest:
+        log.info("  the athlete is not the largest face in %s", path)
+    recognizer, calibration = fit(embedded, labels, targets, rejected)
+    for label, lines in calibration.lines.items():
+        log.info("Lines for %s: sure %.3f, unknown %.3f", label, lines["sure"], lines["unknown"])
+    (log.warning if calibration.too_few_impostors else log.info)(calibration.message)
     metrics = {}
     if cv_folds > 1:
         log.info("Cross-validating (%d folds) ...", cv_folds)
-        metrics = cross_validate_embeddings(embedded, labels, folds=cv_folds, repeats=1, seed=seed)
+        metrics = cross_validate_embeddings(
+            embedded, labels, folds=cv_folds, repeats=1, seed=seed, targets=targets
+        )
         log.info("Cross-validated accuracy: %.1f%%", 100 * metrics["accuracy_mean"])
     created = datetime.now(UTC)
     version = f"{created:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
     model_dir = out_dir / version
     model_dir.mkdir(parents=True)
-    recognizer.head.save(model_dir / artifact.HEAD)
-    rows = [(label, row) for label in labels for row in recognizer.references[label]]
-    artifact.save_references(
-        model_dir, np.stack([row for _, row in rows]), [label for label, _ in rows]
-    )
+    artifact.save_centroids(model_dir, recognizer.centres, labels)
     if metrics:
         save_confusion_plot(metrics["confusion_matrix"], model_dir / artifact.CONFUSION_PLOT)
     counts = {label: 0 for label in labels}
@@ -72,12 +78,15 @@ def train(
         display_names={
             label: (display_names or {}).get(label) or display_name(label) for label in labels
         },
-        threshold=recognizer.threshold,
+        detector=detector,
+        lines=calibration.lines,
+        calibration=calibration.to_dict(),
         input_size=INPUT_SIZE,
         created_at=created,
         seed=seed,
         training_counts=counts,
         skipped=skipped,
+        athlete_not_largest_face=not_largest,
         metrics=metrics,
     ).write(model_dir)
     log.info("Saved model %s to %s", version, model_dir)

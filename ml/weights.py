@@ -42,6 +42,11 @@ def default_weights_path() -> Path:
     return Path.home() / ".cache" / "athletes" / "facenet_keras.h5"
 
 
+def lite_path(weights: Path) -> Path:
+    """Where the converted network of `weights` lives: beside it, named by its checksum."""
+    return weights.with_name(f"{weights.stem}.{FACENET_SHA256[:12]}.tflite")
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as file:

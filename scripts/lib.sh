@@ -30,6 +30,7 @@ ensure_venv() {  # ensure_venv REQUIREMENTS_FILE
   fi
   say "Installing Python packages from $1"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$1"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps -r requirements/worker-nodeps.txt
   export PATH="$VENV/bin:$PATH"
 }
 

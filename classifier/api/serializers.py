@@ -18,10 +18,15 @@ class FaceSerializer(serializers.Serializer):
         help_text="[x, y, width, height] in the original photo's pixels.",
     )
     # A declared field named like Field.label, which DRF's metaclass takes out of the class.
-    label = serializers.CharField(help_text='An athlete\'s label, or "unknown".')  # type: ignore[assignment]
-    confidence = serializers.FloatField()
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text='An athlete\'s label when sure, else "unknown".'
+    )
+    candidate = serializers.CharField(help_text="The closest athlete, always.")
+    score = serializers.FloatField(help_text="Cosine similarity to the candidate (-1 to 1).")
+    needs_review = serializers.BooleanField(
+        help_text="Between the sure and the unknown lines: a reviewer should decide."
+    )
     detection_confidence = serializers.FloatField()
-    probabilities = serializers.DictField(child=serializers.FloatField())
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -77,6 +82,8 @@ class UploadSerializer(serializers.Serializer):
     image = serializers.FileField(help_text="One photo: JPEG, PNG, WebP, BMP or GIF.")
 
     def validate_image(self, file) -> uploads.CheckedUpload:
+        if len(self.context["request"].FILES) > 1 or len(self.initial_data.getlist("image")) > 1:
+            raise serializers.ValidationError("Send one photo per request.")
         try:
             return uploads.check_upload(file)
         except ImageRejected as exc:
@@ -84,11 +91,12 @@ class UploadSerializer(serializers.Serializer):
 
     def create(self, validated_data) -> Prediction:
         request = self.context["request"]
-        return uploads.store_upload(
-            validated_data["image"],
+        (prediction,) = uploads.store_uploads(
+            [validated_data["image"]],
             uploader=request.user,
             visitor=uploads.visitor_id(request, create=uploads.from_browser(request)),
         )
+        return prediction
 
 
 class ReviewInputSerializer(serializers.Serializer):

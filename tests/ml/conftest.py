@@ -1,6 +1,6 @@
 """Fixtures for the ML core's tests: the real models loaded once per module, and photos.
 
-Nothing here is mocked: the detector is MTCNN, the embedder is the verified FaceNet file
+Nothing here is mocked: the detector is BlazeFace, the embedder is the verified FaceNet file
 and the predictor serves the model trained on the 60 sample photos.
 """
 

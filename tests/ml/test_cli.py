@@ -65,15 +65,27 @@ def test_predict_prints_one_json_object_per_image(prediction, photo_path):
     nadal, refused = lines
     assert nadal["path"] == str(photo_path("nadal(3).jpg"))
     assert nadal["label"] == "rafael_nadal"
-    assert 0.9 <= nadal["confidence"] <= 1.0
+    assert 0.5 <= nadal["score"] <= 1.0
+    assert (nadal["needs_review"], nadal["faces_found"], nadal["faces_capped"]) == (False, 1, False)
     assert "error" not in nadal
     (face,) = nadal["faces"]
     assert len(face["box"]) == 4 and all(isinstance(v, int) for v in face["box"])
-    assert face["label"] == "rafael_nadal"
-    assert 0.0 <= face["confidence"] <= 1.0
+    assert (face["label"], face["candidate"], face["needs_review"]) == (
+        "rafael_nadal",
+        "rafael_nadal",
+        False,
+    )
+    assert face["score"] == nadal["score"]
     assert refused["path"].endswith("x.jpg")
     assert "not an image we can read" in refused["error"]
-    assert (refused["label"], refused["confidence"], refused["faces"]) == (None, None, [])
+    assert (refused["label"], refused["score"], refused["faces"]) == (None, None, [])
+
+
+def test_predict_prints_no_native_library_noise(prediction):
+    run, _ = prediction
+
+    for noise in ("XNNPACK", "absl", "TensorFlow", "oneDNN", "I0000", "W0000"):
+        assert noise not in run.stderr, run.stderr
 
 
 def test_predict_writes_the_annotated_photo(prediction, photo_path):
@@ -119,3 +131,17 @@ def test_train_refuses_a_display_name_without_its_label(tmp_path):
 
     assert run.returncode == 2
     assert "expected LABEL=NAME, got 'LeBron James'" in run.stderr
+
+
+def test_train_refuses_rejected_faces_that_are_not_embeddings_before_training(tmp_path):
+    import numpy as np
+
+    rejected = tmp_path / "rejected.npz"
+    np.savez(rejected, lebron_james=np.zeros((2, 64), np.float32))
+
+    run = run_ml("train", "--data", tmp_path, "--out", tmp_path / "out", "--rejected", rejected)
+
+    assert run.returncode == 2
+    assert "lebron_james holds an array of shape (2, 64)" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()

@@ -47,7 +47,7 @@ def test_the_confusion_matrix_counts_every_photo_once_per_repeat(report, model):
     confusion = report[model]["confusion_matrix"]
 
     assert confusion["rows"] == LABELS
-    assert confusion["columns"] == [*LABELS, UNKNOWN, NO_FACE]
+    assert confusion["columns"] == [*LABELS, "needs_review", UNKNOWN, NO_FACE]
     assert sum(map(sum, confusion["counts"])) == PHOTOS * REPEATS
     assert [sum(row) for row in confusion["counts"]] == [PHOTOS // 2 * REPEATS] * 2
 
@@ -80,7 +80,7 @@ def test_ours_counts_a_blank_photo_as_no_face(report):
 def test_the_demo_cnn_only_ever_answers_an_athlete(report):
     counts = report["baseline"]["confusion_matrix"]["counts"]
 
-    assert [row[-2:] for row in counts] == [[0, 0], [0, 0]]
+    assert [row[-3:] for row in counts] == [[0, 0, 0], [0, 0, 0]]
 
 
 def test_the_confusion_plot_is_written_as_a_png(report, tmp_path):
@@ -90,4 +90,4 @@ def test_the_confusion_plot_is_written_as_a_png(report, tmp_path):
 
     with Image.open(path) as plot:
         assert plot.format == "PNG"
-        assert plot.width > plot.height  # four columns across, two athletes down
+        assert plot.width > plot.height  # five columns across, two athletes down

@@ -13,9 +13,9 @@ def test_the_page_shows_the_answer_faces_and_probabilities(client, make_predicti
     face = {
         "box": [4, 5, 20, 21],
         "label": "rafael_nadal",
-        "confidence": 0.97,
-        "distance": 0.4,
-        "probabilities": {"rafael_nadal": 0.97, "lebron_james": 0.03},
+        "candidate": "rafael_nadal",
+        "score": 0.97,
+        "needs_review": False,
         "detection_confidence": 0.99,
     }
     prediction = make_prediction(faces=[face], confidence=0.97, timings={"detect_ms": 12.0})
@@ -122,3 +122,22 @@ def test_anyone_with_the_id_can_read_a_prediction(client, make_prediction):
 
     assert client.get(f"/api/predictions/{prediction.pk}/").status_code == 200
     assert client.get(f"/predictions/{prediction.pk}/").status_code == 200
+
+
+def test_an_uncertain_face_shows_its_candidate_as_needing_review(client, make_prediction):
+    face = {
+        "box": [4, 5, 20, 21],
+        "label": "unknown",
+        "candidate": "lebron_james",
+        "score": 0.55,
+        "needs_review": True,
+        "detection_confidence": 0.99,
+    }
+    prediction = make_prediction(faces=[face], label="unknown", confidence=0.55, probabilities={})
+
+    response = client.get(f"/predictions/{prediction.pk}/")
+
+    assert response.status_code == 200
+    assert "Possibly LeBron James, needs review" in response.content.decode()
+    prediction.refresh_from_db()
+    assert prediction.faces[0]["needs_review"] is True

@@ -54,11 +54,13 @@ def test_a_form_upload_is_recognised_and_served(client, active_model, worker, sa
     assert client.get(f"/api/predictions/{prediction.pk}/").json()["label"] == "lebron_james"
 
 
-def maps_tensorflow(pid: int) -> bool:
-    return "tensorflow" in Path(f"/proc/{pid}/maps").read_text()
+def maps(pid: int, library: str) -> bool:
+    return library in Path(f"/proc/{pid}/maps").read_text()
 
 
-def test_only_the_forked_child_loads_tensorflow(client, active_model, worker, sample_data):
+def test_only_the_forked_child_loads_the_networks_and_nobody_tensorflow(
+    client, active_model, worker, sample_data
+):
     response = client.post(
         "/api/predictions/", {"image": photo(sample_data, "rafael_nadal", "nadal(4).jpg")}
     )
@@ -66,8 +68,9 @@ def test_only_the_forked_child_loads_tensorflow(client, active_model, worker, sa
 
     children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
     assert children, "the prefork pool has no child process"
-    assert not maps_tensorflow(worker.pid)
-    assert all(maps_tensorflow(int(child)) for child in children)
+    assert not maps(worker.pid, "ai_edge_litert")
+    assert all(maps(int(child), "ai_edge_litert") for child in children)
+    assert not any(maps(pid, "tensorflow") for pid in [worker.pid, *map(int, children)])
 
 
 def test_the_worker_uses_a_newly_activated_model_without_a_restart(

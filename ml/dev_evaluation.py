@@ -1,0 +1,253 @@
+"""How a trained model does on photos it never saw, in a desk's terms.
+
+The dev folder is laid out like `../shared/datasets/lookalikes/`: one folder per athlete the
+model knows (their photos), `others/` (people the model must not name, in sub-folders or
+not), and `groups/` (photos of several people, some showing an athlete). An optional
+`SOURCES.tsv` (columns `file` ... `note`) gives each group photo a note for the reader.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ml.dataset import PHOTO_SUFFIXES
+from ml.errors import ImageRejected, ModelError
+from ml.faces import FaceDetector
+from ml.imaging import load_image
+from ml.predictor import Predictor
+from ml.results import UNKNOWN
+
+log = logging.getLogger(__name__)
+
+OTHERS = "others"
+GROUPS = "groups"
+REPORT = "dev_evaluation.json"
+DET_PLOT = "det_curve.png"
+# Faces at least this wide (photo pixels) that the comparison detector finds must be found.
+SMALLEST_GROUP_FACE = 32
+
+
+def evaluate_dev(
+    predictor: Predictor, dev_dir: Path, compare_detector: str | None = None
+) -> dict[str, Any]:
+    """Every photo of `dev_dir` through the predictor, summed up per folder."""
+    if not dev_dir.is_dir():
+        raise ModelError(f"Dev folder not found: {dev_dir}")
+    recognizer = predictor.recognizer
+    athletes: dict[str, list[dict[str, Any]]] = {
+        label: [] for label in predictor.manifest.labels if (dev_dir / label).is_dir()
+    }
+    others: list[dict[str, Any]] = []
+    groups: list[dict[str, Any]] = []
+    genuine, impostor = [], []
+    notes = _notes(dev_dir)
+    comparison = FaceDetector(compare_detector) if compare_detector else None
+    for folder, path in _photos(dev_dir):
+        try:
+            image = load_image(path).image
+        except ImageRejected as error:
+            log.info("  skipped %s: %s", path, error)
+            continue
+        ((result, embeddings),) = predictor.analyse_batch([image])
+        scores = recognizer.scores(embeddings)
+        relative = str(path.relative_to(dev_dir))
+        if folder in athletes:
+            column = recognizer.labels.index(folder)
+            if len(scores):
+                genuine.append([folder, float(scores[:, column].max())])
+            athletes[folder].append(_photo_entry(relative, result))
+        elif folder == OTHERS:
+            impostor += [[recognizer.labels[int(row.argmax())], float(row.max())] for row in scores]
+            others.append(_photo_entry(relative, result))
+        elif folder == GROUPS:
+            entry = {**_photo_entry(relative, result), "note": notes.get(relative, "")}
+            if comparison is not None:
+                entry["compared"], entry["missed"] = _missed(
+                    comparison, image, [f.box for f in result.faces]
+                )
+            groups.append(entry)
+    report: dict[str, Any] = {
+        "others": _others_summary(others),
+        "athletes": {label: _athlete_summary(label, rows) for label, rows in athletes.items()},
+        "groups": groups,
+        "scores": {"genuine": genuine, "impostor": impostor},
+        "operating_points": _operating_points(predictor, genuine, impostor),
+    }
+    if comparison is not None:
+        report["groups_missed_faces"] = sum(len(group["missed"]) for group in groups)
+        report["groups_compared_faces"] = sum(group["compared"] for group in groups)
+        report["compared_with"] = compare_detector
+    return report
+
+
+def _photos(dev_dir: Path):
+    for folder in sorted(p for p in dev_dir.iterdir() if p.is_dir()):
+        for path in sorted(folder.rglob("*")):
+            if path.suffix.lower() in PHOTO_SUFFIXES:
+                yield folder.name, path
+
+
+def _notes(dev_dir: Path) -> dict[str, str]:
+    sources = dev_dir / "SOURCES.tsv"
+    if not sources.is_file():
+        return {}
+    with sources.open(newline="") as file:
+        return {row["file"]: row.get("note") or "" for row in csv.DictReader(file, delimiter="\t")}
+
+
+def _photo_entry(path: str, result) -> dict[str, Any]:
+    return {
+        "path": path,
+        "label": result.label,
+        "needs_review": result.needs_review,
+        "faces": len(result.faces),
+        "named": [[f.label, f.score] for f in result.faces if f.label != UNKNOWN],
+        "flagged": [[f.candidate, f.score] for f in result.faces if f.needs_review],
+    }
+
+
+def _others_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "photos": len(rows),
+        "faces": sum(row["faces"] for row in rows),
+        "faces_named": sum(len(row["named"]) for row in rows),
+        "photos_named": [row["path"] for row in rows if row["named"]],
+        "photos_flagged": [row["path"] for row in rows if row["flagged"]],
+    }
+
+
+def _athlete_summary(label: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "photos": len(rows),
+        "named_correctly": sum(row["label"] == label for row in rows),
+        "flagged": sum(row["label"] == UNKNOWN and row["needs_review"] for row in rows),
+        "unknown": sum(row["label"] == UNKNOWN and not row["needs_review"] for row in rows),
+        "named_wrongly": [row["path"] for row in rows if row["label"] not in (label, UNKNOWN)],
+        "no_face": [row["path"] for row in rows if row["faces"] == 0],
+    }
+
+
+def _operating_points(predictor: Predictor, genuine, impostor) -> dict[str, Any]:
+    """False accepts and false rejects of the sure and unknown lines on these faces, each
+    face read against the lines of the athlete it is scored for."""
+    lines = predictor.recognizer.lines
+    points = {}
+    for name in ("sure", "unknown"):
+        points[name] = {
+            "lines": {label: getattr(each, name) for label, each in lines.items()},
+            "false_accept": _rate(
+                [score >= getattr(lines[label], name) for label, score in impostor]
+            ),
+            "false_reject": _rate(
+                [score < getattr(lines[label], name) for label, score in genuine]
+            ),
+        }
+    return points
+
+
+def _rate(hits: list[bool]) -> float:
+    return round(float(np.mean(hits)), 4) if hits else 0.0
+
+
+def _missed(detector: FaceDetector, image: Image.Image, boxes) -> tuple[int, list[list[int]]]:
+    """How many faces at least SMALLEST_GROUP_FACE px wide `detector` finds, and those of
+    them that `boxes` miss."""
+    theirs = [face.box for face in detector.detect(image, limit=10_000).faces]
+    wide = [box for box in theirs if box[2] >= SMALLEST_GROUP_FACE]
+    return len(wide), [
+        list(box) for box in wide if not any(_centre_inside(box, ours) for ours in boxes)
+    ]
+
+
+def _centre_inside(box, other) -> bool:
+    x, y, w, h = box
+    ox, oy, ow, oh = other
+    return ox <= x + w / 2 <= ox + ow and oy <= y + h / 2 <= oy + oh
+
+
+def print_report(report: dict[str, Any]) -> None:
+    others = report["others"]
+    print(
+        f"others/: {others['faces_named']} of {others['faces']} faces named as an athlete "
+        f"(in {len(others['photos_named'])} of {others['photos']} photos); "
+        f"{len(others['photos_flagged'])} photos flagged for review"
+    )
+    for path in others["photos_named"]:
+        print(f"  named: {path}")
+    for label, summary in report["athletes"].items():
+        print(
+            f"{label}/: {summary['named_correctly']}/{summary['photos']} named surely and "
+            f"correctly, {summary['flagged']} flagged, {summary['unknown']} unknown, "
+            f"{len(summary['named_wrongly'])} named wrongly, {len(summary['no_face'])} no face"
+        )
+    print("groups/:")
+    for group in report["groups"]:
+        named = ", ".join(f"{label} {score:.2f}" for label, score in group["named"]) or "nobody"
+        flagged = ", ".join(f"{label}? {score:.2f}" for label, score in group["flagged"])
+        missed = f"; {len(group['missed'])} faces missed" if "missed" in group else ""
+        print(
+            f"  {group['path']}: {group['faces']} faces, named {named}"
+            f"{'; flagged ' + flagged if flagged else ''}{missed}"
+            f"{'  [' + group['note'] + ']' if group['note'] else ''}"
+        )
+    if "groups_missed_faces" in report:
+        print(
+            f"group faces >= {SMALLEST_GROUP_FACE} px wide found by {report['compared_with']}: "
+            f"{report['groups_compared_faces']}, of which missed: {report['groups_missed_faces']}"
+        )
+    for name, point in report["operating_points"].items():
+        lines = ", ".join(f"{label} {line:.3f}" for label, line in point["lines"].items())
+        print(
+            f"{name} lines ({lines}): false accepts {point['false_accept']:.1%} of others' "
+            f"faces, false rejects {point['false_reject']:.1%} of athletes' photos"
+        )
+
+
+def save_det_plot(report: dict[str, Any], path: Path) -> None:
+    """A DET curve: false rejects against false accepts on log axes, as one line over every
+    score would give; the dots are what the model's per-athlete lines give."""
+    genuine = np.array([score for _, score in report["scores"]["genuine"]])
+    impostor = np.array([score for _, score in report["scores"]["impostor"]])
+    floor = 1e-3
+    size, margin = 520, 70
+    image = Image.new("RGB", (size + margin + 20, size + margin + 40), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=13)
+
+    def at(false_accept: float, false_reject: float) -> tuple[float, float]:
+        fx = (math.log10(max(false_accept, floor)) - math.log10(floor)) / -math.log10(floor)
+        fy = (math.log10(max(false_reject, floor)) - math.log10(floor)) / -math.log10(floor)
+        return margin + fx * size, 20 + (1 - fy) * size
+
+    for decade in (1e-3, 1e-2, 1e-1, 1.0):
+        x, _ = at(decade, floor)
+        _, y = at(floor, decade)
+        draw.line((x, 20, x, 20 + size), fill=(225, 225, 225))
+        draw.line((margin, y, margin + size, y), fill=(225, 225, 225))
+        draw.text((x - 14, 26 + size), f"{decade:g}", fill="black", font=font)
+        draw.text((8, y - 7), f"{decade:g}", fill="black", font=font)
+    draw.rectangle((margin, 20, margin + size, 20 + size), outline="black")
+    draw.text(
+        (margin + size / 2 - 150, size + 46),
+        "false accepts (others' faces); a rate of 0 is drawn at 0.001",
+        fill="black",
+    )
+    draw.text((4, 4), "false rejects (athletes' photos)", fill="black")
+    if len(genuine) and len(impostor):
+        thresholds = np.unique(np.concatenate([genuine, impostor, [-1.0, 1.01]]))
+        curve = [at((impostor >= t).mean(), (genuine < t).mean()) for t in thresholds]
+        draw.line(curve, fill=(52, 101, 164), width=2)
+    colours = {"sure": (46, 160, 67), "unknown": (204, 102, 0)}
+    for name, point in report["operating_points"].items():
+        x, y = at(point["false_accept"], point["false_reject"])
+        draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=colours[name])
+        draw.text((x + 9, y - 7), f"{name} lines", fill=colours[name], font=font)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)

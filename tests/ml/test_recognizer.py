@@ -1,0 +1,101 @@
+"""Three answers per face, and one athlete per photo, on embeddings made to measure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ml.recognizer import Lines, Recognizer
+from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult
+
+LEBRON, NADAL = "lebron_james", "rafael_nadal"
+
+
+def unit(*values: float) -> np.ndarray:
+    vector = np.zeros(128, np.float32)
+    vector[: len(values)] = values
+    return vector / np.linalg.norm(vector)
+
+
+def face_scoring(lebron: float, nadal: float) -> np.ndarray:
+    """An embedding whose cosine to LeBron's centroid is `lebron` and to Nadal's `nadal`."""
+    rest = np.sqrt(max(0.0, 1.0 - lebron**2 - nadal**2))
+    return unit(lebron, nadal, rest)
+
+
+@pytest.fixture
+def recognizer() -> Recognizer:
+    centres = np.stack([unit(1.0), unit(0.0, 1.0)])
+    lines = {LEBRON: Lines(sure=0.7, unknown=0.5), NADAL: Lines(sure=0.6, unknown=0.45)}
+    return Recognizer([LEBRON, NADAL], centres, lines)
+
+
+def test_a_face_above_the_sure_line_is_named(recognizer):
+    (naming,) = recognizer.name(np.stack([face_scoring(0.8, 0.1)]))
+
+    assert (naming.label, naming.candidate, naming.needs_review) == (LEBRON, LEBRON, False)
+    assert naming.score == pytest.approx(0.8, abs=1e-4)
+
+
+def test_a_face_between_the_lines_needs_review_and_is_not_named(recognizer):
+    (naming,) = recognizer.name(np.stack([face_scoring(0.6, 0.1)]))
+
+    assert (naming.label, naming.candidate, naming.needs_review) == (UNKNOWN, LEBRON, True)
+
+
+def test_a_face_below_the_unknown_line_is_unknown_with_its_closest_athlete(recognizer):
+    (naming,) = recognizer.name(np.stack([face_scoring(0.1, 0.3)]))
+
+    assert (naming.label, naming.candidate, naming.needs_review) == (UNKNOWN, NADAL, False)
+
+
+def test_each_athlete_is_judged_by_their_own_lines(recognizer):
+    (naming,) = recognizer.name(np.stack([face_scoring(0.1, 0.65)]))  # sure for Nadal only
+
+    assert (naming.label, naming.needs_review) == (NADAL, False)
+
+
+def test_one_athlete_per_photo_the_best_match_keeps_the_name(recognizer):
+    weaker, best = face_scoring(0.75, 0.5), face_scoring(0.9, 0.1)
+
+    first, second = recognizer.name(np.stack([weaker, best]))
+
+    assert (second.label, second.candidate) == (LEBRON, LEBRON)
+    # The weaker face falls back to the next athlete, judged by that athlete's lines.
+    assert (first.label, first.candidate, first.needs_review) == (UNKNOWN, NADAL, True)
+    assert first.score == pytest.approx(0.5, abs=1e-4)
+
+
+def test_a_face_left_without_a_free_athlete_is_unknown_and_not_flagged(recognizer):
+    faces = np.stack([face_scoring(0.9, 0.1), face_scoring(0.1, 0.9), face_scoring(0.8, 0.3)])
+
+    namings = recognizer.name(faces)
+
+    assert [n.label for n in namings] == [LEBRON, NADAL, UNKNOWN]
+    assert (namings[2].candidate, namings[2].needs_review) == (LEBRON, False)
+
+
+def result(*faces: tuple[str, str, float, bool]) -> ImageResult:
+    return ImageResult.from_faces(
+        [FaceResult((0, 0, 9, 9), *face, detection_confidence=0.9) for face in faces],
+        len(faces),
+        {},
+    )
+
+
+def test_the_photo_label_follows_sure_faces_only():
+    photo = result((UNKNOWN, LEBRON, 0.65, True), (NADAL, NADAL, 0.62, False))
+
+    assert (photo.label, photo.score, photo.needs_review) == (NADAL, 0.62, False)
+
+
+def test_a_photo_with_only_uncertain_faces_is_unknown_and_needs_review():
+    photo = result((UNKNOWN, LEBRON, 0.65, True), (UNKNOWN, NADAL, 0.2, False))
+
+    assert (photo.label, photo.needs_review) == (UNKNOWN, True)
+
+
+def test_a_photo_without_faces_is_no_face():
+    photo = result()
+
+    assert (photo.label, photo.needs_review, photo.faces_capped) == (NO_FACE, False, False)
