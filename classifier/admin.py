@@ -4,9 +4,10 @@ import json
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from classifier.models import Athlete, Face, ModelVersion, Prediction, Review, ReviewError
+from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction, ReviewError
 
 
 def image_tag(file, width: int):
@@ -27,39 +28,48 @@ class ReviewedFilter(admin.SimpleListFilter):
         return [("true", "Reviewed"), ("false", "Not reviewed")]
 
     def queryset(self, request, queryset):
-        if self.value() in ("true", "false"):
-            return queryset.filter(review__isnull=self.value() == "false")
+        if self.value() == "true":
+            return queryset.reviewed()
+        if self.value() == "false":
+            return queryset.exclude(pk__in=Prediction.objects.reviewed())
         return queryset
-
-
-class ReviewInline(admin.StackedInline):
-    model = Review
-    fields = readonly_fields = ("verdict", "label", "reviewer", "reviewed_at")
-    can_delete = False
-    extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def correct_action(label: str, name: str):
     """An admin action that corrects the selected predictions to ``label``."""
 
     def action(modeladmin, request, queryset):
-        modeladmin.review_selected(request, queryset, Review.Verdict.CORRECT, label)
+        modeladmin.review_selected(request, queryset, FaceReview.Verdict.CORRECT, label)
 
     return action, f"correct_to_{label}", f"Correct to {name}"
 
 
 class FaceInline(admin.TabularInline):
-    """The model's answer for each face, read-only."""
+    """Each face: the model's answer, read-only, and the current review with a link to the
+    review queue, where faces are reviewed."""
 
     model = Face
     extra = 0
     can_delete = False
     fields = readonly_fields = (
         "position", "box", "label", "candidate", "score", "needs_review", "detection_confidence",
+        "current_review", "queue_link",
     )  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_review()
+
+    @admin.display(description="Review")
+    def current_review(self, face: Face) -> str:
+        review = face.review
+        if review is None:
+            return "–"
+        when = f"{review.reviewed_at:%Y-%m-%d %H:%M}"
+        return f"{review.verdict}: {review.label} ({review.reviewer}, {when})"
+
+    @admin.display(description="Queue")
+    def queue_link(self, face: Face):
+        return format_html('<a href="{}?face={}">Review</a>', reverse("review_queue"), face.pk)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -72,9 +82,8 @@ class PredictionAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     list_filter = ["status", "label", ReviewedFilter, "model_version"]
     search_fields = ["original_name", "sha256"]
-    list_select_related = ["review"]
     date_hierarchy = "created_at"
-    inlines = [FaceInline, ReviewInline]
+    inlines = [FaceInline]
     actions = ["confirm"]
     fields = readonly_fields = (
         "annotated_photo", "original_name", "status", "label", "confidence", "error",
@@ -97,9 +106,12 @@ class PredictionAdmin(admin.ModelAdmin):
     def confidence_pct(self, prediction: Prediction) -> str:
         return "–" if prediction.confidence is None else f"{prediction.confidence:.0%}"
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_faces()
+
     @admin.display(description="Review")
     def review_state(self, prediction: Prediction) -> str:
-        review = getattr(prediction, "review", None)
+        review = prediction.latest_review
         return "–" if review is None else f"{review.verdict}: {review.label}"
 
     def has_review_permission(self, request) -> bool:
@@ -115,15 +127,15 @@ class PredictionAdmin(admin.ModelAdmin):
             actions[action[1]] = action
         return actions
 
-    @admin.action(description="Confirm prediction", permissions=["review"])
+    @admin.action(description="Confirm every face", permissions=["review"])
     def confirm(self, request, queryset: QuerySet) -> None:
-        self.review_selected(request, queryset, Review.Verdict.CONFIRM)
+        self.review_selected(request, queryset, FaceReview.Verdict.CONFIRM)
 
     def review_selected(self, request, queryset: QuerySet, verdict: str, label: str = "") -> None:
         reviewed, refused = 0, []
         for prediction in queryset:
             try:
-                prediction.record_review(request.user, verdict, label)
+                prediction.review_all_faces(request.user, verdict, label)
                 reviewed += 1
             except ReviewError as exc:
                 refused.append(f"{prediction.original_name}: {exc}")

@@ -6,8 +6,8 @@ import os
 import pytest
 from django.conf import settings
 
-from classifier.models import Prediction, Review
-from tests.web.conftest import PASSWORD, upload_file
+from classifier.models import Prediction
+from tests.web.conftest import PASSWORD, photo_review, upload_file
 
 pytestmark = pytest.mark.browser
 
@@ -141,6 +141,6 @@ def test_the_admin_confirm_and_correct_actions(page, live_server, make_predictio
         page.click("button[name=index]")
         page.wait_for_selector("text=Reviewed 1 prediction(s).")
 
-    assert Review.objects.get(prediction=confirmed).verdict == "confirm"
-    review = Review.objects.get(prediction=corrected)
+    assert photo_review(confirmed).verdict == "confirm"
+    review = photo_review(corrected)
     assert (review.verdict, review.label, review.reviewer) == ("correct", "unknown", staff)
