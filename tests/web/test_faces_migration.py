@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.db_engine, pytest.mark.django_db(transaction=True)]
 BEFORE = [("classifier", "0002_permissions_to_review_and_activate")]
 FACES_AS_ROWS = [("classifier", "0005_remove_prediction_faces_json")]
 BEFORE_FACE_REVIEWS = [("classifier", "0006_face_reviews")]
-AFTER = [("classifier", "0008_delete_review")]
+AFTER = [("classifier", "0009_merge_faces_and_worker_heartbeat")]
 GROUP_FACES = [
     {
         "box": [10, 20, 30, 40],
