@@ -1,6 +1,7 @@
 """What the product stores: athletes, model versions, predictions, their faces and reviews
 of those faces."""
 
+import io
 import logging
 import uuid
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ import numpy as np
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.core.validators import validate_slug
 from django.db import models, transaction
@@ -21,7 +23,10 @@ from django.dispatch import receiver
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from ml.annotate import annotate
 from ml.artifact import Manifest
+from ml.errors import ImageRejected
+from ml.imaging import load_image
 from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult
 
 logger = logging.getLogger(__name__)
@@ -123,6 +128,11 @@ class ModelVersion(models.Model):
     @property
     def labels(self) -> list[str]:
         return self.artifact_manifest.labels
+
+    @property
+    def display_names(self) -> dict[str, str]:
+        """Names to draw on faces: the admin's athlete names win over the artifact's."""
+        return {**self.artifact_manifest.display_names, **Athlete.objects.display_names()}
 
     def activate(self) -> None:
         """Make this the one active version; workers pick it up on their next task."""
@@ -458,6 +468,28 @@ class Prediction(models.Model):
         self.label, self.confidence = photo_answer(list(self.faces.with_review()))
         Prediction.objects.filter(pk=self.pk).update(label=self.label, confidence=self.confidence)
 
+    def redraw_annotated(self) -> None:
+        """Draw the faces' current answers on the photo again, reviewers' answers marked, so
+        the annotated photo agrees with the review. Called once the review is committed: a
+        photo that cannot be read keeps its drawing (logged), and the review stands."""
+        faces = list(self.faces.with_review())
+        result = ImageResult.from_faces([face.as_result() for face in faces], len(faces), {})
+        reviewed = {position for position, face in enumerate(faces) if face.review_id}
+        names = self.model_version.display_names if self.model_version else {}
+        try:
+            with self.image.open("rb") as stored:
+                image = load_image(stored.read()).image
+        except (OSError, ImageRejected) as exc:
+            logger.warning("Cannot redraw the faces of %s: %s", self.pk, exc)
+            return
+        drawn = io.BytesIO()
+        annotate(image, result, names, reviewed).save(drawn, "JPEG", quality=90)
+        earlier = self.annotated.name
+        self.annotated.save(f"{self.pk}.jpg", ContentFile(drawn.getvalue()), save=False)
+        Prediction.objects.filter(pk=self.pk).update(annotated=self.annotated.name)
+        if earlier:
+            delete_unused_files(self.annotated.storage, [earlier])
+
     def review_all_faces(self, reviewer, verdict: str, label: str = "") -> list["FaceReview"]:
         """The photo-level review, a bulk action over its faces.
 
@@ -602,9 +634,23 @@ class Face(models.Model):
             )
             Face.objects.filter(pk=self.pk).update(review=review)
             self.review = review
-            prediction = Prediction.objects.get(pk=self.prediction_id)
+            prediction = Prediction.objects.select_related("model_version").get(
+                pk=self.prediction_id
+            )
             prediction.refresh_answer()
+            transaction.on_commit(prediction.redraw_annotated, robust=True)
         return review
+
+    def as_result(self) -> FaceResult:
+        """The face as the recognizer's record, with its current answer."""
+        return FaceResult(
+            box=(self.x, self.y, self.width, self.height),
+            label=self.answer,
+            candidate=self.candidate,
+            score=self.score,
+            needs_review=self.awaits_review,
+            detection_confidence=self.detection_confidence or 0.0,
+        )
 
     @property
     def box(self) -> list[int]:

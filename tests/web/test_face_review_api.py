@@ -2,6 +2,7 @@
 every decision is kept, the latest counts, and the photo's answer follows."""
 
 import pytest
+from PIL import Image
 from rest_framework.authtoken.models import Token
 
 from classifier.models import Face, FaceReview
@@ -153,3 +154,44 @@ def test_a_token_with_the_review_permission_may(client, group, staff):
 def test_a_missing_face_is_404(staff_client, db):
     assert staff_client.post("/api/faces/424242/review/", {"verdict": "confirm"}).status_code == 404
     assert staff_client.post("/api/faces/nope/review/", {"verdict": "confirm"}).status_code == 404
+
+
+def test_the_annotated_photo_is_redrawn_with_the_reviewed_answer(
+    staff_client, make_prediction, media_photo, media_root, django_capture_on_commit_callbacks
+):
+    stranger = {"box": [4, 4, 40, 30], "label": "unknown", "candidate": "rafael_nadal",
+                "score": 0.2, "needs_review": False}  # fmt: skip
+    prediction = make_prediction(faces=[stranger], label="unknown", image=media_photo)
+    (media_root / prediction.annotated.name).parent.mkdir(parents=True, exist_ok=True)
+    (media_root / prediction.annotated.name).write_bytes(b"the model's drawing")
+    earlier = prediction.annotated.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            review_url(prediction.faces.get()), {"verdict": "correct", "label": "rafael_nadal"}
+        )
+
+    assert response.status_code == 200
+    prediction.refresh_from_db()
+    assert prediction.annotated.name != earlier
+    assert not (media_root / earlier).exists()
+    drawn = Image.open(media_root / prediction.annotated.name).convert("RGB")
+    assert drawn.size == (64, 48)
+    red, green, blue = drawn.getpixel((4, 25))  # the box's left edge: an athlete's green
+    assert green > 150 and red < 120
+
+
+def test_a_photo_that_cannot_be_redrawn_keeps_the_review(
+    staff_client, make_prediction, django_capture_on_commit_callbacks, caplog
+):
+    prediction = make_prediction()  # its files were never stored
+    earlier = prediction.annotated.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(review_url(prediction.faces.get()), {"verdict": "confirm"})
+
+    assert response.status_code == 200
+    assert FaceReview.objects.count() == 1
+    prediction.refresh_from_db()
+    assert prediction.annotated.name == earlier
+    assert "Cannot redraw the faces" in caplog.text
