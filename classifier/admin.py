@@ -1,5 +1,6 @@
 """Admin: review predictions in bulk, manage athletes, inspect and activate model versions."""
 
+import base64
 import json
 
 from django.contrib import admin, messages
@@ -14,6 +15,34 @@ def image_tag(file, width: int):
     if not file:
         return "–"
     return format_html('<img src="{}" width="{}" alt="" loading="lazy">', file.url, width)
+
+
+def dev_rows(report: dict) -> list[tuple[str, str]]:
+    """The dev report's figures as (what, how many) rows; missing parts are left out."""
+    rows = []
+    if others := report.get("others"):
+        rows.append((
+            "Strangers (others/)",
+            f"{others['faces_named']} of {others['faces']} faces named as an athlete; "
+            f"{len(others['photos_flagged'])} of {others['photos']} photos flagged for review",
+        ))  # fmt: skip
+    for label, athlete in report.get("athletes", {}).items():
+        rows.append((
+            label,
+            f"{athlete['named_correctly']}/{athlete['photos']} named surely and correctly, "
+            f"{athlete['flagged']} flagged, {athlete['unknown']} unknown, "
+            f"{len(athlete['named_wrongly'])} named wrongly",
+        ))  # fmt: skip
+    for group in report.get("groups", []):
+        named = ", ".join(label for label, _ in group["named"]) or "nobody"
+        rows.append((group["path"], f"{group['faces']} faces, named {named}"))
+    for name, point in report.get("operating_points", {}).items():
+        rows.append((
+            f"{name.capitalize()} line",
+            f"false accepts {point['false_accept']:.1%}, "
+            f"false rejects {point['false_reject']:.1%}",
+        ))  # fmt: skip
+    return rows
 
 
 def pretty_json(value) -> str:
@@ -158,7 +187,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     actions = ["activate"]
     fields = readonly_fields = (
-        "version", "is_active", "path", "created_at", "confusion_plot", "metrics_table",
+        "version", "is_active", "path", "created_at", "dev_figures", "det_curve",
+        "confusion_plot", "metrics_table",
         "manifest_json",
     )  # fmt: skip
 
@@ -192,6 +222,25 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="Manifest")
     def manifest_json(self, model_version: ModelVersion):
         return pretty_json(model_version.manifest)
+
+    @admin.display(description="On the dev set")
+    def dev_figures(self, model_version: ModelVersion):
+        """What `python -m ml evaluate --dev` measured on photos the model never saw."""
+        report = model_version.dev_report
+        if report is None:
+            return "Not evaluated: run python -m ml evaluate --dev DIR --out <its folder>."
+        return format_html(
+            "<table>{}</table>",
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", dev_rows(report)),
+        )
+
+    @admin.display(description="DET curve")
+    def det_curve(self, model_version: ModelVersion):
+        plot = model_version.det_plot
+        if plot is None:
+            return "–"
+        source = "data:image/png;base64," + base64.b64encode(plot).decode()
+        return format_html('<img src="{}" width="480" alt="DET curve">', source)
 
     @admin.display(description="Confusion matrix")
     def confusion_plot(self, model_version: ModelVersion):

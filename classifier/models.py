@@ -2,6 +2,7 @@
 of those faces."""
 
 import io
+import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from ml.annotate import annotate
-from ml.artifact import Manifest
+from ml.artifact import DET_PLOT, DEV_REPORT, Manifest
 from ml.errors import ImageRejected
 from ml.imaging import load_image
 from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult
@@ -128,6 +129,24 @@ class ModelVersion(models.Model):
     @property
     def labels(self) -> list[str]:
         return self.artifact_manifest.labels
+
+    @property
+    def dev_report(self) -> dict | None:
+        """The dev-set evaluation saved in the artifact's folder (ml.artifact.DEV_REPORT), if
+        there is a readable one."""
+        try:
+            report = json.loads((self.model_dir / DEV_REPORT).read_text())
+        except (OSError, ValueError):
+            return None
+        return report if isinstance(report, dict) else None
+
+    @property
+    def det_plot(self) -> bytes | None:
+        """The DET curve PNG saved beside the dev report, if there is one."""
+        try:
+            return (self.model_dir / DET_PLOT).read_bytes()
+        except OSError:
+            return None
 
     @property
     def display_names(self) -> dict[str, str]:
