@@ -89,6 +89,10 @@ class ModelVersion(models.Model):
     manifest = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     confusion_matrix = models.FileField(upload_to="models/", blank=True)
+    # The artifact folder as a zip in storage, which is how workers on other machines get it
+    # (classifier.model_versions.local_model_dir); never served by the media view.
+    archive = models.FileField(upload_to="models/", blank=True)
+    archive_sha256 = models.CharField(max_length=64, blank=True)
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
