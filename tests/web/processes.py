@@ -128,7 +128,7 @@ class WorkerProcess(Process):
         return [
             sys.executable, "-m", "celery", "-A", "athletes_site", "worker", "--pool", "prefork",
             "--concurrency", "1", "--loglevel", "INFO", "--without-mingle", "--without-gossip",
-            "--hostname", f"test-{os.getpid()}-{self.starts}@%h",
+            "--hostname", f"test-{os.getpid()}-{self.folder.name}-{self.starts}@%h",
         ]  # fmt: skip
 
     def is_ready(self) -> bool:
