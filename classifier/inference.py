@@ -60,7 +60,7 @@ def run(prediction: Prediction) -> None:
 
     with prediction.image.open("rb") as stored:
         image = load_image(stored.read()).image
-    result = predictor.predict(image)
+    result, embeddings = predictor.analyse(image)
 
     drawn = io.BytesIO()
     annotate(image, result, display_names(model_version)).save(drawn, "JPEG", quality=90)
@@ -73,11 +73,9 @@ def run(prediction: Prediction) -> None:
         "model_load_ms": round((loaded - started) * 1000),
         "worker_ms": round((time.perf_counter() - started) * 1000),
     }
-    stored_result = result.to_dict()
     saved = prediction.mark_done(
-        label=result.label,
-        confidence=result.score,
-        faces=stored_result["faces"],
+        result,
+        embeddings,
         probabilities={},
         timings=timings,
         model_version=model_version,

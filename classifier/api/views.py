@@ -55,7 +55,9 @@ class PredictionViewSet(
     may delete theirs."""
 
     serializer_class = PredictionSerializer
-    queryset = Prediction.objects.select_related("model_version", "review__reviewer")
+    queryset = Prediction.objects.select_related(
+        "model_version", "review__reviewer"
+    ).prefetch_related("faces")
     filter_backends = [DjangoFilterBackend]
     filterset_class = PredictionFilter
 
