@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from classifier.filters import PredictionFilter
 from classifier.models import Athlete, ModelVersion, Prediction
+from classifier.pagination import KeysFirstPaginator
 from classifier.throttling import UploadThrottle
 from classifier.uploads import accept_upload, visitor_id
 from ml.errors import ImageRejected
@@ -124,7 +124,7 @@ def delete(request: HttpRequest, pk) -> HttpResponse:
 def history(request: HttpRequest) -> HttpResponse:
     # Invalid filters are shown as errors and ignored.
     filters = PredictionFilter(request.GET, queryset=visible_predictions(request))
-    page = Paginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     names = Athlete.objects.label_names()

@@ -302,7 +302,7 @@ REST_FRAMEWORK = {
     # proxies of ours stand in front and append it to X-Forwarded-For. Unset, DRF would believe
     # whatever X-Forwarded-For a client sends, and each forged address would get a fresh limit.
     "NUM_PROXIES": env_int("ATHLETES_TRUSTED_PROXIES", 0),
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "classifier.pagination.KeysFirstPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
