@@ -5,6 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("classifier", "0003_worker_heartbeat"),
         ("classifier", "0005_remove_prediction_faces_json"),
     ]
 
