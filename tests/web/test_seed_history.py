@@ -17,6 +17,7 @@ def test_it_seeds_predictions_with_faces_and_reviews(model_version, capsys):
     assert done.exclude(label="no_face").filter(faces__isnull=True).count() == 0
     assert set(Face.objects.values_list("position", flat=True)) <= {0, 1, 2}
     assert Review.objects.exists()
+    assert not Prediction.objects.filter(status__in=["queued", "running"]).exists()
     assert set(done.values_list("label", flat=True)) == {
         "lebron_james", "rafael_nadal", "unknown", "no_face",
     }  # fmt: skip

@@ -73,7 +73,9 @@ def uploaders() -> list:
 def seeded_prediction(rng, number, now, days, labels, model_version, users) -> Prediction:
     pk = uuid.uuid4()
     created = now - timedelta(seconds=rng.uniform(0, days * 86400))
-    status = rng.choices(list(Prediction.Status), weights=[1, 1, 96, 2])[0]
+    # Finished rows only: a queued one would count against the upload backlog, and the sweep
+    # would send it to a worker that finds no photo.
+    status = rng.choices([Prediction.Status.DONE, Prediction.Status.FAILED], weights=[97, 3])[0]
     done = status == Prediction.Status.DONE
     label = rng.choices([*labels, UNKNOWN, NO_FACE], weights=[*[8] * len(labels), 3, 1])[0]
     uploader = users[0] if rng.random() < 0.5 else rng.choice(users[1:])
@@ -94,14 +96,15 @@ def seeded_prediction(rng, number, now, days, labels, model_version, users) -> P
         uploader=uploader,
         visitor=SEEDED,
         created_at=created,
-        started_at=created if status != Prediction.Status.QUEUED else None,
-        finished_at=created + timedelta(seconds=1) if done else None,
-        attempts=0 if status == Prediction.Status.QUEUED else 1,
+        started_at=created,
+        finished_at=created + timedelta(seconds=1),
+        attempts=1,
+        error="" if done else "The recognizer could not process this photo.",
     )
 
 
 def seeded_faces(rng, prediction: Prediction, labels: list[str]) -> list[Face]:
-    """One to three faces for a photo with an answer; none for no_face or unfinished ones."""
+    """One to three faces for a photo with an answer; none for no_face or failed ones."""
     if prediction.status != Prediction.Status.DONE or prediction.label == NO_FACE:
         return []
     faces = []
