@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 
-from classifier.athletes import ensure_athletes
 from classifier.models import Athlete, ModelVersion
 from ml.artifact import CONFUSION_PLOT, Manifest
 from ml.errors import ModelError
@@ -57,7 +56,7 @@ def register(model_dir: Path) -> ModelVersion:
     if created and plot.is_file():
         with plot.open("rb") as f:
             model_version.confusion_matrix.save(f"{model_version.version}-confusion.png", File(f))
-    ensure_athletes(manifest.labels, manifest.display_names)
+    Athlete.objects.ensure(manifest.labels, manifest.display_names)
     return model_version
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from ml.artifact import Manifest
+from ml.dataset import display_name
 from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,19 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
     def label_names(self) -> dict[str, str]:
         """Every label a prediction can carry, with the name to show for it."""
         return {**self.display_names(), UNKNOWN: "Unknown person", NO_FACE: "No face found"}
+
+    def ensure(self, labels: list[str], display_names: dict[str, str] | None = None) -> list[str]:
+        """Create the athletes that do not exist yet; return the labels created."""
+        display_names = display_names or {}
+        created = []
+        for label in labels:
+            _, was_created = self.get_or_create(
+                label=label,
+                defaults={"display_name": display_names.get(label) or display_name(label)},
+            )
+            if was_created:
+                created.append(label)
+        return created
 
     def correction_labels(self) -> list[str]:
         """The labels a reviewer may correct a prediction to."""
