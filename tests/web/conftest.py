@@ -223,6 +223,8 @@ def app_environment(django_db_blocker, media_root: Path, weights: Path, broker: 
         "DJANGO_SETTINGS_MODULE": "athletes_site.settings.test",
         "DATABASE_URL": url,
         "MEDIA_ROOT": str(media_root),
+        # Where the process unpacks the model archives it fetches: its own, as on a machine.
+        "ATHLETES_MODEL_CACHE": str(media_root.parent / "model-cache"),
         "ATHLETES_FACENET_WEIGHTS": str(weights),
         "ATHLETES_TEST_REDIS_URL": broker,
     }
