@@ -60,7 +60,7 @@ class ReviewedFilter(admin.SimpleListFilter):
         if self.value() == "true":
             return queryset.reviewed()
         if self.value() == "false":
-            return queryset.exclude(pk__in=Prediction.objects.reviewed())
+            return queryset.reviewed(False)
         return queryset
 
 

@@ -54,15 +54,9 @@ class PredictionFilter(django_filters.FilterSet):
     def filter_reviewed(
         self, predictions: PredictionQuerySet, name: str, value: str
     ) -> PredictionQuerySet:
-        reviewed = Prediction.objects.reviewed()
-        if value == "true":
-            return predictions.filter(pk__in=reviewed)
-        return predictions.exclude(pk__in=reviewed)
+        return predictions.reviewed(value == "true")
 
     def filter_needs_review(
         self, predictions: PredictionQuerySet, name: str, value: str
     ) -> PredictionQuerySet:
-        needing = Prediction.objects.needing_review()
-        if value == "true":
-            return predictions.filter(pk__in=needing)
-        return predictions.exclude(pk__in=needing)
+        return predictions.needing_review(value == "true")

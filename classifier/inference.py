@@ -13,6 +13,7 @@ import time
 from django.conf import settings
 from django.core.files.base import ContentFile
 
+from classifier.model_versions import local_model_dir
 from classifier.models import ModelVersion, Prediction
 from ml.annotate import annotate
 from ml.errors import ModelError
@@ -29,7 +30,8 @@ def load_predictor(model_version: ModelVersion):
         from ml.predictor import Predictor  # loads LiteRT and the networks: only in a worker child
 
         _loaded.clear()
-        predictor = Predictor.load(model_version.model_dir, settings.ATHLETES_FACENET_WEIGHTS)
+        model_dir = local_model_dir(model_version)
+        predictor = Predictor.load(model_dir, settings.ATHLETES_FACENET_WEIGHTS)
         predictor.warm_up()
         _loaded[model_version.version] = predictor
     return predictor

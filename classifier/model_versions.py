@@ -1,15 +1,28 @@
-"""Model versions from artifacts: register a trained directory, or train one and register it.
+"""Model versions from artifacts: register a trained directory, or train one and register it;
+and give a worker the artifact of a version on its own disk.
+
+Registering stores the artifact folder as a zip in the site's storage (a bucket when several
+machines share the work) with its sha256, so a worker on any machine fetches it by version,
+checks it, and unpacks it once into its local cache: no shared filesystem is needed.
 
 Training loads TensorFlow, so ``ml.training`` is imported inside ``train_and_register``
 (called by management commands only) and importing this module stays light."""
 
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+import zipfile
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 
 from classifier.models import Athlete, ModelVersion
 from ml.artifact import CONFUSION_PLOT, Manifest
+from ml.errors import ModelError
 
 
 def stored_path(model_dir: Path) -> str:
@@ -27,14 +40,18 @@ def register(model_dir: Path) -> ModelVersion:
     Its athletes are created too, with the artifact's display names.
     """
     manifest = Manifest.read(model_dir)
+    archive = pack(model_dir)
     model_version, created = ModelVersion.objects.get_or_create(
         version=manifest.version,
         defaults={
             "path": stored_path(model_dir),
             "manifest": manifest.to_dict(),
             "metrics": manifest.metrics,
+            "archive_sha256": hashlib.sha256(archive).hexdigest(),
         },
     )
+    if created:
+        model_version.archive.save(f"{manifest.version}.zip", ContentFile(archive))
     plot = model_dir / CONFUSION_PLOT
     if created and plot.is_file():
         with plot.open("rb") as f:
@@ -57,3 +74,48 @@ def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
         display_names=Athlete.objects.display_names(),
     )
     return register(model_dir)
+
+
+def pack(model_dir: Path) -> bytes:
+    """The artifact folder as a zip of its files, in a fixed order."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(model_dir.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(model_dir).as_posix())
+    return buffer.getvalue()
+
+
+def local_model_dir(model_version: ModelVersion) -> Path:
+    """The version's artifact folder on this machine.
+
+    Fetched from storage the first time, checked against its sha256, and unpacked under a
+    temporary name that is renamed into ``ATHLETES_MODEL_CACHE``, so a process never sees half
+    a folder and two processes fetching at once both end with the same one. A version
+    registered before archives existed is read where it was trained.
+    """
+    if not model_version.archive:
+        return model_version.model_dir
+    cache = Path(settings.ATHLETES_MODEL_CACHE)
+    target = cache / f"{model_version.version}-{model_version.archive_sha256[:12]}"
+    if target.is_dir():
+        return target
+    with model_version.archive.open("rb") as stored:
+        data = stored.read()
+    if hashlib.sha256(data).hexdigest() != model_version.archive_sha256:
+        raise ModelError(
+            f"The stored archive of model version {model_version.version} does not match its "
+            "checksum; register the version again."
+        )
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=cache))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            archive.extractall(partial)
+        os.rename(partial, target)
+    except OSError:
+        if not target.is_dir():  # not a lost race with another process: a real failure
+            raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return target

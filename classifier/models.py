@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.core.validators import validate_slug
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -112,6 +112,10 @@ class ModelVersion(models.Model):
     manifest = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     confusion_matrix = models.FileField(upload_to="models/", blank=True)
+    # The artifact folder as a zip in storage, which is how workers on other machines get it
+    # (classifier.model_versions.local_model_dir); never served by the media view.
+    archive = models.FileField(upload_to="models/", blank=True)
+    archive_sha256 = models.CharField(max_length=64, blank=True)
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -215,14 +219,20 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
         """Prefetch the faces and their current reviews that pages and the API show."""
         return self.prefetch_related(models.Prefetch("faces", Face.objects.with_review()))
 
-    def reviewed(self) -> "PredictionQuerySet":
-        """Photos with at least one reviewed face."""
-        return self.filter(pk__in=Face.objects.filter(review__isnull=False).values("prediction"))
+    # Both filter with EXISTS, not IN or a join: PostgreSQL then reads the newest rows by
+    # index instead of sorting the whole table (docs/benchmarks.md, a big history).
+    def reviewed(self, yes: bool = True) -> "PredictionQuerySet":
+        """Photos with at least one reviewed face, or (``yes=False``) with none."""
+        any_reviewed = Exists(Face.objects.filter(prediction=OuterRef("pk"), review__isnull=False))
+        return self.filter(any_reviewed if yes else ~any_reviewed)
 
-    def needing_review(self) -> "PredictionQuerySet":
-        """Photos with a face the model is unsure about that nobody has decided on yet."""
-        unsure = Face.objects.filter(needs_review=True, review__isnull=True)
-        return self.filter(pk__in=unsure.values("prediction"))
+    def needing_review(self, yes: bool = True) -> "PredictionQuerySet":
+        """Photos with a face the model is unsure about that nobody has decided on yet, or
+        (``yes=False``) without one."""
+        unsure = Exists(
+            Face.objects.filter(prediction=OuterRef("pk"), needs_review=True, review__isnull=True)
+        )
+        return self.filter(unsure if yes else ~unsure)
 
     def reusable_for(self, sha256: str) -> "Prediction | None":
         """A finished prediction of the same bytes by the active model, if there is one."""
@@ -305,10 +315,8 @@ class Prediction(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
 
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
-    )
-    label = models.CharField(max_length=100, blank=True, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    label = models.CharField(max_length=100, blank=True)
     confidence = models.FloatField(null=True, blank=True)
     probabilities = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True)
@@ -327,8 +335,8 @@ class Prediction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     # A random id kept in the uploading browser's session (see PredictionQuerySet.visible_to).
-    visitor = models.CharField(max_length=32, blank=True, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    visitor = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -337,6 +345,21 @@ class Prediction(models.Model):
     class Meta:
         ordering = ["-created_at"]
         permissions = [("review_prediction", "Can confirm or correct predictions")]
+        # The history lists newest first, filtered by whose it is, answer or status: each
+        # index hands out one page of one list in order, without sorting the table
+        # (docs/benchmarks.md, "A big history"). Search by file name has a trigram index on
+        # PostgreSQL (migration 0007).
+        # They include the id, so a deep page's offset steps over index entries, not rows
+        # (classifier.pagination); SQLite ignores ``include``.
+        indexes = [
+            models.Index(fields=["-created_at"], include=["id"], name="prediction_recent"),
+            *(
+                models.Index(
+                    fields=[field, "-created_at"], include=["id"], name=f"prediction_{field}_recent"
+                )
+                for field in ("uploader", "visitor", "label", "status")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.status})"

@@ -26,6 +26,7 @@ broker was down when the photo was uploaded.
 import logging
 import time
 
+from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import heartbeat_sent, task_failure, worker_process_init, worker_ready
@@ -53,6 +54,8 @@ def transient_reason(exc: Exception) -> str | None:
     if isinstance(exc, MemoryError):
         return "the worker ran out of memory"
     if isinstance(exc, OSError) and exc.errno is not None:  # a system call, not a codec
+        return "the stored photo could not be read or written"
+    if isinstance(exc, BotoCoreError | ClientError):  # the bucket (AWS_STORAGE_BUCKET_NAME)
         return "the stored photo could not be read or written"
     return None
 

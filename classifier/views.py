@@ -21,7 +21,6 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -31,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from classifier.filters import PredictionFilter
 from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction, ReviewError
+from classifier.pagination import KeysFirstPaginator
 from classifier.throttling import UploadRefused, admit_photos
 from classifier.uploads import UploadsRefused, check_uploads, store_uploads, visitor_id
 
@@ -145,7 +145,7 @@ def delete(request: HttpRequest, pk) -> HttpResponse:
 def history(request: HttpRequest) -> HttpResponse:
     # Invalid filters are shown as errors and ignored.
     filters = PredictionFilter(request.GET, queryset=visible_predictions(request))
-    page = Paginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     names = Athlete.objects.label_names()

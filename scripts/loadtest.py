@@ -4,19 +4,25 @@ until its result is stored.
 
     scripts/loadtest.py --url http://127.0.0.1:8000 --count 200 --concurrency 50
     scripts/loadtest.py --url http://127.0.0.1:8000 --count 200 --per-request 20 --concurrency 8
+    scripts/loadtest.py --url http://127.0.0.1:8000 --count 300 --rate 8 --concurrency 32
 
 With --per-request 1 (the default) each photo is its own API request. With more, photos go
 --per-request at a time through the upload form, as a browser sends them, each request from an
 anonymous browser session of its own, and the script finds their ids through the API list of
 that session's uploads.
---concurrency is the number of requests in flight.
+--concurrency is the number of requests in flight. With --rate R, API uploads arrive at R photos
+per second (upload n is sent n/R seconds after the start, if a request slot is free), to
+measure the latency from upload to result at that arrival rate; without it, they are sent as
+fast as --concurrency allows, to measure how many photos per second the workers sustain.
 
 Each upload is one of the JPEG photos under --photos (default: $ATHLETES_SAMPLE_DATA) with a
 comment unique to that upload added, so no two uploads have the same bytes and the site never
 answers from an earlier result. It prints how many uploads were accepted, completed and failed,
-and the 50th and 95th percentiles of the accept latency (request sent to 202 received) and of
+the 50th and 95th percentiles of the accept latency (request sent to 202 received) and of
 upload-to-result (request sent to the result's ``finished_at``, read from the API; the client
-and the server share this machine's clock, which is why the URL must be on loopback).
+and the server share this machine's clock, which is why the URL must be on loopback), the
+rate the uploads arrived at, the sustained rate of results (finished photos per second
+between the first and the last ``finished_at``), and how many faces the photos had.
 
 Bounded: at most 1000 uploads, 256 requests at a time, and it stops by itself after --timeout
 seconds.
@@ -43,7 +49,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-MAX_COUNT, MAX_CONCURRENCY, MAX_TIMEOUT = 1000, 256, 3600
+MAX_COUNT, MAX_CONCURRENCY, MAX_TIMEOUT, MAX_RATE = 1000, 256, 3600, 200
 MAX_PER_REQUEST = 20  # the upload form's limit (ATHLETES_MAX_FILES_PER_UPLOAD)
 POLL_EVERY = 0.2
 
@@ -57,6 +63,8 @@ class Upload:
     prediction: str = ""
     outcome: str = ""  # "done", "failed" or "" while pending
     result_ms: float | None = None
+    finished_at: float | None = None  # the result's finished_at, as a time.time()
+    faces: int = 0
 
 
 def with_comment(jpeg: bytes, comment: bytes) -> bytes:
@@ -115,6 +123,17 @@ def percentile(values: list[float], share: float) -> float | None:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
+def rate(times: list[float]) -> float | None:
+    """Events per second between the first and the last of ``times``; None for fewer than 2."""
+    if len(times) < 2 or max(times) == min(times):
+        return None
+    return (len(times) - 1) / (max(times) - min(times))
+
+
+def per_second(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f} photos/s"
+
+
 def parse_time(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
@@ -129,6 +148,7 @@ class LoadTest:
         self.headers = {"Authorization": f"Token {args.token}"} if args.token else {}
         self.deadline = time.monotonic() + args.timeout
         self.run_id = uuid.uuid4().hex[:8]
+        self.started = time.monotonic()
         self.sending = True
         self.lock = threading.Lock()
 
@@ -139,6 +159,8 @@ class LoadTest:
         return self.names[photo], with_comment(self.photos[photo], comment)
 
     def send(self, upload: Upload) -> None:
+        if self.args.rate:  # wait for this upload's arrival time
+            time.sleep(max(0.0, self.started + upload.number / self.args.rate - time.monotonic()))
         body, boundary = multipart("image", [self.photo(upload)])
         headers = {**self.headers, "Content-Type": f"multipart/form-data; boundary={boundary}"}
         upload.sent_at, started = time.time(), time.monotonic()
@@ -199,7 +221,9 @@ class LoadTest:
             return
         result = json.loads(answer)
         if result["status"] in ("done", "failed"):
-            upload.result_ms = (parse_time(result["finished_at"]) - upload.sent_at) * 1000
+            upload.finished_at = parse_time(result["finished_at"])
+            upload.result_ms = (upload.finished_at - upload.sent_at) * 1000
+            upload.faces = len(result["faces"])
             upload.outcome = result["status"]
 
     def pending(self) -> list[Upload]:
@@ -215,7 +239,7 @@ class LoadTest:
                 time.sleep(POLL_EVERY)
 
     def run(self) -> float:
-        started = time.monotonic()
+        self.started = started = time.monotonic()
         poller = threading.Thread(target=self.poll, daemon=True)
         poller.start()
         with ThreadPoolExecutor(max_workers=self.args.concurrency) as pool:
@@ -267,6 +291,17 @@ class LoadTest:
             p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
             print(f"{label:<18}p50 {ms(p50)}, p95 {ms(p95)}")
         print(f"wall time         {seconds:.1f} s, {len(done) / seconds:.1f} results/s")
+        arrived = rate([u.sent_at for u in accepted])
+        print(f"arrival rate      {per_second(arrived)} (uploads sent, first to last)")
+        finished = [u.finished_at for u in done if u.finished_at is not None]
+        print(
+            f"sustained         {per_second(rate(finished))} (results, first to last finished_at)"
+        )
+        faces: dict[str, int] = {}
+        for upload in done:
+            key = str(upload.faces) if upload.faces < 3 else "3+"
+            faces[key] = faces.get(key, 0) + 1
+        print(f"faces per photo   {dict(sorted(faces.items()))}")
         for upload in failed[:5]:
             print(f"failed: prediction {upload.prediction}", file=sys.stderr)
         return errors == 0 and len(done) == a.count
@@ -289,6 +324,12 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         default=os.environ.get("ATHLETES_SAMPLE_DATA"),
         help="folder of JPEG photos, searched recursively (default $ATHLETES_SAMPLE_DATA)",
     )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="API uploads per second, arriving at a steady pace (default: as fast as possible)",
+    )
     parser.add_argument("--timeout", type=int, default=600, help="stop after this many seconds")
     parser.add_argument("--token", help="an API token; staff uploads are not throttled")
     args = parser.parse_args(argv)
@@ -300,6 +341,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--concurrency must be between 1 and {MAX_CONCURRENCY}")
     if not 1 <= args.per_request <= MAX_PER_REQUEST:
         parser.error(f"--per-request must be between 1 and {MAX_PER_REQUEST}")
+    if args.rate and (args.per_request != 1 or not 0 < args.rate <= MAX_RATE):
+        parser.error(f"--rate must be between 0 and {MAX_RATE}, with --per-request 1")
     if not 1 <= args.timeout <= MAX_TIMEOUT:
         parser.error(f"--timeout must be between 1 and {MAX_TIMEOUT}")
     if args.photos is None or not Path(args.photos).is_dir():

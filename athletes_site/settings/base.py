@@ -164,6 +164,40 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+
+def s3_storage(bucket: str, endpoint_url: str, access_key: str, secret_key: str) -> dict:
+    """The storage of an S3-compatible bucket (S3, MinIO, ...), for several machines to share.
+
+    Files stay private: the site links to and streams them through its own media view
+    (classifier.storage). Like the local disk, a taken name gets a suffix, so a second delivery
+    of a task never overwrites the first's file.
+    """
+    return {
+        "BACKEND": "classifier.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            "region_name": env("AWS_S3_REGION_NAME", "us-east-1"),
+            # MinIO and most self-hosted servers answer at one host name, not one per bucket.
+            "addressing_style": "path" if endpoint_url else None,
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
+
+
+# Uploads, thumbnails, annotated photos and model archives go to this bucket when it is set,
+# under the names django-storages gives these variables.
+if env("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = s3_storage(
+        env("AWS_STORAGE_BUCKET_NAME"),
+        env("AWS_S3_ENDPOINT_URL"),
+        env("AWS_ACCESS_KEY_ID"),
+        env("AWS_SECRET_ACCESS_KEY"),
+    )
+
 # Uploads: a request larger than the limit is refused from its Content-Length before its body is
 # read (classifier.middleware.limit_request_size); files above 2.5 MB stream to a temporary
 # file.
@@ -179,6 +213,8 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 
 # --- The recognizer -------------------------------------------------------------------------
 ATHLETES_MODELS_DIR = Path(env("ATHLETES_MODELS_DIR", str(VAR_DIR / "models")))
+# Where a worker unpacks the model archives it fetched from storage, one folder per version.
+ATHLETES_MODEL_CACHE = Path(env("ATHLETES_MODEL_CACHE", str(VAR_DIR / "model-cache")))
 # The one reader of this variable for the site; `python -m ml` has the same default.
 ATHLETES_FACENET_WEIGHTS = Path(
     env("ATHLETES_FACENET_WEIGHTS", "~/.cache/athletes/facenet_keras.h5")
@@ -288,7 +324,7 @@ REST_FRAMEWORK = {
     # proxies of ours stand in front and append it to X-Forwarded-For. Unset, DRF would believe
     # whatever X-Forwarded-For a client sends, and each forged address would get a fresh limit.
     "NUM_PROXIES": env_int("ATHLETES_TRUSTED_PROXIES", 0),
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "classifier.pagination.KeysFirstPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

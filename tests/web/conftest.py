@@ -20,12 +20,13 @@ from django.utils import timezone
 from PIL import Image
 
 from athletes_site.celery_app import app as celery_app
+from athletes_site.settings.base import s3_storage
 from classifier import inference
 from classifier.model_versions import register
 from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction
 from ml.artifact import Manifest
 from ml.results import FaceResult, ImageResult
-from tests.web.processes import WebServer, WorkerProcess
+from tests.web.processes import S3Server, WebServer, WorkerProcess
 
 PASSWORD = "a-long-test-password"
 
@@ -240,6 +241,8 @@ def app_environment(django_db_blocker, media_root: Path, weights: Path, broker: 
         "DJANGO_SETTINGS_MODULE": "athletes_site.settings.test",
         "DATABASE_URL": url,
         "MEDIA_ROOT": str(media_root),
+        # Where the process unpacks the model archives it fetches: its own, as on a machine.
+        "ATHLETES_MODEL_CACHE": str(media_root.parent / "model-cache"),
         "ATHLETES_FACENET_WEIGHTS": str(weights),
         "ATHLETES_TEST_REDIS_URL": broker,
     }
@@ -291,6 +294,64 @@ def wait_until_finished(prediction: Prediction, worker: Worker) -> Prediction:
                 f"Prediction still {prediction.status}. Worker log:\n{worker.log.read_text()}"
             )
         time.sleep(0.2)
+
+
+# --- Shared object storage: a real S3-protocol server --------------------------------------
+
+S3_KEY, S3_SECRET = "test-key", "test-secret"
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """moto's standalone S3 server, for the whole session."""
+    server = S3Server(tmp_path_factory.mktemp("s3"))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+def s3_environment(server: S3Server, bucket: str) -> dict[str, str]:
+    """The environment that sends a process's files to ``bucket``, as on a deployed machine."""
+    return {
+        "AWS_STORAGE_BUCKET_NAME": bucket,
+        "AWS_S3_ENDPOINT_URL": server.url,
+        "AWS_ACCESS_KEY_ID": S3_KEY,
+        "AWS_SECRET_ACCESS_KEY": S3_SECRET,
+    }
+
+
+def new_bucket(server: S3Server) -> str:
+    name = f"athletes-{uuid.uuid4().hex[:12]}"
+    s3_client(server).create_bucket(Bucket=name)
+    return name
+
+
+def s3_client(server: S3Server):
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=server.url,
+        aws_access_key_id=S3_KEY,
+        aws_secret_access_key=S3_SECRET,
+        region_name="us-east-1",
+    )
+
+
+def bucket_keys(server: S3Server, bucket: str) -> list[str]:
+    pages = s3_client(server).get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+
+@pytest.fixture
+def bucket(settings, s3_server) -> str:
+    """A new, empty bucket that the site's storage uses for this test."""
+    name = new_bucket(s3_server)
+    storage = s3_storage(name, s3_server.url, S3_KEY, S3_SECRET)
+    settings.STORAGES = {**settings.STORAGES, "default": storage}
+    return name
 
 
 @dataclass

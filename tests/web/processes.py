@@ -129,7 +129,7 @@ class WorkerProcess(Process):
         return [
             sys.executable, "-m", "celery", "-A", "athletes_site", "worker", "--pool", "prefork",
             "--concurrency", "1", "--loglevel", "INFO", "--without-mingle", "--without-gossip",
-            "--hostname", f"test-{os.getpid()}-{self.starts}@%h",
+            "--hostname", f"test-{os.getpid()}-{self.folder.name}-{self.starts}@%h",
         ]  # fmt: skip
 
     def is_ready(self) -> bool:
@@ -207,6 +207,35 @@ class RedisServer(Process):
         try:
             return redis.Redis(port=self.port, socket_connect_timeout=1).ping()
         except redis.ConnectionError:
+            return False
+
+
+class S3Server(Process):
+    """moto's standalone S3 server on a free port: a real S3-protocol endpoint, in memory."""
+
+    name = "s3"
+
+    def __init__(self, folder: Path):
+        super().__init__(folder, dict(os.environ))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "moto.server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
+
+    def is_ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=2) as response:
+                return response.status == 200
+        except (URLError, OSError):
             return False
 
 

@@ -144,3 +144,15 @@ def test_uploading_adds_the_photo_to_the_visitors_history(client, model_version,
     assert api_names(client.get("/api/predictions/")) == {"mine.jpg", "also.jpg"}
     assert html_names(client.get("/predictions/")) == {"mine.jpg", "also.jpg"}
     assert api_names(Client().get("/api/predictions/")) == set()
+
+
+def test_every_page_holds_the_rows_of_its_place_in_the_order(staff_client, make_prediction):
+    for i in range(45):
+        make_prediction(original_name=f"p{i}.jpg")
+    newest_first = [str(pk) for pk in Prediction.objects.values_list("pk", flat=True)]
+
+    pages = [staff_client.get("/api/predictions/", {"page": n}).json() for n in (1, 2, 3)]
+    html = staff_client.get("/predictions/", {"page": 2}).context["page"].object_list
+
+    assert [item["id"] for page in pages for item in page["results"]] == newest_first
+    assert [str(p.pk) for p in html] == newest_first[24:45]

@@ -2,6 +2,7 @@
 API request and several per form request, all accepted and completed, none an error, each one
 new to the site."""
 
+import ast
 import subprocess
 import sys
 
@@ -105,3 +106,58 @@ def test_it_refuses_an_address_that_is_not_this_machine(sample_data):
 
     assert result.returncode == 2
     assert "--url must be on this machine" in result.stderr
+
+
+def test_uploads_arrive_at_the_given_rate_and_the_report_says_what_was_sustained(
+    live_server, active_model, worker, sample_data
+):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--url",
+            live_server.url,
+            "--count",
+            "8",
+            "--rate",
+            "4",
+            "--concurrency",
+            "8",
+            "--photos",
+            str(sample_data),
+            "--timeout",
+            "150",
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=200,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = {line[:18].strip(): line[18:] for line in result.stdout.splitlines()}
+    arrival = float(lines["arrival rate"].split()[0])
+    assert 2 <= arrival <= 4.05, lines  # never faster than asked; slower only on a busy machine
+    assert lines["sustained"].endswith("photos/s (results, first to last finished_at)")
+    assert sum(ast.literal_eval(lines["faces per photo"]).values()) == 8
+    assert Prediction.objects.filter(status=Prediction.Status.DONE).count() == 8
+
+
+def test_it_refuses_a_rate_for_form_requests(sample_data):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--rate",
+            "5",
+            "--per-request",
+            "5",
+            "--photos",
+            str(sample_data),
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 2
+    assert "--rate must be between 0 and 200, with --per-request 1" in result.stderr

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
 from celery.exceptions import SoftTimeLimitExceeded
 
 from classifier import inference
@@ -109,6 +110,26 @@ def test_it_retries_a_storage_error_a_bounded_number_of_times_then_fails_with_th
     reason = "Failed after 3 attempts: the stored photo could not be read or written."
     assert prediction.error == reason
     assert prediction.attempts == settings.ATHLETES_MAX_ATTEMPTS
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        EndpointConnectionError(endpoint_url="http://minio:9000/athletes/uploads/x.jpg"),
+        ClientError({"Error": {"Code": "SlowDown", "Message": "Reduce your rate"}}, "GetObject"),
+    ],
+)
+def test_it_retries_when_the_bucket_fails_as_when_the_disk_does(
+    queued, fake_predictor, settings, error
+):
+    fake_predictor.error = error
+
+    prediction = run(queued)
+
+    assert fake_predictor.calls == settings.ATHLETES_MAX_ATTEMPTS
+    assert prediction.status == Prediction.Status.FAILED
+    reason = "Failed after 3 attempts: the stored photo could not be read or written."
+    assert prediction.error == reason
 
 
 @pytest.mark.parametrize(

@@ -50,8 +50,9 @@ def impatient_site(django_db_setup, django_db_blocker, tmp_path_factory, facenet
 
 
 def test_a_photo_killed_at_the_hard_time_limit_fails_once_with_the_reason(
-    impatient_site, transactional_db, trained_model_dir, tmp_path
+    impatient_site, transactional_db, trained_model_dir, tmp_path, settings
 ):
+    settings.MEDIA_ROOT = impatient_site.media_root  # the worker fetches the model from there
     # A model version the worker has not loaded yet: it loads it within the task.
     copy = shutil.copytree(trained_model_dir, tmp_path / "slow-to-load")
     manifest = json.loads((copy / "manifest.json").read_text())
