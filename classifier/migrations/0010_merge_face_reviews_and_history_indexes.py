@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('classifier', '0007_history_indexes'),
-        ('classifier', '0009_merge_faces_and_worker_heartbeat'),
+        ("classifier", "0007_history_indexes"),
+        ("classifier", "0009_merge_faces_and_worker_heartbeat"),
     ]
 
-    operations = [
-    ]
+    operations = []
