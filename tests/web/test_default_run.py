@@ -164,5 +164,7 @@ def test_a_killed_worker_shows_the_banner_is_started_again_and_every_queued_phot
     # business (tests/ml).
     assert [p.status for p in predictions] == ["done"] * len(sent), [p.error for p in predictions]
     assert all(p.label for p in predictions)
-    assert sorted(p.attempts for p in predictions) == [1] * (len(sent) - 1) + [2]
+    # Only the photo in the worker's hands when it died (if it had not just finished) ran twice.
+    attempts = sorted(p.attempts for p in predictions)
+    assert attempts[:-1] == [1] * (len(sent) - 1) and attempts[-1] in (1, 2), attempts
     wait_for(lambda: "queue-banner" not in home_page(web), 30, lambda: home_page(web))
