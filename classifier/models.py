@@ -16,8 +16,10 @@ from django.db.models import F, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from kombu.exceptions import OperationalError
 
+from classifier.photo_tags import NamedFace, PhotoTags, joined_names
 from ml.artifact import Manifest
 from ml.results import NO_FACE, UNKNOWN
 
@@ -369,6 +371,54 @@ class Prediction(models.Model):
     def mark_queued(self, reason: str) -> bool:
         """Give the row back to the queue after a failed attempt that will be retried."""
         return self._update_if_ours(status=self.Status.QUEUED, error=reason)
+
+    @property
+    def download_name(self) -> str:
+        """``<original name>-athletes`` with the stored copy's suffix, for tagged downloads."""
+        return f"{Path(self.original_name).stem}-athletes{Path(self.image.name or '').suffix}"
+
+    def named_faces(self) -> list[NamedFace]:
+        """The faces with an athlete's name, reviewed answer first, then the sure ones by score.
+
+        A review speaks for the photo's answer, which is its best-scored face: that face takes
+        the reviewed label (or loses its name when corrected to ``unknown``).
+        """
+        names = Athlete.objects.display_names()
+        faces = sorted(self.faces, key=lambda face: -face["score"])
+        labels = [face["label"] for face in faces]
+        review = getattr(self, "review", None)
+        if review is not None and faces:
+            answered = labels.index(self.label) if self.label in labels else 0
+            labels[answered] = review.label
+            faces.insert(0, faces.pop(answered))
+            labels.insert(0, labels.pop(answered))
+        named, seen = [], set()
+        for face, label in zip(faces, labels, strict=True):
+            if label in names and label not in seen:
+                seen.add(label)
+                x, y, width, height = face["box"]
+                named.append(NamedFace(names[label], (x, y, width, height)))
+        return named
+
+    def caption(self, people: list[str]) -> str:
+        """The settings' caption template filled in for this photo."""
+        values = {
+            "names": joined_names(people),
+            "event": "",
+            "date": format_date(timezone.localtime(self.created_at), "j F Y"),
+        }
+        template = settings.ATHLETES_CAPTION_TEMPLATE_NO_EVENT
+        try:
+            return template.format_map(values).strip(" ,")
+        except (KeyError, ValueError, IndexError):
+            logger.warning("The caption template %r is not valid; the names are used.", template)
+            return values["names"]
+
+    def photo_tags(self) -> PhotoTags:
+        """What a tagged download of this photo says."""
+        faces = self.named_faces()
+        people = [face.name for face in faces]
+        return PhotoTags(people, faces, self.caption(people), self.width, self.height)
 
     def review_label(self, verdict: str, label: str = "") -> str:
         """The label a review with this verdict records; raise ReviewError if it is not allowed."""

@@ -33,6 +33,9 @@ from ml.errors import ImageRejected
 from ml.imaging import load_image
 
 THUMBNAIL_SIZE = (320, 320)
+# Stored files are always encoded to one of these (``encode``, ``thumbnail``); nothing else is
+# ever served.
+MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 VISITOR_SESSION_KEY = "visitor"
 
 

@@ -21,13 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from classifier.filters import PredictionFilter
 from classifier.models import Athlete, ModelVersion, Prediction
 from classifier.throttling import UploadThrottle
-from classifier.uploads import accept_upload, visitor_id
+from classifier.uploads import MEDIA_TYPES, accept_upload, visitor_id
 from ml.errors import ImageRejected
 
 HISTORY_PAGE_SIZE = 24
 RECENT_ON_HOME = 6
-# Stored files are always re-encoded to one of these; nothing else is ever served.
-MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 # Where ModelVersion.confusion_matrix is stored (its upload_to): served to staff only.
 MODEL_PLOTS_FOLDER = "models"
 

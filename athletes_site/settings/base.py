@@ -179,6 +179,10 @@ ATHLETES_FACENET_WEIGHTS = Path(
 ATHLETES_SAMPLE_DATA = Path(
     env("ATHLETES_SAMPLE_DATA", str(BASE_DIR.parent / "shared" / "datasets" / "athletes"))
 )
+# The caption written into tagged downloads: {names} (the named athletes), {event}, {date}.
+ATHLETES_CAPTION_TEMPLATE = env("ATHLETES_CAPTION_TEMPLATE", "{names} during {event}, {date}")
+# The same, for a photo uploaded outside any event.
+ATHLETES_CAPTION_TEMPLATE_NO_EVENT = env("ATHLETES_CAPTION_TEMPLATE_NO_EVENT", "{names}, {date}")
 # Anonymous visitors and non-staff users; staff are never throttled.
 ATHLETES_UPLOAD_RATE = env("ATHLETES_UPLOAD_RATE", "60/min")
 # Queued rows whose task has not started after this long are enqueued again, by a sweep that

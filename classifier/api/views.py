@@ -1,11 +1,16 @@
 """The REST API: upload and read predictions, review them (staff), list the known athletes."""
 
+from pathlib import Path
+
+from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
@@ -17,8 +22,9 @@ from classifier.api.serializers import (
 )
 from classifier.filters import PredictionFilter
 from classifier.models import Athlete, ModelVersion, Prediction
+from classifier.photo_tags import TaggingUnavailable, tag_photo
 from classifier.throttling import UploadThrottle
-from classifier.uploads import visitor_id
+from classifier.uploads import MEDIA_TYPES, visitor_id
 
 
 class MayReview(BasePermission):
@@ -42,6 +48,11 @@ class MayDelete(BasePermission):
 class StillProcessing(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "still_processing"
+
+
+class TaggingFailed(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "tagging_unavailable"
 
 
 class PredictionViewSet(
@@ -114,6 +125,39 @@ class PredictionViewSet(
         if prediction.why_not_deletable:
             raise StillProcessing(prediction.why_not_deletable)
         prediction.delete()
+
+    @extend_schema(
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The photo with its names in XMP."
+            ),
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+            409: OpenApiResponse(description="Still being processed; download it once done."),
+            503: OpenApiResponse(description="The server cannot write metadata now."),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def photo(self, request, pk=None):
+        """The photo as a download named ``<original name>-athletes.jpg``: the named athletes
+        (``Iptc4xmpExt:PersonInImage``), one MWG face region per named face and a caption in its
+        XMP, and no other metadata (no GPS, no camera EXIF). Open to whoever has the id, like
+        the photo itself."""
+        prediction = self.get_object()
+        if prediction.is_pending:
+            raise StillProcessing("This photo is still being processed: download it once done.")
+        suffix = Path(prediction.image.name).suffix.lower()
+        if suffix not in MEDIA_TYPES or not prediction.image.storage.exists(prediction.image.name):
+            raise NotFound("This photo's file is missing.")
+        with prediction.image.open("rb") as stored:
+            photo = stored.read()
+        try:
+            tagged = tag_photo(photo, suffix, prediction.photo_tags())
+        except TaggingUnavailable as exc:
+            raise TaggingFailed(str(exc)) from exc
+        disposition = content_disposition_header(True, prediction.download_name)
+        return HttpResponse(
+            tagged, content_type=MEDIA_TYPES[suffix], headers={"Content-Disposition": disposition}
+        )
 
     @extend_schema(
         request=ReviewInputSerializer,

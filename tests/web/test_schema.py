@@ -7,6 +7,7 @@ ENDPOINTS = {
     "/api/predictions/": {"get", "post"},
     "/api/predictions/{id}/": {"get", "delete"},
     "/api/predictions/{id}/review/": {"post"},
+    "/api/predictions/{id}/photo/": {"get"},
     "/api/athletes/": {"get"},
 }
 
