@@ -4,7 +4,7 @@ their OpenAPI description all come from ``PredictionFilter``."""
 import django_filters
 from drf_spectacular.utils import extend_schema_field
 
-from classifier.models import Athlete, Prediction, PredictionQuerySet
+from classifier.models import Athlete, Event, Prediction, PredictionQuerySet
 
 
 def answer_choices() -> list[tuple[str, str]]:
@@ -30,6 +30,9 @@ class PredictionFilter(django_filters.FilterSet):
             method="filter_reviewed",
         )
     )
+    event = django_filters.ModelChoiceFilter(
+        queryset=Event.objects.all(), empty_label="Any event", help_text="An event's id."
+    )
     q = django_filters.CharFilter(
         field_name="original_name",
         lookup_expr="icontains",
@@ -40,7 +43,7 @@ class PredictionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Prediction
-        fields = ["label", "status", "reviewed", "q"]
+        fields = ["label", "status", "reviewed", "event", "q"]
 
     def filter_reviewed(
         self, predictions: PredictionQuerySet, name: str, value: str

@@ -58,7 +58,8 @@ def run(prediction: Prediction) -> None:
 
     with prediction.image.open("rb") as stored:
         image = load_image(stored.read()).image
-    result = predictor.predict(image)
+    event = prediction.event
+    result = predictor.predict(image, allowed=event.roster() if event else None)
 
     drawn = io.BytesIO()
     annotate(image, result, display_names(model_version)).save(drawn, "JPEG", quality=90)

@@ -77,6 +77,40 @@ class Athlete(models.Model):
         return labels
 
 
+class Team(models.Model):
+    """Athletes who play together, so that an event's roster can be two teams."""
+
+    name = models.CharField(max_length=200, unique=True)
+    athletes = models.ManyToManyField(Athlete, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(models.Model):
+    """A game or a shoot. Photos uploaded into it are named only from its roster: the athletes
+    of its teams and the athletes chosen one by one. An event without a roster limits nobody."""
+
+    name = models.CharField(max_length=200)
+    date = models.DateField()
+    teams = models.ManyToManyField(Team, related_name="events", blank=True)
+    athletes = models.ManyToManyField(Athlete, related_name="events", blank=True)
+
+    class Meta:
+        ordering = ["-date", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%Y-%m-%d})"
+
+    def roster(self) -> set[str] | None:
+        """The labels the recognizer may name in this event, or None for anyone."""
+        chosen = Athlete.objects.filter(Q(events=self) | Q(teams__events=self))
+        return set(chosen.values_list("label", flat=True)) or None
+
+
 class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
     def active(self) -> "ModelVersion | None":
         return self.filter(is_active=True).first()
@@ -167,10 +201,16 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
             own |= Q(uploader=user)
         return self.filter(own)
 
-    def reusable_for(self, sha256: str) -> "Prediction | None":
-        """A finished prediction of the same bytes by the active model, if there is one."""
+    def reusable_for(self, sha256: str, event: "Event | None" = None) -> "Prediction | None":
+        """A finished prediction of the same bytes by the active model in the same event (whose
+        roster shaped its answer), if there is one."""
         return (
-            self.filter(sha256=sha256, status=Prediction.Status.DONE, model_version__is_active=True)
+            self.filter(
+                sha256=sha256,
+                event=event,
+                status=Prediction.Status.DONE,
+                model_version__is_active=True,
+            )
             .order_by("created_at")
             .first()
         )
@@ -263,6 +303,9 @@ class Prediction(models.Model):
     )
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="predictions"
     )
     # A random id kept in the uploading browser's session (see PredictionQuerySet.visible_to).
     visitor = models.CharField(max_length=32, blank=True, db_index=True)
@@ -402,12 +445,16 @@ class Prediction(models.Model):
 
     def caption(self, people: list[str]) -> str:
         """The settings' caption template filled in for this photo."""
+        event = self.event
+        day = event.date if event else timezone.localtime(self.created_at)
         values = {
             "names": joined_names(people),
-            "event": "",
-            "date": format_date(timezone.localtime(self.created_at), "j F Y"),
+            "event": event.name if event else "",
+            "date": format_date(day, "j F Y"),
         }
-        template = settings.ATHLETES_CAPTION_TEMPLATE_NO_EVENT
+        template = settings.ATHLETES_CAPTION_TEMPLATE
+        if event is None:
+            template = settings.ATHLETES_CAPTION_TEMPLATE_NO_EVENT
         try:
             return template.format_map(values).strip(" ,")
         except (KeyError, ValueError, IndexError):

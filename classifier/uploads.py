@@ -28,7 +28,7 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.request import Request
 
-from classifier.models import Prediction
+from classifier.models import Event, Prediction
 from ml.errors import ImageRejected
 from ml.imaging import load_image
 
@@ -140,15 +140,16 @@ def save_with_files(
         raise
 
 
-def check_upload(upload: UploadedFile) -> CheckedUpload:
-    """Read and validate one uploaded file; raise ImageRejected with a message for the user."""
+def check_upload(upload: UploadedFile, event: Event | None = None) -> CheckedUpload:
+    """Read and validate one uploaded file for ``event``; raise ImageRejected with a message for
+    the user."""
     size = upload.size or 0
     if size > settings.ATHLETES_MAX_UPLOAD_BYTES:
         raise ImageRejected(too_large_message(size))
     data = upload.read()
     sha256 = hashlib.sha256(data).hexdigest()
     name = (upload.name or "upload")[:255]
-    earlier = Prediction.objects.reusable_for(sha256)
+    earlier = Prediction.objects.reusable_for(sha256, event)
     if earlier is not None:
         return SeenBefore(name, len(data), sha256, earlier)
     decoded = load_image(data)
@@ -180,9 +181,12 @@ def thumbnail(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def store_upload(checked: CheckedUpload, *, uploader=None, visitor: str = "") -> Prediction:
+def store_upload(
+    checked: CheckedUpload, *, uploader=None, visitor: str = "", event: Event | None = None
+) -> Prediction:
     """Create the prediction: reused at once, or queued for the worker after commit."""
     prediction = Prediction(
+        event=event,
         original_name=checked.original_name,
         sha256=checked.sha256,
         size=checked.size,
@@ -193,5 +197,8 @@ def store_upload(checked: CheckedUpload, *, uploader=None, visitor: str = "") ->
     return prediction
 
 
-def accept_upload(upload: UploadedFile, *, uploader=None, visitor: str = "") -> Prediction:
-    return store_upload(check_upload(upload), uploader=uploader, visitor=visitor)
+def accept_upload(
+    upload: UploadedFile, *, uploader=None, visitor: str = "", event: Event | None = None
+) -> Prediction:
+    checked = check_upload(upload, event)
+    return store_upload(checked, uploader=uploader, visitor=visitor, event=event)

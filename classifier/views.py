@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from classifier.filters import PredictionFilter
-from classifier.models import Athlete, ModelVersion, Prediction
+from classifier.models import Athlete, Event, ModelVersion, Prediction
 from classifier.throttling import UploadThrottle
 from classifier.uploads import MEDIA_TYPES, accept_upload, visitor_id
 from ml.errors import ImageRejected
@@ -44,6 +44,7 @@ def render_home(request: HttpRequest, status: int = 200) -> HttpResponse:
         "names": Athlete.objects.label_names(),
         "active_model": ModelVersion.objects.active(),
         "max_upload": settings.ATHLETES_MAX_UPLOAD_BYTES,
+        "events": Event.objects.all(),
     }
     return render(request, "classifier/home.html", context, status=status)
 
@@ -64,12 +65,17 @@ def upload(request: HttpRequest) -> HttpResponse:
     if not files:
         messages.error(request, "Choose a photo to upload.")
         return render_home(request, status=400)
+    chosen = request.POST.get("event", "")
+    event = Event.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+    if chosen and event is None:
+        messages.error(request, "That event does not exist any more; choose another.")
+        return render_home(request, status=400)
 
     accepted = []
     for file in files:
         try:
             prediction = accept_upload(
-                file, uploader=request.user, visitor=visitor_id(request, create=True)
+                file, uploader=request.user, visitor=visitor_id(request, create=True), event=event
             )
         except ImageRejected as exc:
             messages.error(request, f"{file.name}: {exc}")
@@ -126,7 +132,14 @@ def history(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     names = Athlete.objects.label_names()
-    context = {"form": filters.form, "page": page, "query": query.urlencode(), "names": names}
+    event = filters.form.cleaned_data.get("event") if filters.form.is_valid() else None
+    context = {
+        "form": filters.form,
+        "page": page,
+        "query": query.urlencode(),
+        "names": names,
+        "event": event,
+    }
     return render(request, "classifier/history.html", context)
 
 

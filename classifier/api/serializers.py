@@ -4,7 +4,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from classifier import uploads
-from classifier.models import Athlete, ModelVersion, Prediction, Review, ReviewError
+from classifier.models import Athlete, Event, ModelVersion, Prediction, Review, ReviewError
 from ml.errors import ImageRejected
 
 
@@ -74,18 +74,28 @@ class PredictionSerializer(serializers.ModelSerializer):
             "id", "status", "label", "confidence", "faces", "probabilities", "model_version",
             "created_at", "started_at", "finished_at", "error", "image_url", "annotated_url",
             "review", "original_name", "sha256", "size", "width", "height", "timings", "reused",
+            "event",
         ]  # fmt: skip
         read_only_fields = fields
 
 
 class UploadSerializer(serializers.Serializer):
     image = serializers.FileField(help_text="One photo: JPEG, PNG, WebP, BMP or GIF.")
+    event = serializers.PrimaryKeyRelatedField(
+        queryset=Event.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="An event's id: only athletes on its roster are named.",
+    )
 
-    def validate_image(self, file) -> uploads.CheckedUpload:
+    def validate(self, data: dict) -> dict:
+        """Check the photo once the event is known: a reused result must come from the same
+        event, whose roster shaped it."""
         try:
-            return uploads.check_upload(file)
+            data["image"] = uploads.check_upload(data["image"], data.get("event"))
         except ImageRejected as exc:
-            raise serializers.ValidationError(str(exc)) from exc
+            raise serializers.ValidationError({"image": [str(exc)]}) from exc
+        return data
 
     def create(self, validated_data) -> Prediction:
         request = self.context["request"]
@@ -93,6 +103,7 @@ class UploadSerializer(serializers.Serializer):
             validated_data["image"],
             uploader=request.user,
             visitor=uploads.visitor_id(request, create=uploads.from_browser(request)),
+            event=validated_data.get("event"),
         )
 
 
@@ -117,6 +128,18 @@ class ReviewInputSerializer(serializers.Serializer):
         except ReviewError as exc:
             errors = {api_settings.NON_FIELD_ERRORS_KEY: [str(exc)]}
             raise serializers.ValidationError(errors) from exc
+
+
+class EventSerializer(serializers.ModelSerializer):
+    roster = serializers.SerializerMethodField(help_text="Labels that may be named; null: anyone.")
+
+    class Meta:
+        model = Event
+        fields = ["id", "name", "date", "roster"]
+
+    def get_roster(self, event: Event) -> list[str] | None:
+        roster = event.roster()
+        return None if roster is None else sorted(roster)
 
 
 class AthleteSerializer(serializers.ModelSerializer):

@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -16,12 +17,14 @@ from rest_framework.response import Response
 
 from classifier.api.serializers import (
     AthleteSerializer,
+    EventSerializer,
     PredictionSerializer,
     ReviewInputSerializer,
     UploadSerializer,
 )
+from classifier.exports import event_zip
 from classifier.filters import PredictionFilter
-from classifier.models import Athlete, ModelVersion, Prediction
+from classifier.models import Athlete, Event, ModelVersion, Prediction
 from classifier.photo_tags import TaggingUnavailable, tag_photo
 from classifier.throttling import UploadThrottle
 from classifier.uploads import MEDIA_TYPES, visitor_id
@@ -181,3 +184,38 @@ class AthleteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return Athlete.objects.known_to(ModelVersion.objects.active())
+
+
+class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Events and their rosters, to upload into; staff create them in the admin."""
+
+    serializer_class = EventSerializer
+    queryset = Event.objects.all()
+
+    @extend_schema(
+        responses={
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="Tagged photos and photos.csv."
+            ),
+            503: OpenApiResponse(description="The server cannot write metadata now."),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        """A zip of the event's finished photos that you may list, each tagged as by
+        ``/api/predictions/{id}/photo/``, and ``photos.csv`` naming who is in which file."""
+        event = self.get_object()
+        photos = (
+            event.predictions.visible_to(request.user, visitor_id(request))
+            .filter(status=Prediction.Status.DONE)
+            .select_related("review", "event")
+            .order_by("created_at")
+        )
+        try:
+            archive = event_zip(photos)
+        except TaggingUnavailable as exc:
+            raise TaggingFailed(str(exc)) from exc
+        name = f"{slugify(event.name) or 'event'}-{event.date:%Y-%m-%d}-athletes.zip"
+        return FileResponse(
+            archive, as_attachment=True, filename=name, content_type="application/zip"
+        )

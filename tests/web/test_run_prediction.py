@@ -108,11 +108,11 @@ def test_a_retry_that_succeeds_clears_the_error(queued, fake_predictor):
     calls = []
     predict = fake_predictor.predict
 
-    def flaky(image):
+    def flaky(image, allowed=None):
         calls.append(1)
         if len(calls) == 1:
             raise SoftTimeLimitExceeded()
-        return predict(image)
+        return predict(image, allowed)
 
     fake_predictor.predict = flaky
 

@@ -9,6 +9,9 @@ ENDPOINTS = {
     "/api/predictions/{id}/review/": {"post"},
     "/api/predictions/{id}/photo/": {"get"},
     "/api/athletes/": {"get"},
+    "/api/events/": {"get"},
+    "/api/events/{id}/": {"get"},
+    "/api/events/{id}/export/": {"get"},
 }
 
 
@@ -56,6 +59,7 @@ def test_the_list_documents_the_history_filters(client, db):
         "label": "string",
         "status": "string",
         "reviewed": "boolean",
+        "event": "integer",
         "q": "string",
         "page": "integer",
     }
