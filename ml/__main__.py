@@ -75,6 +75,21 @@ def _parser() -> argparse.ArgumentParser:
     samples.add_argument("--out", type=Path, required=True, help="folder to put them in")
     samples.set_defaults(run=_samples)
 
+    dataset = commands.add_parser(
+        "dataset", help="build a training folder from a list of image URLs"
+    )
+    dataset.add_argument("action", choices=["build"])
+    dataset.add_argument("urls", type=Path, metavar="URLS.txt", help="one label<TAB>url a line")
+    dataset.add_argument("--out", type=Path, required=True, help="the <label>/<photos> folder")
+    dataset.add_argument("--timeout", type=float, default=20.0, help="seconds per download")
+    dataset.add_argument(
+        "--max-bytes", type=int, default=10 * 1024 * 1024, help="largest download kept"
+    )
+    dataset.add_argument(
+        "--min-side", type=int, default=128, help="smallest shorter side kept, in pixels"
+    )
+    dataset.set_defaults(run=_dataset)
+
     train = commands.add_parser("train", help="train a model from a folder of photos")
     train.add_argument(
         "--data", type=Path, default=data_default, required=not data_default, help=data_help
@@ -192,6 +207,14 @@ def _samples(args) -> int:
     from ml.sample_data import fetch_sample_photos
 
     fetch_sample_photos(args.out)
+    return 0
+
+
+def _dataset(args) -> int:
+    from ml.url_dataset import Limits, build
+
+    limits = Limits(timeout=args.timeout, max_bytes=args.max_bytes, min_side=args.min_side)
+    print(build(args.urls, args.out, limits))
     return 0
 
 
