@@ -14,7 +14,7 @@ from pathlib import Path
 from django.core.files.uploadedfile import UploadedFile
 
 from classifier.models import Event, Prediction
-from classifier.uploads import accept_upload
+from classifier.uploads import check_upload, store_uploads
 from ml.dataset import PHOTO_SUFFIXES
 from ml.errors import ImageRejected
 
@@ -90,14 +90,13 @@ class Ingest:
             return
         with path.open("rb") as file:
             try:
-                prediction = accept_upload(
-                    UploadedFile(file, name=path.name, size=len(data)),
-                    uploader=self.uploader,
-                    event=self.event,
+                checked = check_upload(
+                    UploadedFile(file, name=path.name, size=len(data)), self.event
                 )
             except ImageRejected as exc:
                 tally.rejected += 1
                 self.report(f"{progress}{name}: rejected: {exc}")
                 return
+        (prediction,) = store_uploads([checked], uploader=self.uploader, event=self.event)
         tally.uploaded += 1
         self.report(f"{progress}{name}: uploaded, {prediction.status}")

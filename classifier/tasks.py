@@ -15,7 +15,9 @@ with memory to match, and never set ``--max-tasks-per-child``, which would reloa
 
 Reliability: the web enqueues after its transaction commits; a task claims its row with a
 conditional UPDATE, so redeliveries and duplicates do no harm; failures are retried a bounded
-number of times and then stored as ``failed`` with a readable reason; and a periodic sweep (beat,
+number of times when trying again may help (``transient_reason``), and otherwise (a timeout, a
+photo the recognizer cannot handle) stored as ``failed`` at once with a reason in plain words,
+the exception going to the log for operators; and a periodic sweep (beat,
 and once when a worker starts) re-enqueues rows whose task was lost, for example because the
 broker was down when the photo was uploaded.
 """
@@ -23,10 +25,11 @@ broker was down when the photo was uploaded.
 import logging
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init, worker_ready
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.signals import task_failure, worker_process_init, worker_ready
 from django.conf import settings
 from django.core.management import call_command
+from django.db import DatabaseError
 
 from classifier import inference
 from classifier.models import Prediction
@@ -35,13 +38,21 @@ from ml.errors import ImageRejected, ModelError
 logger = logging.getLogger(__name__)
 
 
-def describe(exc: BaseException) -> str:
-    """The reason shown to whoever uploaded the photo: never a path on the server."""
-    if isinstance(exc, SoftTimeLimitExceeded):
-        return f"it took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s"
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{type(exc).__name__}: {exc.strerror}"
-    return f"{type(exc).__name__}: {exc}"
+def out_of_time_reason(seconds: int) -> str:
+    return f"Analysing this photo took longer than {seconds} s, so it was stopped."
+
+
+def transient_reason(exc: Exception) -> str | None:
+    """Why the attempt failed, in the uploader's words, when trying again may help: the database
+    or the shared storage failing for a moment. None when the same photo would fail the same way
+    again (a bug, or a photo the recognizer cannot handle), which is never retried."""
+    if isinstance(exc, DatabaseError):
+        return "the database did not answer"
+    if isinstance(exc, MemoryError):
+        return "the worker ran out of memory"
+    if isinstance(exc, OSError) and exc.errno is not None:  # a system call, not a codec
+        return "the stored photo could not be read or written"
+    return None
 
 
 # Acknowledgement and time limits come from the CELERY_TASK_* settings. Retries are bounded by
@@ -63,13 +74,33 @@ def run_prediction(self, prediction_id: str) -> None:
         inference.run(prediction)
     except (ImageRejected, ModelError) as exc:
         prediction.mark_failed(str(exc))
+    except SoftTimeLimitExceeded:
+        logger.warning("Prediction %s ran out of time; not retried.", prediction_id)
+        prediction.mark_failed(out_of_time_reason(settings.CELERY_TASK_SOFT_TIME_LIMIT))
     except Exception as exc:
         logger.exception("Prediction %s failed (attempt %d)", prediction_id, prediction.attempts)
-        if prediction.attempts >= limit:
-            prediction.mark_failed(f"Failed after {limit} attempts: {describe(exc)}.")
-            return
-        prediction.mark_queued(f"Attempt {prediction.attempts} failed: {describe(exc)}.")
-        raise self.retry(exc=exc, countdown=2**prediction.attempts) from exc
+        reason = transient_reason(exc)
+        if reason is None:
+            prediction.mark_failed("The recognizer could not process this photo.")
+        elif prediction.attempts >= limit:
+            prediction.mark_failed(f"Failed after {limit} attempts: {reason}.")
+        else:
+            prediction.mark_queued(f"Attempt {prediction.attempts} failed: {reason}.")
+            raise self.retry(exc=exc, countdown=2**prediction.attempts) from exc
+
+
+@task_failure.connect
+def fail_at_the_hard_time_limit(sender=None, task_id=None, exception=None, args=(), **kwargs):
+    """A photo whose child was killed at the hard time limit fails at once: run again, it would
+    take as long. Celery reports it here, in the worker's parent process; left running, the row
+    would go back to the queue with the sweep."""
+    if sender is None or sender.name != run_prediction.name:
+        return
+    if isinstance(exception, TimeLimitExceeded):
+        logger.warning("Prediction %s reached the hard time limit; not retried.", args[0])
+        prediction = Prediction.objects.filter(pk=args[0], task_id=task_id).first()
+        if prediction is not None:
+            prediction.mark_failed(out_of_time_reason(settings.CELERY_TASK_TIME_LIMIT))
 
 
 @shared_task(ignore_result=True)

@@ -38,7 +38,10 @@ def env_bool(name: str, default: bool) -> bool:
     return env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = env("SECRET_KEY", "django-insecure-local-development-key-do-not-use-in-production")
+# Empty unless set: Django refuses to start without a key, except with settings.local, which
+# makes this installation its own.
+SECRET_KEY = env("SECRET_KEY")
+# Debug pages only when asked for (DEBUG=1, or scripts/run --dev).
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -112,12 +115,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Upload counts must be shared by every web process: Redis when CACHE_URL is set, otherwise a
+# table in the database (made by migrate, see classifier.apps).
 CACHE_URL = env("CACHE_URL")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}
     )
 }
 
@@ -166,6 +171,9 @@ ATHLETES_MAX_FILES_PER_UPLOAD = env_int("ATHLETES_MAX_FILES_PER_UPLOAD", 20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = ATHLETES_MAX_FILES_PER_UPLOAD
+# The pixels one request may make the web process decode and re-encode (about 6 s of CPU for
+# 100 megapixels): a request past it is refused whole, well before gunicorn's timeout.
+ATHLETES_MAX_PIXELS_PER_REQUEST = env_int("ATHLETES_MAX_PIXELS_PER_REQUEST", 100_000_000)
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 # --- The recognizer -------------------------------------------------------------------------
@@ -183,8 +191,12 @@ ATHLETES_SAMPLE_DATA = Path(
 ATHLETES_CAPTION_TEMPLATE = env("ATHLETES_CAPTION_TEMPLATE", "{names} during {event}, {date}")
 # The same, for a photo uploaded outside any event.
 ATHLETES_CAPTION_TEMPLATE_NO_EVENT = env("ATHLETES_CAPTION_TEMPLATE_NO_EVENT", "{names}, {date}")
-# Anonymous visitors and non-staff users; staff are never throttled.
+# Photos (not requests) per visitor: a signed-in user, or else a client address. Staff are never
+# throttled. Past ATHLETES_MAX_BACKLOG queued photos, uploads get a 503 with Retry-After.
 ATHLETES_UPLOAD_RATE = env("ATHLETES_UPLOAD_RATE", "60/min")
+ATHLETES_DAILY_UPLOAD_QUOTA = env_int("ATHLETES_DAILY_UPLOAD_QUOTA", 1000)
+ATHLETES_MAX_BACKLOG = env_int("ATHLETES_MAX_BACKLOG", 1000)
+ATHLETES_BACKLOG_RETRY_AFTER = env_int("ATHLETES_BACKLOG_RETRY_AFTER", 60)
 # Queued rows whose task has not started after this long are enqueued again, by a sweep that
 # beat runs this often.
 ATHLETES_REQUEUE_AFTER_SECONDS = env_int("ATHLETES_REQUEUE_AFTER_SECONDS", 120)
@@ -277,7 +289,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.JSONParser",
+        "classifier.api.parsers.JSONParser",
     ],
 }
 SPECTACULAR_SETTINGS = {
@@ -292,6 +304,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOGIN_URL = "admin:login"
+# Error pages and reports also hide the credentials inside URLs (CELERY_BROKER_URL, CACHE_URL).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "classifier.error_reports.SafeExceptionReporterFilter"
 
 LOGGING = {
     "version": 1,

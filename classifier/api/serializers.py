@@ -88,6 +88,11 @@ class UploadSerializer(serializers.Serializer):
         help_text="An event's id: only athletes on its roster are named.",
     )
 
+    def validate_image(self, file):
+        if len(self.context["request"].FILES) > 1 or len(self.initial_data.getlist("image")) > 1:
+            raise serializers.ValidationError("Send one photo per request.")
+        return file
+
     def validate(self, data: dict) -> dict:
         """Check the photo once the event is known: a reused result must come from the same
         event, whose roster shaped it."""
@@ -99,12 +104,13 @@ class UploadSerializer(serializers.Serializer):
 
     def create(self, validated_data) -> Prediction:
         request = self.context["request"]
-        return uploads.store_upload(
-            validated_data["image"],
+        (prediction,) = uploads.store_uploads(
+            [validated_data["image"]],
             uploader=request.user,
             visitor=uploads.visitor_id(request, create=uploads.from_browser(request)),
             event=validated_data.get("event"),
         )
+        return prediction
 
 
 class ReviewInputSerializer(serializers.Serializer):

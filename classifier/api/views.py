@@ -26,7 +26,7 @@ from classifier.exports import event_zip
 from classifier.filters import PredictionFilter
 from classifier.models import Athlete, Event, ModelVersion, Prediction
 from classifier.photo_tags import TaggingUnavailable, tag_photo
-from classifier.throttling import UploadThrottle
+from classifier.throttling import admit_photos
 from classifier.uploads import MEDIA_TYPES, visitor_id
 
 
@@ -73,9 +73,6 @@ class PredictionViewSet(
     filter_backends = [DjangoFilterBackend]
     filterset_class = PredictionFilter
 
-    def get_throttles(self):
-        return [UploadThrottle()] if self.action == "create" else []
-
     def get_permissions(self):
         return [MayDelete()] if self.action == "destroy" else super().get_permissions()
 
@@ -98,11 +95,13 @@ class PredictionViewSet(
             ),
             400: OpenApiResponse(description="The file is not an image we accept, and why."),
             413: OpenApiResponse(description="The request is larger than the upload limit."),
-            429: OpenApiResponse(description="Too many uploads; retry later."),
+            429: OpenApiResponse(description="Too many photos from you; see Retry-After."),
+            503: OpenApiResponse(description="Too many photos queued; see Retry-After."),
         },
     )
     def create(self, request, *args, **kwargs):
         """Upload one photo (multipart, field ``image``)."""
+        admit_photos(request, max(1, sum(len(files) for _, files in request.FILES.lists())))
         upload = UploadSerializer(data=request.data, context={"request": request})
         upload.is_valid(raise_exception=True)
         prediction = upload.save()

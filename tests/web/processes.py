@@ -161,7 +161,8 @@ class BeatProcess(Process):
 
 
 class WebServer(Process):
-    """gunicorn serving the site on a free loopback port."""
+    """gunicorn serving the site on a free loopback port, with the project's gunicorn.conf.py
+    (what scripts/run and the Docker image use)."""
 
     name = "web"
 
@@ -172,8 +173,8 @@ class WebServer(Process):
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "gunicorn", "athletes_site.wsgi", "--bind",
-            f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "4", "--timeout", "60",
+            sys.executable, "-m", "gunicorn", "athletes_site.wsgi", "--config",
+            str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}",
         ]  # fmt: skip
 
     def is_ready(self) -> bool:
