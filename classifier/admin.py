@@ -6,7 +6,16 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.utils.html import format_html, format_html_join
 
-from classifier.models import Athlete, Event, ModelVersion, Prediction, Review, ReviewError, Team
+from classifier.models import (
+    Athlete,
+    Event,
+    Face,
+    ModelVersion,
+    Prediction,
+    Review,
+    ReviewError,
+    Team,
+)
 
 
 def image_tag(file, width: int):
@@ -51,6 +60,20 @@ def correct_action(label: str, name: str):
     return action, f"correct_to_{label}", f"Correct to {name}"
 
 
+class FaceInline(admin.TabularInline):
+    """The model's answer for each face, read-only."""
+
+    model = Face
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "position", "box", "label", "candidate", "score", "needs_review", "detection_confidence",
+    )  # fmt: skip
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Prediction)
 class PredictionAdmin(admin.ModelAdmin):
     list_display = [
@@ -60,11 +83,11 @@ class PredictionAdmin(admin.ModelAdmin):
     search_fields = ["original_name", "sha256"]
     list_select_related = ["review"]
     date_hierarchy = "created_at"
-    inlines = [ReviewInline]
+    inlines = [FaceInline, ReviewInline]
     actions = ["confirm"]
     fields = readonly_fields = (
         "annotated_photo", "original_name", "status", "label", "confidence", "error",
-        "probabilities", "faces", "timings", "model_version", "reused_from", "attempts",
+        "probabilities", "timings", "model_version", "reused_from", "attempts",
         "sha256", "size", "width", "height", "uploader", "created_at", "started_at", "finished_at",
     )  # fmt: skip
 

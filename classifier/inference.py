@@ -59,7 +59,7 @@ def run(prediction: Prediction) -> None:
     with prediction.image.open("rb") as stored:
         image = load_image(stored.read()).image
     event = prediction.event
-    result = predictor.predict(image, allowed=event.roster() if event else None)
+    result, embeddings = predictor.analyse(image, allowed=event.roster() if event else None)
 
     drawn = io.BytesIO()
     annotate(image, result, display_names(model_version)).save(drawn, "JPEG", quality=90)
@@ -72,11 +72,9 @@ def run(prediction: Prediction) -> None:
         "model_load_ms": round((loaded - started) * 1000),
         "worker_ms": round((time.perf_counter() - started) * 1000),
     }
-    stored_result = result.to_dict()
     saved = prediction.mark_done(
-        label=result.label,
-        confidence=result.score,
-        faces=stored_result["faces"],
+        result,
+        embeddings,
         probabilities={},
         timings=timings,
         model_version=model_version,

@@ -1,11 +1,13 @@
-"""What the product stores: athletes, model versions, predictions and their reviews."""
+"""What the product stores: athletes, model versions, predictions, their faces and reviews."""
 
 import logging
 import uuid
+from collections.abc import Sequence
 from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,7 +23,7 @@ from kombu.exceptions import OperationalError
 
 from classifier.photo_tags import NamedFace, PhotoTags, joined_names
 from ml.artifact import Manifest
-from ml.results import NO_FACE, UNKNOWN
+from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult
 
 logger = logging.getLogger(__name__)
 
@@ -287,7 +289,6 @@ class Prediction(models.Model):
     )
     label = models.CharField(max_length=100, blank=True, db_index=True)
     confidence = models.FloatField(null=True, blank=True)
-    faces = models.JSONField(default=list, blank=True)
     probabilities = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     model_version = models.ForeignKey(
@@ -336,6 +337,26 @@ class Prediction(models.Model):
     def reused(self) -> bool:
         return self.reused_from_id is not None
 
+    @property
+    def face_list(self) -> list["Face"]:
+        """This photo's faces in the order the model gave them; uses a prefetched ``faces``."""
+        return list(self.faces.all())
+
+    def copy_faces_from(self, source: "Prediction") -> None:
+        """A reused result's own copies of its source's faces (see ``copy_result_from``)."""
+        copies = list(source.faces.all())
+        for face in copies:
+            face.pk, face.prediction = None, self
+        Face.objects.bulk_create(copies)
+
+    def store_faces(self, result: ImageResult, embeddings: Sequence[Sequence[float]]) -> None:
+        """Write the model's faces as rows, replacing any an earlier attempt left."""
+        self.faces.all().delete()
+        Face.objects.bulk_create(
+            Face.from_result(self, position, face, embedding)
+            for position, (face, embedding) in enumerate(zip(result.faces, embeddings, strict=True))
+        )
+
     def copy_result_from(self, source: "Prediction") -> None:
         """Take the model's answer on the same bytes from a finished prediction.
 
@@ -343,7 +364,7 @@ class Prediction(models.Model):
         nothing that describes the earlier upload (its name, times, wait or review) is taken.
         """
         for field in (
-            "width", "height", "label", "confidence", "faces", "probabilities", "model_version",
+            "width", "height", "label", "confidence", "probabilities", "model_version",
         ):  # fmt: skip
             setattr(self, field, getattr(source, field))
         self.timings = {step: ms for step, ms in source.timings.items() if step != "queue_ms"}
@@ -401,10 +422,22 @@ class Prediction(models.Model):
             self.refresh_from_db()
         return bool(updated)
 
-    def mark_done(self, **result) -> bool:
-        return self._update_if_ours(
-            status=self.Status.DONE, error="", finished_at=timezone.now(), **result
-        )
+    def mark_done(
+        self, result: ImageResult, embeddings: Sequence[Sequence[float]], **fields
+    ) -> bool:
+        """Store the model's answer and its faces as rows, together or not at all."""
+        with transaction.atomic():
+            done = self._update_if_ours(
+                status=self.Status.DONE,
+                error="",
+                finished_at=timezone.now(),
+                label=result.label,
+                confidence=result.score,
+                **fields,
+            )
+            if done:
+                self.store_faces(result, embeddings)
+        return done
 
     def mark_failed(self, reason: str) -> bool:
         return self._update_if_ours(
@@ -427,8 +460,8 @@ class Prediction(models.Model):
         the reviewed label (or loses its name when corrected to ``unknown``).
         """
         names = Athlete.objects.display_names()
-        faces = sorted(self.faces, key=lambda face: -face["score"])
-        labels = [face["label"] for face in faces]
+        faces = sorted(self.faces.all(), key=lambda face: -face.score)
+        labels = [face.label for face in faces]
         review = getattr(self, "review", None)
         if review is not None and faces:
             answered = labels.index(self.label) if self.label in labels else 0
@@ -439,8 +472,7 @@ class Prediction(models.Model):
         for face, label in zip(faces, labels, strict=True):
             if label in names and label not in seen:
                 seen.add(label)
-                x, y, width, height = face["box"]
-                named.append(NamedFace(names[label], (x, y, width, height)))
+                named.append(NamedFace(names[label], (face.x, face.y, face.width, face.height)))
         return named
 
     def caption(self, people: list[str]) -> str:
@@ -491,6 +523,78 @@ class Prediction(models.Model):
             },
         )
         return review
+
+
+def embedding_bytes(embedding: Sequence[float]) -> bytes:
+    """An embedding as little-endian float32: 512 bytes for FaceNet's 128 numbers."""
+    return np.asarray(embedding, dtype="<f4").tobytes()
+
+
+class Face(models.Model):
+    """One face the model found in a photo: where it is, its embedding and the model's answer.
+
+    `label` is an athlete only when the model was sure, else `unknown`; `candidate` is the
+    closest athlete; `needs_review` is true between the sure and the unknown lines (see
+    ml.results.FaceResult). Faces stored before faces were rows have no embedding.
+    """
+
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="faces")
+    position = models.PositiveSmallIntegerField(help_text="Order in the model's result, from 0.")
+    x = models.PositiveIntegerField()
+    y = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    embedding = models.BinaryField(null=True, blank=True, help_text="float32, little-endian.")
+    label = models.CharField(max_length=100, db_index=True)
+    candidate = models.CharField(max_length=100)
+    score = models.FloatField(help_text="Cosine similarity to the candidate's centroid.")
+    needs_review = models.BooleanField(default=False)
+    detection_confidence = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["prediction", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["prediction", "position"], name="one_face_per_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"face {self.position} of {self.prediction_id}: {self.label}"
+
+    @property
+    def box(self) -> list[int]:
+        """``[x, y, width, height]`` in the original photo's pixels."""
+        return [self.x, self.y, self.width, self.height]
+
+    @property
+    def vector(self) -> np.ndarray | None:
+        """The stored embedding as a float32 array, or None for faces stored without one."""
+        if self.embedding is None:
+            return None
+        return np.frombuffer(bytes(self.embedding), dtype="<f4")
+
+    @classmethod
+    def from_result(
+        cls,
+        prediction: Prediction,
+        position: int,
+        face: FaceResult,
+        embedding: Sequence[float] | None,
+    ) -> "Face":
+        x, y, width, height = face.box
+        return cls(
+            prediction=prediction,
+            position=position,
+            x=x,
+            y=y,
+            width=width,
+            height=height,
+            embedding=None if embedding is None else embedding_bytes(embedding),
+            label=face.label,
+            candidate=face.candidate,
+            score=face.score,
+            needs_review=face.needs_review,
+            detection_confidence=face.detection_confidence,
+        )
 
 
 def delete_unused_files(storage: Storage, names: list[str]) -> None:

@@ -55,7 +55,7 @@ def evaluate_dev(
         except ImageRejected as error:
             log.info("  skipped %s: %s", path, error)
             continue
-        ((result, embeddings),) = predictor.analyse_batch([image])
+        result, embeddings = predictor.analyse(image)
         scores = recognizer.scores(embeddings)
         relative = str(path.relative_to(dev_dir))
         if folder in athletes:

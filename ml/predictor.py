@@ -55,6 +55,12 @@ class Predictor:
         """Name the faces of one photo; ``allowed`` limits the candidates to those athletes."""
         return self.predict_batch([image], allowed)[0]
 
+    def analyse(
+        self, image: Image.Image, allowed: Collection[str] | None = None
+    ) -> tuple[ImageResult, np.ndarray]:
+        """One photo's result and its faces' embeddings, (faces, 128) in the result's order."""
+        return self.analyse_batch([image], allowed)[0]
+
     def predict_batch(
         self, images: list[Image.Image], allowed: Collection[str] | None = None
     ) -> list[ImageResult]:
@@ -64,7 +70,7 @@ class Predictor:
     def analyse_batch(
         self, images: list[Image.Image], allowed: Collection[str] | None = None
     ) -> list[tuple[ImageResult, np.ndarray]]:
-        """Each photo's result with its faces' embeddings, for evaluations that score them."""
+        """Each photo's result with its faces' embeddings, to store or to score them."""
         recognizer = self.recognizer if allowed is None else self.recognizer.within(allowed)
         if not images:
             return []

@@ -9,8 +9,9 @@ from ml.errors import ImageRejected
 
 
 class FaceSerializer(serializers.Serializer):
-    """One face found in the photo (stored as the recognizer's dict)."""
+    """One face found in the photo and the model's answer for it."""
 
+    id = serializers.IntegerField(read_only=True)
     box = serializers.ListField(
         child=serializers.IntegerField(),
         min_length=4,
@@ -56,7 +57,7 @@ class PredictionSerializer(serializers.ModelSerializer):
     model_version: "serializers.SlugRelatedField[ModelVersion]" = serializers.SlugRelatedField(
         slug_field="version", read_only=True
     )
-    faces = FaceSerializer(many=True, read_only=True)
+    faces = FaceSerializer(source="face_list", many=True, read_only=True)
     probabilities = serializers.DictField(child=serializers.FloatField(), read_only=True)
     timings = serializers.DictField(
         child=serializers.FloatField(), read_only=True, help_text="Milliseconds per step."

@@ -69,7 +69,9 @@ class PredictionViewSet(
     may delete theirs."""
 
     serializer_class = PredictionSerializer
-    queryset = Prediction.objects.select_related("model_version", "review__reviewer")
+    queryset = Prediction.objects.select_related(
+        "model_version", "review__reviewer"
+    ).prefetch_related("faces")
     filter_backends = [DjangoFilterBackend]
     filterset_class = PredictionFilter
 
@@ -208,6 +210,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             event.predictions.visible_to(request.user, visitor_id(request))
             .filter(status=Prediction.Status.DONE)
             .select_related("review", "event")
+            .prefetch_related("faces")
             .order_by("created_at")
         )
         try:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import numpy as np
 import pytest
 import redis
 from django.conf import settings as django_settings
@@ -21,7 +22,7 @@ from PIL import Image
 from athletes_site.celery_app import app as celery_app
 from classifier import inference
 from classifier.model_versions import register
-from classifier.models import Athlete, ModelVersion, Prediction
+from classifier.models import Athlete, Face, ModelVersion, Prediction
 from ml.artifact import Manifest
 from ml.results import FaceResult, ImageResult
 from tests.web.processes import WebServer, WorkerProcess
@@ -102,7 +103,7 @@ class FakePredictor:
         self.loaded_versions: list[str] = []
         self.allowed: set[str] | None = None
 
-    def predict(self, image, allowed=None):
+    def analyse(self, image, allowed=None):
         self.calls += 1
         self.allowed = allowed
         if self.error:
@@ -115,7 +116,7 @@ class FakePredictor:
             needs_review=False,
             detection_confidence=0.99,
         )
-        return ImageResult.from_faces([face], 1, {"detect_ms": 5.0})
+        return ImageResult.from_faces([face], 1, {"detect_ms": 5.0}), np.full((1, 128), 0.0884)
 
 
 @pytest.fixture
@@ -143,7 +144,8 @@ def sent_tasks(monkeypatch) -> list[str]:
 def make_prediction(db, model_version):
     """Create prediction rows directly, as if the worker had finished them."""
 
-    def make(**fields) -> Prediction:
+    def make(faces: list[dict] = (), **fields) -> Prediction:
+        """``faces``: the model's answer per face, as ml.results.FaceResult's fields."""
         pk = uuid.uuid4()
         defaults = {
             "id": pk,
@@ -158,11 +160,14 @@ def make_prediction(db, model_version):
             "status": Prediction.Status.DONE,
             "label": "rafael_nadal",
             "confidence": 0.9,
-            "faces": [],
             "probabilities": {"rafael_nadal": 0.9, "lebron_james": 0.1},
             "model_version": model_version,
         }
-        return Prediction.objects.create(**{**defaults, **fields})
+        prediction = Prediction.objects.create(**{**defaults, **fields})
+        for position, face in enumerate(faces):
+            answer = FaceResult(**{"detection_confidence": 0.99, **face, "box": tuple(face["box"])})
+            Face.from_result(prediction, position, answer, None).save()
+        return prediction
 
     return make
 

@@ -139,5 +139,9 @@ def test_an_uncertain_face_shows_its_candidate_as_needing_review(client, make_pr
 
     assert response.status_code == 200
     assert "Possibly LeBron James, needs review" in response.content.decode()
-    prediction.refresh_from_db()
-    assert prediction.faces[0]["needs_review"] is True
+    (stored,) = prediction.faces.all()
+    assert (stored.label, stored.candidate, stored.needs_review) == (
+        "unknown",
+        "lebron_james",
+        True,
+    )

@@ -10,11 +10,18 @@ import hashlib
 import pytest
 from django.test import Client
 
-from classifier.models import ModelVersion, Prediction, Review
+from classifier.models import Face, ModelVersion, Prediction, Review, embedding_bytes
 from tests.web.conftest import jpeg_bytes, upload_file
 
 pytestmark = pytest.mark.db_engine
 
+NADAL_FACE = {
+    "box": [4, 5, 20, 21],
+    "label": "rafael_nadal",
+    "candidate": "rafael_nadal",
+    "score": 0.97,
+    "needs_review": False,
+}
 FILE_COLOURS = {"image": (1, 2, 3), "thumbnail": (4, 5, 6), "annotated": (7, 8, 9)}
 
 
@@ -24,8 +31,11 @@ def finished_original(make_prediction, media_root):
 
     def make(data: bytes) -> Prediction:
         original = make_prediction(
-            sha256=hashlib.sha256(data).hexdigest(), timings={"total_ms": 99.0, "queue_ms": 7.0}
+            sha256=hashlib.sha256(data).hexdigest(),
+            timings={"total_ms": 99.0, "queue_ms": 7.0},
+            faces=[NADAL_FACE],
         )
+        Face.objects.filter(prediction=original).update(embedding=embedding_bytes([0.5] * 128))
         for field, colour in FILE_COLOURS.items():
             path = media_root / getattr(original, field).name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,6 +66,27 @@ def test_the_api_answers_201_with_the_stored_result(client, finished_original, s
     assert reused.original_name == "again.jpg"
     assert reused.finished_at is not None
     assert sent_tasks == []
+
+
+def test_the_reuse_has_its_own_copies_of_the_faces(client, finished_original, sent_tasks):
+    """Copies, not links: each upload's faces are reviewed on their own, and deleting one
+    upload leaves the other's faces whole."""
+    data = jpeg_bytes()
+    original = finished_original(data)
+
+    response = client.post("/api/predictions/", {"image": upload_file(data)})
+    original.delete()
+
+    assert response.status_code == 201
+    (face,) = Face.objects.filter(prediction_id=response.json()["id"])
+    assert (face.box, face.label, face.candidate, face.score) == (
+        [4, 5, 20, 21],
+        "rafael_nadal",
+        "rafael_nadal",
+        0.97,
+    )
+    assert face.vector.tolist() == [0.5] * 128
+    assert response.json()["faces"] == [{**NADAL_FACE, "id": face.pk, "detection_confidence": 0.99}]
 
 
 def test_it_never_shows_the_earlier_uploads_id_or_files(finished_original, media_root, sent_tasks):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("classifier", "0002_permissions_to_review_and_activate"),
+        ("classifier", "0005_remove_prediction_faces_json"),
     ]
 
     operations = [
