@@ -20,3 +20,21 @@ def percent(value: float | None) -> str:
 def step_name(key: str) -> str:
     """``model_load_ms`` -> ``model load``: timing keys as words."""
     return key.removesuffix("_ms").replace("_", " ")
+
+
+@register.simple_tag
+def face_area(face, prediction) -> str:
+    """A face's box as CSS percentages of the photo, so it stays on the face at any size."""
+    width, height = prediction.width or 1, prediction.height or 1
+    return (
+        f"left: {face.x / width:.4%}; top: {face.y / height:.4%}; "
+        f"width: {face.width / width:.4%}; height: {face.height / height:.4%};"
+    )
+
+
+@register.filter
+def face_kind(face) -> str:
+    """``named``, ``review`` or ``unknown``: how the face is drawn and described."""
+    if face.needs_review:
+        return "review"
+    return "unknown" if face.label == "unknown" else "named"
