@@ -7,6 +7,10 @@ from drf_spectacular.utils import extend_schema_field
 from classifier.models import Athlete, Event, Prediction, PredictionQuerySet
 
 
+def athlete_choices() -> list[tuple[str, str]]:
+    return list(Athlete.objects.display_names().items())
+
+
 def answer_choices() -> list[tuple[str, str]]:
     """Every athlete, ``unknown`` and ``no_face``; read per request, as athletes are added."""
     return list(Athlete.objects.label_names().items())
@@ -30,6 +34,13 @@ class PredictionFilter(django_filters.FilterSet):
             method="filter_reviewed",
         )
     )
+    athlete = django_filters.ChoiceFilter(
+        choices=athlete_choices,
+        empty_label="Any athlete",
+        method="filter_athlete",
+        help_text="An athlete's label: the photos where they were named, on a sure face or by "
+        "a reviewer.",
+    )
     event = django_filters.ModelChoiceFilter(
         queryset=Event.objects.all(), empty_label="Any event", help_text="An event's id."
     )
@@ -43,9 +54,14 @@ class PredictionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Prediction
-        fields = ["label", "status", "reviewed", "event", "q"]
+        fields = ["label", "athlete", "status", "reviewed", "event", "q"]
 
     def filter_reviewed(
         self, predictions: PredictionQuerySet, name: str, value: str
     ) -> PredictionQuerySet:
         return predictions.filter(review__isnull=value == "false")
+
+    def filter_athlete(
+        self, predictions: PredictionQuerySet, name: str, value: str
+    ) -> PredictionQuerySet:
+        return predictions.showing(value)

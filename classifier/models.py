@@ -203,6 +203,15 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
             own |= Q(uploader=user)
         return self.filter(own)
 
+    def showing(self, label: str) -> "PredictionQuerySet":
+        """Finished photos where this athlete was named: on a sure face, or by a reviewer. A
+        photo whose answer a reviewer corrected away from them is not one."""
+        corrected_away = Q(label=label, review__verdict=Review.Verdict.CORRECT) & ~Q(
+            review__label=label
+        )
+        named = Q(faces__label=label) | Q(review__label=label)
+        return self.filter(named, status=Prediction.Status.DONE).exclude(corrected_away).distinct()
+
     def reusable_for(self, sha256: str, event: "Event | None" = None) -> "Prediction | None":
         """A finished prediction of the same bytes by the active model in the same event (whose
         roster shaped its answer), if there is one."""

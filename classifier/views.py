@@ -152,6 +152,25 @@ def history(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def athlete(request: HttpRequest, label: str) -> HttpResponse:
+    """Every photo you may list where this athlete was named, filterable by event."""
+    athlete = get_object_or_404(Athlete, label=label)
+    query = request.GET.copy()
+    query.pop("page", None)
+    data = {"event": request.GET.get("event", ""), "athlete": label}
+    filters = PredictionFilter(data, queryset=visible_predictions(request))
+    page = Paginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "athlete": athlete,
+        "event_field": filters.form["event"],
+        "page": page,
+        "query": query.urlencode(),
+        "names": Athlete.objects.label_names(),
+    }
+    return render(request, "classifier/athlete.html", context)
+
+
+@require_GET
 def media(request: HttpRequest, path: str) -> FileResponse:
     """Serve a stored image with a fixed, safe content type (names are unguessable UUIDs).
 

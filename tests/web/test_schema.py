@@ -57,6 +57,7 @@ def test_the_list_documents_the_history_filters(client, db):
     types = {parameter["name"]: parameter["schema"]["type"] for parameter in parameters}
     assert types == {
         "label": "string",
+        "athlete": "string",
         "status": "string",
         "reviewed": "boolean",
         "event": "integer",
