@@ -12,6 +12,7 @@ from pathlib import Path
 from ml import weights
 from ml.errors import ImageRejected, ModelError
 from ml.faces import DETECTORS
+from ml.url_dataset import Limits
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,12 +82,17 @@ def _parser() -> argparse.ArgumentParser:
     dataset.add_argument("action", choices=["build"])
     dataset.add_argument("urls", type=Path, metavar="URLS.txt", help="one label<TAB>url a line")
     dataset.add_argument("--out", type=Path, required=True, help="the <label>/<photos> folder")
-    dataset.add_argument("--timeout", type=float, default=20.0, help="seconds per download")
     dataset.add_argument(
-        "--max-bytes", type=int, default=10 * 1024 * 1024, help="largest download kept"
+        "--timeout", type=float, default=Limits.timeout, help="seconds per download"
     )
     dataset.add_argument(
-        "--min-side", type=int, default=128, help="smallest shorter side kept, in pixels"
+        "--max-bytes", type=int, default=Limits.max_bytes, help="largest download kept"
+    )
+    dataset.add_argument(
+        "--min-side",
+        type=int,
+        default=Limits.min_side,
+        help="smallest shorter side kept, in pixels",
     )
     dataset.set_defaults(run=_dataset)
 
@@ -211,7 +217,7 @@ def _samples(args) -> int:
 
 
 def _dataset(args) -> int:
-    from ml.url_dataset import Limits, build
+    from ml.url_dataset import build
 
     limits = Limits(timeout=args.timeout, max_bytes=args.max_bytes, min_side=args.min_side)
     print(build(args.urls, args.out, limits))
