@@ -3,11 +3,13 @@
 import csv
 import io
 import shutil
+import subprocess
 import zipfile
 from datetime import date
 
 import pytest
 
+from classifier import exports
 from classifier.models import Event, Prediction, Team
 from classifier.tasks import run_prediction
 from tests.web.conftest import jpeg_bytes, upload_file
@@ -172,3 +174,31 @@ def test_the_export_holds_only_the_photos_you_may_list(client, make_prediction, 
     assert response.status_code == 200
     bundle = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert bundle.namelist() == ["photos.csv"]
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
+def test_each_exported_photo_carries_its_own_names_across_exiftool_runs(
+    staff_client, make_prediction, final, media_root, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(exports, "PHOTOS_PER_EXIFTOOL_RUN", 2)
+    faces = [NADAL_FACE, {**NADAL_FACE, "label": "lebron_james", "candidate": "lebron_james"}]
+    for number in range(5):
+        prediction = make_prediction(original_name=f"{number}.jpg", event=final,
+                                     faces=[faces[number % 2]])  # fmt: skip
+        (media_root / prediction.image.name).parent.mkdir(parents=True, exist_ok=True)
+        (media_root / prediction.image.name).write_bytes(jpeg_bytes())
+
+    response = staff_client.get(f"/api/events/{final.pk}/export/")
+
+    bundle = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(csv.DictReader(io.StringIO(bundle.read("photos.csv").decode())))
+    assert len(rows) == 5
+    for row in rows:
+        expected = "Rafael Nadal" if int(row["original_name"][0]) % 2 == 0 else "LeBron James"
+        assert row["people"] == expected
+        (tmp_path / row["file"]).write_bytes(bundle.read(row["file"]))
+        written = subprocess.run(
+            ["exiftool", "-s3", "-PersonInImage", str(tmp_path / row["file"])],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        assert written == expected
