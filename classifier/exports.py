@@ -69,7 +69,7 @@ def write_zip(archive: IO[bytes], predictions: Iterable[Prediction]) -> None:
             for prediction, photo_tags, tagged in zip(batch, tags, tag_photos(photos), strict=True):
                 name = unique_name(prediction.download_name, taken)
                 bundle.writestr(name, tagged)
-                reviewed = "yes" if getattr(prediction, "review", None) else "no"
+                reviewed = "yes" if prediction.is_reviewed else "no"
                 rows.writerow(
                     [name, prediction.original_name, prediction.pk, "; ".join(photo_tags.people),
                      photo_tags.caption, reviewed]

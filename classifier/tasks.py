@@ -4,14 +4,15 @@ expired sessions.
 Only the worker imports this module: the web sends ``run_prediction`` by its name
 (``Prediction.enqueue``), so the recognizer stays out of the web process's imports.
 
-Worker pool: prefork, ``--concurrency 1`` by default. TensorFlow must never be initialised in a
-process that is then forked, so the parent worker process imports only Django, Celery and this
-module (which imports no TensorFlow); each child imports TensorFlow and loads the active model
-as it starts, after the fork (``load_model_in_child``), and keeps it for its lifetime. Prefork
+Worker pool: prefork, ``--concurrency 1`` by default. The parent worker process imports only
+Django, Celery and this module; each child loads the recognizer (LiteRT interpreters for
+BlazeFace and FaceNet; TensorFlow only for the optional MTCNN detector) and the active model as
+it starts, after the fork (``load_model_in_child``), and keeps them for its lifetime. Prefork
 rather than ``solo`` or threads because the parent enforces the hard time limit by killing a
 stuck child, and a child killed mid-task is detected (``reject_on_worker_lost``) so the task is
-redelivered. Each child holds about 1 GB once the model is loaded: raise ``--concurrency`` only
-with memory to match, and never set ``--max-tasks-per-child``, which would reload the model.
+redelivered. Each child holds about 300 MB once the model is loaded (docs/benchmarks.md): raise
+``--concurrency`` with memory to match, and never set ``--max-tasks-per-child``, which would
+reload the model.
 
 Reliability: the web enqueues after its transaction commits; a task claims its row with a
 conditional UPDATE, so redeliveries and duplicates do no harm; failures are retried a bounded
@@ -23,16 +24,17 @@ broker was down when the photo was uploaded.
 """
 
 import logging
+import time
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
-from celery.signals import task_failure, worker_process_init, worker_ready
+from celery.signals import heartbeat_sent, task_failure, worker_process_init, worker_ready
 from django.conf import settings
 from django.core.management import call_command
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
 from classifier import inference
-from classifier.models import Prediction
+from classifier.models import Prediction, WorkerHeartbeat
 from ml.errors import ImageRejected, ModelError
 
 logger = logging.getLogger(__name__)
@@ -115,9 +117,34 @@ def clear_expired_sessions() -> None:
 
 
 @worker_ready.connect
-def requeue_stale_on_start(**kwargs) -> None:
-    """A worker that starts picks up what was uploaded while no worker or broker was there."""
+def requeue_stale_on_start(sender, **kwargs) -> None:
+    """A worker that starts says it is alive and picks up what was uploaded while no worker or
+    broker was there."""
+    record_heartbeat(sender.hostname)
     Prediction.objects.requeue_stale()
+
+
+_last_heartbeat = 0.0
+
+
+@heartbeat_sent.connect
+def on_heartbeat(sender, **kwargs) -> None:
+    """Celery's worker heartbeat (every 2 s, in the worker's main process, busy or not), written
+    to the database every quarter of ATHLETES_WORKER_SILENT_AFTER_SECONDS."""
+    if time.monotonic() - _last_heartbeat >= settings.ATHLETES_WORKER_SILENT_AFTER_SECONDS / 4:
+        record_heartbeat(sender.eventer.hostname)
+
+
+def record_heartbeat(hostname: str) -> None:
+    """Tell the web this worker is alive; a database that is away costs a beat, nothing more."""
+    global _last_heartbeat
+    try:
+        WorkerHeartbeat.objects.beat(hostname)
+    except DatabaseError as exc:
+        logger.warning("Could not record the worker's heartbeat: %s", exc)
+        connection.close()  # connect afresh at the next beat
+        return
+    _last_heartbeat = time.monotonic()
 
 
 @worker_process_init.connect

@@ -8,6 +8,7 @@ in ``var/broker/`` (no server needed), uploads in ``media/``. Setting ``DATABASE
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -201,6 +202,10 @@ ATHLETES_BACKLOG_RETRY_AFTER = env_int("ATHLETES_BACKLOG_RETRY_AFTER", 60)
 # beat runs this often.
 ATHLETES_REQUEUE_AFTER_SECONDS = env_int("ATHLETES_REQUEUE_AFTER_SECONDS", 120)
 ATHLETES_REQUEUE_EVERY_SECONDS = env_int("ATHLETES_REQUEUE_EVERY_SECONDS", 60)
+# The banner on every page warns when no worker has been alive for this long, or when a queued
+# photo has waited this long.
+ATHLETES_WORKER_SILENT_AFTER_SECONDS = env_int("ATHLETES_WORKER_SILENT_AFTER_SECONDS", 60)
+ATHLETES_QUEUE_SLOW_AFTER_SECONDS = env_int("ATHLETES_QUEUE_SLOW_AFTER_SECONDS", 120)
 # Runs per prediction, counting retries and workers lost mid-task: the prediction row's
 # ``attempts`` is the one retry counter (Celery's own is unbounded, see classifier.tasks).
 ATHLETES_MAX_ATTEMPTS = env_int("ATHLETES_MAX_ATTEMPTS", 3)
@@ -217,14 +222,19 @@ ATHLETES_BROKER_VISIBILITY_TIMEOUT = env_int(
     "ATHLETES_BROKER_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 4
 )
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT: str | None = None  # None: the one the URL's scheme names
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    # scripts/run creates these folders before it starts the worker and the web server.
-    _broker_dir = VAR_DIR / "broker"
+    # Messages as files in var/broker/, or the folder the URL names (filesystem:///srv/broker):
+    # classifier/file_broker.py says why this is safe with several producers, and makes the
+    # folders.
+    _broker_dir = Path(urlsplit(CELERY_BROKER_URL).path or VAR_DIR / "broker")
+    CELERY_BROKER_TRANSPORT = "classifier.file_broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
+        "dead_letter_folder": str(_broker_dir / "dead-letter"),
         # The worker looks for new files this often (seconds); kombu's default is 1.
         "polling_interval": 0.1,
     }

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from classifier.models import Event, Review
+from classifier.models import Event
 
 pytestmark = pytest.mark.db_engine
 
@@ -37,10 +37,8 @@ def photos(make_prediction, staff, final):
         "nadal": make_prediction(original_name="nadal.jpg", label="rafael_nadal",
                                  faces=[face("rafael_nadal")]),
     }  # fmt: skip
-    Review.objects.create(prediction=made["reviewed"], reviewer=staff, verdict="correct",
-                          label="lebron_james")  # fmt: skip
-    Review.objects.create(prediction=made["corrected"], reviewer=staff, verdict="correct",
-                          label="unknown")  # fmt: skip
+    made["reviewed"].faces.get().record_review(staff, "confirm")
+    made["corrected"].faces.get().record_review(staff, "correct", "unknown")
     return made
 
 

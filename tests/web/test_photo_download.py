@@ -9,10 +9,9 @@ import shutil
 import subprocess
 
 import pytest
-from django.contrib.auth.models import User
 from PIL import Image
 
-from classifier.models import Prediction, Review
+from classifier.models import Prediction
 
 pytestmark = pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
 
@@ -113,20 +112,22 @@ def test_it_leaves_out_gps_and_camera_exif(client, stored, tmp_path, media_root)
     assert "PhoneMaker" not in json.dumps(tags)
 
 
-def test_it_names_the_reviewed_answer_first(client, stored, tmp_path):
-    prediction = stored(label="rafael_nadal", faces=[NADAL, JAMES])
-    reviewer = User.objects.create_user("desk")
-    Review.objects.create(prediction=prediction, reviewer=reviewer, verdict="correct",
-                          label="lebron_james")  # fmt: skip
+def test_it_names_reviewed_faces_first(client, stored, tmp_path, staff):
+    prediction = stored(label="rafael_nadal", faces=[NADAL, JAMES, STRANGER])
+    stranger = prediction.faces.get(position=2)
+    stranger.record_review(staff, "correct", "lebron_james")
 
     response = client.get(f"/api/predictions/{prediction.pk}/photo/")
 
     tags = read_tags(response.content, tmp_path)
-    # The reviewer said the answer's face (Nadal's box) is LeBron James; the other sure face
-    # cannot name him twice.
-    assert tags["XMP-iptcExt:PersonInImage"] == ["LeBron James"]
-    region = tags["XMP-mwg-rs:RegionInfo"]["RegionList"][0]
-    assert (region["Name"], region["Area"]["X"]) == ("LeBron James", 0.15)
+    # The reviewer said the third face is LeBron James: it comes first, and the model's own
+    # James face cannot name him twice.
+    assert tags["XMP-iptcExt:PersonInImage"] == ["LeBron James", "Rafael Nadal"]
+    regions = tags["XMP-mwg-rs:RegionInfo"]["RegionList"]
+    assert [(region["Name"], region["Area"]["X"]) for region in regions] == [
+        ("LeBron James", 0.35),
+        ("Rafael Nadal", 0.15),
+    ]
 
 
 def test_it_writes_no_region_for_unknown_faces(client, stored, tmp_path):

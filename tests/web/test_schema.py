@@ -12,6 +12,8 @@ ENDPOINTS = {
     "/api/events/": {"get"},
     "/api/events/{id}/": {"get"},
     "/api/events/{id}/export/": {"get"},
+    "/api/faces/{id}/review/": {"post"},
+    "/api/faces/review/": {"post"},
 }
 
 
@@ -61,6 +63,7 @@ def test_the_list_documents_the_history_filters(client, db):
         "status": "string",
         "reviewed": "boolean",
         "event": "integer",
+        "needs_review": "boolean",
         "q": "string",
         "page": "integer",
     }

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("classifier", "0005_remove_prediction_faces_json"),
+        ("classifier", "0009_merge_faces_and_worker_heartbeat"),
     ]
 
     operations = [
