@@ -47,8 +47,8 @@ class PredictionFilter(django_filters.FilterSet):
         choices=athlete_choices,
         empty_label="Any athlete",
         method="filter_athlete",
-        help_text="An athlete's label: the photos where they were named, on a sure face or by "
-        "a reviewer.",
+        help_text="An athlete's label: the photos where a reviewer or the model (when sure) "
+        "named them on a face.",
     )
     event = django_filters.ModelChoiceFilter(
         queryset=Event.objects.all(), empty_label="Any event", help_text="An event's id."
