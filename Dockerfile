@@ -24,6 +24,9 @@ COPY requirements/ requirements/
 
 
 FROM base AS web
+# exiftool writes the athletes' names into tagged downloads.
+RUN apt-get update && apt-get install -y --no-install-recommends libimage-exiftool-perl \
+    && rm -rf /var/lib/apt/lists/*
 RUN pip install -r requirements/web.txt
 COPY --chown=athletes:athletes . .
 USER athletes

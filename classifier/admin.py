@@ -8,7 +8,16 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction, ReviewError
+from classifier.models import (
+    Athlete,
+    Event,
+    Face,
+    FaceReview,
+    ModelVersion,
+    Prediction,
+    ReviewError,
+    Team,
+)
 
 
 def image_tag(file, width: int):
@@ -179,6 +188,21 @@ class AthleteAdmin(admin.ModelAdmin):
     list_display = ["label", "display_name"]
     list_editable = ["display_name"]
     search_fields = ["label", "display_name"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+    filter_horizontal = ["athletes"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["name", "date"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+    filter_horizontal = ["teams", "athletes"]
 
 
 @admin.register(ModelVersion)

@@ -4,7 +4,11 @@ their OpenAPI description all come from ``PredictionFilter``."""
 import django_filters
 from drf_spectacular.utils import extend_schema_field
 
-from classifier.models import Athlete, Prediction, PredictionQuerySet
+from classifier.models import Athlete, Event, Prediction, PredictionQuerySet
+
+
+def athlete_choices() -> list[tuple[str, str]]:
+    return list(Athlete.objects.display_names().items())
 
 
 def answer_choices() -> list[tuple[str, str]]:
@@ -39,6 +43,16 @@ class PredictionFilter(django_filters.FilterSet):
             method="filter_needs_review",
         )
     )
+    athlete = django_filters.ChoiceFilter(
+        choices=athlete_choices,
+        empty_label="Any athlete",
+        method="filter_athlete",
+        help_text="An athlete's label: the photos where a reviewer or the model (when sure) "
+        "named them on a face.",
+    )
+    event = django_filters.ModelChoiceFilter(
+        queryset=Event.objects.all(), empty_label="Any event", help_text="An event's id."
+    )
     q = django_filters.CharFilter(
         field_name="original_name",
         lookup_expr="icontains",
@@ -49,7 +63,7 @@ class PredictionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Prediction
-        fields = ["label", "status", "reviewed", "needs_review", "q"]
+        fields = ["label", "athlete", "status", "reviewed", "needs_review", "event", "q"]
 
     def filter_reviewed(
         self, predictions: PredictionQuerySet, name: str, value: str
@@ -60,3 +74,8 @@ class PredictionFilter(django_filters.FilterSet):
         self, predictions: PredictionQuerySet, name: str, value: str
     ) -> PredictionQuerySet:
         return predictions.needing_review(value == "true")
+
+    def filter_athlete(
+        self, predictions: PredictionQuerySet, name: str, value: str
+    ) -> PredictionQuerySet:
+        return predictions.showing(value)

@@ -55,7 +55,8 @@ def run(prediction: Prediction) -> None:
 
     with prediction.image.open("rb") as stored:
         image = load_image(stored.read()).image
-    result, embeddings = predictor.analyse(image)
+    event = prediction.event
+    result, embeddings = predictor.analyse(image, allowed=event.roster() if event else None)
 
     drawn = io.BytesIO()
     annotate(image, result, model_version.display_names).save(drawn, "JPEG", quality=90)

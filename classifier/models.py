@@ -22,8 +22,10 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from kombu.exceptions import OperationalError
 
+from classifier.photo_tags import NamedFace, PhotoTags, joined_names
 from ml.annotate import annotate
 from ml.artifact import DET_PLOT, DEV_REPORT, Manifest
 from ml.dataset import display_name
@@ -96,6 +98,40 @@ class Athlete(models.Model):
                     f'"{label}" is not a valid label: use letters, digits, _ or -.'
                 ) from exc
         return labels
+
+
+class Team(models.Model):
+    """Athletes who play together, so that an event's roster can be two teams."""
+
+    name = models.CharField(max_length=200, unique=True)
+    athletes = models.ManyToManyField(Athlete, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(models.Model):
+    """A game or a shoot. Photos uploaded into it are named only from its roster: the athletes
+    of its teams and the athletes chosen one by one. An event without a roster limits nobody."""
+
+    name = models.CharField(max_length=200)
+    date = models.DateField()
+    teams = models.ManyToManyField(Team, related_name="events", blank=True)
+    athletes = models.ManyToManyField(Athlete, related_name="events", blank=True)
+
+    class Meta:
+        ordering = ["-date", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%Y-%m-%d})"
+
+    def roster(self) -> set[str] | None:
+        """The labels the recognizer may name in this event, or None for anyone."""
+        chosen = Athlete.objects.filter(Q(events=self) | Q(teams__events=self))
+        return set(chosen.values_list("label", flat=True)) or None
 
 
 class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
@@ -234,10 +270,23 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
         )
         return self.filter(unsure if yes else ~unsure)
 
-    def reusable_for(self, sha256: str) -> "Prediction | None":
-        """A finished prediction of the same bytes by the active model, if there is one."""
+    def showing(self, label: str) -> "PredictionQuerySet":
+        """Finished photos where this athlete was named: on a face a reviewer said is theirs,
+        or on a face the model was sure of that no reviewer corrected."""
+        reviewed = Q(faces__review__label=label)
+        sure = Q(faces__review__isnull=True, faces__label=label)
+        return self.filter(reviewed | sure, status=Prediction.Status.DONE).distinct()
+
+    def reusable_for(self, sha256: str, event: "Event | None" = None) -> "Prediction | None":
+        """A finished prediction of the same bytes by the active model in the same event (whose
+        roster shaped its answer), if there is one."""
         return (
-            self.filter(sha256=sha256, status=Prediction.Status.DONE, model_version__is_active=True)
+            self.filter(
+                sha256=sha256,
+                event=event,
+                status=Prediction.Status.DONE,
+                model_version__is_active=True,
+            )
             .order_by("created_at")
             .first()
         )
@@ -333,6 +382,9 @@ class Prediction(models.Model):
     )
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="predictions"
     )
     # A random id kept in the uploading browser's session (see PredictionQuerySet.visible_to).
     visitor = models.CharField(max_length=32, blank=True)
@@ -490,6 +542,51 @@ class Prediction(models.Model):
     def mark_queued(self, reason: str) -> bool:
         """Give the row back to the queue after a failed attempt that will be retried."""
         return self._update_if_ours(status=self.Status.QUEUED, error=reason)
+
+    @property
+    def download_name(self) -> str:
+        """``<original name>-athletes`` with the stored copy's suffix, for tagged downloads."""
+        return f"{Path(self.original_name).stem}-athletes{Path(self.image.name or '').suffix}"
+
+    def named_faces(self) -> list[NamedFace]:
+        """The faces with an athlete's name: reviewers' answers first, then the model's sure
+        ones, best score first; an athlete is named once."""
+        names = Athlete.objects.display_names()
+        faces = sorted(
+            self.faces.with_review(), key=lambda face: (face.review is None, -face.score)
+        )
+        named, seen = [], set()
+        for face in faces:
+            if face.answer in names and face.answer not in seen:
+                seen.add(face.answer)
+                named.append(
+                    NamedFace(names[face.answer], (face.x, face.y, face.width, face.height))
+                )
+        return named
+
+    def caption(self, people: list[str]) -> str:
+        """The settings' caption template filled in for this photo."""
+        event = self.event
+        day = event.date if event else timezone.localtime(self.created_at)
+        values = {
+            "names": joined_names(people),
+            "event": event.name if event else "",
+            "date": format_date(day, "j F Y"),
+        }
+        template = settings.ATHLETES_CAPTION_TEMPLATE
+        if event is None:
+            template = settings.ATHLETES_CAPTION_TEMPLATE_NO_EVENT
+        try:
+            return template.format_map(values).strip(" ,")
+        except (KeyError, ValueError, IndexError):
+            logger.warning("The caption template %r is not valid; the names are used.", template)
+            return values["names"]
+
+    def photo_tags(self) -> PhotoTags:
+        """What a tagged download of this photo says."""
+        faces = self.named_faces()
+        people = [face.name for face in faces]
+        return PhotoTags(people, faces, self.caption(people), self.width, self.height)
 
     @property
     def needs_review(self) -> bool:

@@ -33,11 +33,14 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.request import Request
 
-from classifier.models import Prediction
+from classifier.models import Event, Prediction
 from ml.errors import ImageRejected
 from ml.imaging import load_image
 
 THUMBNAIL_SIZE = (320, 320)
+# Stored files are always encoded to one of these (``encode``, ``thumbnail``); nothing else is
+# ever served.
+MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 VISITOR_SESSION_KEY = "visitor"
 
 
@@ -185,13 +188,13 @@ def too_many_pixels_message() -> str:
     )
 
 
-def check_uploads(files: list[UploadedFile]) -> list[CheckedUpload]:
-    """Check every file of one request; raise UploadsRefused if any is refused, or as soon as
-    the request's pixels pass ``ATHLETES_MAX_PIXELS_PER_REQUEST``."""
+def check_uploads(files: list[UploadedFile], event: Event | None = None) -> list[CheckedUpload]:
+    """Check every file of one request into ``event``; raise UploadsRefused if any is refused,
+    or as soon as the request's pixels pass ``ATHLETES_MAX_PIXELS_PER_REQUEST``."""
     checked, reasons = [], []
     for file in files:
         try:
-            checked.append(check_upload(file))
+            checked.append(check_upload(file, event))
         except ImageRejected as exc:
             reasons.append(f"{file.name}: {exc}")
         if sum(upload.pixels for upload in checked) > settings.ATHLETES_MAX_PIXELS_PER_REQUEST:
@@ -201,15 +204,16 @@ def check_uploads(files: list[UploadedFile]) -> list[CheckedUpload]:
     return checked
 
 
-def check_upload(upload: UploadedFile) -> CheckedUpload:
-    """Read and validate one uploaded file; raise ImageRejected with a message for the user."""
+def check_upload(upload: UploadedFile, event: Event | None = None) -> CheckedUpload:
+    """Read and validate one uploaded file for ``event``; raise ImageRejected with a message for
+    the user. An earlier result is reused only from the same event, whose roster shaped it."""
     size = upload.size or 0
     if size > settings.ATHLETES_MAX_UPLOAD_BYTES:
         raise ImageRejected(too_large_message(size))
     data = upload.read()
     sha256 = hashlib.sha256(data).hexdigest()
     name = (upload.name or "upload")[:255]
-    earlier = Prediction.objects.reusable_for(sha256)
+    earlier = Prediction.objects.reusable_for(sha256, event)
     if earlier is not None:
         return SeenBefore(name, len(data), sha256, earlier)
     decoded = load_image(data)
@@ -242,12 +246,13 @@ def thumbnail(image: Image.Image) -> bytes:
 
 
 def store_uploads(
-    checked: list[CheckedUpload], *, uploader=None, visitor: str = ""
+    checked: list[CheckedUpload], *, uploader=None, visitor: str = "", event: Event | None = None
 ) -> list[Prediction]:
     """Create the predictions of one request, all or none: reused at once, or queued for the
     worker after commit. If anything fails, the files already written are deleted."""
     predictions = [
         Prediction(
+            event=event,
             original_name=upload.original_name,
             sha256=upload.sha256,
             size=upload.size,

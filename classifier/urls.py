@@ -8,6 +8,7 @@ urlpatterns = [
     path("predictions/", views.history, name="history"),
     path("predictions/<uuid:pk>/", views.detail, name="detail"),
     path("predictions/<uuid:pk>/delete/", views.delete, name="delete"),
+    path("athletes/<slug:label>/", views.athlete, name="athlete"),
     path("review/", views.review_queue, name="review_queue"),
     path("healthz/", views.healthz, name="healthz"),
 ]

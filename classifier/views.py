@@ -29,18 +29,24 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from classifier.filters import PredictionFilter
-from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction, ReviewError
+from classifier.models import (
+    Athlete,
+    Event,
+    Face,
+    FaceReview,
+    ModelVersion,
+    Prediction,
+    ReviewError,
+)
 from classifier.pagination import KeysFirstPaginator
 from classifier.throttling import UploadRefused, admit_photos
-from classifier.uploads import UploadsRefused, check_uploads, store_uploads, visitor_id
+from classifier.uploads import MEDIA_TYPES, UploadsRefused, check_uploads, store_uploads, visitor_id
 
 HISTORY_PAGE_SIZE = 24
 # Faces the review page hands the browser at once; it loads the page again for more.
 REVIEW_BATCH = 100
 REVIEW_CROP_PX = 224
 RECENT_ON_HOME = 6
-# Stored files are always re-encoded to one of these; nothing else is ever served.
-MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 # Where ModelVersion.confusion_matrix is stored (its upload_to): served to staff only.
 MODEL_PLOTS_FOLDER = "models"
 
@@ -61,6 +67,7 @@ def render_home(request: HttpRequest, status: int = 200) -> HttpResponse:
         "names": Athlete.objects.label_names(),
         "active_model": ModelVersion.objects.active(),
         "max_upload": settings.ATHLETES_MAX_UPLOAD_BYTES,
+        "events": Event.objects.all(),
     }
     return render(request, "classifier/home.html", context, status=status)
 
@@ -85,14 +92,20 @@ def upload(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(refused.wait)
         return response
 
+    chosen = request.POST.get("event", "")
+    event = Event.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+    if chosen and event is None:
+        messages.error(request, "That event does not exist any more; choose another.")
+        return render_home(request, status=400)
+
     try:
-        checked = check_uploads(files)
+        checked = check_uploads(files, event)
     except UploadsRefused as refused:
         for reason in refused.reasons:
             messages.error(request, reason)
         return render_home(request, status=400)
     accepted = store_uploads(
-        checked, uploader=request.user, visitor=visitor_id(request, create=True)
+        checked, uploader=request.user, visitor=visitor_id(request, create=True), event=event
     )
     for prediction in accepted:
         if prediction.reused:
@@ -149,8 +162,34 @@ def history(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     names = Athlete.objects.label_names()
-    context = {"form": filters.form, "page": page, "query": query.urlencode(), "names": names}
+    event = filters.form.cleaned_data.get("event") if filters.form.is_valid() else None
+    context = {
+        "form": filters.form,
+        "page": page,
+        "query": query.urlencode(),
+        "names": names,
+        "event": event,
+    }
     return render(request, "classifier/history.html", context)
+
+
+@require_GET
+def athlete(request: HttpRequest, label: str) -> HttpResponse:
+    """Every photo you may list where this athlete was named, filterable by event."""
+    athlete = get_object_or_404(Athlete, label=label)
+    query = request.GET.copy()
+    query.pop("page", None)
+    data = {"event": request.GET.get("event", ""), "athlete": label}
+    filters = PredictionFilter(data, queryset=visible_predictions(request))
+    page = KeysFirstPaginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "athlete": athlete,
+        "event_field": filters.form["event"],
+        "page": page,
+        "query": query.urlencode(),
+        "names": Athlete.objects.label_names(),
+    }
+    return render(request, "classifier/athlete.html", context)
 
 
 @require_GET

@@ -12,6 +12,7 @@ from pathlib import Path
 from ml import weights
 from ml.errors import ImageRejected, ModelError
 from ml.faces import DETECTORS
+from ml.url_dataset import Limits
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,6 +75,26 @@ def _parser() -> argparse.ArgumentParser:
     samples = commands.add_parser("samples", help="download the demo's 60 public photos")
     samples.add_argument("--out", type=Path, required=True, help="folder to put them in")
     samples.set_defaults(run=_samples)
+
+    dataset = commands.add_parser(
+        "dataset", help="build a training folder from a list of image URLs"
+    )
+    dataset.add_argument("action", choices=["build"])
+    dataset.add_argument("urls", type=Path, metavar="URLS.txt", help="one label<TAB>url a line")
+    dataset.add_argument("--out", type=Path, required=True, help="the <label>/<photos> folder")
+    dataset.add_argument(
+        "--timeout", type=float, default=Limits.timeout, help="seconds per download"
+    )
+    dataset.add_argument(
+        "--max-bytes", type=int, default=Limits.max_bytes, help="largest download kept"
+    )
+    dataset.add_argument(
+        "--min-side",
+        type=int,
+        default=Limits.min_side,
+        help="smallest shorter side kept, in pixels",
+    )
+    dataset.set_defaults(run=_dataset)
 
     train = commands.add_parser("train", help="train a model from a folder of photos")
     train.add_argument(
@@ -192,6 +213,14 @@ def _samples(args) -> int:
     from ml.sample_data import fetch_sample_photos
 
     fetch_sample_photos(args.out)
+    return 0
+
+
+def _dataset(args) -> int:
+    from ml.url_dataset import build
+
+    limits = Limits(timeout=args.timeout, max_bytes=args.max_bytes, min_side=args.min_side)
+    print(build(args.urls, args.out, limits))
     return 0
 
 

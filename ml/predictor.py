@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -50,19 +51,27 @@ class Predictor:
     def display_names(self) -> dict[str, str]:
         return self.manifest.display_names
 
-    def predict(self, image: Image.Image) -> ImageResult:
-        return self.predict_batch([image])[0]
+    def predict(self, image: Image.Image, allowed: Collection[str] | None = None) -> ImageResult:
+        """Name the faces of one photo; ``allowed`` limits the candidates to those athletes."""
+        return self.predict_batch([image], allowed)[0]
 
-    def analyse(self, image: Image.Image) -> tuple[ImageResult, np.ndarray]:
+    def analyse(
+        self, image: Image.Image, allowed: Collection[str] | None = None
+    ) -> tuple[ImageResult, np.ndarray]:
         """One photo's result and its faces' embeddings, (faces, 128) in the result's order."""
-        return self.analyse_batch([image])[0]
+        return self.analyse_batch([image], allowed)[0]
 
-    def predict_batch(self, images: list[Image.Image]) -> list[ImageResult]:
+    def predict_batch(
+        self, images: list[Image.Image], allowed: Collection[str] | None = None
+    ) -> list[ImageResult]:
         """Detect per photo, embed every face of every photo, then name each photo's faces."""
-        return [result for result, _ in self.analyse_batch(images)]
+        return [result for result, _ in self.analyse_batch(images, allowed)]
 
-    def analyse_batch(self, images: list[Image.Image]) -> list[tuple[ImageResult, np.ndarray]]:
+    def analyse_batch(
+        self, images: list[Image.Image], allowed: Collection[str] | None = None
+    ) -> list[tuple[ImageResult, np.ndarray]]:
         """Each photo's result with its faces' embeddings, to store or to score them."""
+        recognizer = self.recognizer if allowed is None else self.recognizer.within(allowed)
         if not images:
             return []
         started = time.perf_counter()
@@ -74,7 +83,7 @@ class Predictor:
         )
         embedded = time.perf_counter()
         per_photo = np.split(embeddings, np.cumsum([len(photo.faces) for photo in detected])[:-1])
-        namings = [self.recognizer.name(photo) for photo in per_photo]
+        namings = [recognizer.name(photo) for photo in per_photo]
         named = time.perf_counter()
         share = 1000 / len(images)
         timings = {

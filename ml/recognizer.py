@@ -3,6 +3,7 @@ two lines per athlete, and no athlete named twice in one photo."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,15 @@ class Recognizer:
         self.centres = centres
         self.lines = lines
 
+    def within(self, allowed: Collection[str]) -> Recognizer:
+        """The same recognizer knowing only the ``allowed`` athletes (an event's roster): the
+        others are not candidates at all."""
+        keep = [index for index, label in enumerate(self.labels) if label in allowed]
+        labels = [self.labels[index] for index in keep]
+        return Recognizer(
+            labels, self.centres[keep], {label: self.lines[label] for label in labels}
+        )
+
     def scores(self, embeddings: np.ndarray) -> np.ndarray:
         """Cosine of each face to each athlete's centroid: (faces, athletes)."""
         return embeddings @ self.centres.T
@@ -53,6 +63,8 @@ class Recognizer:
         athlete still free, judged against that athlete's lines. A face left without a free
         athlete keeps its closest one as the candidate and is `unknown`.
         """
+        if not self.labels:  # a roster with none of the athletes the model knows
+            return [Naming(UNKNOWN, UNKNOWN, 0.0, False) for _ in embeddings]
         scores = self.scores(embeddings)
         chosen: dict[int, int] = {}
         taken: set[int] = set()

@@ -92,3 +92,7 @@ ensure_postgres() {  # ensure_postgres URL: a server that accepts the postgres u
 ensure_chromium() {
   [ -x /usr/bin/chromium ] || apt_install chromium
 }
+
+ensure_exiftool() {  # writes the names into tagged downloads
+  command -v exiftool >/dev/null || apt_install libimage-exiftool-perl
+}

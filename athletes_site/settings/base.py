@@ -224,6 +224,10 @@ ATHLETES_FACENET_WEIGHTS = Path(
 ATHLETES_SAMPLE_DATA = Path(
     env("ATHLETES_SAMPLE_DATA", str(BASE_DIR.parent / "shared" / "datasets" / "athletes"))
 )
+# The caption written into tagged downloads: {names} (the named athletes), {event}, {date}.
+ATHLETES_CAPTION_TEMPLATE = env("ATHLETES_CAPTION_TEMPLATE", "{names} during {event}, {date}")
+# The same, for a photo uploaded outside any event.
+ATHLETES_CAPTION_TEMPLATE_NO_EVENT = env("ATHLETES_CAPTION_TEMPLATE_NO_EVENT", "{names}, {date}")
 # Photos (not requests) per visitor: a signed-in user, or else a client address. Staff are never
 # throttled. Past ATHLETES_MAX_BACKLOG queued photos, uploads get a 503 with Retry-After.
 ATHLETES_UPLOAD_RATE = env("ATHLETES_UPLOAD_RATE", "60/min")

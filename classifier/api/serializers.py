@@ -8,7 +8,15 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from classifier import uploads
-from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction, ReviewError
+from classifier.models import (
+    Athlete,
+    Event,
+    Face,
+    FaceReview,
+    ModelVersion,
+    Prediction,
+    ReviewError,
+)
 from ml.errors import ImageRejected
 
 
@@ -109,21 +117,33 @@ class PredictionSerializer(serializers.ModelSerializer):
             "id", "status", "label", "confidence", "faces", "probabilities", "model_version",
             "created_at", "started_at", "finished_at", "error", "image_url", "annotated_url",
             "needs_review", "reviewed", "review", "original_name", "sha256", "size", "width",
-            "height", "timings", "reused",
+            "height", "timings", "reused", "event",
         ]  # fmt: skip
         read_only_fields = fields
 
 
 class UploadSerializer(serializers.Serializer):
     image = serializers.FileField(help_text="One photo: JPEG, PNG, WebP, BMP or GIF.")
+    event = serializers.PrimaryKeyRelatedField(
+        queryset=Event.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="An event's id: only athletes on its roster are named.",
+    )
 
-    def validate_image(self, file) -> uploads.CheckedUpload:
+    def validate_image(self, file):
         if len(self.context["request"].FILES) > 1 or len(self.initial_data.getlist("image")) > 1:
             raise serializers.ValidationError("Send one photo per request.")
+        return file
+
+    def validate(self, data: dict) -> dict:
+        """Check the photo once the event is known: a reused result must come from the same
+        event, whose roster shaped it."""
         try:
-            return uploads.check_upload(file)
+            data["image"] = uploads.check_upload(data["image"], data.get("event"))
         except ImageRejected as exc:
-            raise serializers.ValidationError(str(exc)) from exc
+            raise serializers.ValidationError({"image": [str(exc)]}) from exc
+        return data
 
     def create(self, validated_data) -> Prediction:
         request = self.context["request"]
@@ -131,6 +151,7 @@ class UploadSerializer(serializers.Serializer):
             [validated_data["image"]],
             uploader=request.user,
             visitor=uploads.visitor_id(request, create=uploads.from_browser(request)),
+            event=validated_data.get("event"),
         )
         return prediction
 
@@ -186,6 +207,18 @@ class BulkReviewInputSerializer(ReviewInputSerializer):
             for face in faces:
                 self.record(face.record_review)
         return faces
+
+
+class EventSerializer(serializers.ModelSerializer):
+    roster = serializers.SerializerMethodField(help_text="Labels that may be named; null: anyone.")
+
+    class Meta:
+        model = Event
+        fields = ["id", "name", "date", "roster"]
+
+    def get_roster(self, event: Event) -> list[str] | None:
+        roster = event.roster()
+        return None if roster is None else sorted(roster)
 
 
 class AthleteSerializer(serializers.ModelSerializer):

@@ -1,27 +1,36 @@
 """The REST API: upload and read predictions, review their faces (staff), list the known
 athletes."""
 
+from pathlib import Path
+
+from django.http import FileResponse, HttpResponse
 from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from classifier.api.serializers import (
     AthleteSerializer,
     BulkReviewInputSerializer,
+    EventSerializer,
     FaceSerializer,
     PredictionSerializer,
     ReviewInputSerializer,
     UploadSerializer,
 )
+from classifier.exports import event_zip
 from classifier.filters import PredictionFilter
-from classifier.models import Athlete, Face, ModelVersion, Prediction
+from classifier.models import Athlete, Event, Face, ModelVersion, Prediction
+from classifier.photo_tags import TaggingUnavailable, tag_photo
 from classifier.throttling import admit_photos
-from classifier.uploads import visitor_id
+from classifier.uploads import MEDIA_TYPES, visitor_id
 
 
 class MayReview(BasePermission):
@@ -45,6 +54,11 @@ class MayDelete(BasePermission):
 class StillProcessing(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "still_processing"
+
+
+class TaggingFailed(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "tagging_unavailable"
 
 
 class PredictionViewSet(
@@ -118,6 +132,39 @@ class PredictionViewSet(
         prediction.delete()
 
     @extend_schema(
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The photo with its names in XMP."
+            ),
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+            409: OpenApiResponse(description="Still being processed; download it once done."),
+            503: OpenApiResponse(description="The server cannot write metadata now."),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def photo(self, request, pk=None):
+        """The photo as a download named ``<original name>-athletes.jpg``: the named athletes
+        (``Iptc4xmpExt:PersonInImage``), one MWG face region per named face and a caption in its
+        XMP, and no other metadata (no GPS, no camera EXIF). Open to whoever has the id, like
+        the photo itself."""
+        prediction = self.get_object()
+        if prediction.is_pending:
+            raise StillProcessing("This photo is still being processed: download it once done.")
+        suffix = Path(prediction.image.name).suffix.lower()
+        if suffix not in MEDIA_TYPES or not prediction.image.storage.exists(prediction.image.name):
+            raise NotFound("This photo's file is missing.")
+        with prediction.image.open("rb") as stored:
+            photo = stored.read()
+        try:
+            tagged = tag_photo(photo, suffix, prediction.photo_tags())
+        except TaggingUnavailable as exc:
+            raise TaggingFailed(str(exc)) from exc
+        disposition = content_disposition_header(True, prediction.download_name)
+        return HttpResponse(
+            tagged, content_type=MEDIA_TYPES[suffix], headers={"Content-Disposition": disposition}
+        )
+
+    @extend_schema(
         request=ReviewInputSerializer,
         responses={200: PredictionSerializer, 400: OpenApiResponse(description="Why not.")},
         deprecated=True,
@@ -182,3 +229,39 @@ class AthleteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return Athlete.objects.known_to(ModelVersion.objects.active())
+
+
+class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Events and their rosters, to upload into; staff create them in the admin."""
+
+    serializer_class = EventSerializer
+    queryset = Event.objects.all()
+
+    @extend_schema(
+        responses={
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="Tagged photos and photos.csv."
+            ),
+            503: OpenApiResponse(description="The server cannot write metadata now."),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        """A zip of the event's finished photos that you may list, each tagged as by
+        ``/api/predictions/{id}/photo/``, and ``photos.csv`` naming who is in which file."""
+        event = self.get_object()
+        photos = (
+            event.predictions.visible_to(request.user, visitor_id(request))
+            .filter(status=Prediction.Status.DONE)
+            .select_related("event")
+            .with_faces()
+            .order_by("created_at")
+        )
+        try:
+            archive = event_zip(photos)
+        except TaggingUnavailable as exc:
+            raise TaggingFailed(str(exc)) from exc
+        name = f"{slugify(event.name) or 'event'}-{event.date:%Y-%m-%d}-athletes.zip"
+        return FileResponse(
+            archive, as_attachment=True, filename=name, content_type="application/zip"
+        )

@@ -28,6 +28,24 @@ def step_name(key: str) -> str:
     return key.removesuffix("_ms").replace("_", " ")
 
 
+@register.simple_tag
+def face_area(face, prediction) -> str:
+    """A face's box as CSS percentages of the photo, so it stays on the face at any size."""
+    width, height = prediction.width or 1, prediction.height or 1
+    return (
+        f"left: {face.x / width:.4%}; top: {face.y / height:.4%}; "
+        f"width: {face.width / width:.4%}; height: {face.height / height:.4%};"
+    )
+
+
+@register.filter
+def face_kind(face) -> str:
+    """``named``, ``review`` (awaiting a reviewer) or ``unknown``: how the face is drawn."""
+    if face.awaits_review:
+        return "review"
+    return "unknown" if face.answer == "unknown" else "named"
+
+
 @register.inclusion_tag("classifier/_queue_banner.html")
 def queue_banner() -> dict:
     """The warning every page shows while no worker is alive or photos wait too long."""

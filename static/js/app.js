@@ -92,6 +92,8 @@
     document.getElementById("uploads").prepend(view.card);
     var data = new FormData();
     data.append("image", file);
+    var event = form.querySelector("[name=event]");
+    if (event && event.value) data.append("event", event.value);
     var token = form.querySelector("[name=csrfmiddlewaretoken]").value;
     var response;
     try {

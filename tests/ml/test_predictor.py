@@ -45,6 +45,13 @@ def test_it_names_the_athlete_in_a_known_photo(predictor, photo, name, athlete):
     assert_inside(face.box, image)
 
 
+def test_an_athlete_off_the_roster_is_not_named(predictor, photo):
+    result = predictor.predict(photo("nadal(3).jpg"), allowed={"lebron_james"})
+
+    (face,) = result.faces
+    assert (result.label, face.label, face.candidate) == (UNKNOWN, UNKNOWN, "lebron_james")
+
+
 def test_someone_else_is_unknown_but_still_has_a_candidate(predictor):
     astronaut = Image.fromarray(skimage.data.astronaut())  # Eileen Collins, NASA
 

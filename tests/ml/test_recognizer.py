@@ -75,6 +75,21 @@ def test_a_face_left_without_a_free_athlete_is_unknown_and_not_flagged(recognize
     assert (namings[2].candidate, namings[2].needs_review) == (LEBRON, False)
 
 
+def test_within_a_roster_the_athletes_off_it_are_not_candidates(recognizer):
+    lebron_face = face_scoring(0.9, 0.3)
+
+    (naming,) = recognizer.within({NADAL}).name(np.stack([lebron_face]))
+
+    assert (naming.label, naming.candidate) == (UNKNOWN, NADAL)
+    assert naming.score == pytest.approx(0.3, abs=1e-4)
+
+
+def test_a_roster_of_athletes_the_model_does_not_know_names_nobody(recognizer):
+    (naming,) = recognizer.within({"roger_federer"}).name(np.stack([face_scoring(0.9, 0.1)]))
+
+    assert (naming.label, naming.candidate, naming.needs_review) == (UNKNOWN, UNKNOWN, False)
+
+
 def result(*faces: tuple[str, str, float, bool]) -> ImageResult:
     return ImageResult.from_faces(
         [FaceResult((0, 0, 9, 9), *face, detection_confidence=0.9) for face in faces],

@@ -102,9 +102,11 @@ class FakePredictor:
         self.error: Exception | None = None
         self.calls = 0
         self.loaded_versions: list[str] = []
+        self.allowed: set[str] | None = None
 
-    def analyse(self, image):
+    def analyse(self, image, allowed=None):
         self.calls += 1
+        self.allowed = allowed
         if self.error:
             raise self.error
         face = FaceResult(

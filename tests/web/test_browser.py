@@ -98,7 +98,8 @@ def test_an_upload_shows_live_status_then_the_named_faces(
     cards.first.locator("a").click()
     page.wait_for_selector("h1.answer")
     assert page.inner_text("h1.answer") == "Rafael Nadal"
-    assert "/media/annotated/" in page.get_attribute(".photo img", "src")
+    assert "/media/annotated/" in page.get_attribute("text=With names drawn in", "href")
+    assert page.locator(".face-map .face-box.face-named").count() >= 1
     assert page.locator("table.faces tbody tr").count() >= 1
     prediction = Prediction.objects.get(original_name="nadal(3).jpg")
     assert (prediction.status, prediction.label) == ("done", "rafael_nadal")

@@ -158,11 +158,11 @@ def test_a_retry_that_succeeds_clears_the_error(queued, fake_predictor):
     calls = []
     analyse = fake_predictor.analyse
 
-    def flaky(image):
+    def flaky(image, allowed=None):
         calls.append(1)
         if len(calls) == 1:
             raise OSError(116, "Stale file handle")
-        return analyse(image)
+        return analyse(image, allowed)
 
     fake_predictor.analyse = flaky
 

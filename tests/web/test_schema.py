@@ -7,7 +7,11 @@ ENDPOINTS = {
     "/api/predictions/": {"get", "post"},
     "/api/predictions/{id}/": {"get", "delete"},
     "/api/predictions/{id}/review/": {"post"},
+    "/api/predictions/{id}/photo/": {"get"},
     "/api/athletes/": {"get"},
+    "/api/events/": {"get"},
+    "/api/events/{id}/": {"get"},
+    "/api/events/{id}/export/": {"get"},
     "/api/faces/{id}/review/": {"post"},
     "/api/faces/review/": {"post"},
 }
@@ -55,8 +59,10 @@ def test_the_list_documents_the_history_filters(client, db):
     types = {parameter["name"]: parameter["schema"]["type"] for parameter in parameters}
     assert types == {
         "label": "string",
+        "athlete": "string",
         "status": "string",
         "reviewed": "boolean",
+        "event": "integer",
         "needs_review": "boolean",
         "q": "string",
         "page": "integer",

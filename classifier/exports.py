@@ -1,0 +1,77 @@
+"""An event's batch export, as a desk files it: every finished photo tagged with its names
+(``classifier.photo_tags``) in one zip, with a CSV saying who is in which file."""
+
+import csv
+import io
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import IO
+
+from classifier.models import Prediction
+from classifier.photo_tags import tag_photos
+
+CSV_NAME = "photos.csv"
+CSV_COLUMNS = ["file", "original_name", "prediction_id", "people", "caption", "reviewed"]
+# Photos tagged per exiftool run: one run per photo would cost its start-up each time.
+PHOTOS_PER_EXIFTOOL_RUN = 50
+# Zips bigger than this are written to disk while they are built, not kept in memory.
+IN_MEMORY_BYTES = 32 * 1024 * 1024
+
+
+def batches(predictions: Iterable[Prediction], size: int) -> Iterator[list[Prediction]]:
+    remaining = iter(predictions)
+    while batch := list(islice(remaining, size)):
+        yield batch
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name`` with ``-2``, ``-3``… before its suffix if a file has it already."""
+    path, number = Path(name), 1
+    while name in taken:
+        number += 1
+        name = f"{path.stem}-{number}{path.suffix}"
+    taken.add(name)
+    return name
+
+
+def event_zip(predictions: Iterable[Prediction]) -> IO[bytes]:
+    """A zip of the tagged photos and ``photos.csv``, rewound for reading.
+
+    Raises ``TaggingUnavailable`` like a single download when exiftool cannot write.
+    """
+    # Returned open: FileResponse closes it once sent.
+    archive = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES)  # noqa: SIM115
+    try:
+        write_zip(archive, predictions)
+    except BaseException:
+        archive.close()
+        raise
+    archive.seek(0)
+    return archive
+
+
+def write_zip(archive: IO[bytes], predictions: Iterable[Prediction]) -> None:
+    table = io.StringIO()
+    rows = csv.writer(table)
+    rows.writerow(CSV_COLUMNS)
+    taken: set[str] = set()
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for batch in batches(predictions, PHOTOS_PER_EXIFTOOL_RUN):
+            tags = [prediction.photo_tags() for prediction in batch]
+            photos = []
+            for prediction, photo_tags in zip(batch, tags, strict=True):
+                with prediction.image.open("rb") as stored:
+                    suffix = Path(prediction.image.name or "").suffix
+                    photos.append((stored.read(), suffix, photo_tags))
+            for prediction, photo_tags, tagged in zip(batch, tags, tag_photos(photos), strict=True):
+                name = unique_name(prediction.download_name, taken)
+                bundle.writestr(name, tagged)
+                reviewed = "yes" if prediction.is_reviewed else "no"
+                rows.writerow(
+                    [name, prediction.original_name, prediction.pk, "; ".join(photo_tags.people),
+                     photo_tags.caption, reviewed]
+                )  # fmt: skip
+        bundle.writestr(CSV_NAME, table.getvalue())

@@ -1,0 +1,112 @@
+"""Names written into the photo itself, the way sports desks file pictures.
+
+A tagged copy carries XMP ``Iptc4xmpExt:PersonInImage`` (the named athletes), MWG face regions
+(``mwg-rs:Regions``: one normalised box per named face, with its name) and a caption
+(``dc:description``) that Photo Mechanic, Lightroom, digiKam and the like read. Everything else is
+removed first, GPS and camera EXIF included. exiftool writes it: the reference implementation of
+these schemas, so no XMP is written by hand here.
+"""
+
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIFTOOL_SECONDS = 30
+
+
+class TaggingUnavailable(RuntimeError):
+    """exiftool is missing or failed; the message is fit for the user."""
+
+
+@dataclass(frozen=True)
+class NamedFace:
+    name: str
+    box: tuple[int, int, int, int]  # x, y, width, height in the photo's pixels
+
+
+@dataclass(frozen=True)
+class PhotoTags:
+    """What a tagged copy says: who is in it, where their faces are, and its caption."""
+
+    people: list[str]
+    faces: list[NamedFace]
+    caption: str
+    width: int
+    height: int
+
+    def as_exiftool_json(self) -> dict:
+        """The tags in exiftool's JSON import form. MWG areas are normalised and centred."""
+        regions = [
+            {
+                "Area": {
+                    "X": round((x + w / 2) / self.width, 6),
+                    "Y": round((y + h / 2) / self.height, 6),
+                    "W": round(w / self.width, 6),
+                    "H": round(h / self.height, 6),
+                    "Unit": "normalized",
+                },
+                "Name": face.name,
+                "Type": "Face",
+            }
+            for face in self.faces
+            for x, y, w, h in [face.box]
+        ]
+        tags: dict = {
+            "XMP-iptcExt:PersonInImage": self.people,
+            "XMP-dc:Description": self.caption,
+        }
+        if regions:
+            tags["XMP-mwg-rs:RegionInfo"] = {
+                "AppliedToDimensions": {"W": self.width, "H": self.height, "Unit": "pixel"},
+                "RegionList": regions,
+            }
+        return tags
+
+
+def joined_names(names: Iterable[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    names = list(names)
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def tag_photo(photo: bytes, suffix: str, tags: PhotoTags) -> bytes:
+    """A copy of ``photo`` (a JPEG or PNG, by ``suffix``) with only these tags in it."""
+    return tag_photos([(photo, suffix, tags)])[0]
+
+
+def tag_photos(photos: Sequence[tuple[bytes, str, PhotoTags]]) -> list[bytes]:
+    """Tagged copies of several photos, in order, from one exiftool run: starting exiftool
+    costs far more than tagging one photo (docs/benchmarks.md)."""
+    exiftool = shutil.which("exiftool")
+    if exiftool is None:
+        raise TaggingUnavailable(
+            "Tagged downloads need exiftool on the server (Debian: libimage-exiftool-perl)."
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        sources, tagged = Path(folder) / "in", Path(folder) / "out"
+        sources.mkdir()
+        names, imports = [], []
+        for number, (photo, suffix, tags) in enumerate(photos):
+            source = sources / f"{number}{suffix}"
+            source.write_bytes(photo)
+            names.append(source.name)
+            imports.append({**tags.as_exiftool_json(), "SourceFile": str(source)})
+        tag_file = Path(folder) / "tags.json"
+        tag_file.write_text(json.dumps(imports))
+        command = [exiftool, "-q", "-q", "-all=", f"-json={tag_file}", "-o", f"{tagged}/%f.%e"]
+        try:
+            subprocess.run(
+                [*command, *(str(sources / name) for name in names)],
+                check=True,
+                capture_output=True,
+                timeout=EXIFTOOL_SECONDS + len(names),
+            )
+            return [(tagged / name).read_bytes() for name in names]
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+            raise TaggingUnavailable("The names could not be written into these photos.") from exc

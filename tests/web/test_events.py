@@ -1,0 +1,204 @@
+"""Events with rosters: upload into one, name only its athletes, filter and export by event."""
+
+import csv
+import io
+import shutil
+import subprocess
+import zipfile
+from datetime import date
+
+import pytest
+
+from classifier import exports
+from classifier.models import Event, Prediction, Team
+from classifier.tasks import run_prediction
+from tests.web.conftest import jpeg_bytes, upload_file
+
+pytestmark = pytest.mark.db_engine
+
+NADAL_FACE = {"box": [4, 4, 20, 20], "label": "rafael_nadal", "candidate": "rafael_nadal",
+              "score": 0.9, "needs_review": False, "detection_confidence": 0.99}  # fmt: skip
+
+
+@pytest.fixture
+def final(athletes) -> Event:
+    """A game between two teams: Nadal's, and another that has LeBron James."""
+    lebron, nadal = athletes
+    spain, lakers = Team.objects.create(name="Spain"), Team.objects.create(name="Lakers")
+    spain.athletes.add(nadal)
+    lakers.athletes.add(lebron)
+    event = Event.objects.create(name="Final", date=date(2026, 6, 7))
+    event.teams.add(spain)
+    return event
+
+
+def test_the_roster_is_its_teams_and_its_chosen_athletes(final, athletes):
+    assert final.roster() == {"rafael_nadal"}
+
+    final.athletes.add(athletes[0])
+
+    assert final.roster() == {"rafael_nadal", "lebron_james"}
+
+
+def test_an_event_without_a_roster_limits_nobody(db):
+    assert Event.objects.create(name="Open day", date=date(2026, 1, 1)).roster() is None
+
+
+def test_it_uploads_into_an_event_through_the_api(client, final, model_version, sent_tasks):
+    response = client.post(
+        "/api/predictions/", {"image": upload_file(jpeg_bytes()), "event": final.pk}
+    )
+
+    assert response.status_code == 202
+    assert response.json()["event"] == final.pk
+    assert Prediction.objects.get().event == final
+
+
+def test_it_refuses_an_event_that_does_not_exist(client, db, sent_tasks):
+    response = client.post("/api/predictions/", {"image": upload_file(jpeg_bytes()), "event": 999})
+
+    assert response.status_code == 400
+    assert "event" in response.json()
+    assert not Prediction.objects.exists()
+    assert sent_tasks == []
+
+
+def test_it_uploads_into_an_event_from_the_page(client, final, model_version, sent_tasks):
+    page = client.get("/").content.decode()
+    assert f'<option value="{final.pk}">Final (2026-06-07)</option>' in page
+
+    response = client.post("/upload/", {"image": upload_file(jpeg_bytes()), "event": final.pk})
+
+    assert response.status_code == 302
+    assert Prediction.objects.get().event == final
+
+
+def test_the_page_refuses_an_event_that_does_not_exist(client, db, sent_tasks):
+    response = client.post("/upload/", {"image": upload_file(jpeg_bytes()), "event": "999"})
+
+    assert response.status_code == 400
+    assert "That event does not exist" in response.content.decode()
+    assert not Prediction.objects.exists()
+
+
+def test_the_worker_names_only_the_roster(
+    make_prediction, media_photo, final, fake_predictor, model_version
+):
+    prediction = make_prediction(status="queued", label="", image=media_photo, event=final)
+
+    run_prediction.apply(args=[str(prediction.pk)], task_id="task-1")
+
+    assert fake_predictor.allowed == {"rafael_nadal"}
+    prediction.refresh_from_db()
+    assert prediction.status == Prediction.Status.DONE
+
+
+def test_outside_an_event_the_worker_names_anyone(
+    make_prediction, media_photo, fake_predictor, model_version
+):
+    prediction = make_prediction(status="queued", label="", image=media_photo)
+
+    run_prediction.apply(args=[str(prediction.pk)], task_id="task-1")
+
+    assert fake_predictor.allowed is None
+    prediction.refresh_from_db()
+    assert prediction.status == Prediction.Status.DONE
+
+
+def test_a_result_is_reused_only_within_the_same_event(client, final, model_version, sent_tasks):
+    data = jpeg_bytes()
+    first = client.post("/api/predictions/", {"image": upload_file(data)})
+    finished = {"status": "done", "label": "rafael_nadal", "model_version": model_version}
+    Prediction.objects.filter(pk=first.json()["id"]).update(**finished)
+
+    other_event = client.post("/api/predictions/", {"image": upload_file(data), "event": final.pk})
+    same_event = client.post("/api/predictions/", {"image": upload_file(data)})
+
+    assert (other_event.status_code, same_event.status_code) == (202, 201)
+    assert Prediction.objects.get(pk=other_event.json()["id"]).reused_from is None
+
+
+def test_history_filters_by_event(staff_client, make_prediction, final):
+    make_prediction(original_name="in-final.jpg", event=final)
+    make_prediction(original_name="elsewhere.jpg")
+
+    api = staff_client.get("/api/predictions/", {"event": final.pk})
+    page = staff_client.get("/predictions/", {"event": final.pk})
+
+    assert [item["original_name"] for item in api.json()["results"]] == ["in-final.jpg"]
+    assert [p.original_name for p in page.context["page"].object_list] == ["in-final.jpg"]
+    assert f'href="/api/events/{final.pk}/export/"' in page.content.decode()
+
+
+def test_the_api_lists_events_with_their_rosters(client, final):
+    response = client.get("/api/events/")
+
+    assert response.status_code == 200
+    assert response.json()["results"] == [
+        {"id": final.pk, "name": "Final", "date": "2026-06-07", "roster": ["rafael_nadal"]}
+    ]
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
+def test_the_export_zips_the_tagged_photos_with_a_csv(
+    staff_client, make_prediction, final, media_root, settings
+):
+    settings.ATHLETES_CAPTION_TEMPLATE = "{names} during {event}, {date}"
+    stored = []
+    for name in ("serve.jpg", "serve.jpg", "pending.jpg"):
+        prediction = make_prediction(original_name=name, event=final, faces=[NADAL_FACE])
+        (media_root / prediction.image.name).parent.mkdir(parents=True, exist_ok=True)
+        (media_root / prediction.image.name).write_bytes(jpeg_bytes())
+        stored.append(prediction)
+    Prediction.objects.filter(pk=stored[2].pk).update(status="queued")
+    make_prediction(original_name="elsewhere.jpg")
+
+    response = staff_client.get(f"/api/events/{final.pk}/export/")
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="final-2026-06-07-athletes.zip"'
+    bundle = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(bundle.namelist()) == ["photos.csv", "serve-athletes-2.jpg", "serve-athletes.jpg"]
+    rows = list(csv.DictReader(io.StringIO(bundle.read("photos.csv").decode())))
+    assert {row["prediction_id"] for row in rows} == {str(stored[0].pk), str(stored[1].pk)}
+    assert rows[0]["people"] == "Rafael Nadal"
+    assert rows[0]["caption"] == "Rafael Nadal during Final, 7 June 2026"
+    assert b"Rafael Nadal" in bundle.read("serve-athletes.jpg")
+
+
+def test_the_export_holds_only_the_photos_you_may_list(client, make_prediction, final, media_root):
+    make_prediction(original_name="someone-elses.jpg", event=final, visitor="b" * 32)
+
+    response = client.get(f"/api/events/{final.pk}/export/")
+
+    assert response.status_code == 200
+    bundle = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert bundle.namelist() == ["photos.csv"]
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
+def test_each_exported_photo_carries_its_own_names_across_exiftool_runs(
+    staff_client, make_prediction, final, media_root, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(exports, "PHOTOS_PER_EXIFTOOL_RUN", 2)
+    faces = [NADAL_FACE, {**NADAL_FACE, "label": "lebron_james", "candidate": "lebron_james"}]
+    for number in range(5):
+        prediction = make_prediction(original_name=f"{number}.jpg", event=final,
+                                     faces=[faces[number % 2]])  # fmt: skip
+        (media_root / prediction.image.name).parent.mkdir(parents=True, exist_ok=True)
+        (media_root / prediction.image.name).write_bytes(jpeg_bytes())
+
+    response = staff_client.get(f"/api/events/{final.pk}/export/")
+
+    bundle = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(csv.DictReader(io.StringIO(bundle.read("photos.csv").decode())))
+    assert len(rows) == 5
+    for row in rows:
+        expected = "Rafael Nadal" if int(row["original_name"][0]) % 2 == 0 else "LeBron James"
+        assert row["people"] == expected
+        (tmp_path / row["file"]).write_bytes(bundle.read(row["file"]))
+        written = subprocess.run(
+            ["exiftool", "-s3", "-PersonInImage", str(tmp_path / row["file"])],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        assert written == expected
