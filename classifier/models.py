@@ -20,7 +20,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from ml.artifact import Manifest
+from ml.artifact import Manifest, new_version
 from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
 class Athlete(models.Model):
     label = models.SlugField(max_length=100, unique=True)
     display_name = models.CharField(max_length=200)
+    team = models.CharField(max_length=200, blank=True)
+    sport = models.CharField(max_length=100, blank=True)
 
     objects = AthleteQuerySet.as_manager()
 
@@ -77,17 +79,48 @@ class Athlete(models.Model):
         return labels
 
 
+# The worker's training task, sent by name like RUN_PREDICTION_TASK.
+TRAIN_MODEL_TASK = "classifier.tasks.train_model_version"
+
+
 class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
     def active(self) -> "ModelVersion | None":
         return self.filter(is_active=True).first()
 
+    def start_training(self) -> "ModelVersion":
+        """A new version named now, in training until the worker has trained it."""
+        model_version = self.create(version=new_version(), status=ModelVersion.Status.TRAINING)
+        transaction.on_commit(
+            lambda: current_app.send_task(TRAIN_MODEL_TASK, args=[model_version.version])
+        )
+        return model_version
+
+    def rollback_target(self) -> "ModelVersion | None":
+        """The ready version that was active most recently before the one active now."""
+        return (
+            self.filter(status=ModelVersion.Status.READY, is_active=False)
+            .exclude(activated_at=None)
+            .order_by("-activated_at")
+            .first()
+        )
+
 
 class ModelVersion(models.Model):
-    """A trained artifact directory registered with the site. At most one is active."""
+    """A trained artifact directory registered with the site, or one the worker is training.
+    At most one is active, and only a ready one can be."""
+
+    class Status(models.TextChoices):
+        TRAINING = "training"
+        READY = "ready"
+        FAILED = "failed"
 
     version = models.CharField(max_length=100, unique=True)
     # Relative to ATHLETES_MODELS_DIR when the artifact lives there, absolute otherwise.
-    path = models.CharField(max_length=500)
+    path = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
+    progress = models.PositiveSmallIntegerField(default=100, help_text="Percent of training.")
+    error = models.TextField(blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
     manifest = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     confusion_matrix = models.FileField(upload_to="models/", blank=True)
@@ -129,8 +162,34 @@ class ModelVersion(models.Model):
             ModelVersion.objects.select_for_update().filter(is_active=True).exclude(
                 pk=self.pk
             ).update(is_active=False)
-            ModelVersion.objects.filter(pk=self.pk).update(is_active=True)
+            self.activated_at = timezone.now()
+            ModelVersion.objects.filter(pk=self.pk).update(
+                is_active=True, activated_at=self.activated_at
+            )
         self.is_active = True
+
+    def set_progress(self, percent: int) -> None:
+        ModelVersion.objects.filter(pk=self.pk).update(progress=percent)
+        self.progress = percent
+
+    def mark_failed(self, reason: str) -> None:
+        self.status, self.error = self.Status.FAILED, reason
+        self.save(update_fields=["status", "error"])
+
+
+class Example(models.Model):
+    """A photo staff enrolled to teach the site an athlete's face; training reads them all."""
+
+    athlete = models.ForeignKey(Athlete, on_delete=models.CASCADE, related_name="examples")
+    image = models.FileField(upload_to="examples/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["athlete", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.athlete.label})"
 
 
 # The steps of a prediction, in the order they happen, for showing its ``timings``.
@@ -440,6 +499,28 @@ def embedding_bytes(embedding: Sequence[float]) -> bytes:
     return np.asarray(embedding, dtype="<f4").tobytes()
 
 
+class FaceQuerySet(models.QuerySet["Face"]):
+    def rejected_embeddings(self) -> dict[str, np.ndarray]:
+        """``{athlete: embeddings}`` of faces reviewers said are not that athlete: the only face
+        of a photo corrected away from the athlete the model proposed. Training takes them as
+        impostors for that athlete (``ml.training.train``'s ``rejected``)."""
+        faces = (
+            self.filter(
+                prediction__review__verdict=Review.Verdict.CORRECT,
+                candidate__in=Athlete.objects.values("label"),
+                embedding__isnull=False,
+            )
+            .exclude(prediction__review__label=F("candidate"))
+            .annotate(faces_in_photo=models.Count("prediction__faces"))
+            .filter(faces_in_photo=1)
+        )
+        rejected: dict[str, list[np.ndarray]] = {}
+        for face in faces:
+            if (vector := face.vector) is not None:
+                rejected.setdefault(face.candidate, []).append(vector)
+        return {label: np.stack(vectors) for label, vectors in rejected.items()}
+
+
 class Face(models.Model):
     """One face the model found in a photo: where it is, its embedding and the model's answer.
 
@@ -460,6 +541,8 @@ class Face(models.Model):
     score = models.FloatField(help_text="Cosine similarity to the candidate's centroid.")
     needs_review = models.BooleanField(default=False)
     detection_confidence = models.FloatField(null=True, blank=True)
+
+    objects = FaceQuerySet.as_manager()
 
     class Meta:
         ordering = ["prediction", "position"]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,13 @@ class Manifest:
                 f"({manifest.backbone_sha256}); retrain it with `python -m ml train`."
             )
         return manifest
+
+
+def new_version(now: datetime | None = None) -> str:
+    """A model's name: its creation time and four random hex digits (`20261124-134222-9ec1`),
+    chosen before training when the site must name the job it polls."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
 def save_centroids(model_dir: Path, centroids: np.ndarray, labels: list[str]) -> None:

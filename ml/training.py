@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,12 +31,14 @@ def train(
     detector: str = "blazeface",
     targets: Targets = DEFAULT_TARGETS,
     rejected: Mapping[str, np.ndarray] | None = None,
+    version: str | None = None,
 ) -> Path:
     """Train on `<data_dir>/<label>/<photos>`; returns the new artifact directory.
 
     `display_names` spells athletes' names where the folder name cannot (`LeBron James`);
     the others are made from the folder name. `rejected` maps an athlete to embeddings of
     faces reviewers marked as not that athlete: more impostors for the calibration.
+    `version` names the model when the caller chose it beforehand (`artifact.new_version`).
     """
     photos = scan(data_dir)
     labels = sorted({photo.label for photo in photos})
@@ -63,7 +64,7 @@ def train(
         )
         log.info("Cross-validated accuracy: %.1f%%", 100 * metrics["accuracy_mean"])
     created = datetime.now(UTC)
-    version = f"{created:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    version = version or artifact.new_version(created)
     model_dir = out_dir / version
     model_dir.mkdir(parents=True)
     artifact.save_centroids(model_dir, recognizer.centres, labels)

@@ -7,7 +7,12 @@ ENDPOINTS = {
     "/api/predictions/": {"get", "post"},
     "/api/predictions/{id}/": {"get", "delete"},
     "/api/predictions/{id}/review/": {"post"},
-    "/api/athletes/": {"get"},
+    "/api/athletes/": {"get", "post"},
+    "/api/athletes/{label}/examples/": {"post"},
+    "/api/models/": {"get", "post"},
+    "/api/models/{version}/": {"get"},
+    "/api/models/{version}/activate/": {"post"},
+    "/api/models/rollback/": {"post"},
 }
 
 
