@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +17,7 @@ from ml.dataset import display_name, scan
 from ml.embedder import INPUT_SIZE, Embedder
 from ml.evaluation import cross_validate_embeddings, save_confusion_plot
 from ml.faces import FaceDetector
-from ml.features import embed_photos
+from ml.features import PhotoEmbeddings, embed_photos
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +59,15 @@ def train(
         log.info("Lines for %s: sure %.3f, unknown %.3f", label, lines["sure"], lines["unknown"])
     (log.warning if calibration.too_few_impostors else log.info)(calibration.message)
     metrics = {}
-    if cv_folds > 1:
-        log.info("Cross-validating (%d folds) ...", cv_folds)
+    folds = feasible_folds(embedded, cv_folds)
+    if folds > 1:
+        log.info("Cross-validating (%d folds) ...", folds)
         metrics = cross_validate_embeddings(
-            embedded, labels, folds=cv_folds, repeats=1, seed=seed, targets=targets
+            embedded, labels, folds=folds, repeats=1, seed=seed, targets=targets
         )
         log.info("Cross-validated accuracy: %.1f%%", 100 * metrics["accuracy_mean"])
+    elif cv_folds > 1:
+        log.warning("Not cross-validated: some athlete has too few photos with a face.")
     created = datetime.now(UTC)
     version = version or artifact.new_version(created)
     model_dir = out_dir / version
@@ -92,3 +97,15 @@ def train(
     ).write(model_dir)
     log.info("Saved model %s to %s", version, model_dir)
     return model_dir
+
+
+def feasible_folds(embedded: list[PhotoEmbeddings], wanted: int) -> int:
+    """The most folds, up to `wanted`, that leave every athlete two photos with a face in each
+    fold's training part (calibration needs two); 0 when even two folds cannot. An athlete
+    enrolled from a few photos still trains, just without a cross-validated score."""
+    photos = Counter(item.photo.label for item in embedded)
+    usable = Counter(item.photo.label for item in embedded if not item.skipped)
+    for folds in range(wanted, 1, -1):
+        if all(usable[label] - math.ceil(n / folds) >= 2 for label, n in photos.items()):
+            return folds
+    return 0
