@@ -101,6 +101,7 @@ def train_version(model_version: ModelVersion) -> ModelVersion:
             display_names=Athlete.objects.display_names(),
             rejected=Face.objects.rejected_embeddings() or None,
             version=model_version.version,
+            progress=lambda done, total: model_version.set_progress(5 + 85 * done // total),
         )
     manifest = Manifest.read(model_dir)
     model_version.path = stored_path(model_dir)

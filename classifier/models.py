@@ -500,19 +500,28 @@ def embedding_bytes(embedding: Sequence[float]) -> bytes:
 
 
 class FaceQuerySet(models.QuerySet["Face"]):
+    def reviewed_alone(self) -> "FaceQuerySet":
+        """Faces with an embedding that are the only face of a reviewed photo, so the photo's
+        review says who the face is; the most recently reviewed first."""
+        return (
+            self.filter(prediction__review__isnull=False, embedding__isnull=False)
+            .annotate(faces_in_photo=models.Count("prediction__faces"))
+            .filter(faces_in_photo=1)
+            .select_related("prediction__review")
+            .order_by("-prediction__review__reviewed_at")
+        )
+
     def rejected_embeddings(self) -> dict[str, np.ndarray]:
         """``{athlete: embeddings}`` of faces reviewers said are not that athlete: the only face
         of a photo corrected away from the athlete the model proposed. Training takes them as
         impostors for that athlete (``ml.training.train``'s ``rejected``)."""
         faces = (
-            self.filter(
+            self.reviewed_alone()
+            .filter(
                 prediction__review__verdict=Review.Verdict.CORRECT,
                 candidate__in=Athlete.objects.values("label"),
-                embedding__isnull=False,
             )
             .exclude(prediction__review__label=F("candidate"))
-            .annotate(faces_in_photo=models.Count("prediction__faces"))
-            .filter(faces_in_photo=1)
         )
         rejected: dict[str, list[np.ndarray]] = {}
         for face in faces:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ml.errors import ModelError
+from ml.recognizer import Lines, Recognizer
 from ml.weights import FACENET_SHA256
 
 FORMAT_VERSION = 2
@@ -119,3 +120,10 @@ def load_centroids(model_dir: Path, labels: list[str]) -> np.ndarray:
     if missing:
         raise ModelError(f"{model_dir / CENTROIDS} has no centroid for {', '.join(missing)}.")
     return np.stack([rows[label] for label in labels]).astype(np.float32)
+
+
+def load_recognizer(model_dir: Path, manifest: Manifest | None = None) -> Recognizer:
+    """The model's centroids and lines, enough to name stored embeddings without a network."""
+    manifest = manifest or Manifest.read(model_dir)
+    lines = {label: Lines(**manifest.lines[label]) for label in manifest.labels}
+    return Recognizer(manifest.labels, load_centroids(model_dir, manifest.labels), lines)

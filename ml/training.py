@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,20 +34,22 @@ def train(
     targets: Targets = DEFAULT_TARGETS,
     rejected: Mapping[str, np.ndarray] | None = None,
     version: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Train on `<data_dir>/<label>/<photos>`; returns the new artifact directory.
 
     `display_names` spells athletes' names where the folder name cannot (`LeBron James`);
     the others are made from the folder name. `rejected` maps an athlete to embeddings of
     faces reviewers marked as not that athlete: more impostors for the calibration.
-    `version` names the model when the caller chose it beforehand (`artifact.new_version`).
+    `version` names the model when the caller chose it beforehand (`artifact.new_version`);
+    `progress` hears (photos embedded, photos), embedding being most of the time.
     """
     photos = scan(data_dir)
     labels = sorted({photo.label for photo in photos})
     log.info(
         "Training on %d photos of %d athletes: %s", len(photos), len(labels), ", ".join(labels)
     )
-    embedded = embed_photos(photos, FaceDetector(detector), Embedder(weights))
+    embedded = embed_photos(photos, FaceDetector(detector), Embedder(weights), progress)
     skipped = [{"path": str(e.photo.path), "reason": e.skipped} for e in embedded if e.skipped]
     for item in skipped:
         log.info("  skipped %s: %s", item["path"], item["reason"])

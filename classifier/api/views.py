@@ -2,10 +2,10 @@
 
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
@@ -23,6 +23,7 @@ from classifier.filters import PredictionFilter
 from classifier.models import Athlete, ModelVersion, Prediction
 from classifier.throttling import admit_photos
 from classifier.uploads import visitor_id
+from classifier.version_comparison import compare
 
 
 class MayReview(BasePermission):
@@ -206,6 +207,7 @@ class ModelVersionViewSet(
         "create": "classifier.add_modelversion",
         "activate": "classifier.activate_modelversion",
         "rollback": "classifier.activate_modelversion",
+        "comparison": "classifier.view_modelversion",
     }
 
     @extend_schema(request=None, responses={202: ModelVersionSerializer})
@@ -234,6 +236,31 @@ class ModelVersionViewSet(
             raise NotReady(f"Version {model_version.version} is {model_version.status}.")
         model_version.activate()
         return Response(self.get_serializer(model_version).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("last", int, description="How many reviewed faces (default 200).")
+        ],
+        responses={
+            200: OpenApiResponse(description="Answers changed, for better and worse."),
+            409: OpenApiResponse(description="Not ready, or no active version to compare with."),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def comparison(self, request, version=None):
+        """This version beside the active one on the last reviewed faces: how many answers
+        change, how many for the better (now what the reviewer said) and for the worse."""
+        model_version = self.get_object()
+        active = ModelVersion.objects.active()
+        if model_version.status != ModelVersion.Status.READY:
+            raise NotReady(f"Version {model_version.version} is {model_version.status}.")
+        if active is None:
+            raise NotReady("No version is active to compare with.")
+        try:
+            last = min(max(int(request.query_params.get("last", 200)), 1), 5000)
+        except ValueError as exc:
+            raise ValidationError({"last": "A whole number of faces."}) from exc
+        return Response(compare(model_version, active, last))
 
     @extend_schema(
         request=None,

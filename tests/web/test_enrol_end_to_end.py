@@ -62,6 +62,7 @@ def test_five_people_enrolled_through_the_api_are_named_in_new_photos(
     assert trained["status"] == "ready", (trained["error"], worker.log.read_text()[-3000:])
     assert set(PEOPLE) <= set(trained["labels"])
     assert all(trained["training_counts"][label] >= 2 for label in PEOPLE)
+    assert trained["progress"] == 100
 
     response = staff_client.post(f"/api/models/{version}/activate/")
     assert response.status_code == 200

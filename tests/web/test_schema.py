@@ -12,6 +12,7 @@ ENDPOINTS = {
     "/api/models/": {"get", "post"},
     "/api/models/{version}/": {"get"},
     "/api/models/{version}/activate/": {"post"},
+    "/api/models/{version}/comparison/": {"get"},
     "/api/models/rollback/": {"post"},
 }
 

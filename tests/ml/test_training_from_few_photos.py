@@ -1,4 +1,4 @@
-"""How many folds cross-validation can use when athletes were enrolled from a few photos."""
+"""Training from athletes enrolled with a few photos: how many folds, and progress to show."""
 
 from pathlib import Path
 
@@ -35,3 +35,15 @@ def test_it_counts_photos_without_a_face_against_the_training_part():
 
 def test_it_does_not_cross_validate_two_photos():
     assert feasible_folds(photos("a", 30) + photos("b", 2), 5) == 0
+
+
+def test_embedding_reports_its_progress_every_ten_photos(small_dataset, detector, embedder):
+    from ml.dataset import scan
+    from ml.features import embed_photos
+
+    photos = scan(small_dataset)
+    heard = []
+
+    embed_photos(photos, detector, embedder, lambda done, total: heard.append((done, total)))
+
+    assert heard == [(10, 14), (14, 14)]
