@@ -30,6 +30,15 @@ class PredictionFilter(django_filters.FilterSet):
             method="filter_reviewed",
         )
     )
+    needs_review = extend_schema_field(
+        {"type": "boolean", "description": "A face awaits a reviewer's decision, or not."}
+    )(
+        django_filters.ChoiceFilter(
+            choices=[("true", "Needs review"), ("false", "Nothing to review")],
+            empty_label="Needs review or not",
+            method="filter_needs_review",
+        )
+    )
     q = django_filters.CharFilter(
         field_name="original_name",
         lookup_expr="icontains",
@@ -40,9 +49,20 @@ class PredictionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Prediction
-        fields = ["label", "status", "reviewed", "q"]
+        fields = ["label", "status", "reviewed", "needs_review", "q"]
 
     def filter_reviewed(
         self, predictions: PredictionQuerySet, name: str, value: str
     ) -> PredictionQuerySet:
-        return predictions.filter(review__isnull=value == "false")
+        reviewed = Prediction.objects.reviewed()
+        if value == "true":
+            return predictions.filter(pk__in=reviewed)
+        return predictions.exclude(pk__in=reviewed)
+
+    def filter_needs_review(
+        self, predictions: PredictionQuerySet, name: str, value: str
+    ) -> PredictionQuerySet:
+        needing = Prediction.objects.needing_review()
+        if value == "true":
+            return predictions.filter(pk__in=needing)
+        return predictions.exclude(pk__in=needing)

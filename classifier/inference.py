@@ -13,7 +13,7 @@ import time
 from django.conf import settings
 from django.core.files.base import ContentFile
 
-from classifier.models import Athlete, ModelVersion, Prediction
+from classifier.models import ModelVersion, Prediction
 from ml.annotate import annotate
 from ml.errors import ModelError
 from ml.imaging import load_image
@@ -42,11 +42,6 @@ def preload() -> None:
         load_predictor(model_version)
 
 
-def display_names(model_version: ModelVersion) -> dict[str, str]:
-    """Names to draw on faces: the admin's athlete names win over the artifact's."""
-    return {**model_version.artifact_manifest.display_names, **Athlete.objects.display_names()}
-
-
 def run(prediction: Prediction) -> None:
     """Predict, draw the boxes, and store the result on the (claimed) prediction."""
     started = time.perf_counter()
@@ -61,7 +56,7 @@ def run(prediction: Prediction) -> None:
     result, embeddings = predictor.analyse(image)
 
     drawn = io.BytesIO()
-    annotate(image, result, display_names(model_version)).save(drawn, "JPEG", quality=90)
+    annotate(image, result, model_version.display_names).save(drawn, "JPEG", quality=90)
     prediction.annotated.save(f"{prediction.pk}.jpg", ContentFile(drawn.getvalue()), save=False)
     annotated_name = prediction.annotated.name
 

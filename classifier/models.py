@@ -1,5 +1,8 @@
-"""What the product stores: athletes, model versions, predictions, their faces and reviews."""
+"""What the product stores: athletes, model versions, predictions, their faces and reviews
+of those faces."""
 
+import io
+import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -11,6 +14,7 @@ import numpy as np
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.core.validators import validate_slug
 from django.db import models, transaction
@@ -20,7 +24,10 @@ from django.dispatch import receiver
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from ml.artifact import Manifest, new_version
+from ml.annotate import annotate
+from ml.artifact import DET_PLOT, DEV_REPORT, Manifest, new_version
+from ml.errors import ImageRejected
+from ml.imaging import load_image
 from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult
 
 logger = logging.getLogger(__name__)
@@ -156,6 +163,29 @@ class ModelVersion(models.Model):
     def labels(self) -> list[str]:
         return self.artifact_manifest.labels
 
+    @property
+    def dev_report(self) -> dict | None:
+        """The dev-set evaluation saved in the artifact's folder (ml.artifact.DEV_REPORT), if
+        there is a readable one."""
+        try:
+            report = json.loads((self.model_dir / DEV_REPORT).read_text())
+        except (OSError, ValueError):
+            return None
+        return report if isinstance(report, dict) else None
+
+    @property
+    def det_plot(self) -> bytes | None:
+        """The DET curve PNG saved beside the dev report, if there is one."""
+        try:
+            return (self.model_dir / DET_PLOT).read_bytes()
+        except OSError:
+            return None
+
+    @property
+    def display_names(self) -> dict[str, str]:
+        """Names to draw on faces: the admin's athlete names win over the artifact's."""
+        return {**self.artifact_manifest.display_names, **Athlete.objects.display_names()}
+
     def activate(self) -> None:
         """Make this the one active version; workers pick it up on their next task."""
         with transaction.atomic():
@@ -225,6 +255,19 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
         if user.is_authenticated:
             own |= Q(uploader=user)
         return self.filter(own)
+
+    def with_faces(self) -> "PredictionQuerySet":
+        """Prefetch the faces and their current reviews that pages and the API show."""
+        return self.prefetch_related(models.Prefetch("faces", Face.objects.with_review()))
+
+    def reviewed(self) -> "PredictionQuerySet":
+        """Photos with at least one reviewed face."""
+        return self.filter(pk__in=Face.objects.filter(review__isnull=False).values("prediction"))
+
+    def needing_review(self) -> "PredictionQuerySet":
+        """Photos with a face the model is unsure about that nobody has decided on yet."""
+        unsure = Face.objects.filter(needs_review=True, review__isnull=True)
+        return self.filter(pk__in=unsure.values("prediction"))
 
     def reusable_for(self, sha256: str) -> "Prediction | None":
         """A finished prediction of the same bytes by the active model, if there is one."""
@@ -363,11 +406,13 @@ class Prediction(models.Model):
         return list(self.faces.all())
 
     def copy_faces_from(self, source: "Prediction") -> None:
-        """A reused result's own copies of its source's faces (see ``copy_result_from``)."""
+        """A reused result's own copies of its source's faces as the model saw them (see
+        ``copy_result_from``): each upload is reviewed on its own."""
         copies = list(source.faces.all())
         for face in copies:
-            face.pk, face.prediction = None, self
+            face.pk, face.prediction, face.review = None, self, None
         Face.objects.bulk_create(copies)
+        self.refresh_answer()  # the model's answer: the source's reviews are not copied
 
     def store_faces(self, result: ImageResult, embeddings: Sequence[Sequence[float]]) -> None:
         """Write the model's faces as rows, replacing any an earlier attempt left."""
@@ -468,30 +513,97 @@ class Prediction(models.Model):
         """Give the row back to the queue after a failed attempt that will be retried."""
         return self._update_if_ours(status=self.Status.QUEUED, error=reason)
 
-    def review_label(self, verdict: str, label: str = "") -> str:
-        """The label a review with this verdict records; raise ReviewError if it is not allowed."""
+    @property
+    def needs_review(self) -> bool:
+        """A face is between the sure and the unknown lines and nobody has decided yet."""
+        return any(face.needs_review and face.review_id is None for face in self.face_list)
+
+    @property
+    def names_an_athlete(self) -> bool:
+        """Finished with an athlete as its answer: only then is a confidence worth showing."""
+        return self.status == self.Status.DONE and self.label not in ("", UNKNOWN, NO_FACE)
+
+    @property
+    def possibly(self) -> str:
+        """For an unknown photo, the athlete a face awaiting review might be ("Possibly X")."""
+        if self.label != UNKNOWN:
+            return ""
+        unsure = [face for face in self.face_list if face.awaits_review]
+        return max(unsure, key=lambda face: face.score).candidate if unsure else ""
+
+    @property
+    def is_reviewed(self) -> bool:
+        return any(face.review_id is not None for face in self.face_list)
+
+    @property
+    def latest_review(self) -> "FaceReview | None":
+        """The latest decision on any of its faces, for lists that show one line per photo."""
+        reviews = [face.review for face in self.face_list if face.review is not None]
+        return max(reviews, key=lambda review: review.reviewed_at, default=None)
+
+    def refresh_answer(self) -> None:
+        """Store the photo's answer again from its faces, after a review changed one."""
+        self.label, self.confidence = photo_answer(list(self.faces.with_review()))
+        Prediction.objects.filter(pk=self.pk).update(label=self.label, confidence=self.confidence)
+
+    def redraw_annotated(self) -> None:
+        """Draw the faces' current answers on the photo again, reviewers' answers marked, so
+        the annotated photo agrees with the review. Called once the review is committed: a
+        photo that cannot be read keeps its drawing (logged), and the review stands."""
+        faces = list(self.faces.with_review())
+        result = ImageResult.from_faces([face.as_result() for face in faces], len(faces), {})
+        reviewed = {position for position, face in enumerate(faces) if face.review_id}
+        names = self.model_version.display_names if self.model_version else {}
+        try:
+            with self.image.open("rb") as stored:
+                image = load_image(stored.read()).image
+        except (OSError, ImageRejected) as exc:
+            logger.warning("Cannot redraw the faces of %s: %s", self.pk, exc)
+            return
+        drawn = io.BytesIO()
+        annotate(image, result, names, reviewed).save(drawn, "JPEG", quality=90)
+        earlier = self.annotated.name
+        self.annotated.save(f"{self.pk}.jpg", ContentFile(drawn.getvalue()), save=False)
+        Prediction.objects.filter(pk=self.pk).update(annotated=self.annotated.name)
+        if earlier:
+            delete_unused_files(self.annotated.storage, [earlier])
+
+    def review_all_faces(self, reviewer, verdict: str, label: str = "") -> list["FaceReview"]:
+        """The photo-level review, a bulk action over its faces.
+
+        "confirm" confirms every face's answer; "correct" to ``unknown`` says that no face is
+        an athlete; "correct" to an athlete names the face the photo's answer rests on.
+        """
         if self.status != self.Status.DONE:
             raise ReviewError("Only finished predictions can be reviewed.")
-        if verdict == Review.Verdict.CONFIRM:
-            return self.label
-        if verdict != Review.Verdict.CORRECT:
-            raise ReviewError(f'The verdict must be "confirm" or "correct", not "{verdict}".')
-        if label not in Athlete.objects.correction_labels():
-            raise ReviewError(f'"{label}" is not an athlete\'s label or "{UNKNOWN}".')
-        return label
+        faces = self.face_list
+        if not faces:
+            raise ReviewError("No face was found in this photo: there is nothing to review.")
+        if verdict == FaceReview.Verdict.CORRECT and label != UNKNOWN:
+            faces = [lead_face(faces)]
+        with transaction.atomic():
+            return [face.record_review(reviewer, verdict, label) for face in faces]
 
-    def record_review(self, reviewer, verdict: str, label: str = "") -> "Review":
-        """Create or replace this prediction's review: who, when, the verdict and the label."""
-        review, _ = Review.objects.update_or_create(
-            prediction=self,
-            defaults={
-                "reviewer": reviewer,
-                "reviewed_at": timezone.now(),
-                "verdict": verdict,
-                "label": self.review_label(verdict, label),
-            },
-        )
-        return review
+
+def photo_answer(faces: Sequence["Face"]) -> tuple[str, float | None]:
+    """A photo's label and confidence from its faces, reviewed answers first: the athlete a
+    reviewer named, else the model's best sure face that no reviewer overruled, else
+    ``unknown`` (``no_face`` without faces). The confidence is the model's score, when the
+    answer is the model's candidate."""
+    if not faces:
+        return NO_FACE, 0.0
+    named = [face for face in faces if face.review_id is not None and face.answer != UNKNOWN]
+    if not named:
+        named = [face for face in faces if face.review_id is None and face.label != UNKNOWN]
+    if not named:
+        return UNKNOWN, max(face.score for face in faces)
+    best = max(named, key=lambda face: face.score)
+    return best.answer, best.score if best.candidate == best.answer else None
+
+
+def lead_face(faces: Sequence["Face"]) -> "Face":
+    """The face a photo's answer rests on: a named one if any, the best-scored first."""
+    return max(faces, key=lambda face: (face.answer != UNKNOWN, face.score))
 
 
 def embedding_bytes(embedding: Sequence[float]) -> bytes:
@@ -500,33 +612,47 @@ def embedding_bytes(embedding: Sequence[float]) -> bytes:
 
 
 class FaceQuerySet(models.QuerySet["Face"]):
-    def reviewed_alone(self) -> "FaceQuerySet":
-        """Faces with an embedding that are the only face of a reviewed photo, so the photo's
-        review says who the face is; the most recently reviewed first."""
+    def with_review(self) -> "FaceQuerySet":
+        return self.select_related("review__reviewer")
+
+    def unreviewed(self) -> "FaceQuerySet":
+        return self.filter(review__isnull=True)
+
+    def review_queue(self) -> "FaceQuerySet":
+        """Faces waiting for a reviewer: those the model is unsure about first, then the
+        newest photos' faces, each photo's faces in order."""
         return (
-            self.filter(prediction__review__isnull=False, embedding__isnull=False)
-            .annotate(faces_in_photo=models.Count("prediction__faces"))
-            .filter(faces_in_photo=1)
-            .select_related("prediction__review")
-            .order_by("-prediction__review__reviewed_at")
+            self.unreviewed()
+            .filter(prediction__status=Prediction.Status.DONE)
+            .select_related("prediction")
+            .order_by("-needs_review", "-prediction__created_at", "prediction_id", "position")
+        )
+
+    def reviewed(self) -> "FaceQuerySet":
+        """Faces with an embedding and a reviewer's current decision, the latest first: who
+        they are, to train and to compare versions on."""
+        return (
+            self.filter(review__isnull=False, embedding__isnull=False)
+            .select_related("review")
+            .order_by("-review__reviewed_at")
         )
 
     def rejected_embeddings(self) -> dict[str, np.ndarray]:
-        """``{athlete: embeddings}`` of faces reviewers said are not that athlete: the only face
-        of a photo corrected away from the athlete the model proposed. Training takes them as
-        impostors for that athlete (``ml.training.train``'s ``rejected``)."""
+        """``{athlete: embeddings}`` of faces reviewers said are not the athlete the model
+        proposed ("not X"). Training takes them as impostors for that athlete
+        (``ml.training.train``'s ``rejected``)."""
         faces = (
-            self.reviewed_alone()
+            self.reviewed()
             .filter(
-                prediction__review__verdict=Review.Verdict.CORRECT,
-                candidate__in=Athlete.objects.values("label"),
+                review__verdict=FaceReview.Verdict.CORRECT,
+                review__model_candidate__in=Athlete.objects.values("label"),
             )
-            .exclude(prediction__review__label=F("candidate"))
+            .exclude(review__label=F("review__model_candidate"))
         )
         rejected: dict[str, list[np.ndarray]] = {}
         for face in faces:
-            if (vector := face.vector) is not None:
-                rejected.setdefault(face.candidate, []).append(vector)
+            if face.review is not None and (vector := face.vector) is not None:
+                rejected.setdefault(face.review.model_candidate, []).append(vector)
         return {label: np.stack(vectors) for label, vectors in rejected.items()}
 
 
@@ -550,6 +676,16 @@ class Face(models.Model):
     score = models.FloatField(help_text="Cosine similarity to the candidate's centroid.")
     needs_review = models.BooleanField(default=False)
     detection_confidence = models.FloatField(null=True, blank=True)
+    review = models.ForeignKey(
+        "FaceReview",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The current decision: the latest of the face's reviews.",
+    )
+
+    objects = FaceQuerySet.as_manager()
 
     objects = FaceQuerySet.as_manager()
 
@@ -561,6 +697,67 @@ class Face(models.Model):
 
     def __str__(self) -> str:
         return f"face {self.position} of {self.prediction_id}: {self.label}"
+
+    @property
+    def shown_answer(self) -> str:
+        """What the model offers a reviewer: its sure athlete, or the candidate it is unsure
+        about, or ``unknown``. Confirming a face confirms this."""
+        if self.label == UNKNOWN and self.needs_review:
+            return self.candidate
+        return self.label
+
+    @property
+    def awaits_review(self) -> bool:
+        return self.needs_review and self.review_id is None
+
+    @property
+    def answer(self) -> str:
+        """Who this face is: the reviewer's answer when reviewed, else the model's sure one."""
+        return self.review.label if self.review is not None else self.label
+
+    def review_answer(self, verdict: str, label: str = "") -> str:
+        """The answer a review with this verdict gives; raise ReviewError if it is not allowed."""
+        if verdict == FaceReview.Verdict.CONFIRM:
+            return self.shown_answer
+        if verdict != FaceReview.Verdict.CORRECT:
+            raise ReviewError(f'The verdict must be "confirm" or "correct", not "{verdict}".')
+        if label not in Athlete.objects.correction_labels():
+            raise ReviewError(f'"{label}" is not an athlete\'s label or "{UNKNOWN}".')
+        return label
+
+    def record_review(self, reviewer, verdict: str, label: str = "") -> "FaceReview":
+        """Record a decision on this face beside what the model had said; it becomes the
+        current one, earlier ones stay as history, and the photo's answer follows."""
+        with transaction.atomic():
+            review = FaceReview.objects.create(
+                face=self,
+                reviewer=reviewer,
+                verdict=verdict,
+                label=self.review_answer(verdict, label),
+                model_label=self.label,
+                model_candidate=self.candidate,
+                model_score=self.score,
+                model_needs_review=self.needs_review,
+            )
+            Face.objects.filter(pk=self.pk).update(review=review)
+            self.review = review
+            prediction = Prediction.objects.select_related("model_version").get(
+                pk=self.prediction_id
+            )
+            prediction.refresh_answer()
+            transaction.on_commit(prediction.redraw_annotated, robust=True)
+        return review
+
+    def as_result(self) -> FaceResult:
+        """The face as the recognizer's record, with its current answer."""
+        return FaceResult(
+            box=(self.x, self.y, self.width, self.height),
+            label=self.answer,
+            candidate=self.candidate,
+            score=self.score,
+            needs_review=self.awaits_review,
+            detection_confidence=self.detection_confidence or 0.0,
+        )
 
     @property
     def box(self) -> list[int]:
@@ -637,18 +834,30 @@ class WorkerHeartbeat(models.Model):
         return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
-class Review(models.Model):
-    """A staff member's verdict on a prediction: right as it is, or corrected."""
+class FaceReview(models.Model):
+    """One reviewer's decision on one face, beside what the model had said. Every decision is
+    kept; the latest is the face's current one (``Face.review``).
+
+    "correct" to ``unknown`` is "not an athlete"; with ``model_candidate`` it says "not X",
+    an impostor face for X that training can use.
+    """
 
     class Verdict(models.TextChoices):
         CONFIRM = "confirm"
         CORRECT = "correct"
 
-    prediction = models.OneToOneField(Prediction, on_delete=models.CASCADE, related_name="review")
+    face = models.ForeignKey(Face, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     reviewed_at = models.DateTimeField(default=timezone.now)
     verdict = models.CharField(max_length=10, choices=Verdict.choices)
-    label = models.CharField(max_length=100)
+    label = models.CharField(max_length=100, help_text="Who the face is, by this decision.")
+    model_label = models.CharField(max_length=100)
+    model_candidate = models.CharField(max_length=100)
+    model_score = models.FloatField()
+    model_needs_review = models.BooleanField()
+
+    class Meta:
+        ordering = ["-reviewed_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.verdict}: {self.label}"

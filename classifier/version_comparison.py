@@ -11,14 +11,14 @@ from ml.artifact import load_recognizer
 
 
 def answers(model_version: ModelVersion, embeddings: np.ndarray) -> list[str]:
-    """What the version names each face, each the only face of its photo."""
+    """What the version names each face, judged alone (not beside its photo's other faces)."""
     recognizer = load_recognizer(model_version.model_dir, model_version.artifact_manifest)
     return [recognizer.name(row[np.newaxis])[0].label for row in embeddings]
 
 
 def compare(candidate: ModelVersion, active: ModelVersion, last: int) -> dict[str, Any]:
     """Both versions' answers on the ``last`` reviewed faces, against the reviewers' labels."""
-    reviewed = [(face, face.vector) for face in Face.objects.reviewed_alone()[:last]]
+    reviewed = [(face, face.vector) for face in Face.objects.reviewed()[:last]]
     faces = [face for face, vector in reviewed if vector is not None]
     report: dict[str, Any] = {"against": active.version, "faces": len(faces), "changes": []}
     if not faces:
@@ -31,7 +31,7 @@ def compare(candidate: ModelVersion, active: ModelVersion, last: int) -> dict[st
             "right_after": 0,
         }
     embeddings = np.stack([vector for _, vector in reviewed if vector is not None])
-    truth = [face.prediction.review.label for face in faces]
+    truth = [face.review.label for face in faces if face.review is not None]
     before, after = answers(active, embeddings), answers(candidate, embeddings)
     for face, right, old, new in zip(faces, truth, before, after, strict=True):
         if old != new:

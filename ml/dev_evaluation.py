@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 
 OTHERS = "others"
 GROUPS = "groups"
-REPORT = "dev_evaluation.json"
-DET_PLOT = "det_curve.png"
 # Faces at least this wide (photo pixels) that the comparison detector finds must be found.
 SMALLEST_GROUP_FACE = 32
 

@@ -2,12 +2,18 @@
 
 from rest_framework.routers import DefaultRouter
 
-from classifier.api.views import AthleteViewSet, ModelVersionViewSet, PredictionViewSet
+from classifier.api.views import (
+    AthleteViewSet,
+    FaceViewSet,
+    ModelVersionViewSet,
+    PredictionViewSet,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("predictions", PredictionViewSet, basename="prediction")
 router.register("athletes", AthleteViewSet, basename="athlete")
+router.register("faces", FaceViewSet, basename="face")
 router.register("models", ModelVersionViewSet, basename="modelversion")
 
 app_name = "api"

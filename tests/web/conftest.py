@@ -22,7 +22,7 @@ from PIL import Image
 from athletes_site.celery_app import app as celery_app
 from classifier import inference
 from classifier.model_versions import register
-from classifier.models import Athlete, Face, ModelVersion, Prediction
+from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction
 from ml.artifact import Manifest
 from ml.results import FaceResult, ImageResult
 from tests.web.processes import WebServer, WorkerProcess
@@ -138,12 +138,28 @@ def sent_tasks(monkeypatch) -> list[str]:
     return sent
 
 
+def agreeing_faces(prediction: Prediction) -> list[dict]:
+    """One face whose answer is the photo's: sure for an athlete, unknown (Nadal the closest)
+    for ``unknown``; none for ``no_face`` or an unfinished photo."""
+    if prediction.status != Prediction.Status.DONE or prediction.label in ("", "no_face"):
+        return []
+    candidate = "rafael_nadal" if prediction.label == "unknown" else prediction.label
+    face = {"box": [4, 4, 20, 20], "label": prediction.label, "candidate": candidate}
+    return [{**face, "score": prediction.confidence or 0.3, "needs_review": False}]
+
+
+def photo_review(prediction: Prediction) -> FaceReview | None:
+    """The latest decision on any face of the photo."""
+    return FaceReview.objects.filter(face__prediction=prediction).first()
+
+
 @pytest.fixture
 def make_prediction(db, model_version):
     """Create prediction rows directly, as if the worker had finished them."""
 
-    def make(faces: list[dict] = (), **fields) -> Prediction:
-        """``faces``: the model's answer per face, as ml.results.FaceResult's fields."""
+    def make(faces: list[dict] | None = None, **fields) -> Prediction:
+        """``faces``: the model's answer per face, as ml.results.FaceResult's fields; by
+        default one face that agrees with the photo's label and confidence."""
         pk = uuid.uuid4()
         defaults = {
             "id": pk,
@@ -162,6 +178,8 @@ def make_prediction(db, model_version):
             "model_version": model_version,
         }
         prediction = Prediction.objects.create(**{**defaults, **fields})
+        if faces is None:
+            faces = agreeing_faces(prediction)
         for position, face in enumerate(faces):
             answer = FaceResult(**{"detection_confidence": 0.99, **face, "box": tuple(face["box"])})
             Face.from_result(prediction, position, answer, None).save()

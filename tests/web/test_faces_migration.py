@@ -1,5 +1,5 @@
-"""The migration that makes faces rows keeps every face stored as JSON before it, and can be
-undone without losing them."""
+"""The migrations that make faces rows keep every face stored as JSON before them (and can be
+undone without losing them), and turn each photo-level review into decisions on its faces."""
 
 import pytest
 from django.db import connection
@@ -8,7 +8,9 @@ from django.db.migrations.executor import MigrationExecutor
 pytestmark = [pytest.mark.db_engine, pytest.mark.django_db(transaction=True)]
 
 BEFORE = [("classifier", "0002_permissions_to_review_and_activate")]
-AFTER = [("classifier", "0005_remove_prediction_faces_json")]
+FACES_AS_ROWS = [("classifier", "0005_remove_prediction_faces_json")]
+BEFORE_FACE_REVIEWS = [("classifier", "0006_face_reviews")]
+AFTER = [("classifier", "0009_merge_faces_and_worker_heartbeat")]
 GROUP_FACES = [
     {
         "box": [10, 20, 30, 40],
@@ -73,7 +75,7 @@ def test_it_moves_each_face_into_a_row_in_order(before_faces_were_rows):
     old = stored_prediction(before_faces_were_rows, [OLD_FACE])
     nobody = stored_prediction(before_faces_were_rows, [])
 
-    Face = migrate(AFTER).get_model("classifier", "Face")
+    Face = migrate(FACES_AS_ROWS).get_model("classifier", "Face")
 
     rows = list(Face.objects.filter(prediction_id=group.pk).order_by("position").values())
     assert [(row["x"], row["y"], row["width"], row["height"]) for row in rows] == [
@@ -98,8 +100,38 @@ def test_it_moves_each_face_into_a_row_in_order(before_faces_were_rows):
 
 def test_undoing_it_puts_the_faces_back_as_json(before_faces_were_rows):
     group = stored_prediction(before_faces_were_rows, GROUP_FACES)
-    migrate(AFTER)
+    migrate(FACES_AS_ROWS)
 
     Prediction = migrate(BEFORE).get_model("classifier", "Prediction")
 
     assert Prediction.objects.get(pk=group.pk).faces == GROUP_FACES
+
+
+@pytest.mark.parametrize(
+    ("verdict", "label", "decided"),
+    [
+        ("confirm", "rafael_nadal", ["rafael_nadal", "lebron_james"]),
+        ("correct", "unknown", ["unknown", "unknown"]),
+        ("correct", "lebron_james", ["lebron_james", None]),
+    ],
+)
+def test_a_photo_review_becomes_decisions_on_its_faces(
+    before_faces_were_rows, django_user_model, verdict, label, decided
+):
+    group = stored_prediction(before_faces_were_rows, GROUP_FACES)
+    apps = migrate(BEFORE_FACE_REVIEWS)
+    reviewer = apps.get_model("auth", "User").objects.create(username="ann")
+    apps.get_model("classifier", "Review").objects.create(
+        prediction_id=group.pk, reviewer=reviewer, verdict=verdict, label=label
+    )
+
+    apps = migrate(AFTER)
+
+    Face = apps.get_model("classifier", "Face")
+    faces = list(Face.objects.filter(prediction_id=group.pk).order_by("position"))
+    assert [face.review.label if face.review else None for face in faces] == decided
+    reviews = apps.get_model("classifier", "FaceReview").objects.all()
+    assert {(review.verdict, review.reviewer_id) for review in reviews} == {(verdict, reviewer.pk)}
+    assert {review.model_label for review in reviews} <= {"rafael_nadal", "unknown"}
+    prediction = apps.get_model("classifier", "Prediction").objects.get(pk=group.pk)
+    assert prediction.label == label

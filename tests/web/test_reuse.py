@@ -10,7 +10,7 @@ import hashlib
 import pytest
 from django.test import Client
 
-from classifier.models import Face, ModelVersion, Prediction, Review, embedding_bytes
+from classifier.models import Face, FaceReview, ModelVersion, Prediction, embedding_bytes
 from tests.web.conftest import jpeg_bytes, upload_file
 
 pytestmark = pytest.mark.db_engine
@@ -86,7 +86,9 @@ def test_the_reuse_has_its_own_copies_of_the_faces(client, finished_original, se
         0.97,
     )
     assert face.vector.tolist() == [0.5] * 128
-    assert response.json()["faces"] == [{**NADAL_FACE, "id": face.pk, "detection_confidence": 0.99}]
+    assert response.json()["faces"] == [
+        {**NADAL_FACE, "id": face.pk, "detection_confidence": 0.99, "review": None}
+    ]
 
 
 def test_it_never_shows_the_earlier_uploads_id_or_files(finished_original, media_root, sent_tasks):
@@ -112,17 +114,19 @@ def test_it_never_shows_the_earlier_uploads_id_or_files(finished_original, media
 
 
 def test_a_reuse_is_reviewed_on_its_own(client, staff, finished_original, sent_tasks):
-    """A staff correction belongs to the upload it was made on: a reuse gives exactly what the
-    model would say again, and staff review it like any other upload."""
+    """A staff correction belongs to the upload it was made on: a reuse copies the faces as the
+    model saw them, so it gives exactly what the model would say again (and nothing of the
+    earlier upload's review), and staff review it like any other upload."""
     data = jpeg_bytes()
     original = finished_original(data)
-    Review.objects.create(prediction=original, reviewer=staff, verdict="correct", label="unknown")
+    original.review_all_faces(staff, "correct", "unknown")
 
     response = client.post("/api/predictions/", {"image": upload_file(data)})
 
     assert response.status_code == 201
     assert (response.json()["label"], response.json()["review"]) == ("rafael_nadal", None)
-    assert not Review.objects.filter(prediction_id=response.json()["id"]).exists()
+    assert not FaceReview.objects.filter(face__prediction_id=response.json()["id"]).exists()
+    assert response.json()["faces"][0]["review"] is None
 
 
 def test_the_result_page_says_it_was_reused(client, finished_original, sent_tasks):

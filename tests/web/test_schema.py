@@ -14,6 +14,8 @@ ENDPOINTS = {
     "/api/models/{version}/activate/": {"post"},
     "/api/models/{version}/comparison/": {"get"},
     "/api/models/rollback/": {"post"},
+    "/api/faces/{id}/review/": {"post"},
+    "/api/faces/review/": {"post"},
 }
 
 
@@ -61,6 +63,7 @@ def test_the_list_documents_the_history_filters(client, db):
         "label": "string",
         "status": "string",
         "reviewed": "boolean",
+        "needs_review": "boolean",
         "q": "string",
         "page": "integer",
     }

@@ -6,7 +6,7 @@ import numpy as np
 from django.core.files.base import ContentFile
 
 from classifier.model_versions import training_folder
-from classifier.models import Athlete, Example, Face, Review
+from classifier.models import Athlete, Example, Face
 from ml.dataset import scan
 from tests.web.conftest import jpeg_bytes
 
@@ -19,23 +19,18 @@ NADAL_FACE = {
 }
 
 
-def face_with_embedding(prediction, value: float) -> Face:
-    face = prediction.faces.get()
+def face_with_embedding(prediction, value: float, position: int = 0) -> Face:
+    face = prediction.faces.get(position=position)
     face.embedding = np.full(128, value, dtype="<f4").tobytes()
     face.save()
     return face
 
 
-def test_it_takes_a_photo_corrected_away_from_an_athlete_as_an_impostor(make_prediction, staff):
-    corrected = make_prediction(faces=[NADAL_FACE])
-    face_with_embedding(corrected, 0.5)
-    Review.objects.create(prediction=corrected, reviewer=staff, verdict="correct", label="unknown")
-    confirmed = make_prediction(faces=[NADAL_FACE])
-    face_with_embedding(confirmed, 0.25)
-    Review.objects.create(
-        prediction=confirmed, reviewer=staff, verdict="confirm", label="rafael_nadal"
-    )
-    make_prediction(faces=[NADAL_FACE])  # never reviewed
+def test_it_takes_a_face_corrected_away_from_an_athlete_as_an_impostor(make_prediction, staff):
+    group = make_prediction(faces=[NADAL_FACE, {**NADAL_FACE, "candidate": "lebron_james"}])
+    face_with_embedding(group, 0.5).record_review(staff, "correct", "unknown")
+    face_with_embedding(group, 0.25, position=1).record_review(staff, "confirm")
+    face_with_embedding(make_prediction(faces=[NADAL_FACE]), 0.75)  # never reviewed
 
     rejected = Face.objects.rejected_embeddings()
 
@@ -44,10 +39,10 @@ def test_it_takes_a_photo_corrected_away_from_an_athlete_as_an_impostor(make_pre
     assert np.allclose(rejected["rafael_nadal"], 0.5)
 
 
-def test_it_does_not_guess_which_face_of_a_group_was_corrected(make_prediction, staff):
-    group = make_prediction(faces=[NADAL_FACE, {**NADAL_FACE, "box": (40, 2, 20, 20)}])
-    Face.objects.filter(prediction=group).update(embedding=np.ones(128, dtype="<f4").tobytes())
-    Review.objects.create(prediction=group, reviewer=staff, verdict="correct", label="unknown")
+def test_a_later_decision_replaces_an_earlier_one(make_prediction, staff):
+    face = face_with_embedding(make_prediction(faces=[NADAL_FACE]), 0.5)
+    face.record_review(staff, "correct", "lebron_james")
+    face.record_review(staff, "correct", "rafael_nadal")
 
     assert Face.objects.rejected_embeddings() == {}
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("classifier", "0006_merge_faces_and_heartbeat"),
+        ("classifier", "0009_merge_faces_and_worker_heartbeat"),
     ]
 
     operations = [
