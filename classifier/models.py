@@ -88,6 +88,7 @@ class Athlete(models.Model):
 
 # The worker's training task, sent by name like RUN_PREDICTION_TASK.
 TRAIN_MODEL_TASK = "classifier.tasks.train_model_version"
+RERUN_HISTORY_TASK = "classifier.tasks.rerun_history"
 
 
 class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
@@ -128,6 +129,9 @@ class ModelVersion(models.Model):
     progress = models.PositiveSmallIntegerField(default=100, help_text="Percent of training.")
     error = models.TextField(blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    rerun = models.JSONField(
+        default=dict, blank=True, help_text="The last re-run of history: status and counts."
+    )
     manifest = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     confusion_matrix = models.FileField(upload_to="models/", blank=True)
@@ -201,6 +205,18 @@ class ModelVersion(models.Model):
     def set_progress(self, percent: int) -> None:
         ModelVersion.objects.filter(pk=self.pk).update(progress=percent)
         self.progress = percent
+
+    def record_rerun(self, report: dict) -> None:
+        ModelVersion.objects.filter(pk=self.pk).update(rerun=report)
+        self.rerun = dict(report)
+
+    def start_rerun(self, filters: dict[str, str]) -> None:
+        """Re-run the finished predictions that ``filters`` (the history's) select, in the
+        worker."""
+        self.record_rerun({"status": "queued", "filters": filters})
+        transaction.on_commit(
+            lambda: current_app.send_task(RERUN_HISTORY_TASK, args=[self.version, filters])
+        )
 
     def mark_failed(self, reason: str) -> None:
         self.status, self.error = self.Status.FAILED, reason

@@ -34,7 +34,9 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection
 
 from classifier import inference, model_versions
+from classifier.filters import PredictionFilter
 from classifier.models import ModelVersion, Prediction, WorkerHeartbeat
+from classifier.rerun import rerun
 from ml.errors import ImageRejected, ModelError
 
 logger = logging.getLogger(__name__)
@@ -122,6 +124,18 @@ def train_model_version(version: str) -> None:
     except Exception:
         logger.exception("Training model version %s failed", version)
         model_version.mark_failed("Training failed; the worker's log says why.")
+
+
+@shared_task(ignore_result=True, soft_time_limit=3600, time_limit=3660)
+def rerun_history(version: str, filters: dict[str, str]) -> None:
+    """Name the faces of the history's finished photos again with a ready version."""
+    model_version = ModelVersion.objects.get(version=version, status=ModelVersion.Status.READY)
+    predictions = PredictionFilter(data=filters, queryset=Prediction.objects.all()).qs
+    try:
+        rerun(predictions, model_version)
+    except Exception:
+        logger.exception("Re-running history with %s failed", version)
+        model_version.record_rerun({**model_version.rerun, "status": "failed"})
 
 
 @shared_task(ignore_result=True)

@@ -263,7 +263,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         model = ModelVersion
         fields = [
             "version", "status", "progress", "error", "is_active", "created_at", "activated_at",
-            "labels", "training_counts", "calibration", "metrics",
+            "labels", "training_counts", "calibration", "metrics", "rerun",
         ]  # fmt: skip
         read_only_fields = fields
 

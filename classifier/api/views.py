@@ -252,6 +252,7 @@ class ModelVersionViewSet(
         "activate": "classifier.activate_modelversion",
         "rollback": "classifier.activate_modelversion",
         "comparison": "classifier.view_modelversion",
+        "rerun": "classifier.activate_modelversion",
     }
 
     @extend_schema(request=None, responses={202: ModelVersionSerializer})
@@ -305,6 +306,29 @@ class ModelVersionViewSet(
         except ValueError as exc:
             raise ValidationError({"last": "A whole number of faces."}) from exc
         return Response(compare(model_version, active, last))
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: ModelVersionSerializer,
+            400: OpenApiResponse(description="A filter is not valid."),
+            409: OpenApiResponse(description="Still training, or training failed."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def rerun(self, request, version=None):
+        """Name the history's faces again with this version, in the worker: every finished
+        photo, or those the history's filters select (the query string of
+        ``GET /api/predictions/``: label, status, reviewed, needs_review, q). Reviews are kept; poll
+        the version's ``rerun`` for progress."""
+        model_version = self.get_object()
+        if model_version.status != ModelVersion.Status.READY:
+            raise NotReady(f"Version {model_version.version} is {model_version.status}.")
+        filters = PredictionFilter(data=request.query_params, queryset=Prediction.objects.none())
+        if not filters.is_valid():
+            raise ValidationError(filters.errors)
+        model_version.start_rerun(request.query_params.dict())
+        return Response(self.get_serializer(model_version).data, status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         request=None,

@@ -13,6 +13,7 @@ ENDPOINTS = {
     "/api/models/{version}/": {"get"},
     "/api/models/{version}/activate/": {"post"},
     "/api/models/{version}/comparison/": {"get"},
+    "/api/models/{version}/rerun/": {"post"},
     "/api/models/rollback/": {"post"},
     "/api/faces/{id}/review/": {"post"},
     "/api/faces/review/": {"post"},
