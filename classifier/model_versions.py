@@ -9,7 +9,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 
-from classifier.athletes import ensure_athletes
 from classifier.models import Athlete, Example, Face, ModelVersion
 from ml.artifact import CONFUSION_PLOT, Manifest
 
@@ -39,7 +38,7 @@ def register(model_dir: Path) -> ModelVersion:
     )
     if created:
         save_plot(model_version, model_dir)
-    ensure_athletes(manifest.labels, manifest.display_names)
+    Athlete.objects.ensure(manifest.labels, manifest.display_names)
     return model_version
 
 
@@ -110,5 +109,5 @@ def train_version(model_version: ModelVersion) -> ModelVersion:
     model_version.status, model_version.progress = ModelVersion.Status.READY, 100
     model_version.save()
     save_plot(model_version, model_dir)
-    ensure_athletes(manifest.labels, manifest.display_names)
+    Athlete.objects.ensure(manifest.labels, manifest.display_names)
     return model_version

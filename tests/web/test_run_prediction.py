@@ -6,7 +6,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from classifier import inference
 from classifier.models import ModelVersion, Prediction
-from classifier.tasks import run_prediction
+from classifier.tasks import NOT_READY_REASON, run_prediction
 from ml.errors import ModelError
 
 pytestmark = pytest.mark.db_engine
@@ -165,14 +165,16 @@ def test_a_time_limit_fails_at_once_and_is_explained(queued, fake_predictor, set
     assert prediction.error == reason
 
 
-def test_a_model_error_fails_at_once_with_its_message(queued, fake_predictor):
+def test_a_model_error_fails_at_once_without_showing_server_paths(queued, fake_predictor, caplog):
     fake_predictor.error = ModelError("FaceNet weights not found at /x.")
 
     prediction = run(queued)
 
     assert fake_predictor.calls == 1
     assert prediction.status == Prediction.Status.FAILED
-    assert prediction.error == "FaceNet weights not found at /x."
+    assert prediction.error == NOT_READY_REASON
+    assert "/x" not in prediction.error
+    assert "FaceNet weights not found at /x." in caplog.text
 
 
 def test_without_an_active_model_it_fails_with_a_clear_reason(queued, fake_predictor):
@@ -181,7 +183,7 @@ def test_without_an_active_model_it_fails_with_a_clear_reason(queued, fake_predi
     prediction = run(queued)
 
     assert prediction.status == Prediction.Status.FAILED
-    assert prediction.error == "No model is active yet: an admin must train or activate one."
+    assert prediction.error == NOT_READY_REASON
 
 
 def test_a_missing_row_is_ignored(db, fake_predictor):
