@@ -1,8 +1,12 @@
 """POST /api/models/{version}/rerun/: history named again with another version, reviews kept."""
 
+import pytest
+
 from classifier.models import Face, ModelVersion, Prediction
 from classifier.rerun import rerun
 from tests.web.test_version_comparison import reviewed, unit, versions  # noqa: F401
+
+pytestmark = pytest.mark.db_engine  # reviews read with joins, counts and F()
 
 FACE = {"box": (1, 2, 30, 30), "label": "unknown", "candidate": "a", "score": 0.0}
 

@@ -3,12 +3,15 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 from django.core.files.base import ContentFile
 
 from classifier.model_versions import training_folder
 from classifier.models import Athlete, Example, Face
 from ml.dataset import scan
 from tests.web.conftest import jpeg_bytes
+
+pytestmark = pytest.mark.db_engine  # reviews read with joins, counts and F()
 
 NADAL_FACE = {
     "box": (1, 2, 30, 30),

@@ -7,6 +7,8 @@ from classifier.models import Face, FaceReview, ModelVersion
 from ml import artifact
 from tests.web.conftest import stored_manifest
 
+pytestmark = pytest.mark.db_engine  # reviews read with joins, counts and F()
+
 LABELS = ["a", "b", "c"]
 
 
