@@ -5,8 +5,8 @@ Registering stores the artifact folder as a zip in the site's storage (a bucket 
 machines share the work) with its sha256, so a worker on any machine fetches it by version,
 checks it, and unpacks it once into its local cache: no shared filesystem is needed.
 
-Training loads TensorFlow, so ``ml.training`` is imported inside ``train_and_register``
-(called by management commands only) and importing this module stays light."""
+Training loads TensorFlow, so ``ml.training`` is imported inside the functions that train
+(called by management commands and the worker only) and importing this module stays light."""
 
 import hashlib
 import io
@@ -19,8 +19,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.db import transaction
 
-from classifier.models import Athlete, ModelVersion
+from classifier.models import Athlete, Example, Face, ModelVersion
 from ml.artifact import CONFUSION_PLOT, Manifest
 from ml.errors import ModelError
 
@@ -40,24 +41,31 @@ def register(model_dir: Path) -> ModelVersion:
     Its athletes are created too, with the artifact's display names.
     """
     manifest = Manifest.read(model_dir)
-    archive = pack(model_dir)
-    model_version, created = ModelVersion.objects.get_or_create(
-        version=manifest.version,
-        defaults={
-            "path": stored_path(model_dir),
-            "manifest": manifest.to_dict(),
-            "metrics": manifest.metrics,
-            "archive_sha256": hashlib.sha256(archive).hexdigest(),
-        },
-    )
-    if created:
-        model_version.archive.save(f"{manifest.version}.zip", ContentFile(archive))
-    plot = model_dir / CONFUSION_PLOT
-    if created and plot.is_file():
-        with plot.open("rb") as f:
-            model_version.confusion_matrix.save(f"{model_version.version}-confusion.png", File(f))
+    with transaction.atomic():
+        model_version, created = ModelVersion.objects.get_or_create(
+            version=manifest.version,
+            defaults={
+                "path": stored_path(model_dir),
+                "manifest": manifest.to_dict(),
+                "metrics": manifest.metrics,
+            },
+        )
+        if created:
+            store_artifact(model_version, model_dir)
     Athlete.objects.ensure(manifest.labels, manifest.display_names)
     return model_version
+
+
+def store_artifact(model_version: ModelVersion, model_dir: Path) -> None:
+    """Keep the artifact as a zip in the site's storage, with its sha256, so that a worker on
+    any machine can fetch it (``local_model_dir``); and its confusion plot for the admin."""
+    archive = pack(model_dir)
+    model_version.archive_sha256 = hashlib.sha256(archive).hexdigest()
+    model_version.archive.save(f"{model_version.version}.zip", ContentFile(archive))
+    plot = model_dir / CONFUSION_PLOT
+    if plot.is_file():
+        with plot.open("rb") as f:
+            model_version.confusion_matrix.save(f"{model_version.version}-confusion.png", File(f))
 
 
 def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
@@ -119,3 +127,54 @@ def local_model_dir(model_version: ModelVersion) -> Path:
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return target
+
+
+def training_folder(root: Path) -> Path:
+    """Lay out every enrolled example as ``<root>/<label>/<photo>``, beside
+    the athletes of the deployment's own training folder (``ATHLETES_SAMPLE_DATA``) that have no
+    enrolled examples; return ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    sample = Path(settings.ATHLETES_SAMPLE_DATA)
+    if sample.is_dir():
+        for folder in sorted(p for p in sample.iterdir() if p.is_dir()):
+            (root / folder.name).symlink_to(folder.resolve(), target_is_directory=True)
+    for example in Example.objects.select_related("athlete"):
+        folder = root / example.athlete.label
+        if folder.is_symlink():  # enrolled examples replace the folder's photos
+            folder.unlink()
+        folder.mkdir(exist_ok=True)
+        # Copied, not linked: the photo may live in a bucket, not on this disk.
+        with example.image.open("rb") as stored:
+            (folder / f"{example.pk}{Path(str(example.image.name)).suffix}").write_bytes(
+                stored.read()
+            )
+    return root
+
+
+def train_version(model_version: ModelVersion) -> ModelVersion:
+    """Train the version the web started (``ModelVersionQuerySet.start_training``) from the
+    enrolled examples, the training folder and the reviewers' rejections, and make it ready."""
+    from ml.training import train
+
+    model_version.set_progress(5)
+    models_dir = Path(settings.ATHLETES_MODELS_DIR)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as root:
+        model_dir = train(
+            training_folder(Path(root)),
+            models_dir,
+            weights=settings.ATHLETES_FACENET_WEIGHTS,
+            display_names=Athlete.objects.display_names(),
+            rejected=Face.objects.rejected_embeddings() or None,
+            version=model_version.version,
+            progress=lambda done, total: model_version.set_progress(5 + 85 * done // total),
+        )
+    manifest = Manifest.read(model_dir)
+    model_version.path = stored_path(model_dir)
+    model_version.manifest = manifest.to_dict()
+    model_version.metrics = manifest.metrics
+    model_version.status, model_version.progress = ModelVersion.Status.READY, 100
+    model_version.save()
+    store_artifact(model_version, model_dir)
+    Athlete.objects.ensure(manifest.labels, manifest.display_names)
+    return model_version

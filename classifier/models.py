@@ -27,7 +27,7 @@ from kombu.exceptions import OperationalError
 
 from classifier.photo_tags import NamedFace, PhotoTags, joined_names
 from ml.annotate import annotate
-from ml.artifact import DET_PLOT, DEV_REPORT, Manifest
+from ml.artifact import DET_PLOT, DEV_REPORT, Manifest, new_version
 from ml.dataset import display_name
 from ml.errors import ImageRejected
 from ml.imaging import load_image
@@ -76,6 +76,8 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
 class Athlete(models.Model):
     label = models.SlugField(max_length=100, unique=True)
     display_name = models.CharField(max_length=200)
+    team = models.CharField(max_length=200, blank=True)
+    sport = models.CharField(max_length=100, blank=True)
 
     objects = AthleteQuerySet.as_manager()
 
@@ -134,17 +136,52 @@ class Event(models.Model):
         return set(chosen.values_list("label", flat=True)) or None
 
 
+# The worker's training task, sent by name like RUN_PREDICTION_TASK.
+TRAIN_MODEL_TASK = "classifier.tasks.train_model_version"
+RERUN_HISTORY_TASK = "classifier.tasks.rerun_history"
+
+
 class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
     def active(self) -> "ModelVersion | None":
         return self.filter(is_active=True).first()
 
+    def start_training(self) -> "ModelVersion":
+        """A new version named now, in training until the worker has trained it."""
+        model_version = self.create(version=new_version(), status=ModelVersion.Status.TRAINING)
+        transaction.on_commit(
+            lambda: current_app.send_task(TRAIN_MODEL_TASK, args=[model_version.version])
+        )
+        return model_version
+
+    def rollback_target(self) -> "ModelVersion | None":
+        """The ready version that was active most recently before the one active now."""
+        return (
+            self.filter(status=ModelVersion.Status.READY, is_active=False)
+            .exclude(activated_at=None)
+            .order_by("-activated_at")
+            .first()
+        )
+
 
 class ModelVersion(models.Model):
-    """A trained artifact directory registered with the site. At most one is active."""
+    """A trained artifact directory registered with the site, or one the worker is training.
+    At most one is active, and only a ready one can be."""
+
+    class Status(models.TextChoices):
+        TRAINING = "training"
+        READY = "ready"
+        FAILED = "failed"
 
     version = models.CharField(max_length=100, unique=True)
     # Relative to ATHLETES_MODELS_DIR when the artifact lives there, absolute otherwise.
-    path = models.CharField(max_length=500)
+    path = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
+    progress = models.PositiveSmallIntegerField(default=100, help_text="Percent of training.")
+    error = models.TextField(blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    rerun = models.JSONField(
+        default=dict, blank=True, help_text="The last re-run of history: status and counts."
+    )
     manifest = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     confusion_matrix = models.FileField(upload_to="models/", blank=True)
@@ -213,8 +250,46 @@ class ModelVersion(models.Model):
             ModelVersion.objects.select_for_update().filter(is_active=True).exclude(
                 pk=self.pk
             ).update(is_active=False)
-            ModelVersion.objects.filter(pk=self.pk).update(is_active=True)
+            self.activated_at = timezone.now()
+            ModelVersion.objects.filter(pk=self.pk).update(
+                is_active=True, activated_at=self.activated_at
+            )
         self.is_active = True
+
+    def set_progress(self, percent: int) -> None:
+        ModelVersion.objects.filter(pk=self.pk).update(progress=percent)
+        self.progress = percent
+
+    def record_rerun(self, report: dict) -> None:
+        ModelVersion.objects.filter(pk=self.pk).update(rerun=report)
+        self.rerun = dict(report)
+
+    def start_rerun(self, filters: dict[str, str]) -> None:
+        """Re-run the finished predictions that ``filters`` (the history's) select, in the
+        worker."""
+        self.record_rerun({"status": "queued", "filters": filters})
+        transaction.on_commit(
+            lambda: current_app.send_task(RERUN_HISTORY_TASK, args=[self.version, filters])
+        )
+
+    def mark_failed(self, reason: str) -> None:
+        self.status, self.error = self.Status.FAILED, reason
+        self.save(update_fields=["status", "error"])
+
+
+class Example(models.Model):
+    """A photo staff enrolled to teach the site an athlete's face; training reads them all."""
+
+    athlete = models.ForeignKey(Athlete, on_delete=models.CASCADE, related_name="examples")
+    image = models.FileField(upload_to="examples/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["athlete", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.athlete.label})"
 
 
 # The steps of a prediction, in the order they happen, for showing its ``timings``.
@@ -703,6 +778,33 @@ class FaceQuerySet(models.QuerySet["Face"]):
             .order_by("-needs_review", "-prediction__created_at", "prediction_id", "position")
         )
 
+    def reviewed(self) -> "FaceQuerySet":
+        """Faces with an embedding and a reviewer's current decision, the latest first: who
+        they are, to train and to compare versions on."""
+        return (
+            self.filter(review__isnull=False, embedding__isnull=False)
+            .select_related("review")
+            .order_by("-review__reviewed_at")
+        )
+
+    def rejected_embeddings(self) -> dict[str, np.ndarray]:
+        """``{athlete: embeddings}`` of faces reviewers said are not the athlete the model
+        proposed ("not X"). Training takes them as impostors for that athlete
+        (``ml.training.train``'s ``rejected``)."""
+        faces = (
+            self.reviewed()
+            .filter(
+                review__verdict=FaceReview.Verdict.CORRECT,
+                review__model_candidate__in=Athlete.objects.values("label"),
+            )
+            .exclude(review__label=F("review__model_candidate"))
+        )
+        rejected: dict[str, list[np.ndarray]] = {}
+        for face in faces:
+            if face.review is not None and (vector := face.vector) is not None:
+                rejected.setdefault(face.review.model_candidate, []).append(vector)
+        return {label: np.stack(vectors) for label, vectors in rejected.items()}
+
 
 class Face(models.Model):
     """One face the model found in a photo: where it is, its embedding and the model's answer.
@@ -732,6 +834,8 @@ class Face(models.Model):
         related_name="+",
         help_text="The current decision: the latest of the face's reviews.",
     )
+
+    objects = FaceQuerySet.as_manager()
 
     objects = FaceQuerySet.as_manager()
 

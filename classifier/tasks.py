@@ -34,8 +34,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import DatabaseError, connection
 
-from classifier import inference
-from classifier.models import Prediction, WorkerHeartbeat
+from classifier import inference, model_versions
+from classifier.filters import PredictionFilter
+from classifier.models import ModelVersion, Prediction, WorkerHeartbeat
+from classifier.rerun import rerun
 from ml.errors import ImageRejected, ModelError
 
 logger = logging.getLogger(__name__)
@@ -116,6 +118,37 @@ def fail_at_the_hard_time_limit(sender=None, task_id=None, exception=None, args=
         prediction = Prediction.objects.filter(pk=args[0], task_id=task_id).first()
         if prediction is not None:
             prediction.mark_failed(out_of_time_reason(settings.CELERY_TASK_TIME_LIMIT))
+
+
+# Training embeds every photo and cross-validates: minutes, not a photo's seconds.
+@shared_task(ignore_result=True, soft_time_limit=1800, time_limit=1860)
+def train_model_version(version: str) -> None:
+    """Train the version the web started; a failure is stored on its row, in plain words."""
+    model_version = ModelVersion.objects.filter(
+        version=version, status=ModelVersion.Status.TRAINING
+    ).first()
+    if model_version is None:
+        logger.info("Model version %s is not waiting for training; nothing to do.", version)
+        return
+    try:
+        model_versions.train_version(model_version)
+    except ModelError as exc:
+        model_version.mark_failed(str(exc))
+    except Exception:
+        logger.exception("Training model version %s failed", version)
+        model_version.mark_failed("Training failed; the worker's log says why.")
+
+
+@shared_task(ignore_result=True, soft_time_limit=3600, time_limit=3660)
+def rerun_history(version: str, filters: dict[str, str]) -> None:
+    """Name the faces of the history's finished photos again with a ready version."""
+    model_version = ModelVersion.objects.get(version=version, status=ModelVersion.Status.READY)
+    predictions = PredictionFilter(data=filters, queryset=Prediction.objects.all()).qs
+    try:
+        rerun(predictions, model_version)
+    except Exception:
+        logger.exception("Re-running history with %s failed", version)
+        model_version.record_rerun({**model_version.rerun, "status": "failed"})
 
 
 @shared_task(ignore_result=True)

@@ -33,7 +33,7 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.request import Request
 
-from classifier.models import Event, Prediction
+from classifier.models import Athlete, Event, Example, Prediction
 from ml.errors import ImageRejected
 from ml.imaging import load_image
 
@@ -270,3 +270,53 @@ def store_uploads(
             upload.discard(prediction)
         raise
     return predictions
+
+
+@dataclass(frozen=True)
+class ExamplePhoto:
+    """An enrolment photo that passed the upload checks, decoded, without its metadata."""
+
+    original_name: str
+    image: Image.Image
+    format: str
+
+
+def check_examples(files: list[UploadedFile]) -> list[ExamplePhoto]:
+    """The checks of ``check_uploads``, for enrolment photos (never reused, never queued)."""
+    checked, reasons = [], []
+    for file in files:
+        size = file.size or 0
+        try:
+            if size > settings.ATHLETES_MAX_UPLOAD_BYTES:
+                raise ImageRejected(too_large_message(size))
+            decoded = load_image(file.read())
+        except ImageRejected as exc:
+            reasons.append(f"{file.name}: {exc}")
+            continue
+        name = (file.name or "example")[:255]
+        checked.append(ExamplePhoto(name, pixels_only(decoded.image), decoded.format))
+        if sum(e.image.width * e.image.height for e in checked) > (
+            settings.ATHLETES_MAX_PIXELS_PER_REQUEST
+        ):
+            raise UploadsRefused([too_many_pixels_message()])
+    if reasons:
+        raise UploadsRefused([*reasons, "Nothing was stored: remove these files and send again."])
+    return checked
+
+
+def store_examples(athlete: Athlete, photos: list[ExamplePhoto]) -> list[Example]:
+    """Save clean copies of the photos as the athlete's examples, all or none."""
+    examples = []
+    try:
+        with transaction.atomic():
+            for photo in photos:
+                served, suffix = encode(photo.image, photo.format)
+                example = Example(athlete=athlete, original_name=photo.original_name)
+                example.image.save(f"{secrets.token_hex(16)}{suffix}", ContentFile(served))
+                examples.append(example)
+    except BaseException:
+        for example in examples:
+            if example.image.name:
+                example.image.storage.delete(example.image.name)
+        raise
+    return examples

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ml.errors import ModelError
+from ml.recognizer import Lines, Recognizer
 from ml.weights import FACENET_SHA256
 
 FORMAT_VERSION = 2
@@ -103,6 +105,13 @@ class Manifest:
         return manifest
 
 
+def new_version(now: datetime | None = None) -> str:
+    """A model's name: its creation time and four random hex digits (`20261124-134222-9ec1`),
+    chosen before training when the site must name the job it polls."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
 def save_centroids(model_dir: Path, centroids: np.ndarray, labels: list[str]) -> None:
     np.savez(model_dir / CENTROIDS, centroids=centroids, labels=np.array(labels))
 
@@ -115,3 +124,10 @@ def load_centroids(model_dir: Path, labels: list[str]) -> np.ndarray:
     if missing:
         raise ModelError(f"{model_dir / CENTROIDS} has no centroid for {', '.join(missing)}.")
     return np.stack([rows[label] for label in labels]).astype(np.float32)
+
+
+def load_recognizer(model_dir: Path, manifest: Manifest | None = None) -> Recognizer:
+    """The model's centroids and lines, enough to name stored embeddings without a network."""
+    manifest = manifest or Manifest.read(model_dir)
+    lines = {label: Lines(**manifest.lines[label]) for label in manifest.labels}
+    return Recognizer(manifest.labels, load_centroids(model_dir, manifest.labels), lines)

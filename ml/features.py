@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -44,13 +45,17 @@ def embed_photos(
     photos: list[LabelledPhoto],
     detector: FaceDetector,
     embedder: Embedder,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[PhotoEmbeddings]:
-    """Every photo's faces embedded, with the athlete's face chosen in each."""
+    """Every photo's faces embedded, with the athlete's face chosen in each; `progress` hears
+    (photos done, photos) every ten photos."""
     results = []
     for number, photo in enumerate(photos, start=1):
         results.append(_embed_photo(photo, detector, embedder))
         if number % 10 == 0 or number == len(photos):
             log.info("  embedded %d/%d photos", number, len(photos))
+            if progress is not None:
+                progress(number, len(photos))
     return choose_athletes(results)
 
 

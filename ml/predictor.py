@@ -12,7 +12,7 @@ from PIL import Image
 from ml import artifact
 from ml.embedder import INPUT_SIZE, Embedder
 from ml.faces import Detected, Face, FaceDetector
-from ml.recognizer import Lines, Naming, Recognizer
+from ml.recognizer import Naming, Recognizer
 from ml.results import FaceResult, ImageResult
 
 
@@ -36,9 +36,7 @@ class Predictor:
         `detector` overrides the one the model was trained with, to compare detectors.
         """
         manifest = artifact.Manifest.read(model_dir)
-        labels = manifest.labels
-        lines = {label: Lines(**manifest.lines[label]) for label in labels}
-        recognizer = Recognizer(labels, artifact.load_centroids(model_dir, labels), lines)
+        recognizer = artifact.load_recognizer(model_dir, manifest)
         finder = FaceDetector(detector or manifest.detector)
         return cls(manifest, finder, Embedder(weights), recognizer)
 

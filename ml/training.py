@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-import secrets
-from collections.abc import Mapping
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from ml.dataset import display_name, scan
 from ml.embedder import INPUT_SIZE, Embedder
 from ml.evaluation import cross_validate_embeddings, save_confusion_plot
 from ml.faces import FaceDetector
-from ml.features import embed_photos
+from ml.features import PhotoEmbeddings, embed_photos
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +33,23 @@ def train(
     detector: str = "blazeface",
     targets: Targets = DEFAULT_TARGETS,
     rejected: Mapping[str, np.ndarray] | None = None,
+    version: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Train on `<data_dir>/<label>/<photos>`; returns the new artifact directory.
 
     `display_names` spells athletes' names where the folder name cannot (`LeBron James`);
     the others are made from the folder name. `rejected` maps an athlete to embeddings of
     faces reviewers marked as not that athlete: more impostors for the calibration.
+    `version` names the model when the caller chose it beforehand (`artifact.new_version`);
+    `progress` hears (photos embedded, photos), embedding being most of the time.
     """
     photos = scan(data_dir)
     labels = sorted({photo.label for photo in photos})
     log.info(
         "Training on %d photos of %d athletes: %s", len(photos), len(labels), ", ".join(labels)
     )
-    embedded = embed_photos(photos, FaceDetector(detector), Embedder(weights))
+    embedded = embed_photos(photos, FaceDetector(detector), Embedder(weights), progress)
     skipped = [{"path": str(e.photo.path), "reason": e.skipped} for e in embedded if e.skipped]
     for refusal in skipped:
         log.info("  skipped %s: %s", refusal["path"], refusal["reason"])
@@ -56,14 +61,17 @@ def train(
         log.info("Lines for %s: sure %.3f, unknown %.3f", label, lines["sure"], lines["unknown"])
     (log.warning if calibration.too_few_impostors else log.info)(calibration.message)
     metrics = {}
-    if cv_folds > 1:
-        log.info("Cross-validating (%d folds) ...", cv_folds)
+    folds = feasible_folds(embedded, cv_folds)
+    if folds > 1:
+        log.info("Cross-validating (%d folds) ...", folds)
         metrics = cross_validate_embeddings(
-            embedded, labels, folds=cv_folds, repeats=1, seed=seed, targets=targets
+            embedded, labels, folds=folds, repeats=1, seed=seed, targets=targets
         )
         log.info("Cross-validated accuracy: %.1f%%", 100 * metrics["accuracy_mean"])
+    elif cv_folds > 1:
+        log.warning("Not cross-validated: some athlete has too few photos with a face.")
     created = datetime.now(UTC)
-    version = f"{created:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    version = version or artifact.new_version(created)
     model_dir = out_dir / version
     model_dir.mkdir(parents=True)
     artifact.save_centroids(model_dir, recognizer.centres, labels)
@@ -91,3 +99,15 @@ def train(
     ).write(model_dir)
     log.info("Saved model %s to %s", version, model_dir)
     return model_dir
+
+
+def feasible_folds(embedded: list[PhotoEmbeddings], wanted: int) -> int:
+    """The most folds, up to `wanted`, that leave every athlete two photos with a face in each
+    fold's training part (calibration needs two); 0 when even two folds cannot. An athlete
+    enrolled from a few photos still trains, just without a cross-validated score."""
+    photos = Counter(item.photo.label for item in embedded)
+    usable = Counter(item.photo.label for item in embedded if not item.skipped)
+    for folds in range(wanted, 1, -1):
+        if all(usable[label] - math.ceil(n / folds) >= 2 for label, n in photos.items()):
+            return folds
+    return 0

@@ -4,6 +4,7 @@ validated."""
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils.text import slugify
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -11,12 +12,14 @@ from classifier import uploads
 from classifier.models import (
     Athlete,
     Event,
+    Example,
     Face,
     FaceReview,
     ModelVersion,
     Prediction,
     ReviewError,
 )
+from classifier.uploads import ExamplePhoto
 from ml.errors import ImageRejected
 
 
@@ -225,3 +228,76 @@ class AthleteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Athlete
         fields = ["label", "display_name"]
+
+
+class NewAthleteSerializer(serializers.ModelSerializer):
+    """Enrol an athlete: a name, and the label made from it unless one is given."""
+
+    label = serializers.SlugField(  # type: ignore[assignment]  # as in FaceSerializer
+        max_length=100,
+        required=False,
+        help_text="Machine name; made from the name when absent (Roger Federer → roger_federer).",
+    )
+    examples = serializers.IntegerField(source="examples.count", read_only=True)
+
+    class Meta:
+        model = Athlete
+        fields = ["label", "display_name", "team", "sport", "examples"]
+
+    def validate(self, data: dict) -> dict:
+        data.setdefault("label", slugify(data["display_name"]).replace("-", "_"))
+        if not data["label"]:
+            raise serializers.ValidationError({"display_name": "Give a name with letters."})
+        if Athlete.objects.filter(label=data["label"]).exists():
+            raise serializers.ValidationError(
+                {"label": f'An athlete labelled "{data["label"]}" exists already.'}
+            )
+        return data
+
+
+class ExamplesUploadSerializer(serializers.Serializer):
+    images = serializers.ListField(
+        child=serializers.FileField(), min_length=1, help_text="Photos of the athlete."
+    )
+
+    def validate_images(self, files) -> list[ExamplePhoto]:
+        try:
+            return uploads.check_examples(files)
+        except uploads.UploadsRefused as exc:
+            raise serializers.ValidationError(exc.reasons) from exc
+
+    def create(self, validated_data) -> list[Example]:
+        return uploads.store_examples(self.context["athlete"], validated_data["images"])
+
+
+class ExampleSerializer(serializers.ModelSerializer):
+    image_url = serializers.FileField(source="image", read_only=True)
+
+    class Meta:
+        model = Example
+        fields = ["id", "original_name", "image_url", "created_at"]
+
+
+class ModelVersionSerializer(serializers.ModelSerializer):
+    """A model version: its training job's state, and once ready its metrics and athletes."""
+
+    labels = serializers.SerializerMethodField()
+    training_counts = serializers.SerializerMethodField()
+    calibration = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ModelVersion
+        fields = [
+            "version", "status", "progress", "error", "is_active", "created_at", "activated_at",
+            "labels", "training_counts", "calibration", "metrics", "rerun",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_labels(self, model_version: ModelVersion) -> list[str]:
+        return model_version.manifest.get("labels", [])
+
+    def get_training_counts(self, model_version: ModelVersion) -> dict[str, int]:
+        return model_version.manifest.get("training_counts", {})
+
+    def get_calibration(self, model_version: ModelVersion) -> dict:
+        return model_version.manifest.get("calibration", {})

@@ -2,7 +2,13 @@
 
 from rest_framework.routers import DefaultRouter
 
-from classifier.api.views import AthleteViewSet, EventViewSet, FaceViewSet, PredictionViewSet
+from classifier.api.views import (
+    AthleteViewSet,
+    EventViewSet,
+    FaceViewSet,
+    ModelVersionViewSet,
+    PredictionViewSet,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -10,6 +16,7 @@ router.register("predictions", PredictionViewSet, basename="prediction")
 router.register("athletes", AthleteViewSet, basename="athlete")
 router.register("events", EventViewSet, basename="event")
 router.register("faces", FaceViewSet, basename="face")
+router.register("models", ModelVersionViewSet, basename="modelversion")
 
 app_name = "api"
 urlpatterns = router.urls

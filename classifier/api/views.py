@@ -9,10 +9,10 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
@@ -20,7 +20,11 @@ from classifier.api.serializers import (
     AthleteSerializer,
     BulkReviewInputSerializer,
     EventSerializer,
+    ExampleSerializer,
+    ExamplesUploadSerializer,
     FaceSerializer,
+    ModelVersionSerializer,
+    NewAthleteSerializer,
     PredictionSerializer,
     ReviewInputSerializer,
     UploadSerializer,
@@ -31,6 +35,7 @@ from classifier.models import Athlete, Event, Face, ModelVersion, Prediction
 from classifier.photo_tags import TaggingUnavailable, tag_photo
 from classifier.throttling import admit_photos
 from classifier.uploads import MEDIA_TYPES, visitor_id
+from classifier.version_comparison import compare
 
 
 class MayReview(BasePermission):
@@ -222,13 +227,171 @@ class FaceViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(reviewed, many=True).data)
 
 
-class AthleteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The athletes the active model knows."""
+class HasPerm(BasePermission):
+    """A Django permission, named per action of a viewset (``view.required_perms``)."""
+
+    def has_permission(self, request, view) -> bool:
+        perm = view.required_perms.get(view.action)
+        self.message = f"This needs the permission {perm}."
+        return perm is None or request.user.has_perm(perm)
+
+
+class NotReady(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "not_ready"
+
+
+class AthleteViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The athletes the active model knows; staff enrol new ones and add their photos."""
 
     serializer_class = AthleteSerializer
+    lookup_field = "label"
+    permission_classes = [HasPerm]
+    required_perms = {"create": "classifier.add_athlete", "examples": "classifier.add_athlete"}
 
     def get_queryset(self):
-        return Athlete.objects.known_to(ModelVersion.objects.active())
+        if self.action == "list":
+            return Athlete.objects.known_to(ModelVersion.objects.active())
+        return Athlete.objects.all()
+
+    def get_serializer_class(self):
+        return NewAthleteSerializer if self.action == "create" else AthleteSerializer
+
+    @extend_schema(responses={201: NewAthleteSerializer, 400: OpenApiResponse(description="Why.")})
+    def create(self, request, *args, **kwargs):
+        """Enrol an athlete (name, optional label, team and sport); train to make them known."""
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": ExamplesUploadSerializer},
+        responses={
+            201: ExampleSerializer(many=True),
+            400: OpenApiResponse(description="A file is not a photo we accept; none stored."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def examples(self, request, label=None):
+        """Add photos of the athlete (multipart, field ``images``, several files)."""
+        athlete = self.get_object()
+        admit_photos(request, max(1, len(request.FILES.getlist("images"))))
+        upload = ExamplesUploadSerializer(
+            data=request.data, context={"request": request, "athlete": athlete}
+        )
+        upload.is_valid(raise_exception=True)
+        examples = upload.save()
+        return Response(ExampleSerializer(examples, many=True).data, status.HTTP_201_CREATED)
+
+
+class ModelVersionViewSet(
+    mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    """Model versions: train one from everything enrolled and reviewed, follow it, activate it,
+    roll back."""
+
+    serializer_class = ModelVersionSerializer
+    queryset = ModelVersion.objects.all()
+    lookup_field = "version"
+    permission_classes = [HasPerm]
+    required_perms = {
+        "list": "classifier.view_modelversion",
+        "retrieve": "classifier.view_modelversion",
+        "create": "classifier.add_modelversion",
+        "activate": "classifier.activate_modelversion",
+        "rollback": "classifier.activate_modelversion",
+        "comparison": "classifier.view_modelversion",
+        "rerun": "classifier.activate_modelversion",
+    }
+
+    @extend_schema(request=None, responses={202: ModelVersionSerializer})
+    def create(self, request):
+        """Start training a new version in the worker; poll its ``Location`` for progress."""
+        model_version = ModelVersion.objects.start_training()
+        location = reverse("api:modelversion-detail", args=[model_version.version])
+        return Response(
+            self.get_serializer(model_version).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": request.build_absolute_uri(location)},
+        )
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ModelVersionSerializer,
+            409: OpenApiResponse(description="Still training, or training failed."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def activate(self, request, version=None):
+        """Make this version the one the workers serve, from their next photo on."""
+        model_version = self.get_object()
+        if model_version.status != ModelVersion.Status.READY:
+            raise NotReady(f"Version {model_version.version} is {model_version.status}.")
+        model_version.activate()
+        return Response(self.get_serializer(model_version).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("last", int, description="How many reviewed faces (default 200).")
+        ],
+        responses={
+            200: OpenApiResponse(description="Answers changed, for better and worse."),
+            409: OpenApiResponse(description="Not ready, or no active version to compare with."),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def comparison(self, request, version=None):
+        """This version beside the active one on the last reviewed faces: how many answers
+        change, how many for the better (now what the reviewer said) and for the worse."""
+        model_version = self.get_object()
+        active = ModelVersion.objects.active()
+        if model_version.status != ModelVersion.Status.READY:
+            raise NotReady(f"Version {model_version.version} is {model_version.status}.")
+        if active is None:
+            raise NotReady("No version is active to compare with.")
+        try:
+            last = min(max(int(request.query_params.get("last", 200)), 1), 5000)
+        except ValueError as exc:
+            raise ValidationError({"last": "A whole number of faces."}) from exc
+        return Response(compare(model_version, active, last))
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: ModelVersionSerializer,
+            400: OpenApiResponse(description="A filter is not valid."),
+            409: OpenApiResponse(description="Still training, or training failed."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def rerun(self, request, version=None):
+        """Name the history's faces again with this version, in the worker: every finished
+        photo, or those the history's filters select (the query string of
+        ``GET /api/predictions/``: label, status, reviewed, needs_review, q). Reviews are kept; poll
+        the version's ``rerun`` for progress."""
+        model_version = self.get_object()
+        if model_version.status != ModelVersion.Status.READY:
+            raise NotReady(f"Version {model_version.version} is {model_version.status}.")
+        filters = PredictionFilter(data=request.query_params, queryset=Prediction.objects.none())
+        if not filters.is_valid():
+            raise ValidationError(filters.errors)
+        model_version.start_rerun(request.query_params.dict())
+        return Response(self.get_serializer(model_version).data, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ModelVersionSerializer,
+            409: OpenApiResponse(description="No earlier version to go back to."),
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def rollback(self, request):
+        """Activate again the version that was active before the one active now."""
+        model_version = ModelVersion.objects.rollback_target()
+        if model_version is None:
+            raise NotReady("No earlier version was ever active.")
+        model_version.activate()
+        return Response(self.get_serializer(model_version).data)
 
 
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

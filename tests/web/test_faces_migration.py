@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.db_engine, pytest.mark.django_db(transaction=True)]
 BEFORE = [("classifier", "0002_permissions_to_review_and_activate")]
 FACES_AS_ROWS = [("classifier", "0005_remove_prediction_faces_json")]
 BEFORE_FACE_REVIEWS = [("classifier", "0006_face_reviews")]
-AFTER = [("classifier", "0009_merge_faces_and_worker_heartbeat")]
+AFTER = None  # the latest migrations, so later tests find the schema they expect
 GROUP_FACES = [
     {
         "box": [10, 20, 30, 40],
@@ -52,6 +52,7 @@ def latest_schema_afterwards():
 def migrate(targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
+    targets = targets or executor.loader.graph.leaf_nodes()
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
 

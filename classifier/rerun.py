@@ -1,0 +1,49 @@
+"""Re-run history with another version without losing reviews: versions differ only in their
+centroids and lines (the detector and FaceNet are the same), so each stored face keeps its
+box, embedding and reviews and is named again from its embedding; the photo's answer follows,
+reviewed faces keeping the reviewer's."""
+
+import numpy as np
+from django.db import transaction
+
+from classifier.models import Face, ModelVersion, Prediction, PredictionQuerySet
+from ml.artifact import load_recognizer
+
+NAMED_FIELDS = ["label", "candidate", "score", "needs_review"]
+
+
+def rerun(predictions: PredictionQuerySet, model_version: ModelVersion) -> None:
+    """Name the faces of every finished prediction in ``predictions`` with ``model_version``,
+    one photo per transaction, recording progress on the version's ``rerun``. A photo with a
+    face stored before faces had embeddings cannot be named again: it is counted as skipped."""
+    recognizer = load_recognizer(model_version.model_dir, model_version.artifact_manifest)
+    ids = list(predictions.filter(status=Prediction.Status.DONE).values_list("pk", flat=True))
+    done = skipped = 0
+
+    def report(status: str) -> None:
+        model_version.record_rerun(
+            {"status": status, "total": len(ids), "done": done, "skipped": skipped}
+        )
+
+    report("running")
+    for number, pk in enumerate(ids, start=1):
+        faces = list(Face.objects.filter(prediction_id=pk).order_by("position"))
+        vectors = [vector for face in faces if (vector := face.vector) is not None]
+        if len(vectors) < len(faces):
+            skipped += 1
+        else:
+            with transaction.atomic():
+                if faces:
+                    for face, naming in zip(faces, recognizer.name(np.stack(vectors)), strict=True):
+                        for field in NAMED_FIELDS:
+                            setattr(face, field, getattr(naming, field))
+                    Face.objects.bulk_update(faces, NAMED_FIELDS)
+                prediction = Prediction.objects.select_related("model_version").get(pk=pk)
+                Prediction.objects.filter(pk=pk).update(model_version=model_version)
+                prediction.model_version = model_version
+                prediction.refresh_answer()
+                transaction.on_commit(prediction.redraw_annotated, robust=True)
+            done += 1
+        if number % 50 == 0:
+            report("running")
+    report("finished")

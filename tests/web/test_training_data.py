@@ -1,0 +1,74 @@
+"""What the worker trains from: enrolled examples, the training folder, reviewers' rejections."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.files.base import ContentFile
+
+from classifier.model_versions import training_folder
+from classifier.models import Athlete, Example, Face
+from ml.dataset import scan
+from tests.web.conftest import jpeg_bytes
+
+pytestmark = pytest.mark.db_engine  # reviews read with joins, counts and F()
+
+NADAL_FACE = {
+    "box": (1, 2, 30, 30),
+    "label": "rafael_nadal",
+    "candidate": "rafael_nadal",
+    "score": 0.8,
+    "needs_review": False,
+}
+
+
+def face_with_embedding(prediction, value: float, position: int = 0) -> Face:
+    face = prediction.faces.get(position=position)
+    face.embedding = np.full(128, value, dtype="<f4").tobytes()
+    face.save()
+    return face
+
+
+def test_it_takes_a_face_corrected_away_from_an_athlete_as_an_impostor(make_prediction, staff):
+    group = make_prediction(faces=[NADAL_FACE, {**NADAL_FACE, "candidate": "lebron_james"}])
+    face_with_embedding(group, 0.5).record_review(staff, "correct", "unknown")
+    face_with_embedding(group, 0.25, position=1).record_review(staff, "confirm")
+    face_with_embedding(make_prediction(faces=[NADAL_FACE]), 0.75)  # never reviewed
+
+    rejected = Face.objects.rejected_embeddings()
+
+    assert list(rejected) == ["rafael_nadal"]
+    assert rejected["rafael_nadal"].shape == (1, 128)
+    assert np.allclose(rejected["rafael_nadal"], 0.5)
+
+
+def test_a_later_decision_replaces_an_earlier_one(make_prediction, staff):
+    face = face_with_embedding(make_prediction(faces=[NADAL_FACE]), 0.5)
+    face.record_review(staff, "correct", "lebron_james")
+    face.record_review(staff, "correct", "rafael_nadal")
+
+    assert Face.objects.rejected_embeddings() == {}
+
+
+def test_enrolled_examples_replace_the_folder_s_photos_of_that_athlete(
+    settings, tmp_path, athletes, media_root
+):
+    folder = tmp_path / "photos"
+    for label in ("lebron_james", "rafael_nadal"):
+        (folder / label).mkdir(parents=True)
+        (folder / label / "a.jpg").write_bytes(jpeg_bytes())
+    settings.ATHLETES_SAMPLE_DATA = folder
+    federer = Athlete.objects.create(label="roger_federer", display_name="Roger Federer")
+    for athlete in (federer, athletes[1]):
+        example = Example(athlete=athlete, original_name="x.jpg")
+        example.image.save("x.jpg", ContentFile(jpeg_bytes()))
+
+    root = training_folder(tmp_path / "train")
+
+    photos = [(photo.label, photo.path.resolve()) for photo in scan(root)]
+    examples = {e.athlete.label: Path(e.image.path) for e in Example.objects.all()}
+    assert photos == [
+        ("lebron_james", folder / "lebron_james" / "a.jpg"),
+        ("rafael_nadal", examples["rafael_nadal"]),
+        ("roger_federer", examples["roger_federer"]),
+    ]
