@@ -131,23 +131,19 @@
       await upload(form, list[0], names);
       list.slice(1).forEach(function (file) { upload(form, file, names); });
     }
+    form.querySelector("button.choose").addEventListener("click", function () { input.click(); });
     input.addEventListener("change", function () {
       send(input.files);
       input.value = "";
     });
     form.addEventListener("submit", function (event) { event.preventDefault(); });
-    ["dragenter", "dragover"].forEach(function (type) {
-      form.addEventListener(type, function (event) {
-        event.preventDefault();
-        form.classList.add("dragging");
-      });
-    });
+    // The whole page is the drop zone: a photo dropped anywhere is uploaded, never opened.
+    document.addEventListener("dragover", function () { document.body.classList.add("dragging"); });
     ["dragleave", "drop"].forEach(function (type) {
-      form.addEventListener(type, function () { form.classList.remove("dragging"); });
+      document.addEventListener(type, function () { document.body.classList.remove("dragging"); });
     });
-    form.addEventListener("drop", function (event) {
-      event.preventDefault();
-      send(event.dataTransfer.files);
+    document.addEventListener("drop", function (event) {
+      if (event.dataTransfer && event.dataTransfer.files.length) send(event.dataTransfer.files);
     });
   }
 
@@ -159,6 +155,11 @@
       badge.textContent = prediction.status;
     }).then(function () { window.location.reload(); });
   }
+
+  // A file dropped on any page would make the browser open it and leave the site.
+  ["dragover", "drop"].forEach(function (type) {
+    window.addEventListener(type, function (event) { event.preventDefault(); });
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form.dropzone");

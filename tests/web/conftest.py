@@ -24,6 +24,7 @@ from classifier.model_versions import register
 from classifier.models import Athlete, ModelVersion, Prediction
 from ml.artifact import Manifest
 from ml.results import FaceResult, ImageResult
+from tests.web import browser as chromium
 from tests.web.processes import WorkerProcess
 
 PASSWORD = "a-long-test-password"
@@ -261,3 +262,35 @@ def wait_until_finished(prediction: Prediction, worker: Worker) -> Prediction:
                 f"Prediction still {prediction.status}. Worker log:\n{worker.log.read_text()}"
             )
         time.sleep(0.2)
+
+
+# --- Debian's Chromium, for browser tests --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = chromium.launch(playwright)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture(params=list(chromium.VIEWPORTS))
+def viewport(request) -> str:
+    """Run the test once on a desktop (1366×900) and once on a phone (390×844)."""
+    return request.param
+
+
+@pytest.fixture
+def page(browser, viewport):
+    page = chromium.new_page(browser, viewport)
+    yield page
+    page.context.close()

@@ -1,8 +1,6 @@
 """In Debian's Chromium, against the live site and a real worker: upload with live status, the
 history filter, and the admin's confirm and correct actions."""
 
-import os
-
 import pytest
 from django.conf import settings
 
@@ -11,37 +9,12 @@ from tests.web.conftest import PASSWORD, upload_file
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOT = settings.BASE_DIR / "docs" / "screenshot.png"
-TIMEOUT_MS = 120_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium).")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # between browser steps are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    context.close()
+def viewport() -> str:
+    return "desktop"
 
 
 def sign_in(page, live_server, staff) -> None:
