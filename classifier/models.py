@@ -282,6 +282,14 @@ class Prediction(models.Model):
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
     @property
+    def shown_confidence(self) -> float | None:
+        """The one confidence the site shows for the answer: the named (or closest) face's
+        score. None while there is no answer, and for "no face found", which has no score."""
+        if self.status != self.Status.DONE or self.label == NO_FACE:
+            return None
+        return self.confidence
+
+    @property
     def timing_steps(self) -> list[tuple[str, float]]:
         """``timings`` in the order the work happened; PostgreSQL's jsonb keeps no key order."""
         rank = {key: position for position, key in enumerate(TIMING_ORDER)}

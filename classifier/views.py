@@ -92,10 +92,8 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
     prediction = get_object_or_404(
         Prediction.objects.select_related("model_version", "review__reviewer"), pk=pk
     )
-    probabilities = sorted(prediction.probabilities.items(), key=lambda item: -item[1])
     context = {
         "prediction": prediction,
-        "probabilities": probabilities,
         "names": Athlete.objects.label_names(),
         "may_delete": prediction.may_be_deleted_by(request.user, visitor_id(request)),
     }

@@ -47,6 +47,8 @@
     return "The upload was refused.";
   }
 
+  // A card like the server's (templates/classifier/_cards.html): the answer once there is one,
+  // and the file's name throughout.
   function uploadCard(file) {
     var card = element("li", "card");
     var link = element("a");
@@ -57,9 +59,10 @@
     var title = element("span", "card-title", file.name);
     var meta = element("span", "card-meta");
     var badge = element("span", "badge badge-uploading", "uploading");
-    var detail = element("span", "card-file");
+    var detail = element("span", "nowrap");
+    var name = element("span", "card-file", file.name);
     meta.append(badge, detail);
-    body.append(title, meta);
+    body.append(title, meta, name);
     link.append(image, body);
     card.append(link);
     return {
@@ -73,16 +76,14 @@
         link.href = detailUrl;
         if (prediction.annotated_url) image.src = prediction.annotated_url;
         title.textContent = names[prediction.label] || prediction.label;
-        var bars = element("ul", "bars");
-        Object.keys(prediction.probabilities)
-          .sort(function (a, b) { return prediction.probabilities[b] - prediction.probabilities[a]; })
-          .forEach(function (label) {
-            bars.append(element("li", "", (names[label] || label) + ": " +
-              percent(prediction.probabilities[label])));
-          });
-        body.append(bars);
       },
     };
+  }
+
+  // The one confidence shown for an answer; "no face found" has none.
+  function shownConfidence(prediction) {
+    if (prediction.label === "no_face" || prediction.confidence === null) return "";
+    return percent(prediction.confidence);
   }
 
   // Send one photo; resolves once the server has answered the upload (the result is then
@@ -112,7 +113,8 @@
       view.status(prediction.status, prediction.reused ? "result reused" : "");
     }).then(function (final) {
       if (final.status === "done") {
-        view.status("done", percent(final.confidence) + (final.reused ? " · result reused" : ""));
+        var notes = [shownConfidence(final), final.reused ? "result reused" : ""];
+        view.status("done", notes.filter(Boolean).join(" · "));
         view.result(final, names, detailUrl);
       } else {
         view.status("failed", final.error);
