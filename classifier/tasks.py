@@ -61,7 +61,9 @@ def run_prediction(self, prediction_id: str) -> None:
         return
     try:
         inference.run(prediction)
-    except (ImageRejected, ModelError) as exc:
+    except ImageRejected as exc:
+        prediction.mark_refused(str(exc))
+    except ModelError as exc:
         prediction.mark_failed(str(exc))
     except Exception as exc:
         logger.exception("Prediction %s failed (attempt %d)", prediction_id, prediction.attempts)

@@ -40,9 +40,19 @@ def visible_predictions(request: HttpRequest) -> QuerySet[Prediction]:
     )
 
 
+def with_actions(request: HttpRequest, predictions) -> list[Prediction]:
+    """The predictions, each marked with what this visitor may do on its card."""
+    visitor = visitor_id(request)
+    rows = list(predictions)
+    for prediction in rows:
+        prediction.may_delete = prediction.may_be_deleted_by(request.user, visitor)
+        prediction.may_retry = prediction.may_be_retried_by(request.user, visitor)
+    return rows
+
+
 def render_home(request: HttpRequest, status: int = 200) -> HttpResponse:
     context = {
-        "recent": visible_predictions(request)[:RECENT_ON_HOME],
+        "recent": with_actions(request, visible_predictions(request)[:RECENT_ON_HOME]),
         "names": Athlete.objects.label_names(),
         "active_model": ModelVersion.objects.active(),
         "max_upload": settings.ATHLETES_MAX_UPLOAD_BYTES,
@@ -92,12 +102,24 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
     prediction = get_object_or_404(
         Prediction.objects.select_related("model_version", "review__reviewer"), pk=pk
     )
-    context = {
-        "prediction": prediction,
-        "names": Athlete.objects.label_names(),
-        "may_delete": prediction.may_be_deleted_by(request.user, visitor_id(request)),
-    }
+    with_actions(request, [prediction])
+    context = {"prediction": prediction, "names": Athlete.objects.label_names()}
     return render(request, "classifier/detail.html", context)
+
+
+@require_POST
+def retry(request: HttpRequest, pk) -> HttpResponse:
+    """Queue a failed photo again (its uploader, or staff who may change predictions)."""
+    prediction = get_object_or_404(Prediction, pk=pk)
+    if not prediction.may_be_retried_by(request.user, visitor_id(request)):
+        message = "Only whoever uploaded this photo can retry it."
+        context = {"title": "Not allowed", "message": message}
+        return render(request, "classifier/error.html", context, status=403)
+    if prediction.retry():
+        messages.success(request, f"{prediction.original_name} is queued again.")
+    else:
+        messages.error(request, f"{prediction.original_name} has not failed: nothing to retry.")
+    return redirect("detail", pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -126,6 +148,7 @@ def history(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     names = Athlete.objects.label_names()
+    page.object_list = with_actions(request, page.object_list)
     context = {"form": filters.form, "page": page, "query": query.urlencode(), "names": names}
     return render(request, "classifier/history.html", context)
 

@@ -5,7 +5,7 @@
 
   document.documentElement.classList.add("js");
   var POLL_MS = 1000;
-  var FINISHED = ["done", "failed"];
+  var FINISHED = ["done", "refused", "failed"];
 
   function wait(ms) {
     return new Promise(function (resolve) { setTimeout(resolve, ms); });
@@ -39,6 +39,10 @@
     }
   }
 
+  function megabytes(bytes) {
+    return (bytes / 1048576).toFixed(1) + " MB";
+  }
+
   function firstError(body) {
     for (var key in body) {
       var value = body[key];
@@ -54,15 +58,20 @@
     var link = element("a");
     var image = element("img");
     image.alt = "";
+    // A file the browser cannot show gets a plain "No preview", not a broken image.
+    image.addEventListener("error", function () {
+      image.replaceWith(element("span", "no-preview", "No preview"));
+    });
     image.src = URL.createObjectURL(file);
     var body = element("span", "card-body");
     var title = element("span", "card-title", file.name);
     var meta = element("span", "card-meta");
     var badge = element("span", "badge badge-uploading", "uploading");
     var detail = element("span", "nowrap");
+    var reason = element("span", "card-reason");
     var name = element("span", "card-file", file.name);
     meta.append(badge, detail);
-    body.append(title, meta, name);
+    body.append(title, meta, reason, name);
     link.append(image, body);
     card.append(link);
     return {
@@ -70,7 +79,9 @@
       status: function (status, text) {
         badge.className = "badge badge-" + status;
         badge.textContent = status;
-        detail.textContent = text || "";
+        detail.textContent = "";
+        reason.textContent = "";
+        (status === "refused" || status === "failed" ? reason : detail).textContent = text || "";
       },
       result: function (prediction, names, detailUrl) {
         link.href = detailUrl;
@@ -91,6 +102,12 @@
   async function upload(form, file, names) {
     var view = uploadCard(file);
     document.getElementById("uploads").prepend(view.card);
+    var limit = Number(form.dataset.maxUpload);
+    if (file.size > limit) {
+      view.status("refused", "The upload is too large: " + megabytes(file.size) +
+        "; the limit is " + megabytes(limit) + ".");
+      return;
+    }
     var data = new FormData();
     data.append("image", file);
     var token = form.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -105,7 +122,8 @@
     }
     var body = await response.json().catch(function () { return {}; });
     if (!response.ok) {
-      view.status("failed", firstError(body));
+      // A 4xx is the file's fault (not a photo we can read, too large); a 5xx is ours.
+      view.status(response.status < 500 ? "refused" : "failed", firstError(body));
       return;
     }
     var detailUrl = form.dataset.detailUrl.replace("00000000-0000-0000-0000-000000000000", body.id);
@@ -117,7 +135,7 @@
         view.status("done", notes.filter(Boolean).join(" · "));
         view.result(final, names, detailUrl);
       } else {
-        view.status("failed", final.error);
+        view.status(final.status, final.error);
       }
     });
   }

@@ -187,6 +187,19 @@ def media_photo(media_root) -> str:
     return name
 
 
+@pytest.fixture
+def with_files(media_root):
+    """Store a prediction's files (small real JPEGs), so pages show real images; return it."""
+
+    def store(prediction: Prediction) -> Prediction:
+        for name in prediction.file_names:
+            (media_root / name).parent.mkdir(parents=True, exist_ok=True)
+            (media_root / name).write_bytes(jpeg_bytes())
+        return prediction
+
+    return store
+
+
 # --- A real Celery worker, for integration and browser tests -------------------------------
 
 RESULT_SECONDS = 120

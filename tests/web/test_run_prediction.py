@@ -7,7 +7,7 @@ from classifier import inference
 from classifier.model_versions import register
 from classifier.models import ModelVersion, Prediction
 from classifier.tasks import run_prediction
-from ml.errors import ModelError
+from ml.errors import ImageRejected, ModelError
 
 pytestmark = pytest.mark.db_engine
 
@@ -130,6 +130,16 @@ def test_a_time_limit_is_explained(queued, fake_predictor, settings):
 
     limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
     assert prediction.error == f"Failed after 3 attempts: it took longer than {limit} s."
+
+
+def test_a_photo_the_recognizer_cannot_read_is_refused_at_once(queued, fake_predictor):
+    fake_predictor.error = ImageRejected("This file is not an image we can read.")
+
+    prediction = run(queued)
+
+    assert fake_predictor.calls == 1
+    assert prediction.status == Prediction.Status.REFUSED
+    assert prediction.error == "This file is not an image we can read."
 
 
 def test_a_model_error_fails_at_once_with_its_message(queued, fake_predictor):
