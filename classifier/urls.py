@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from classifier import views
 
@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("upload/", views.upload, name="upload"),
     path("predictions/", views.history, name="history"),
+    re_path(r"^predictions/export\.(?P<fmt>csv|json)$", views.history_export, name="export"),
     path("predictions/<uuid:pk>/", views.detail, name="detail"),
     path("predictions/<uuid:pk>/delete/", views.delete, name="delete"),
     path("predictions/<uuid:pk>/retry/", views.retry, name="retry"),

@@ -18,6 +18,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from classifier import export
 from classifier.filters import PredictionFilter
 from classifier.models import Athlete, ModelVersion, Prediction
 from classifier.throttling import UploadThrottle
@@ -140,17 +141,41 @@ def delete(request: HttpRequest, pk) -> HttpResponse:
     return redirect("history")
 
 
+def filtered_history(request: HttpRequest) -> PredictionFilter:
+    """The visitor's predictions with the history's filters and sort (invalid ones are shown as
+    errors and ignored)."""
+    return PredictionFilter(request.GET, queryset=visible_predictions(request))
+
+
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    # Invalid filters are shown as errors and ignored.
-    filters = PredictionFilter(request.GET, queryset=visible_predictions(request))
+    filters = filtered_history(request)
     page = Paginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_actions(request, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
-    names = Athlete.objects.label_names()
-    page.object_list = with_actions(request, page.object_list)
-    context = {"form": filters.form, "page": page, "query": query.urlencode(), "names": names}
+    context = {
+        "form": filters.form,
+        "page": page,
+        "query": query.urlencode(),
+        "kept": [(key, value) for key, values in query.lists() for value in values],
+        "compact": request.GET.get("view") == "compact",
+        "names": Athlete.objects.label_names(),
+    }
     return render(request, "classifier/history.html", context)
+
+
+@require_GET
+def history_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered history, every page of it, as CSV (one row per face) or JSON."""
+    predictions = filtered_history(request).qs
+    if fmt == "csv":
+        body, content_type = export.as_csv(predictions), "text/csv; charset=utf-8"
+    else:
+        body, content_type = export.as_json(predictions, request), "application/json"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="athletes-history.{fmt}"'
+    return response
 
 
 @require_GET

@@ -56,5 +56,6 @@ def test_the_list_documents_the_history_filters(client, db):
         "status": "string",
         "reviewed": "boolean",
         "q": "string",
+        "sort": "string",
         "page": "integer",
     }
