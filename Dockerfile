@@ -29,8 +29,9 @@ COPY --chown=athletes:athletes . .
 USER athletes
 RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "athletes_site.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# gunicorn.conf.py sets the workers; FORWARDED_ALLOW_IPS names the proxy whose X-Forwarded-Proto
+# is believed (docker-compose.yml), 127.0.0.1 otherwise.
+CMD ["gunicorn", "athletes_site.wsgi", "--bind", "0.0.0.0:8000"]
 
 
 FROM base AS worker

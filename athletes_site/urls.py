@@ -15,3 +15,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", views.media, name="media"),
 ]
+
+handler400 = "classifier.views.bad_request"

@@ -1,6 +1,17 @@
 from django.apps import AppConfig
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+
+
+def create_cache_table(using: str = "default", **kwargs) -> None:
+    """The database cache's table (upload counts, when no CACHE_URL is set), made by migrate,
+    so no deployment step can be forgotten; does nothing when it exists or the cache is Redis."""
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class ClassifierConfig(AppConfig):
     name = "classifier"
     verbose_name = "Athlete classifier"
+
+    def ready(self) -> None:
+        post_migrate.connect(create_cache_table, sender=self)

@@ -3,7 +3,7 @@
 import logging
 import uuid
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from celery import current_app
@@ -190,6 +190,12 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
             attempts=F("attempts") + 1,
         )
         return self.get(pk=pk) if claimed else None
+
+    def oldest_queued_at(self) -> "datetime | None":
+        """When the photo that has waited longest for a worker was uploaded."""
+        return self.filter(status=Prediction.Status.QUEUED).aggregate(
+            oldest=models.Min("created_at")
+        )["oldest"]
 
     def using_file(self, name: str) -> "PredictionQuerySet":
         """Rows that store ``name`` as any of their files."""
@@ -443,6 +449,29 @@ def delete_files_of_deleted_prediction(sender, instance: Prediction, **kwargs) -
     committed (a rolled-back deletion keeps them), and only if no other row stores them."""
     names, storage = instance.file_names, instance.image.storage
     transaction.on_commit(lambda: delete_unused_files(storage, names), robust=True)
+
+
+class WorkerHeartbeatQuerySet(models.QuerySet["WorkerHeartbeat"]):
+    def beat(self, hostname: str) -> None:
+        """Record that the worker ``hostname`` is alive now."""
+        self.update_or_create(hostname=hostname, defaults={"seen_at": timezone.now()})
+
+    def last_seen(self) -> "datetime | None":
+        """When any worker was last alive, or None if none ever was."""
+        return self.aggregate(last=models.Max("seen_at"))["last"]
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each Celery worker said it was alive, for the web to see without asking the
+    broker (``classifier.tasks.record_heartbeat``)."""
+
+    hostname = models.CharField(max_length=255, unique=True)
+    seen_at = models.DateTimeField()
+
+    objects = WorkerHeartbeatQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
 class Review(models.Model):

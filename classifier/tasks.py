@@ -4,44 +4,57 @@ expired sessions.
 Only the worker imports this module: the web sends ``run_prediction`` by its name
 (``Prediction.enqueue``), so the recognizer stays out of the web process's imports.
 
-Worker pool: prefork, ``--concurrency 1`` by default. TensorFlow must never be initialised in a
-process that is then forked, so the parent worker process imports only Django, Celery and this
-module (which imports no TensorFlow); each child imports TensorFlow and loads the active model
-as it starts, after the fork (``load_model_in_child``), and keeps it for its lifetime. Prefork
+Worker pool: prefork, ``--concurrency 1`` by default. The parent worker process imports only
+Django, Celery and this module; each child loads the recognizer (LiteRT interpreters for
+BlazeFace and FaceNet; TensorFlow only for the optional MTCNN detector) and the active model as
+it starts, after the fork (``load_model_in_child``), and keeps them for its lifetime. Prefork
 rather than ``solo`` or threads because the parent enforces the hard time limit by killing a
 stuck child, and a child killed mid-task is detected (``reject_on_worker_lost``) so the task is
-redelivered. Each child holds about 1 GB once the model is loaded: raise ``--concurrency`` only
-with memory to match, and never set ``--max-tasks-per-child``, which would reload the model.
+redelivered. Each child holds about 300 MB once the model is loaded (docs/benchmarks.md): raise
+``--concurrency`` with memory to match, and never set ``--max-tasks-per-child``, which would
+reload the model.
 
 Reliability: the web enqueues after its transaction commits; a task claims its row with a
 conditional UPDATE, so redeliveries and duplicates do no harm; failures are retried a bounded
-number of times and then stored as ``failed`` with a readable reason; and a periodic sweep (beat,
+number of times when trying again may help (``transient_reason``), and otherwise (a timeout, a
+photo the recognizer cannot handle) stored as ``failed`` at once with a reason in plain words,
+the exception going to the log for operators; and a periodic sweep (beat,
 and once when a worker starts) re-enqueues rows whose task was lost, for example because the
 broker was down when the photo was uploaded.
 """
 
 import logging
+import time
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init, worker_ready
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.signals import heartbeat_sent, task_failure, worker_process_init, worker_ready
 from django.conf import settings
 from django.core.management import call_command
+from django.db import DatabaseError, connection
 
 from classifier import inference
-from classifier.models import Prediction
+from classifier.models import Prediction, WorkerHeartbeat
 from ml.errors import ImageRejected, ModelError
 
 logger = logging.getLogger(__name__)
 
 
-def describe(exc: BaseException) -> str:
-    """The reason shown to whoever uploaded the photo: never a path on the server."""
-    if isinstance(exc, SoftTimeLimitExceeded):
-        return f"it took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} s"
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{type(exc).__name__}: {exc.strerror}"
-    return f"{type(exc).__name__}: {exc}"
+def out_of_time_reason(seconds: int) -> str:
+    return f"Analysing this photo took longer than {seconds} s, so it was stopped."
+
+
+def transient_reason(exc: Exception) -> str | None:
+    """Why the attempt failed, in the uploader's words, when trying again may help: the database
+    or the shared storage failing for a moment. None when the same photo would fail the same way
+    again (a bug, or a photo the recognizer cannot handle), which is never retried."""
+    if isinstance(exc, DatabaseError):
+        return "the database did not answer"
+    if isinstance(exc, MemoryError):
+        return "the worker ran out of memory"
+    if isinstance(exc, OSError) and exc.errno is not None:  # a system call, not a codec
+        return "the stored photo could not be read or written"
+    return None
 
 
 # Acknowledgement and time limits come from the CELERY_TASK_* settings. Retries are bounded by
@@ -65,13 +78,33 @@ def run_prediction(self, prediction_id: str) -> None:
         prediction.mark_refused(str(exc))
     except ModelError as exc:
         prediction.mark_failed(str(exc))
+    except SoftTimeLimitExceeded:
+        logger.warning("Prediction %s ran out of time; not retried.", prediction_id)
+        prediction.mark_failed(out_of_time_reason(settings.CELERY_TASK_SOFT_TIME_LIMIT))
     except Exception as exc:
         logger.exception("Prediction %s failed (attempt %d)", prediction_id, prediction.attempts)
-        if prediction.attempts >= limit:
-            prediction.mark_failed(f"Failed after {limit} attempts: {describe(exc)}.")
-            return
-        prediction.mark_queued(f"Attempt {prediction.attempts} failed: {describe(exc)}.")
-        raise self.retry(exc=exc, countdown=2**prediction.attempts) from exc
+        reason = transient_reason(exc)
+        if reason is None:
+            prediction.mark_failed("The recognizer could not process this photo.")
+        elif prediction.attempts >= limit:
+            prediction.mark_failed(f"Failed after {limit} attempts: {reason}.")
+        else:
+            prediction.mark_queued(f"Attempt {prediction.attempts} failed: {reason}.")
+            raise self.retry(exc=exc, countdown=2**prediction.attempts) from exc
+
+
+@task_failure.connect
+def fail_at_the_hard_time_limit(sender=None, task_id=None, exception=None, args=(), **kwargs):
+    """A photo whose child was killed at the hard time limit fails at once: run again, it would
+    take as long. Celery reports it here, in the worker's parent process; left running, the row
+    would go back to the queue with the sweep."""
+    if sender is None or sender.name != run_prediction.name:
+        return
+    if isinstance(exception, TimeLimitExceeded):
+        logger.warning("Prediction %s reached the hard time limit; not retried.", args[0])
+        prediction = Prediction.objects.filter(pk=args[0], task_id=task_id).first()
+        if prediction is not None:
+            prediction.mark_failed(out_of_time_reason(settings.CELERY_TASK_TIME_LIMIT))
 
 
 @shared_task(ignore_result=True)
@@ -86,9 +119,34 @@ def clear_expired_sessions() -> None:
 
 
 @worker_ready.connect
-def requeue_stale_on_start(**kwargs) -> None:
-    """A worker that starts picks up what was uploaded while no worker or broker was there."""
+def requeue_stale_on_start(sender, **kwargs) -> None:
+    """A worker that starts says it is alive and picks up what was uploaded while no worker or
+    broker was there."""
+    record_heartbeat(sender.hostname)
     Prediction.objects.requeue_stale()
+
+
+_last_heartbeat = 0.0
+
+
+@heartbeat_sent.connect
+def on_heartbeat(sender, **kwargs) -> None:
+    """Celery's worker heartbeat (every 2 s, in the worker's main process, busy or not), written
+    to the database every quarter of ATHLETES_WORKER_SILENT_AFTER_SECONDS."""
+    if time.monotonic() - _last_heartbeat >= settings.ATHLETES_WORKER_SILENT_AFTER_SECONDS / 4:
+        record_heartbeat(sender.eventer.hostname)
+
+
+def record_heartbeat(hostname: str) -> None:
+    """Tell the web this worker is alive; a database that is away costs a beat, nothing more."""
+    global _last_heartbeat
+    try:
+        WorkerHeartbeat.objects.beat(hostname)
+    except DatabaseError as exc:
+        logger.warning("Could not record the worker's heartbeat: %s", exc)
+        connection.close()  # connect afresh at the next beat
+        return
+    _last_heartbeat = time.monotonic()
 
 
 @worker_process_init.connect

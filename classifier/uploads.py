@@ -3,8 +3,12 @@
 A photo is accepted only if ``ml.imaging`` can decode it: the extension and the client's content
 type are never trusted. What the site stores and serves is a re-encode of the decoded pixels
 (orientation applied, EXIF and GPS gone) under a name the server chooses; ``sha256`` and
-``size`` describe the bytes the user sent. The row and its files are written together or not
-at all.
+``size`` describe the bytes the user sent.
+
+A request is all or nothing: every file is checked before any is stored, one refused file
+refuses the request, and the rows and files of a request are written together or not at all.
+The pixels one request may make the web process decode and re-encode are capped
+(``ATHLETES_MAX_PIXELS_PER_REQUEST``), so no request outlasts the web server's timeout.
 
 Each upload is stamped with its uploader, or with the visitor id of the browser session that sent
 it (``visitor_id``), which is what lets that visitor list their uploads
@@ -70,9 +74,21 @@ class CheckedUpload(ABC):
     size: int
     sha256: str
 
+    @property
+    def pixels(self) -> int:
+        """The pixels the web decoded to check it: none when an earlier result is reused."""
+        return 0
+
     @abstractmethod
     def store(self, prediction: Prediction) -> None:
         """Save the new, unsaved ``prediction`` of this upload, with its files or result."""
+
+    def discard(self, prediction: Prediction) -> None:
+        """Delete the files ``store`` wrote, when the request's transaction did not commit: those
+        named after this prediction's id (never an earlier prediction's files it points to)."""
+        for file in (prediction.image, prediction.thumbnail, prediction.annotated):
+            if file.name and Path(file.name).stem == str(prediction.pk):
+                file.storage.delete(file.name)
 
 
 @dataclass(frozen=True)
@@ -93,6 +109,10 @@ class NewPhoto(CheckedUpload):
 
     image: Image.Image
     format: str
+
+    @property
+    def pixels(self) -> int:
+        return self.image.width * self.image.height
 
     def store(self, prediction: Prediction) -> None:
         """A clean copy and its thumbnail; enqueued once committed."""
@@ -137,6 +157,38 @@ def save_with_files(
         raise
 
 
+class UploadsRefused(Exception):
+    """The request's files were refused, each reason for the user; nothing was stored."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+def too_many_pixels_message() -> str:
+    limit = settings.ATHLETES_MAX_PIXELS_PER_REQUEST / 1_000_000
+    return (
+        f"These photos are too large to take in one request (more than {limit:g} megapixels "
+        "together); nothing was stored. Send fewer at a time."
+    )
+
+
+def check_uploads(files: list[UploadedFile]) -> list[CheckedUpload]:
+    """Check every file of one request; raise UploadsRefused if any is refused, or as soon as
+    the request's pixels pass ``ATHLETES_MAX_PIXELS_PER_REQUEST``."""
+    checked, reasons = [], []
+    for file in files:
+        try:
+            checked.append(check_upload(file))
+        except ImageRejected as exc:
+            reasons.append(f"{file.name}: {exc}")
+        if sum(upload.pixels for upload in checked) > settings.ATHLETES_MAX_PIXELS_PER_REQUEST:
+            raise UploadsRefused([too_many_pixels_message()])
+    if reasons:
+        raise UploadsRefused([*reasons, "Nothing was stored: remove these files and send again."])
+    return checked
+
+
 def check_upload(upload: UploadedFile) -> CheckedUpload:
     """Read and validate one uploaded file; raise ImageRejected with a message for the user."""
     size = upload.size or 0
@@ -177,18 +229,27 @@ def thumbnail(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def store_upload(checked: CheckedUpload, *, uploader=None, visitor: str = "") -> Prediction:
-    """Create the prediction: reused at once, or queued for the worker after commit."""
-    prediction = Prediction(
-        original_name=checked.original_name,
-        sha256=checked.sha256,
-        size=checked.size,
-        uploader=uploader if uploader and uploader.is_authenticated else None,
-        visitor=visitor,
-    )
-    checked.store(prediction)
-    return prediction
-
-
-def accept_upload(upload: UploadedFile, *, uploader=None, visitor: str = "") -> Prediction:
-    return store_upload(check_upload(upload), uploader=uploader, visitor=visitor)
+def store_uploads(
+    checked: list[CheckedUpload], *, uploader=None, visitor: str = ""
+) -> list[Prediction]:
+    """Create the predictions of one request, all or none: reused at once, or queued for the
+    worker after commit. If anything fails, the files already written are deleted."""
+    predictions = [
+        Prediction(
+            original_name=upload.original_name,
+            sha256=upload.sha256,
+            size=upload.size,
+            uploader=uploader if uploader and uploader.is_authenticated else None,
+            visitor=visitor,
+        )
+        for upload in checked
+    ]
+    try:
+        with transaction.atomic():
+            for upload, prediction in zip(checked, predictions, strict=True):
+                upload.store(prediction)
+    except BaseException:
+        for upload, prediction in zip(checked, predictions, strict=True):
+            upload.discard(prediction)
+        raise
+    return predictions

@@ -9,21 +9,25 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import SuspiciousFileOperation
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousFileOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from classifier import export
 from classifier.filters import PredictionFilter
 from classifier.models import Athlete, ModelVersion, Prediction
-from classifier.throttling import UploadThrottle
-from classifier.uploads import accept_upload, visitor_id
-from ml.errors import ImageRejected
+from classifier.throttling import UploadRefused, admit_photos
+from classifier.uploads import UploadsRefused, check_uploads, store_uploads, visitor_id
 
 HISTORY_PAGE_SIZE = 24
 RECENT_ON_HOME = 6
@@ -69,29 +73,32 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
     """Accept one or several photos from the plain HTML form."""
-    # DRF's throttle reads only the request's user and address, which a form's request has too.
-    if not UploadThrottle().allow_request(request, None):  # type: ignore[arg-type]
-        messages.error(request, "Too many uploads from your address. Wait a minute, then retry.")
-        return render_home(request, status=429)
     files = request.FILES.getlist("image")
     if not files:
         messages.error(request, "Choose a photo to upload.")
         return render_home(request, status=400)
+    try:
+        admit_photos(request, len(files))
+    except UploadRefused as refused:
+        messages.error(request, str(refused.detail))
+        response = render_home(request, status=refused.status_code)
+        response["Retry-After"] = str(refused.wait)
+        return response
 
-    accepted = []
-    for file in files:
-        try:
-            prediction = accept_upload(
-                file, uploader=request.user, visitor=visitor_id(request, create=True)
-            )
-        except ImageRejected as exc:
-            messages.error(request, f"{file.name}: {exc}")
-            continue
-        accepted.append(prediction)
-        if prediction.reused:
-            messages.info(request, f"{file.name}: same photo as before, result reused.")
-    if not accepted:
+    try:
+        checked = check_uploads(files)
+    except UploadsRefused as refused:
+        for reason in refused.reasons:
+            messages.error(request, reason)
         return render_home(request, status=400)
+    accepted = store_uploads(
+        checked, uploader=request.user, visitor=visitor_id(request, create=True)
+    )
+    for prediction in accepted:
+        if prediction.reused:
+            messages.info(
+                request, f"{prediction.original_name}: same photo as before, result reused."
+            )
     if len(accepted) == 1:
         return redirect("detail", pk=accepted[0].pk)
     messages.success(request, f"{len(accepted)} photos accepted.")
@@ -206,3 +213,16 @@ def healthz(request: HttpRequest) -> HttpResponse:
     """For container health checks: the process answers and the database is reachable."""
     connection.ensure_connection()
     return HttpResponse("ok", content_type="text/plain")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400, for a request refused before any view saw it, saying why in words."""
+    if isinstance(exception, TooManyFilesSent):
+        message = f"Send at most {settings.ATHLETES_MAX_FILES_PER_UPLOAD} photos at a time."
+    elif isinstance(exception, TooManyFieldsSent | RequestDataTooBig):
+        message = "The request has too many form fields or too much form data."
+    else:
+        message = "The request could not be understood."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    return render(request, "classifier/error.html", {"message": message}, status=400)

@@ -14,6 +14,11 @@ from ml.errors import ImageRejected
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF")
 MAX_PIXELS = 40_000_000
+# Longer sides or narrower strips cost seconds per row to decode and break the detector's
+# downscaling (a 40,000,000×1 strip shrinks to 0 px) and JPEG (65,535 px at most): refused
+# from the header, before any pixel is decoded.
+MAX_SIDE = 12_000
+MAX_ASPECT_RATIO = 10
 DETECTION_MAX_SIDE = 640
 
 
@@ -43,9 +48,7 @@ def load_image(source: bytes | str | Path, *, max_pixels: int = MAX_PIXELS) -> D
             raise ImageRejected(
                 "This file is not an image we can read; send a JPEG, PNG, WebP, BMP or GIF."
             ) from error
-    width, height = image.size
-    if width * height > max_pixels:
-        raise ImageRejected(f"{_too_large_message(max_pixels)} This one is {width}×{height}.")
+    _check_size(*image.size, max_pixels=max_pixels)
     try:
         image.seek(0)
         image.load()
@@ -53,6 +56,22 @@ def load_image(source: bytes | str | Path, *, max_pixels: int = MAX_PIXELS) -> D
     except (OSError, ValueError, SyntaxError) as error:
         raise ImageRejected("The image is damaged or truncated and cannot be decoded.") from error
     return DecodedImage(image=rgb, format=image.format)
+
+
+def _check_size(width: int, height: int, *, max_pixels: int = MAX_PIXELS) -> None:
+    """Refuse a size the recognizer cannot handle, whatever the file's format."""
+    if width * height > max_pixels:
+        raise ImageRejected(f"{_too_large_message(max_pixels)} This one is {width}×{height}.")
+    if max(width, height) > MAX_SIDE:
+        raise ImageRejected(
+            f"The image is too large: {width}×{height} px; each side may be at most "
+            f"{MAX_SIDE:,} px."
+        )
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise ImageRejected(
+            f"The image is too long and narrow: {width}×{height} px; the longer side may be "
+            f"at most {MAX_ASPECT_RATIO} times the shorter."
+        )
 
 
 def _too_large_message(max_pixels: int) -> str:

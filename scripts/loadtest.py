@@ -3,6 +3,13 @@
 until its result is stored.
 
     scripts/loadtest.py --url http://127.0.0.1:8000 --count 200 --concurrency 50
+    scripts/loadtest.py --url http://127.0.0.1:8000 --count 200 --per-request 20 --concurrency 8
+
+With --per-request 1 (the default) each photo is its own API request. With more, photos go
+--per-request at a time through the upload form, as a browser sends them, each request from an
+anonymous browser session of its own, and the script finds their ids through the API list of
+that session's uploads.
+--concurrency is the number of requests in flight.
 
 Each upload is one of the JPEG photos under --photos (default: $ATHLETES_SAMPLE_DATA) with a
 comment unique to that upload added, so no two uploads have the same bytes and the site never
@@ -11,7 +18,8 @@ and the 50th and 95th percentiles of the accept latency (request sent to 202 rec
 upload-to-result (request sent to the result's ``finished_at``, read from the API; the client
 and the server share this machine's clock, which is why the URL must be on loopback).
 
-Bounded: at most 1000 uploads, 256 at a time, and it stops by itself after --timeout seconds.
+Bounded: at most 1000 uploads, 256 requests at a time, and it stops by itself after --timeout
+seconds.
 Exit status 0 when every upload was accepted and completed, 1 otherwise, 2 on bad arguments.
 Plain Python: no package beyond the standard library.
 """
@@ -30,11 +38,13 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlsplit
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 MAX_COUNT, MAX_CONCURRENCY, MAX_TIMEOUT = 1000, 256, 3600
+MAX_PER_REQUEST = 20  # the upload form's limit (ATHLETES_MAX_FILES_PER_UPLOAD)
 POLL_EVERY = 0.2
 
 
@@ -56,19 +66,42 @@ def with_comment(jpeg: bytes, comment: bytes) -> bytes:
     return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + jpeg[2:]
 
 
-def multipart(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
+def multipart(field: str, files: list[tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body with each ``(filename, JPEG bytes)`` under ``field``."""
     boundary = uuid.uuid4().hex
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
-        f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'
-    ).encode()
-    return head + data + f"\r\n--{boundary}--\r\n".encode(), boundary
+    parts = [
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+            f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'
+        ).encode()
+        + data
+        + b"\r\n"
+        for filename, data in files
+    ]
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
 
 
-def request(url: str, *, data: bytes | None = None, headers: dict | None = None, timeout=60):
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """The form answers a redirect; the answer is all we need, not the page it points to."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def browser(cookies: CookieJar) -> urllib.request.OpenerDirector:
+    """A client that keeps its cookies in ``cookies``, as one browser keeps its session."""
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies), NoRedirects)
+
+
+API_CLIENT = urllib.request.build_opener(NoRedirects)
+
+
+def request(
+    url: str, *, data: bytes | None = None, headers: dict | None = None, timeout=60, client=None
+):
     req = urllib.request.Request(url, data=data, headers=headers or {})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as response:
+        with (client or API_CLIENT).open(req, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -99,12 +132,14 @@ class LoadTest:
         self.sending = True
         self.lock = threading.Lock()
 
-    def send(self, upload: Upload) -> None:
+    def photo(self, upload: Upload) -> tuple[str, bytes]:
+        """The upload's file name and bytes: a sample photo made unique by a JPEG comment."""
         photo = upload.number % len(self.photos)
         comment = f"athletes load test {self.run_id} upload {upload.number}".encode()
-        body, boundary = multipart(
-            "image", self.names[photo], with_comment(self.photos[photo], comment)
-        )
+        return self.names[photo], with_comment(self.photos[photo], comment)
+
+    def send(self, upload: Upload) -> None:
+        body, boundary = multipart("image", [self.photo(upload)])
         headers = {**self.headers, "Content-Type": f"multipart/form-data; boundary={boundary}"}
         upload.sent_at, started = time.time(), time.monotonic()
         try:
@@ -116,6 +151,43 @@ class LoadTest:
         upload.status = status
         if status in (201, 202):
             upload.prediction = json.loads(answer)["id"]
+
+    def send_form(self, uploads: list[Upload]) -> None:
+        """Send several photos in one request to the upload form, from a browser session of
+        their own, then look up their ids in that session's list of uploads."""
+        batch = f"lt-{self.run_id}-{uploads[0].number:04d}-"
+        files = []
+        for upload in uploads:
+            name, data = self.photo(upload)
+            files.append((f"{batch}{upload.number:04d}-{name}", data))
+        body, boundary = multipart("image", files)
+        cookies = CookieJar()
+        client = browser(cookies)
+        found = {}
+        sent_at, started = time.time(), time.monotonic()
+        try:
+            request(f"{self.base}/", client=client)  # the form page sets the CSRF cookie
+            token = next(cookie.value for cookie in cookies if cookie.name == "csrftoken")
+            headers = {
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "X-CSRFToken": token,
+            }
+            sent_at, started = time.time(), time.monotonic()
+            status, _ = request(f"{self.base}/upload/", data=body, headers=headers, client=client)
+            accept_ms = (time.monotonic() - started) * 1000
+            if status == 302:  # accepted: the form sends the browser to the history
+                url = f"{self.base}/api/predictions/?q={batch}"
+                listed, answer = request(url, client=client)
+                if listed == 200:
+                    found = {item["original_name"]: item for item in json.loads(answer)["results"]}
+        except (OSError, StopIteration) as error:
+            status = type(error).__name__
+        for upload, (name, _) in zip(uploads, files, strict=True):
+            upload.sent_at, upload.status = sent_at, status
+            if name in found:
+                upload.accept_ms = accept_ms
+                upload.status = 201 if found[name]["reused"] else 202
+                upload.prediction = found[name]["id"]
 
     def poll_once(self, upload: Upload) -> None:
         url = f"{self.base}/api/predictions/{upload.prediction}/"
@@ -147,7 +219,12 @@ class LoadTest:
         poller = threading.Thread(target=self.poll, daemon=True)
         poller.start()
         with ThreadPoolExecutor(max_workers=self.args.concurrency) as pool:
-            list(pool.map(self.send, self.uploads))
+            if self.args.per_request == 1:
+                list(pool.map(self.send, self.uploads))
+            else:
+                size = self.args.per_request
+                batches = [self.uploads[n : n + size] for n in range(0, len(self.uploads), size)]
+                list(pool.map(self.send_form, batches))
         self.sending = False
         poller.join(max(0.0, self.deadline - time.monotonic()) + 5)
         return time.monotonic() - started
@@ -170,7 +247,11 @@ class LoadTest:
         accept = [u.accept_ms for u in accepted]
         result = [u.result_ms for u in done]
         a = self.args
-        print(f"Athletes load test: {a.count} uploads to {self.base}, {a.concurrency} at a time")
+        how = "API requests" if a.per_request == 1 else f"form requests of {a.per_request} photos"
+        print(
+            f"Athletes load test: {a.count} uploads to {self.base}, {how}, "
+            f"{a.concurrency} at a time"
+        )
         print(
             f"bytes: each upload is one of {len(self.photos)} JPEG photos from {a.photos} with "
             "a unique JPEG comment added, so every upload is new to the site (no result reused)"
@@ -195,7 +276,13 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the site, on loopback")
     parser.add_argument("--count", type=int, default=200, help="uploads in all (default 200)")
-    parser.add_argument("--concurrency", type=int, default=50, help="uploads at a time")
+    parser.add_argument("--concurrency", type=int, default=50, help="requests at a time")
+    parser.add_argument(
+        "--per-request",
+        type=int,
+        default=1,
+        help=f"photos per request: 1 through the API, up to {MAX_PER_REQUEST} through the form",
+    )
     parser.add_argument(
         "--photos",
         type=Path,
@@ -211,6 +298,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--count must be between 1 and {MAX_COUNT}")
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
         parser.error(f"--concurrency must be between 1 and {MAX_CONCURRENCY}")
+    if not 1 <= args.per_request <= MAX_PER_REQUEST:
+        parser.error(f"--per-request must be between 1 and {MAX_PER_REQUEST}")
     if not 1 <= args.timeout <= MAX_TIMEOUT:
         parser.error(f"--timeout must be between 1 and {MAX_TIMEOUT}")
     if args.photos is None or not Path(args.photos).is_dir():

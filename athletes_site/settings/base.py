@@ -8,6 +8,7 @@ in ``var/broker/`` (no server needed), uploads in ``media/``. Setting ``DATABASE
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -38,7 +39,10 @@ def env_bool(name: str, default: bool) -> bool:
     return env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = env("SECRET_KEY", "django-insecure-local-development-key-do-not-use-in-production")
+# Empty unless set: Django refuses to start without a key, except with settings.local, which
+# makes this installation its own.
+SECRET_KEY = env("SECRET_KEY")
+# Debug pages only when asked for (DEBUG=1, or scripts/run --dev).
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -112,12 +116,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Upload counts must be shared by every web process: Redis when CACHE_URL is set, otherwise a
+# table in the database (made by migrate, see classifier.apps).
 CACHE_URL = env("CACHE_URL")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}
     )
 }
 
@@ -166,6 +172,9 @@ ATHLETES_MAX_FILES_PER_UPLOAD = env_int("ATHLETES_MAX_FILES_PER_UPLOAD", 20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = ATHLETES_MAX_FILES_PER_UPLOAD
+# The pixels one request may make the web process decode and re-encode (about 6 s of CPU for
+# 100 megapixels): a request past it is refused whole, well before gunicorn's timeout.
+ATHLETES_MAX_PIXELS_PER_REQUEST = env_int("ATHLETES_MAX_PIXELS_PER_REQUEST", 100_000_000)
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 # --- The recognizer -------------------------------------------------------------------------
@@ -179,12 +188,20 @@ ATHLETES_FACENET_WEIGHTS = Path(
 ATHLETES_SAMPLE_DATA = Path(
     env("ATHLETES_SAMPLE_DATA", str(BASE_DIR.parent / "shared" / "datasets" / "athletes"))
 )
-# Anonymous visitors and non-staff users; staff are never throttled.
+# Photos (not requests) per visitor: a signed-in user, or else a client address. Staff are never
+# throttled. Past ATHLETES_MAX_BACKLOG queued photos, uploads get a 503 with Retry-After.
 ATHLETES_UPLOAD_RATE = env("ATHLETES_UPLOAD_RATE", "60/min")
+ATHLETES_DAILY_UPLOAD_QUOTA = env_int("ATHLETES_DAILY_UPLOAD_QUOTA", 1000)
+ATHLETES_MAX_BACKLOG = env_int("ATHLETES_MAX_BACKLOG", 1000)
+ATHLETES_BACKLOG_RETRY_AFTER = env_int("ATHLETES_BACKLOG_RETRY_AFTER", 60)
 # Queued rows whose task has not started after this long are enqueued again, by a sweep that
 # beat runs this often.
 ATHLETES_REQUEUE_AFTER_SECONDS = env_int("ATHLETES_REQUEUE_AFTER_SECONDS", 120)
 ATHLETES_REQUEUE_EVERY_SECONDS = env_int("ATHLETES_REQUEUE_EVERY_SECONDS", 60)
+# The banner on every page warns when no worker has been alive for this long, or when a queued
+# photo has waited this long.
+ATHLETES_WORKER_SILENT_AFTER_SECONDS = env_int("ATHLETES_WORKER_SILENT_AFTER_SECONDS", 60)
+ATHLETES_QUEUE_SLOW_AFTER_SECONDS = env_int("ATHLETES_QUEUE_SLOW_AFTER_SECONDS", 120)
 # Runs per prediction, counting retries and workers lost mid-task: the prediction row's
 # ``attempts`` is the one retry counter (Celery's own is unbounded, see classifier.tasks).
 ATHLETES_MAX_ATTEMPTS = env_int("ATHLETES_MAX_ATTEMPTS", 3)
@@ -201,14 +218,19 @@ ATHLETES_BROKER_VISIBILITY_TIMEOUT = env_int(
     "ATHLETES_BROKER_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 4
 )
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT: str | None = None  # None: the one the URL's scheme names
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    # scripts/run creates these folders before it starts the worker and the web server.
-    _broker_dir = VAR_DIR / "broker"
+    # Messages as files in var/broker/, or the folder the URL names (filesystem:///srv/broker):
+    # classifier/file_broker.py says why this is safe with several producers, and makes the
+    # folders.
+    _broker_dir = Path(urlsplit(CELERY_BROKER_URL).path or VAR_DIR / "broker")
+    CELERY_BROKER_TRANSPORT = "classifier.file_broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
+        "dead_letter_folder": str(_broker_dir / "dead-letter"),
         # The worker looks for new files this often (seconds); kombu's default is 1.
         "polling_interval": 0.1,
     }
@@ -273,7 +295,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.JSONParser",
+        "classifier.api.parsers.JSONParser",
     ],
 }
 SPECTACULAR_SETTINGS = {
@@ -288,6 +310,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOGIN_URL = "admin:login"
+# Error pages and reports also hide the credentials inside URLs (CELERY_BROKER_URL, CACHE_URL).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "classifier.error_reports.SafeExceptionReporterFilter"
 
 LOGGING = {
     "version": 1,

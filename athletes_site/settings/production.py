@@ -19,8 +19,9 @@ SECRET_KEY = os.environ["SECRET_KEY"]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 DEBUG = False
 
-# TLS is expected to end at a proxy that sets X-Forwarded-Proto.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# TLS ends at a proxy that sets X-Forwarded-Proto. Django does not read that header itself (as
+# SECURE_PROXY_SSL_HEADER would, from any client): gunicorn turns it into the request's scheme
+# only for connections from its --forwarded-allow-ips (FORWARDED_ALLOW_IPS, default 127.0.0.1).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # The container health check calls /healthz/ over plain HTTP from inside.
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]

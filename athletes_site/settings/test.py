@@ -20,9 +20,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "test-media")))
 ATHLETES_MODELS_DIR = Path(env("ATHLETES_MODELS_DIR", str(VAR_DIR / "test-models")))
-ATHLETES_UPLOAD_RATE = "10000/min"
+ATHLETES_UPLOAD_RATE = env("ATHLETES_UPLOAD_RATE", "10000/min")
+ATHLETES_DAILY_UPLOAD_QUOTA = 1_000_000
 
 CELERY_BROKER_URL = env("ATHLETES_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CELERY_BROKER_TRANSPORT = None  # the URL's (Redis), not base.py's file broker
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Fault tests shorten it to see a task of a killed worker redelivered.
     "visibility_timeout": env_int("ATHLETES_BROKER_VISIBILITY_TIMEOUT", 600),

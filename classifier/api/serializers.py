@@ -82,6 +82,8 @@ class UploadSerializer(serializers.Serializer):
     image = serializers.FileField(help_text="One photo: JPEG, PNG, WebP, BMP or GIF.")
 
     def validate_image(self, file) -> uploads.CheckedUpload:
+        if len(self.context["request"].FILES) > 1 or len(self.initial_data.getlist("image")) > 1:
+            raise serializers.ValidationError("Send one photo per request.")
         try:
             return uploads.check_upload(file)
         except ImageRejected as exc:
@@ -89,11 +91,12 @@ class UploadSerializer(serializers.Serializer):
 
     def create(self, validated_data) -> Prediction:
         request = self.context["request"]
-        return uploads.store_upload(
-            validated_data["image"],
+        (prediction,) = uploads.store_uploads(
+            [validated_data["image"]],
             uploader=request.user,
             visitor=uploads.visitor_id(request, create=uploads.from_browser(request)),
         )
+        return prediction
 
 
 class ReviewInputSerializer(serializers.Serializer):

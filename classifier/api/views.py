@@ -17,7 +17,7 @@ from classifier.api.serializers import (
 )
 from classifier.filters import PredictionFilter
 from classifier.models import Athlete, ModelVersion, Prediction
-from classifier.throttling import UploadThrottle
+from classifier.throttling import admit_photos
 from classifier.uploads import visitor_id
 
 
@@ -59,9 +59,6 @@ class PredictionViewSet(
     filter_backends = [DjangoFilterBackend]
     filterset_class = PredictionFilter
 
-    def get_throttles(self):
-        return [UploadThrottle()] if self.action == "create" else []
-
     def get_permissions(self):
         return [MayDelete()] if self.action == "destroy" else super().get_permissions()
 
@@ -84,11 +81,13 @@ class PredictionViewSet(
             ),
             400: OpenApiResponse(description="The file is not an image we accept, and why."),
             413: OpenApiResponse(description="The request is larger than the upload limit."),
-            429: OpenApiResponse(description="Too many uploads; retry later."),
+            429: OpenApiResponse(description="Too many photos from you; see Retry-After."),
+            503: OpenApiResponse(description="Too many photos queued; see Retry-After."),
         },
     )
     def create(self, request, *args, **kwargs):
         """Upload one photo (multipart, field ``image``)."""
+        admit_photos(request, max(1, sum(len(files) for _, files in request.FILES.lists())))
         upload = UploadSerializer(data=request.data, context={"request": request})
         upload.is_valid(raise_exception=True)
         prediction = upload.save()

@@ -1,6 +1,12 @@
 """Small display helpers for the templates."""
 
+from datetime import datetime
+
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from classifier.queue_health import queue_health
 
 register = template.Library()
 
@@ -20,3 +26,18 @@ def percent(value: float | None) -> str:
 def step_name(key: str) -> str:
     """``model_load_ms`` -> ``model load``: timing keys as words."""
     return key.removesuffix("_ms").replace("_", " ")
+
+
+@register.inclusion_tag("classifier/_queue_banner.html")
+def queue_banner() -> dict:
+    """The warning every page shows while no worker is alive or photos wait too long."""
+    return {"health": queue_health()}
+
+
+@register.filter
+def waited(since: datetime) -> str:
+    """How long ago ``since`` was, in seconds under a minute (``timesince`` says "0 minutes")."""
+    seconds = int((timezone.now() - since).total_seconds())
+    if seconds < 60:
+        return f"{max(seconds, 0)} s"
+    return timesince(since, now=timezone.now())

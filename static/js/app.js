@@ -127,8 +127,11 @@
       return;
     }
     var detailUrl = form.dataset.detailUrl.replace("00000000-0000-0000-0000-000000000000", body.id);
+    var sent = Date.now();
     follow(response.headers.get("Location"), function (prediction) {
-      view.status(prediction.status, prediction.reused ? "result reused" : "");
+      var waited = "waiting for " + Math.round((Date.now() - sent) / 1000) + " s";
+      view.status(prediction.status, prediction.reused ? "result reused"
+        : prediction.status === "queued" ? waited : "");
     }).then(function (final) {
       if (final.status === "done") {
         var notes = [shownConfidence(final), final.reused ? "result reused" : ""];

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+import time
 import zlib
 
 import numpy as np
@@ -101,6 +102,35 @@ class TestRefusals:
         message = rejection(data, max_pixels=5999)
         assert "too many pixels" in message
         assert "100×60" in message
+
+    @pytest.mark.parametrize(
+        ("width", "height", "reason"),
+        [
+            (1, 40_000_000, "each side may be at most 12,000 px"),  # 16 s to decode, row by row
+            (1_000, 10_001, "too long and narrow"),
+            (40_000_000, 1, "each side may be at most 12,000 px"),
+            (4_000_000, 10, "each side may be at most 12,000 px"),
+            (70_000, 500, "each side may be at most 12,000 px"),  # past JPEG's 65,535
+            (12_001, 1_500, "each side may be at most 12,000 px"),
+            (5_000, 499, "too long and narrow"),
+        ],
+    )
+    def test_it_refuses_a_side_or_shape_the_recognizer_cannot_handle_from_its_header(
+        self, width, height, reason
+    ):
+        started = time.perf_counter()
+
+        message = rejection(png_header_only(width, height))
+
+        assert reason in message
+        assert f"{width}×{height}" in message
+        assert time.perf_counter() - started < 0.5
+
+    @pytest.mark.parametrize(("width", "height"), [(12_000, 1_200), (1_200, 12_000), (10, 1)])
+    def test_it_accepts_the_longest_side_and_narrowest_shape_allowed(self, width, height):
+        data = encode(Image.new("RGB", (width, height), (40, 90, 200)), "PNG")
+
+        assert load_image(data).image.size == (width, height)
 
 
 class TestAcceptedFormats:

@@ -25,7 +25,7 @@ from classifier.models import Athlete, ModelVersion, Prediction
 from ml.artifact import Manifest
 from ml.results import FaceResult, ImageResult
 from tests.web import browser as chromium
-from tests.web.processes import WorkerProcess
+from tests.web.processes import WebServer, WorkerProcess
 
 PASSWORD = "a-long-test-password"
 
@@ -47,8 +47,15 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """Throttle counters live in the cache; every test starts with none."""
+def empty_cache(request):
+    """Upload counts live in the cache, a table of the test database: a test in a transaction
+    leaves none behind, and the others start and end with none."""
+    if "transactional_db" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    cache.clear()
+    yield
     cache.clear()
 
 
@@ -275,6 +282,37 @@ def wait_until_finished(prediction: Prediction, worker: Worker) -> Prediction:
                 f"Prediction still {prediction.status}. Worker log:\n{worker.log.read_text()}"
             )
         time.sleep(0.2)
+
+
+@dataclass
+class ServedSite:
+    """gunicorn and a real worker on the test database, sharing ``media_root``."""
+
+    url: str
+    media_root: Path
+    web: WebServer
+    worker: Worker
+
+    def logs(self) -> str:
+        return f"Web:\n{self.web.logs()}\nWorker:\n{self.worker.log.read_text()}"
+
+
+@pytest.fixture(scope="module")
+def served(worker, django_db_blocker, tmp_path_factory, facenet_weights):
+    """The site served by gunicorn as scripts/run serves it, in front of the module's worker."""
+    folder = tmp_path_factory.mktemp("web")
+    broker = django_settings.CELERY_BROKER_URL
+    env = app_environment(django_db_blocker, worker.media_root, facenet_weights, broker)
+    web = WebServer(folder, env)
+    try:
+        web.start()
+        yield ServedSite(web.url, worker.media_root, web, worker)
+    finally:
+        web.stop()
+
+
+def stored_files(media_root: Path) -> set[Path]:
+    return {p for p in media_root.rglob("*") if p.is_file()} if media_root.exists() else set()
 
 
 # --- Debian's Chromium, for browser tests --------------------------------------------------

@@ -56,15 +56,20 @@ def png_chunk(kind: bytes, body: bytes) -> bytes:
 
 
 def png_bomb(width: int = 50_000, height: int = 50_000) -> bytes:
-    """A valid PNG header claiming ``width``×``height`` RGB pixels, with one row of data."""
+    """A valid PNG header claiming ``width``×``height`` RGB pixels, with (part of) one row of
+    data: a few hundred bytes whatever the size claimed."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    row = zlib.compress(b"\x00" + b"\x00" * width * 3)
+    row = zlib.compress(b"\x00" + b"\x00" * min(width, 10_000) * 3)
     return (
         b"\x89PNG\r\n\x1a\n"
         + png_chunk(b"IHDR", header)
         + png_chunk(b"IDAT", row)
         + png_chunk(b"IEND", b"")
     )
+
+
+def flat_png(size: tuple[int, int], colour=BLUE) -> bytes:
+    return encode(Image.new("RGB", size, colour), "PNG")
 
 
 def cmyk_jpeg() -> bytes:
@@ -118,6 +123,22 @@ REFUSED = {
     "truncated JPEG": Refused(Sample("photo.jpg", truncated_jpeg()), "damaged or truncated"),
     "PNG claiming 50000x50000": Refused(
         Sample("bomb.png", png_bomb(), "image/png"), "too many pixels"
+    ),
+    # Each passed the 40 MP check; the strips cost the web 7-20 s, the worker could not use them.
+    "1×40,000,000 PNG": Refused(
+        Sample("strip.png", png_bomb(1, 40_000_000), "image/png"), "each side may be at most"
+    ),
+    "40,000,000×1 PNG": Refused(
+        Sample("strip.png", png_bomb(40_000_000, 1), "image/png"), "each side may be at most"
+    ),
+    "4,000,000×10 PNG": Refused(
+        Sample("strip.png", png_bomb(4_000_000, 10), "image/png"), "each side may be at most"
+    ),
+    "70,000×500 PNG": Refused(
+        Sample("wide.png", png_bomb(70_000, 500), "image/png"), "each side may be at most"
+    ),
+    "PNG of 21:1": Refused(
+        Sample("narrow.png", flat_png((2_100, 100)), "image/png"), "too long and narrow"
     ),
     "SVG with a script": Refused(
         Sample(
@@ -175,4 +196,21 @@ ACCEPTED = {
         Sample("<img src=x onerror=alert(1)>.jpg", jpeg()), ".jpg", (64, 48), PLAIN
     ),
     "300-character name": Accepted(Sample("a" * 296 + ".jpg", jpeg()), ".jpg", (64, 48), PLAIN),
+    # The longest side and the narrowest shape allowed: the worker must handle them too.
+    "PNG of 12,000×1,200": Accepted(
+        Sample("panorama.png", flat_png((12_000, 1_200)), "image/png"),
+        ".png",
+        (12_000, 1_200),
+        (BLUE, BLUE),
+    ),
+    "PNG of 1,200×12,000": Accepted(
+        Sample("tower.png", flat_png((1_200, 12_000)), "image/png"),
+        ".png",
+        (1_200, 12_000),
+        (BLUE, BLUE),
+    ),
+    "PNG of 1×10": Accepted(
+        Sample("line.png", flat_png((1, 10)), "image/png"), ".png", (1, 10), (BLUE, BLUE)
+    ),
+    "1-pixel JPEG": Accepted(Sample("dot.jpg", jpeg((1, 1))), ".jpg", (1, 1), PLAIN),
 }

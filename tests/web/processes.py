@@ -22,6 +22,7 @@ import redis
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 60
+BIN = Path(sys.executable).parent  # the virtualenv's commands: celery, supervisord, …
 
 
 def free_port() -> int:
@@ -161,7 +162,8 @@ class BeatProcess(Process):
 
 
 class WebServer(Process):
-    """gunicorn serving the site on a free loopback port."""
+    """gunicorn serving the site on a free loopback port, with the project's gunicorn.conf.py
+    (what scripts/run and the Docker image use)."""
 
     name = "web"
 
@@ -172,8 +174,8 @@ class WebServer(Process):
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "gunicorn", "athletes_site.wsgi", "--bind",
-            f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "4", "--timeout", "60",
+            sys.executable, "-m", "gunicorn", "athletes_site.wsgi", "--config",
+            str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}",
         ]  # fmt: skip
 
     def is_ready(self) -> bool:
@@ -206,3 +208,50 @@ class RedisServer(Process):
             return redis.Redis(port=self.port, socket_connect_timeout=1).ping()
         except redis.ConnectionError:
             return False
+
+
+class Supervisor(Process):
+    """supervisord with scripts/supervisord.conf: the worker and beat, as scripts/run starts
+    them, restarted whenever they stop. Their logs and its socket go to ``folder``."""
+
+    name = "supervisord"
+    config = ROOT / "scripts" / "supervisord.conf"
+
+    def __init__(self, folder: Path, env: dict[str, str]):
+        super().__init__(
+            folder, {**env, "ATHLETES_RUN_DIR": str(folder), "PATH": f"{BIN}:{env['PATH']}"}
+        )
+        self.worker_log = folder / "worker.log"
+
+    def command(self) -> list[str]:
+        return [str(BIN / "supervisord"), "-c", str(self.config)]
+
+    def is_ready(self) -> bool:
+        return self.worker_log.exists() and " ready." in self.worker_log.read_text()
+
+    def ctl(self, *args: str) -> str:
+        return subprocess.run(
+            [str(BIN / "supervisorctl"), "-c", str(self.config), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout
+
+    def worker_pid(self) -> int:
+        """The worker's main process id; 0 while it is not running."""
+        answer = self.ctl("pid", "worker").strip()
+        return int(answer) if answer.isdigit() else 0
+
+    def stop(self) -> None:
+        """Stop supervisord, and with it each program and its children, which run in process
+        groups of their own."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        # 0 stands for a program that is not running (and would signal our own group).
+        programs = [int(pid) for pid in self.ctl("pid", "all").split() if pid.isdigit()]
+        programs = [pid for pid in programs if pid > 0]
+        super().stop()
+        for pid in programs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)

@@ -15,6 +15,6 @@ def test_a_photo_missing_from_storage_fails_without_showing_where_it_was(
     prediction.refresh_from_db()
     assert prediction.status == Prediction.Status.FAILED
     assert prediction.attempts == settings.ATHLETES_MAX_ATTEMPTS
-    reason = "Failed after 3 attempts: FileNotFoundError: No such file or directory."
+    reason = "Failed after 3 attempts: the stored photo could not be read or written."
     assert prediction.error == reason
     assert fake_predictor.calls == 0

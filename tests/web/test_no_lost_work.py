@@ -237,7 +237,7 @@ def test_a_photo_missing_from_storage_is_retried_a_bounded_number_of_times_then_
 
     assert prediction.status == Prediction.Status.FAILED
     assert prediction.attempts == settings.ATHLETES_MAX_ATTEMPTS
-    reason = "Failed after 3 attempts: FileNotFoundError: No such file or directory."
+    reason = "Failed after 3 attempts: the stored photo could not be read or written."
     assert prediction.error == reason
 
 

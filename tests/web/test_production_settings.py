@@ -5,6 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import requests
+
+from tests.web.conftest import app_environment
+from tests.web.processes import WebServer
+
 ROOT = Path(__file__).resolve().parents[2]
 # The test process's own settings; the browser tests' async flag fails `check --deploy`.
 NOT_INHERITED = {
@@ -54,3 +60,35 @@ def test_check_deploy_is_clean():
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("proxies", "answer"), [("127.0.0.1", 200), ("192.0.2.10", 301)], ids=["proxy", "client"]
+)
+def test_x_forwarded_proto_is_believed_only_from_the_trusted_proxy(
+    transactional_db, django_db_blocker, tmp_path, facenet_weights, proxies, answer
+):
+    """gunicorn with the production settings; the client claims HTTPS over plain HTTP."""
+    env = {
+        **app_environment(django_db_blocker, tmp_path / "media", facenet_weights, "memory://"),
+        "DJANGO_SETTINGS_MODULE": "athletes_site.settings.production",
+        "SECRET_KEY": SECRET,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "FORWARDED_ALLOW_IPS": proxies,
+    }
+    web = WebServer(tmp_path, env)
+    web.start()
+    try:
+        response = requests.get(
+            f"{web.url}/api/athletes/",
+            headers={"X-Forwarded-Proto": "https"},
+            allow_redirects=False,
+            timeout=10,
+        )
+    finally:
+        web.stop()
+
+    assert response.status_code == answer, web.logs()
+    if answer == 301:
+        assert response.headers["Location"].startswith("https://")

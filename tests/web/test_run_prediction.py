@@ -4,7 +4,6 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
 from classifier import inference
-from classifier.model_versions import register
 from classifier.models import ModelVersion, Prediction
 from classifier.tasks import run_prediction
 from ml.errors import ImageRejected, ModelError
@@ -91,17 +90,40 @@ def test_it_gives_up_when_the_worker_was_lost_too_often(queued, fake_predictor, 
     assert "the worker stopped while processing this photo" in prediction.error
 
 
-def test_it_retries_a_bounded_number_of_times_then_fails_with_the_reason(
+def test_it_retries_a_storage_error_a_bounded_number_of_times_then_fails_with_the_reason(
     queued, fake_predictor, settings
 ):
-    fake_predictor.error = RuntimeError("out of memory")
+    fake_predictor.error = OSError(5, "Input/output error", "/srv/media/uploads/x.jpg")
 
     prediction = run(queued)
 
     assert fake_predictor.calls == settings.ATHLETES_MAX_ATTEMPTS
     assert prediction.status == Prediction.Status.FAILED
-    assert prediction.error == "Failed after 3 attempts: RuntimeError: out of memory."
+    reason = "Failed after 3 attempts: the stored photo could not be read or written."
+    assert prediction.error == reason
     assert prediction.attempts == settings.ATHLETES_MAX_ATTEMPTS
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ZeroDivisionError("float division by zero"),
+        OSError("broken data stream when writing image file"),
+        ValueError("tile cannot extend outside image"),
+    ],
+)
+def test_a_deterministic_error_fails_at_once_in_plain_words_and_is_logged(
+    queued, fake_predictor, caplog, error
+):
+    fake_predictor.error = error
+
+    prediction = run(queued)
+
+    assert fake_predictor.calls == 1
+    assert prediction.status == Prediction.Status.FAILED
+    assert prediction.attempts == 1
+    assert prediction.error == "The recognizer could not process this photo."
+    assert type(error).__name__ in caplog.text
 
 
 def test_a_retry_that_succeeds_clears_the_error(queued, fake_predictor):
@@ -111,7 +133,7 @@ def test_a_retry_that_succeeds_clears_the_error(queued, fake_predictor):
     def flaky(image):
         calls.append(1)
         if len(calls) == 1:
-            raise SoftTimeLimitExceeded()
+            raise OSError(116, "Stale file handle")
         return predict(image)
 
     fake_predictor.predict = flaky
@@ -123,13 +145,17 @@ def test_a_retry_that_succeeds_clears_the_error(queued, fake_predictor):
     assert prediction.error == ""
 
 
-def test_a_time_limit_is_explained(queued, fake_predictor, settings):
+def test_a_time_limit_fails_at_once_and_is_explained(queued, fake_predictor, settings):
     fake_predictor.error = SoftTimeLimitExceeded()
 
     prediction = run(queued)
 
     limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
-    assert prediction.error == f"Failed after 3 attempts: it took longer than {limit} s."
+    assert fake_predictor.calls == 1
+    assert prediction.status == Prediction.Status.FAILED
+    assert prediction.attempts == 1
+    reason = f"Analysing this photo took longer than {limit} s, so it was stopped."
+    assert prediction.error == reason
 
 
 def test_a_photo_the_recognizer_cannot_read_is_refused_at_once(queued, fake_predictor):
@@ -150,19 +176,6 @@ def test_a_model_error_fails_at_once_with_its_message(queued, fake_predictor):
     assert fake_predictor.calls == 1
     assert prediction.status == Prediction.Status.FAILED
     assert prediction.error == "FaceNet weights not found at /x."
-
-
-def test_it_loads_the_weights_the_settings_name(queued, settings, tmp_path, trained_model_dir):
-    register(trained_model_dir).activate()
-    settings.ATHLETES_FACENET_WEIGHTS = tmp_path / "elsewhere" / "facenet_keras.h5"
-
-    prediction = run(queued)
-
-    assert prediction.status == Prediction.Status.FAILED
-    assert prediction.error.startswith(
-        f"FaceNet weights not found at {settings.ATHLETES_FACENET_WEIGHTS}."
-    )
-    assert prediction.attempts == 1
 
 
 def test_without_an_active_model_it_fails_with_a_clear_reason(queued, fake_predictor):

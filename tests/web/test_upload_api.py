@@ -4,6 +4,7 @@ import hashlib
 import io
 
 import pytest
+from django.test import Client
 from PIL import Image
 
 from classifier.models import Prediction
@@ -121,3 +122,24 @@ def test_an_api_client_without_a_session_gets_none_made(client, model_version, s
 
     assert Prediction.objects.get().visitor == ""
     assert not Session.objects.exists()
+
+
+def test_it_takes_one_photo_per_request(client, model_version, sent_tasks):
+    files = [upload_file(jpeg_bytes(colour=(i * 40, 0, 0)), f"{i}.jpg") for i in range(2)]
+
+    response = client.post("/api/predictions/", {"image": files})
+
+    assert response.status_code == 400
+    assert response.json() == {"image": ["Send one photo per request."]}
+    assert not Prediction.objects.exists()
+    assert sent_tasks == []
+
+
+def test_deeply_nested_json_is_a_400_not_a_server_error(model_version):
+    client = Client(raise_request_exception=False)
+
+    response = client.post(URL, "[" * 200_000, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "JSON parse error: the document is nested too deeply."}
+    assert not Prediction.objects.exists()

@@ -52,16 +52,18 @@ def test_several_photos_are_each_accepted_and_listed_in_the_history(
     assert len(response.context["page"].object_list) == 3
 
 
-def test_a_bad_file_among_good_ones_is_reported_and_the_rest_accepted(
+def test_a_bad_file_among_good_ones_refuses_the_request_and_stores_nothing(
     client, model_version, sent_tasks
 ):
     files = [upload_file(jpeg_bytes(), "good.jpg"), upload_file(b"hello", "bad.jpg")]
 
-    response = client.post("/upload/", {"image": files}, follow=True)
+    response = client.post("/upload/", {"image": files})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "bad.jpg: This file is not an image" in response.content.decode()
-    assert list(Prediction.objects.values_list("original_name", flat=True)) == ["good.jpg"]
+    assert "Nothing was stored" in response.content.decode()
+    assert not Prediction.objects.exists()
+    assert sent_tasks == []
 
 
 def test_posting_no_file_says_so(client, model_version):
@@ -85,3 +87,27 @@ def test_the_form_needs_a_csrf_token(model_version):
 
 def test_get_is_not_allowed_on_the_upload_url(client, db):
     assert client.get("/upload/").status_code == 405
+
+
+def test_a_failure_while_storing_the_second_photo_leaves_nothing_of_the_first(
+    client, model_version, sent_tasks, media_root, monkeypatch
+):
+    from classifier import uploads
+
+    thumbnails = []
+
+    def thumbnail_then_fail(image):
+        thumbnails.append(image)
+        if len(thumbnails) == 2:
+            raise OSError(28, "No space left on device")
+        return jpeg_bytes()
+
+    monkeypatch.setattr(uploads, "thumbnail", thumbnail_then_fail)
+    files = [upload_file(jpeg_bytes(colour=(i * 90, 0, 0)), f"{i}.jpg") for i in range(2)]
+
+    with pytest.raises(OSError):
+        client.post("/upload/", {"image": files})
+
+    assert not Prediction.objects.exists()
+    assert [p for p in media_root.rglob("*") if p.is_file()] == []
+    assert sent_tasks == []

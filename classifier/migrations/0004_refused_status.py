@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("classifier", "0002_permissions_to_review_and_activate"),
+        ("classifier", "0003_worker_heartbeat"),
     ]
 
     operations = [

@@ -1,0 +1,28 @@
+"""The worker loads the FaceNet weights that the ATHLETES_FACENET_WEIGHTS setting names.
+
+Not marked db_engine: what it checks does not depend on the database, and it needs the
+session's trained model, which the PostgreSQL pass would otherwise train again.
+"""
+
+from classifier.model_versions import register
+from classifier.models import Prediction
+from classifier.tasks import run_prediction
+
+
+def test_it_loads_the_weights_the_settings_name(
+    make_prediction, media_photo, settings, tmp_path, trained_model_dir
+):
+    register(trained_model_dir).activate()
+    settings.ATHLETES_FACENET_WEIGHTS = tmp_path / "elsewhere" / "facenet_keras.h5"
+    prediction = make_prediction(
+        status="queued", label="", confidence=None, annotated="", image=media_photo
+    )
+
+    run_prediction.apply(args=[str(prediction.pk)], task_id="task-1")
+
+    prediction.refresh_from_db()
+    assert prediction.status == Prediction.Status.FAILED
+    assert prediction.error.startswith(
+        f"FaceNet weights not found at {settings.ATHLETES_FACENET_WEIGHTS}."
+    )
+    assert prediction.attempts == 1
