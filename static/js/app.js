@@ -99,12 +99,16 @@
 
   // Send one photo; resolves once the server has answered the upload (the result is then
   // followed in the background).
-  async function upload(form, file, names) {
+  async function upload(form, file, names, summary) {
     var view = uploadCard(file);
     document.getElementById("uploads").prepend(view.card);
+    function settle(status, text) {
+      view.status(status, text);
+      summary.finished(status);
+    }
     var limit = Number(form.dataset.maxUpload);
     if (file.size > limit) {
-      view.status("refused", "The upload is too large: " + megabytes(file.size) +
+      settle("refused", "The upload is too large: " + megabytes(file.size) +
         "; the limit is " + megabytes(limit) + ".");
       return;
     }
@@ -117,13 +121,13 @@
         method: "POST", body: data, headers: { "X-CSRFToken": token, Accept: "application/json" },
       });
     } catch (error) {
-      view.status("failed", "The server could not be reached.");
+      settle("failed", "The server could not be reached.");
       return;
     }
     var body = await response.json().catch(function () { return {}; });
     if (!response.ok) {
       // A 4xx is the file's fault (not a photo we can read, too large); a 5xx is ours.
-      view.status(response.status < 500 ? "refused" : "failed", firstError(body));
+      settle(response.status < 500 ? "refused" : "failed", firstError(body));
       return;
     }
     var detailUrl = form.dataset.detailUrl.replace("00000000-0000-0000-0000-000000000000", body.id);
@@ -135,24 +139,52 @@
     }).then(function (final) {
       if (final.status === "done") {
         var notes = [shownConfidence(final), final.reused ? "result reused" : ""];
-        view.status("done", notes.filter(Boolean).join(" · "));
         view.result(final, names, detailUrl);
+        settle("done", notes.filter(Boolean).join(" · "));
       } else {
-        view.status(final.status, final.error);
+        settle(final.status, final.error);
       }
     });
+  }
+
+  // What a screen reader hears: one sentence when photos are sent and one each time a photo is
+  // finished, never every status change of every card.
+  function uploadSummary(region) {
+    var total = 0;
+    var finished = 0;
+    var counts = {};
+    function say(text) { region.textContent = text; }
+    return {
+      added: function (count) {
+        total += count;
+        say("Uploading " + count + (count === 1 ? " photo." : " photos."));
+      },
+      finished: function (status) {
+        counts[status] = (counts[status] || 0) + 1;
+        finished += 1;
+        var text = finished + " of " + total + " photos finished";
+        if (finished === total) {
+          text += ": " + Object.keys(counts).map(function (key) {
+            return counts[key] + " " + key;
+          }).join(", ");
+        }
+        say(text + ".");
+      },
+    };
   }
 
   function setUpDropZone(form) {
     var names = JSON.parse(document.getElementById("label-names").textContent);
     var input = form.querySelector("input[type=file]");
+    var summary = uploadSummary(document.getElementById("upload-summary"));
     // A new visitor's first upload starts their browser session; the others wait for it, so
     // that they all land in that one session, and so in its history.
     async function send(files) {
       var list = Array.prototype.slice.call(files);
       if (!list.length) return;
-      await upload(form, list[0], names);
-      list.slice(1).forEach(function (file) { upload(form, file, names); });
+      summary.added(list.length);
+      await upload(form, list[0], names, summary);
+      list.slice(1).forEach(function (file) { upload(form, file, names, summary); });
     }
     form.querySelector("button.choose").addEventListener("click", function () { input.click(); });
     input.addEventListener("change", function () {
