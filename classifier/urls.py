@@ -1,6 +1,7 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from classifier import views
+from classifier import accounts, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,4 +12,11 @@ urlpatterns = [
     path("predictions/<uuid:pk>/delete/", views.delete, name="delete"),
     path("predictions/<uuid:pk>/retry/", views.retry, name="retry"),
     path("healthz/", views.healthz, name="healthz"),
+    path("accounts/signup/", accounts.sign_up, name="signup"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

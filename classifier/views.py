@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from classifier import export
 from classifier.filters import PredictionFilter
@@ -65,7 +65,7 @@ def render_home(request: HttpRequest, status: int = 200) -> HttpResponse:
     return render(request, "classifier/home.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render_home(request)
 
@@ -105,7 +105,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     return redirect("history")
 
 
-@require_GET
+@require_safe
 def detail(request: HttpRequest, pk) -> HttpResponse:
     prediction = get_object_or_404(
         Prediction.objects.select_related("model_version", "review__reviewer"), pk=pk
@@ -154,7 +154,7 @@ def filtered_history(request: HttpRequest) -> PredictionFilter:
     return PredictionFilter(request.GET, queryset=visible_predictions(request))
 
 
-@require_GET
+@require_safe
 def history(request: HttpRequest) -> HttpResponse:
     filters = filtered_history(request)
     page = Paginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -172,7 +172,7 @@ def history(request: HttpRequest) -> HttpResponse:
     return render(request, "classifier/history.html", context)
 
 
-@require_GET
+@require_safe
 def history_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered history, every page of it, as CSV (one row per face) or JSON."""
     predictions = filtered_history(request).qs
@@ -185,7 +185,7 @@ def history_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def media(request: HttpRequest, path: str) -> FileResponse:
     """Serve a stored image with a fixed, safe content type (names are unguessable UUIDs).
 
@@ -208,7 +208,7 @@ def media(request: HttpRequest, path: str) -> FileResponse:
     return response
 
 
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """For container health checks: the process answers and the database is reachable."""
     connection.ensure_connection()

@@ -65,3 +65,12 @@ def sign_in_as(page, client, user, url: str) -> None:
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": url}])
+
+
+def tab_to(page, selector: str, limit: int = 40) -> None:
+    """Press Tab until the focused element matches ``selector``, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    pytest.fail(f"{selector} is not reached with the Tab key.")

@@ -5,18 +5,10 @@ instead of opened."""
 import pytest
 
 from classifier.models import Prediction
-from tests.web.browser import axe_violations, screenshot
+from tests.web.browser import axe_violations, screenshot, tab_to
 from tests.web.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.browser
-
-
-def tab_to(page, selector: str, limit: int = 15) -> None:
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
-            return
-    pytest.fail(f"{selector} is not reached with the Tab key.")
 
 
 def test_it_shows_a_choose_photos_button_that_the_keyboard_opens(
