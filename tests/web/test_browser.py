@@ -1,11 +1,13 @@
-"""In Debian's Chromium, against the live site and a real worker: upload with live status, the
-history filter, and the admin's confirm and correct actions."""
+"""In Debian's Chromium, against the live site and a real worker: upload with live status, a
+group photo, the history filter, and the admin's confirm and correct actions; the README's
+result, group photo and review screenshots come from here."""
 
 import pytest
 from django.conf import settings
 
 from classifier.models import Prediction, Review
-from tests.web.conftest import PASSWORD, upload_file
+from tests.web.browser import axe_violations, new_page, screenshot, sign_in_as
+from tests.web.conftest import PASSWORD, upload_file, wait_until_finished
 
 pytestmark = pytest.mark.browser
 
@@ -77,6 +79,7 @@ def test_an_upload_shows_live_status_then_the_named_faces(
     assert (prediction.status, prediction.label) == ("done", "rafael_nadal")
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+    screenshot(page, "result-desktop")
 
     # The first upload started this new visitor's session and the other two waited for it, so
     # all three are in that one session's history.
@@ -117,3 +120,29 @@ def test_the_admin_confirm_and_correct_actions(page, live_server, make_predictio
     assert Review.objects.get(prediction=confirmed).verdict == "confirm"
     review = Review.objects.get(prediction=corrected)
     assert (review.verdict, review.label, review.reviewer) == ("correct", "unknown", staff)
+
+
+def test_a_group_photo_and_its_review_on_a_desktop_and_a_phone(
+    page, browser, live_server, active_model, worker, client, staff, sample_data
+):
+    """The README's group photo and review screenshots, from the real model's answer."""
+    photo = sample_data / "lebron_james" / "james(3).jpg"  # three faces
+    upload = upload_file(photo.read_bytes(), name=photo.name)
+    response = client.post("/api/predictions/", {"image": upload})
+    prediction = wait_until_finished(Prediction.objects.get(pk=response.json()["id"]), worker)
+    assert prediction.status == "done" and len(prediction.faces) >= 3
+
+    phone = new_page(browser, "phone")
+    try:
+        for viewport, view in (("desktop", page), ("phone", phone)):
+            view.goto(f"{live_server.url}/predictions/{prediction.pk}/")
+            assert view.locator("table.faces tbody tr").count() == len(prediction.faces)
+            assert axe_violations(view) == []
+            screenshot(view, f"group-{viewport}")
+    finally:
+        phone.context.close()
+
+    sign_in_as(page, client, staff, live_server.url)
+    page.goto(f"{live_server.url}/admin/classifier/prediction/{prediction.pk}/change/")
+    page.locator(".field-annotated_photo img").wait_for()
+    screenshot(page, "review-desktop")
