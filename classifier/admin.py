@@ -1,13 +1,15 @@
 """Admin: review predictions in bulk, manage athletes, inspect and activate model versions."""
 
+import base64
 import json
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from classifier.models import Athlete, ModelVersion, Prediction, Review, ReviewError
+from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction, ReviewError
 
 
 def image_tag(file, width: int, alt: str):
@@ -16,6 +18,34 @@ def image_tag(file, width: int, alt: str):
     if not file:
         return "–"
     return format_html('<img src="{}" width="{}" alt="{}" loading="lazy">', file.url, width, alt)
+
+
+def dev_rows(report: dict) -> list[tuple[str, str]]:
+    """The dev report's figures as (what, how many) rows; missing parts are left out."""
+    rows = []
+    if others := report.get("others"):
+        rows.append((
+            "Strangers (others/)",
+            f"{others['faces_named']} of {others['faces']} faces named as an athlete; "
+            f"{len(others['photos_flagged'])} of {others['photos']} photos flagged for review",
+        ))  # fmt: skip
+    for label, athlete in report.get("athletes", {}).items():
+        rows.append((
+            label,
+            f"{athlete['named_correctly']}/{athlete['photos']} named surely and correctly, "
+            f"{athlete['flagged']} flagged, {athlete['unknown']} unknown, "
+            f"{len(athlete['named_wrongly'])} named wrongly",
+        ))  # fmt: skip
+    for group in report.get("groups", []):
+        named = ", ".join(label for label, _ in group["named"]) or "nobody"
+        rows.append((group["path"], f"{group['faces']} faces, named {named}"))
+    for name, point in report.get("operating_points", {}).items():
+        rows.append((
+            f"{name.capitalize()} line",
+            f"false accepts {point['false_accept']:.1%}, "
+            f"false rejects {point['false_reject']:.1%}",
+        ))  # fmt: skip
+    return rows
 
 
 def pretty_json(value) -> str:
@@ -30,8 +60,10 @@ class ReviewedFilter(admin.SimpleListFilter):
         return [("true", "Reviewed"), ("false", "Not reviewed")]
 
     def queryset(self, request, queryset):
-        if self.value() in ("true", "false"):
-            return queryset.filter(review__isnull=self.value() == "false")
+        if self.value() == "true":
+            return queryset.reviewed()
+        if self.value() == "false":
+            return queryset.exclude(pk__in=Prediction.objects.reviewed())
         return queryset
 
 
@@ -48,23 +80,44 @@ class AnswerFilter(admin.SimpleListFilter):
         return queryset.filter(label=self.value()) if self.value() else queryset
 
 
-class ReviewInline(admin.StackedInline):
-    model = Review
-    fields = readonly_fields = ("verdict", "label", "reviewer", "reviewed_at")
-    can_delete = False
-    extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
 def correct_action(label: str, name: str):
     """An admin action that corrects the selected predictions to ``label``."""
 
     def action(modeladmin, request, queryset):
-        modeladmin.review_selected(request, queryset, Review.Verdict.CORRECT, label)
+        modeladmin.review_selected(request, queryset, FaceReview.Verdict.CORRECT, label)
 
     return action, f"correct_to_{label}", f"Correct to {name}"
+
+
+class FaceInline(admin.TabularInline):
+    """Each face: the model's answer, read-only, and the current review with a link to the
+    review queue, where faces are reviewed."""
+
+    model = Face
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "position", "box", "label", "candidate", "score", "needs_review", "detection_confidence",
+        "current_review", "queue_link",
+    )  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_review()
+
+    @admin.display(description="Review")
+    def current_review(self, face: Face) -> str:
+        review = face.review
+        if review is None:
+            return "–"
+        when = f"{review.reviewed_at:%Y-%m-%d %H:%M}"
+        return f"{review.verdict}: {review.label} ({review.reviewer}, {when})"
+
+    @admin.display(description="Queue")
+    def queue_link(self, face: Face):
+        return format_html('<a href="{}?face={}">Review</a>', reverse("review_queue"), face.pk)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Prediction)
@@ -74,13 +127,12 @@ class PredictionAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     list_filter = ["status", AnswerFilter, ReviewedFilter, "model_version"]
     search_fields = ["original_name", "sha256"]
-    list_select_related = ["review"]
     date_hierarchy = "created_at"
-    inlines = [ReviewInline]
+    inlines = [FaceInline]
     actions = ["confirm"]
     fields = readonly_fields = (
         "annotated_photo", "original_name", "status", "label", "confidence", "error",
-        "probabilities", "faces", "timings", "model_version", "reused_from", "attempts",
+        "probabilities", "timings", "model_version", "reused_from", "attempts",
         "sha256", "size", "width", "height", "uploader", "created_at", "started_at", "finished_at",
     )  # fmt: skip
 
@@ -101,9 +153,12 @@ class PredictionAdmin(admin.ModelAdmin):
     def confidence_pct(self, prediction: Prediction) -> str:
         return "–" if prediction.confidence is None else f"{prediction.confidence:.0%}"
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_faces()
+
     @admin.display(description="Review")
     def review_state(self, prediction: Prediction) -> str:
-        review = getattr(prediction, "review", None)
+        review = prediction.latest_review
         return "–" if review is None else f"{review.verdict}: {review.label}"
 
     def has_review_permission(self, request) -> bool:
@@ -119,15 +174,15 @@ class PredictionAdmin(admin.ModelAdmin):
             actions[action[1]] = action
         return actions
 
-    @admin.action(description="Confirm prediction", permissions=["review"])
+    @admin.action(description="Confirm every face", permissions=["review"])
     def confirm(self, request, queryset: QuerySet) -> None:
-        self.review_selected(request, queryset, Review.Verdict.CONFIRM)
+        self.review_selected(request, queryset, FaceReview.Verdict.CONFIRM)
 
     def review_selected(self, request, queryset: QuerySet, verdict: str, label: str = "") -> None:
         reviewed, refused = 0, []
         for prediction in queryset:
             try:
-                prediction.record_review(request.user, verdict, label)
+                prediction.review_all_faces(request.user, verdict, label)
                 reviewed += 1
             except ReviewError as exc:
                 refused.append(f"{prediction.original_name}: {exc}")
@@ -166,7 +221,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     actions = ["activate"]
     fields = readonly_fields = (
-        "version", "is_active", "path", "created_at", "confusion_plot", "metrics_table",
+        "version", "is_active", "path", "created_at", "dev_figures", "det_curve",
+        "confusion_plot", "metrics_table",
         "manifest_json",
     )  # fmt: skip
 
@@ -200,6 +256,25 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="Manifest")
     def manifest_json(self, model_version: ModelVersion):
         return pretty_json(model_version.manifest)
+
+    @admin.display(description="On the dev set")
+    def dev_figures(self, model_version: ModelVersion):
+        """What `python -m ml evaluate --dev` measured on photos the model never saw."""
+        report = model_version.dev_report
+        if report is None:
+            return "Not evaluated: run python -m ml evaluate --dev DIR --out <its folder>."
+        return format_html(
+            "<table>{}</table>",
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", dev_rows(report)),
+        )
+
+    @admin.display(description="DET curve")
+    def det_curve(self, model_version: ModelVersion):
+        plot = model_version.det_plot
+        if plot is None:
+            return "–"
+        source = "data:image/png;base64," + base64.b64encode(plot).decode()
+        return format_html('<img src="{}" width="480" alt="DET curve">', source)
 
     @admin.display(description="Confusion matrix")
     def confusion_plot(self, model_version: ModelVersion):

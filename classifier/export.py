@@ -12,17 +12,19 @@ from classifier.models import Prediction
 
 PHOTO_COLUMNS = [
     "id", "original_name", "created_at", "status", "label", "confidence", "error", "reviewed",
-    "review_label", "model_version",
+    "model_version",
 ]  # fmt: skip
-FACE_COLUMNS = ["face", "face_label", "face_candidate", "face_score", "face_needs_review", "box"]
+FACE_COLUMNS = [
+    "face", "face_label", "face_candidate", "face_score", "face_needs_review", "face_answer",
+    "box",
+]  # fmt: skip
 
 
 def photo_row(prediction: Prediction) -> list:
-    review = getattr(prediction, "review", None)
     return [
         prediction.pk, prediction.original_name, prediction.created_at.isoformat(),
         prediction.status, prediction.label, prediction.confidence, prediction.error,
-        review is not None, review.label if review else "", prediction.model_version or "",
+        prediction.is_reviewed, prediction.model_version or "",
     ]  # fmt: skip
 
 
@@ -32,14 +34,15 @@ def as_csv(predictions) -> str:
     writer.writerow(PHOTO_COLUMNS + FACE_COLUMNS)
     for prediction in predictions:
         photo = photo_row(prediction)
-        if not prediction.faces:
+        faces = prediction.face_list
+        if not faces:
             writer.writerow(photo + [""] * len(FACE_COLUMNS))
-        for number, face in enumerate(prediction.faces, start=1):
-            box = " ".join(str(value) for value in face.get("box", []))
+        for number, face in enumerate(faces, start=1):
+            box = f"{face.x} {face.y} {face.width} {face.height}"
             writer.writerow(
                 photo + [
-                    number, face.get("label", ""), face.get("candidate", ""),
-                    face.get("score", ""), face.get("needs_review", ""), box,
+                    number, face.label, face.candidate, face.score, face.needs_review,
+                    face.answer, box,
                 ]
             )  # fmt: skip
     return out.getvalue()

@@ -2,19 +2,23 @@
 their OpenAPI description all come from ``PredictionFilter``."""
 
 import django_filters
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from drf_spectacular.utils import extend_schema_field
 
-from classifier.models import Athlete, Prediction, PredictionQuerySet
+from classifier.models import Athlete, Face, Prediction, PredictionQuerySet
+
+AWAITING_REVIEW = Exists(
+    Face.objects.filter(prediction=OuterRef("pk"), needs_review=True, review__isnull=True)
+)
 
 # How the list may be sorted; newest first (the model's ordering) when no sort is given.
-# "Needs review" puts first what a reviewer should look at: photos not reviewed yet, the least
-# confident first (no answer at all comes last).
+# "Needs review" puts first what a reviewer should look at: photos with a face awaiting a
+# decision, then the least confident first (no answer at all comes last).
 SORTS = {
     "newest": [F("created_at").desc()],
     "confidence": [F("confidence").desc(nulls_last=True), F("created_at").desc()],
     "review": [
-        F("review").asc(nulls_first=True),
+        AWAITING_REVIEW.desc(),
         F("confidence").asc(nulls_last=True),
         F("created_at").desc(),
     ],
@@ -45,6 +49,16 @@ class PredictionFilter(django_filters.FilterSet):
             label="Reviewed",
         )
     )
+    needs_review = extend_schema_field(
+        {"type": "boolean", "description": "A face awaits a reviewer's decision, or not."}
+    )(
+        django_filters.ChoiceFilter(
+            choices=[("true", "Needs review"), ("false", "Nothing to review")],
+            empty_label="Needs review or not",
+            method="filter_needs_review",
+            label="Needs review",
+        )
+    )
     q = django_filters.CharFilter(
         field_name="original_name",
         lookup_expr="icontains",
@@ -62,12 +76,12 @@ class PredictionFilter(django_filters.FilterSet):
         empty_label=None,
         method="sort_by",
         label="Sort",
-        help_text='"newest" (default), "confidence" or "review" (not reviewed, least sure first).',
+        help_text='"newest" (default), "confidence" or "review" (awaiting review first).',
     )
 
     class Meta:
         model = Prediction
-        fields = ["label", "status", "reviewed", "q", "sort"]
+        fields = ["label", "status", "reviewed", "needs_review", "q", "sort"]
 
     def sort_by(self, predictions: PredictionQuerySet, name: str, value: str) -> PredictionQuerySet:
         return predictions.order_by(*SORTS[value])
@@ -75,4 +89,15 @@ class PredictionFilter(django_filters.FilterSet):
     def filter_reviewed(
         self, predictions: PredictionQuerySet, name: str, value: str
     ) -> PredictionQuerySet:
-        return predictions.filter(review__isnull=value == "false")
+        reviewed = Prediction.objects.reviewed()
+        if value == "true":
+            return predictions.filter(pk__in=reviewed)
+        return predictions.exclude(pk__in=reviewed)
+
+    def filter_needs_review(
+        self, predictions: PredictionQuerySet, name: str, value: str
+    ) -> PredictionQuerySet:
+        needing = Prediction.objects.needing_review()
+        if value == "true":
+            return predictions.filter(pk__in=needing)
+        return predictions.exclude(pk__in=needing)

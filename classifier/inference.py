@@ -13,7 +13,7 @@ import time
 from django.conf import settings
 from django.core.files.base import ContentFile
 
-from classifier.models import Athlete, ModelVersion, Prediction
+from classifier.models import ModelVersion, Prediction
 from ml.annotate import annotate
 from ml.errors import ModelError
 from ml.imaging import load_image
@@ -42,11 +42,6 @@ def preload() -> None:
         load_predictor(model_version)
 
 
-def display_names(model_version: ModelVersion) -> dict[str, str]:
-    """Names to draw on faces: the admin's athlete names win over the artifact's."""
-    return {**model_version.artifact_manifest.display_names, **Athlete.objects.display_names()}
-
-
 def run(prediction: Prediction) -> None:
     """Predict, draw the boxes, and store the result on the (claimed) prediction."""
     started = time.perf_counter()
@@ -58,10 +53,10 @@ def run(prediction: Prediction) -> None:
 
     with prediction.image.open("rb") as stored:
         image = load_image(stored.read()).image
-    result = predictor.predict(image)
+    result, embeddings = predictor.analyse(image)
 
     drawn = io.BytesIO()
-    annotate(image, result, display_names(model_version)).save(drawn, "JPEG", quality=90)
+    annotate(image, result, model_version.display_names).save(drawn, "JPEG", quality=90)
     prediction.annotated.save(f"{prediction.pk}.jpg", ContentFile(drawn.getvalue()), save=False)
     annotated_name = prediction.annotated.name
 
@@ -71,11 +66,9 @@ def run(prediction: Prediction) -> None:
         "model_load_ms": round((loaded - started) * 1000),
         "worker_ms": round((time.perf_counter() - started) * 1000),
     }
-    stored_result = result.to_dict()
     saved = prediction.mark_done(
-        label=result.label,
-        confidence=result.score,
-        faces=stored_result["faces"],
+        result,
+        embeddings,
         probabilities={},
         timings=timings,
         model_version=model_version,

@@ -1,14 +1,20 @@
-"""What the product stores: athletes, model versions, predictions and their reviews."""
+"""What the product stores: athletes, model versions, predictions, their faces and reviews
+of those faces."""
 
+import io
+import json
 import logging
 import uuid
+from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.core.validators import validate_slug
 from django.db import models, transaction
@@ -18,8 +24,11 @@ from django.dispatch import receiver
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from ml.artifact import Manifest
-from ml.results import NO_FACE, UNKNOWN
+from ml.annotate import annotate
+from ml.artifact import DET_PLOT, DEV_REPORT, Manifest
+from ml.errors import ImageRejected
+from ml.imaging import load_image
+from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +130,29 @@ class ModelVersion(models.Model):
     def labels(self) -> list[str]:
         return self.artifact_manifest.labels
 
+    @property
+    def dev_report(self) -> dict | None:
+        """The dev-set evaluation saved in the artifact's folder (ml.artifact.DEV_REPORT), if
+        there is a readable one."""
+        try:
+            report = json.loads((self.model_dir / DEV_REPORT).read_text())
+        except (OSError, ValueError):
+            return None
+        return report if isinstance(report, dict) else None
+
+    @property
+    def det_plot(self) -> bytes | None:
+        """The DET curve PNG saved beside the dev report, if there is one."""
+        try:
+            return (self.model_dir / DET_PLOT).read_bytes()
+        except OSError:
+            return None
+
+    @property
+    def display_names(self) -> dict[str, str]:
+        """Names to draw on faces: the admin's athlete names win over the artifact's."""
+        return {**self.artifact_manifest.display_names, **Athlete.objects.display_names()}
+
     def activate(self) -> None:
         """Make this the one active version; workers pick it up on their next task."""
         with transaction.atomic():
@@ -164,6 +196,19 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
         if user.is_authenticated:
             own |= Q(uploader=user)
         return self.filter(own)
+
+    def with_faces(self) -> "PredictionQuerySet":
+        """Prefetch the faces and their current reviews that pages and the API show."""
+        return self.prefetch_related(models.Prefetch("faces", Face.objects.with_review()))
+
+    def reviewed(self) -> "PredictionQuerySet":
+        """Photos with at least one reviewed face."""
+        return self.filter(pk__in=Face.objects.filter(review__isnull=False).values("prediction"))
+
+    def needing_review(self) -> "PredictionQuerySet":
+        """Photos with a face the model is unsure about that nobody has decided on yet."""
+        unsure = Face.objects.filter(needs_review=True, review__isnull=True)
+        return self.filter(pk__in=unsure.values("prediction"))
 
     def reusable_for(self, sha256: str) -> "Prediction | None":
         """A finished prediction of the same bytes by the active model, if there is one."""
@@ -254,7 +299,6 @@ class Prediction(models.Model):
     )
     label = models.CharField(max_length=100, blank=True, db_index=True)
     confidence = models.FloatField(null=True, blank=True)
-    faces = models.JSONField(default=list, blank=True)
     probabilities = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     model_version = models.ForeignKey(
@@ -291,14 +335,6 @@ class Prediction(models.Model):
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
     @property
-    def shown_confidence(self) -> float | None:
-        """The one confidence the site shows for the answer: the named (or closest) face's
-        score. None while there is no answer, and for "no face found", which has no score."""
-        if self.status != self.Status.DONE or self.label == NO_FACE:
-            return None
-        return self.confidence
-
-    @property
     def timing_steps(self) -> list[tuple[str, float]]:
         """``timings`` in the order the work happened; PostgreSQL's jsonb keeps no key order."""
         rank = {key: position for position, key in enumerate(TIMING_ORDER)}
@@ -308,6 +344,28 @@ class Prediction(models.Model):
     def reused(self) -> bool:
         return self.reused_from_id is not None
 
+    @property
+    def face_list(self) -> list["Face"]:
+        """This photo's faces in the order the model gave them; uses a prefetched ``faces``."""
+        return list(self.faces.all())
+
+    def copy_faces_from(self, source: "Prediction") -> None:
+        """A reused result's own copies of its source's faces as the model saw them (see
+        ``copy_result_from``): each upload is reviewed on its own."""
+        copies = list(source.faces.all())
+        for face in copies:
+            face.pk, face.prediction, face.review = None, self, None
+        Face.objects.bulk_create(copies)
+        self.refresh_answer()  # the model's answer: the source's reviews are not copied
+
+    def store_faces(self, result: ImageResult, embeddings: Sequence[Sequence[float]]) -> None:
+        """Write the model's faces as rows, replacing any an earlier attempt left."""
+        self.faces.all().delete()
+        Face.objects.bulk_create(
+            Face.from_result(self, position, face, embedding)
+            for position, (face, embedding) in enumerate(zip(result.faces, embeddings, strict=True))
+        )
+
     def copy_result_from(self, source: "Prediction") -> None:
         """Take the model's answer on the same bytes from a finished prediction.
 
@@ -315,7 +373,7 @@ class Prediction(models.Model):
         nothing that describes the earlier upload (its name, times, wait or review) is taken.
         """
         for field in (
-            "width", "height", "label", "confidence", "faces", "probabilities", "model_version",
+            "width", "height", "label", "confidence", "probabilities", "model_version",
         ):  # fmt: skip
             setattr(self, field, getattr(source, field))
         self.timings = {step: ms for step, ms in source.timings.items() if step != "queue_ms"}
@@ -379,10 +437,22 @@ class Prediction(models.Model):
             self.refresh_from_db()
         return bool(updated)
 
-    def mark_done(self, **result) -> bool:
-        return self._update_if_ours(
-            status=self.Status.DONE, error="", finished_at=timezone.now(), **result
-        )
+    def mark_done(
+        self, result: ImageResult, embeddings: Sequence[Sequence[float]], **fields
+    ) -> bool:
+        """Store the model's answer and its faces as rows, together or not at all."""
+        with transaction.atomic():
+            done = self._update_if_ours(
+                status=self.Status.DONE,
+                error="",
+                finished_at=timezone.now(),
+                label=result.label,
+                confidence=result.score,
+                **fields,
+            )
+            if done:
+                self.store_faces(result, embeddings)
+        return done
 
     def mark_failed(self, reason: str) -> bool:
         return self._update_if_ours(
@@ -410,30 +480,258 @@ class Prediction(models.Model):
         """Give the row back to the queue after a failed attempt that will be retried."""
         return self._update_if_ours(status=self.Status.QUEUED, error=reason)
 
-    def review_label(self, verdict: str, label: str = "") -> str:
-        """The label a review with this verdict records; raise ReviewError if it is not allowed."""
+    @property
+    def needs_review(self) -> bool:
+        """A face is between the sure and the unknown lines and nobody has decided yet."""
+        return any(face.needs_review and face.review_id is None for face in self.face_list)
+
+    @property
+    def names_an_athlete(self) -> bool:
+        """Finished with an athlete as its answer: only then is a confidence worth showing."""
+        return self.status == self.Status.DONE and self.label not in ("", UNKNOWN, NO_FACE)
+
+    @property
+    def possibly(self) -> str:
+        """For an unknown photo, the athlete a face awaiting review might be ("Possibly X")."""
+        if self.label != UNKNOWN:
+            return ""
+        unsure = [face for face in self.face_list if face.awaits_review]
+        return max(unsure, key=lambda face: face.score).candidate if unsure else ""
+
+    @property
+    def is_reviewed(self) -> bool:
+        return any(face.review_id is not None for face in self.face_list)
+
+    @property
+    def latest_review(self) -> "FaceReview | None":
+        """The latest decision on any of its faces, for lists that show one line per photo."""
+        reviews = [face.review for face in self.face_list if face.review is not None]
+        return max(reviews, key=lambda review: review.reviewed_at, default=None)
+
+    def refresh_answer(self) -> None:
+        """Store the photo's answer again from its faces, after a review changed one."""
+        self.label, self.confidence = photo_answer(list(self.faces.with_review()))
+        Prediction.objects.filter(pk=self.pk).update(label=self.label, confidence=self.confidence)
+
+    def redraw_annotated(self) -> None:
+        """Draw the faces' current answers on the photo again, reviewers' answers marked, so
+        the annotated photo agrees with the review. Called once the review is committed: a
+        photo that cannot be read keeps its drawing (logged), and the review stands."""
+        faces = list(self.faces.with_review())
+        result = ImageResult.from_faces([face.as_result() for face in faces], len(faces), {})
+        reviewed = {position for position, face in enumerate(faces) if face.review_id}
+        names = self.model_version.display_names if self.model_version else {}
+        try:
+            with self.image.open("rb") as stored:
+                image = load_image(stored.read()).image
+        except (OSError, ImageRejected) as exc:
+            logger.warning("Cannot redraw the faces of %s: %s", self.pk, exc)
+            return
+        drawn = io.BytesIO()
+        annotate(image, result, names, reviewed).save(drawn, "JPEG", quality=90)
+        earlier = self.annotated.name
+        self.annotated.save(f"{self.pk}.jpg", ContentFile(drawn.getvalue()), save=False)
+        Prediction.objects.filter(pk=self.pk).update(annotated=self.annotated.name)
+        if earlier:
+            delete_unused_files(self.annotated.storage, [earlier])
+
+    def review_all_faces(self, reviewer, verdict: str, label: str = "") -> list["FaceReview"]:
+        """The photo-level review, a bulk action over its faces.
+
+        "confirm" confirms every face's answer; "correct" to ``unknown`` says that no face is
+        an athlete; "correct" to an athlete names the face the photo's answer rests on.
+        """
         if self.status != self.Status.DONE:
             raise ReviewError("Only finished predictions can be reviewed.")
-        if verdict == Review.Verdict.CONFIRM:
-            return self.label
-        if verdict != Review.Verdict.CORRECT:
+        faces = self.face_list
+        if not faces:
+            raise ReviewError("No face was found in this photo: there is nothing to review.")
+        if verdict == FaceReview.Verdict.CORRECT and label != UNKNOWN:
+            faces = [lead_face(faces)]
+        with transaction.atomic():
+            return [face.record_review(reviewer, verdict, label) for face in faces]
+
+
+def photo_answer(faces: Sequence["Face"]) -> tuple[str, float | None]:
+    """A photo's label and confidence from its faces, reviewed answers first: the athlete a
+    reviewer named, else the model's best sure face that no reviewer overruled, else
+    ``unknown`` (``no_face`` without faces). The confidence is the model's score, when the
+    answer is the model's candidate."""
+    if not faces:
+        return NO_FACE, 0.0
+    named = [face for face in faces if face.review_id is not None and face.answer != UNKNOWN]
+    if not named:
+        named = [face for face in faces if face.review_id is None and face.label != UNKNOWN]
+    if not named:
+        return UNKNOWN, max(face.score for face in faces)
+    best = max(named, key=lambda face: face.score)
+    return best.answer, best.score if best.candidate == best.answer else None
+
+
+def lead_face(faces: Sequence["Face"]) -> "Face":
+    """The face a photo's answer rests on: a named one if any, the best-scored first."""
+    return max(faces, key=lambda face: (face.answer != UNKNOWN, face.score))
+
+
+def embedding_bytes(embedding: Sequence[float]) -> bytes:
+    """An embedding as little-endian float32: 512 bytes for FaceNet's 128 numbers."""
+    return np.asarray(embedding, dtype="<f4").tobytes()
+
+
+class FaceQuerySet(models.QuerySet["Face"]):
+    def with_review(self) -> "FaceQuerySet":
+        return self.select_related("review__reviewer")
+
+    def unreviewed(self) -> "FaceQuerySet":
+        return self.filter(review__isnull=True)
+
+    def review_queue(self) -> "FaceQuerySet":
+        """Faces waiting for a reviewer: those the model is unsure about first, then the
+        newest photos' faces, each photo's faces in order."""
+        return (
+            self.unreviewed()
+            .filter(prediction__status=Prediction.Status.DONE)
+            .select_related("prediction")
+            .order_by("-needs_review", "-prediction__created_at", "prediction_id", "position")
+        )
+
+
+class Face(models.Model):
+    """One face the model found in a photo: where it is, its embedding and the model's answer.
+
+    `label` is an athlete only when the model was sure, else `unknown`; `candidate` is the
+    closest athlete; `needs_review` is true between the sure and the unknown lines (see
+    ml.results.FaceResult). Faces stored before faces were rows have no embedding.
+    """
+
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="faces")
+    position = models.PositiveSmallIntegerField(help_text="Order in the model's result, from 0.")
+    x = models.PositiveIntegerField()
+    y = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    embedding = models.BinaryField(null=True, blank=True, help_text="float32, little-endian.")
+    label = models.CharField(max_length=100, db_index=True)
+    candidate = models.CharField(max_length=100)
+    score = models.FloatField(help_text="Cosine similarity to the candidate's centroid.")
+    needs_review = models.BooleanField(default=False)
+    detection_confidence = models.FloatField(null=True, blank=True)
+    review = models.ForeignKey(
+        "FaceReview",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The current decision: the latest of the face's reviews.",
+    )
+
+    objects = FaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["prediction", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["prediction", "position"], name="one_face_per_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"face {self.position} of {self.prediction_id}: {self.label}"
+
+    @property
+    def shown_answer(self) -> str:
+        """What the model offers a reviewer: its sure athlete, or the candidate it is unsure
+        about, or ``unknown``. Confirming a face confirms this."""
+        if self.label == UNKNOWN and self.needs_review:
+            return self.candidate
+        return self.label
+
+    @property
+    def awaits_review(self) -> bool:
+        return self.needs_review and self.review_id is None
+
+    @property
+    def answer(self) -> str:
+        """Who this face is: the reviewer's answer when reviewed, else the model's sure one."""
+        return self.review.label if self.review is not None else self.label
+
+    def review_answer(self, verdict: str, label: str = "") -> str:
+        """The answer a review with this verdict gives; raise ReviewError if it is not allowed."""
+        if verdict == FaceReview.Verdict.CONFIRM:
+            return self.shown_answer
+        if verdict != FaceReview.Verdict.CORRECT:
             raise ReviewError(f'The verdict must be "confirm" or "correct", not "{verdict}".')
         if label not in Athlete.objects.correction_labels():
             raise ReviewError(f'"{label}" is not an athlete\'s label or "{UNKNOWN}".')
         return label
 
-    def record_review(self, reviewer, verdict: str, label: str = "") -> "Review":
-        """Create or replace this prediction's review: who, when, the verdict and the label."""
-        review, _ = Review.objects.update_or_create(
-            prediction=self,
-            defaults={
-                "reviewer": reviewer,
-                "reviewed_at": timezone.now(),
-                "verdict": verdict,
-                "label": self.review_label(verdict, label),
-            },
-        )
+    def record_review(self, reviewer, verdict: str, label: str = "") -> "FaceReview":
+        """Record a decision on this face beside what the model had said; it becomes the
+        current one, earlier ones stay as history, and the photo's answer follows."""
+        with transaction.atomic():
+            review = FaceReview.objects.create(
+                face=self,
+                reviewer=reviewer,
+                verdict=verdict,
+                label=self.review_answer(verdict, label),
+                model_label=self.label,
+                model_candidate=self.candidate,
+                model_score=self.score,
+                model_needs_review=self.needs_review,
+            )
+            Face.objects.filter(pk=self.pk).update(review=review)
+            self.review = review
+            prediction = Prediction.objects.select_related("model_version").get(
+                pk=self.prediction_id
+            )
+            prediction.refresh_answer()
+            transaction.on_commit(prediction.redraw_annotated, robust=True)
         return review
+
+    def as_result(self) -> FaceResult:
+        """The face as the recognizer's record, with its current answer."""
+        return FaceResult(
+            box=(self.x, self.y, self.width, self.height),
+            label=self.answer,
+            candidate=self.candidate,
+            score=self.score,
+            needs_review=self.awaits_review,
+            detection_confidence=self.detection_confidence or 0.0,
+        )
+
+    @property
+    def box(self) -> list[int]:
+        """``[x, y, width, height]`` in the original photo's pixels."""
+        return [self.x, self.y, self.width, self.height]
+
+    @property
+    def vector(self) -> np.ndarray | None:
+        """The stored embedding as a float32 array, or None for faces stored without one."""
+        if self.embedding is None:
+            return None
+        return np.frombuffer(bytes(self.embedding), dtype="<f4")
+
+    @classmethod
+    def from_result(
+        cls,
+        prediction: Prediction,
+        position: int,
+        face: FaceResult,
+        embedding: Sequence[float] | None,
+    ) -> "Face":
+        x, y, width, height = face.box
+        return cls(
+            prediction=prediction,
+            position=position,
+            x=x,
+            y=y,
+            width=width,
+            height=height,
+            embedding=None if embedding is None else embedding_bytes(embedding),
+            label=face.label,
+            candidate=face.candidate,
+            score=face.score,
+            needs_review=face.needs_review,
+            detection_confidence=face.detection_confidence,
+        )
 
 
 def delete_unused_files(storage: Storage, names: list[str]) -> None:
@@ -474,18 +772,30 @@ class WorkerHeartbeat(models.Model):
         return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
-class Review(models.Model):
-    """A staff member's verdict on a prediction: right as it is, or corrected."""
+class FaceReview(models.Model):
+    """One reviewer's decision on one face, beside what the model had said. Every decision is
+    kept; the latest is the face's current one (``Face.review``).
+
+    "correct" to ``unknown`` is "not an athlete"; with ``model_candidate`` it says "not X",
+    an impostor face for X that training can use.
+    """
 
     class Verdict(models.TextChoices):
         CONFIRM = "confirm"
         CORRECT = "correct"
 
-    prediction = models.OneToOneField(Prediction, on_delete=models.CASCADE, related_name="review")
+    face = models.ForeignKey(Face, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     reviewed_at = models.DateTimeField(default=timezone.now)
     verdict = models.CharField(max_length=10, choices=Verdict.choices)
-    label = models.CharField(max_length=100)
+    label = models.CharField(max_length=100, help_text="Who the face is, by this decision.")
+    model_label = models.CharField(max_length=100)
+    model_candidate = models.CharField(max_length=100)
+    model_score = models.FloatField()
+    model_needs_review = models.BooleanField()
+
+    class Meta:
+        ordering = ["-reviewed_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.verdict}: {self.label}"

@@ -19,6 +19,7 @@ import hashlib
 import io
 import secrets
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,7 +101,11 @@ class SeenBefore(CheckedUpload):
     def store(self, prediction: Prediction) -> None:
         """The model's answer, and copies of the files under the new row's own id."""
         prediction.copy_result_from(self.earlier)
-        save_with_files(prediction, copied_files(self.earlier))
+        save_with_files(
+            prediction,
+            copied_files(self.earlier),
+            and_then=lambda: prediction.copy_faces_from(self.earlier),
+        )
 
 
 @dataclass(frozen=True)
@@ -136,10 +141,15 @@ def copied_files(source: Prediction) -> dict[str, tuple[str, bytes]]:
 
 
 def save_with_files(
-    prediction: Prediction, files: dict[str, tuple[str, bytes]], *, enqueue: bool = False
+    prediction: Prediction,
+    files: dict[str, tuple[str, bytes]],
+    *,
+    enqueue: bool = False,
+    and_then: Callable[[], None] | None = None,
 ) -> None:
-    """Save the row and its files (``{field: (suffix, bytes)}``, named after the row's id)
-    together or not at all: if anything fails, no file is left behind."""
+    """Save the row and its files (``{field: (suffix, bytes)}``, named after the row's id),
+    then whatever ``and_then`` stores with it, together or not at all: if anything fails, no
+    file is left behind."""
     try:
         with transaction.atomic():
             for field, (suffix, data) in files.items():
@@ -147,6 +157,8 @@ def save_with_files(
                     f"{prediction.pk}{suffix}", ContentFile(data), save=False
                 )
             prediction.save()
+            if and_then is not None:
+                and_then()
             if enqueue:
                 prediction.enqueue_on_commit()
     except BaseException:

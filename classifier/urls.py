@@ -11,6 +11,7 @@ urlpatterns = [
     path("predictions/<uuid:pk>/", views.detail, name="detail"),
     path("predictions/<uuid:pk>/delete/", views.delete, name="delete"),
     path("predictions/<uuid:pk>/retry/", views.retry, name="retry"),
+    path("review/", views.review_queue, name="review_queue"),
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/signup/", accounts.sign_up, name="signup"),
     path(

@@ -1,7 +1,9 @@
-"""The browser pages: upload, a prediction's result, history; plus media files and a health check.
+"""The browser pages: upload, a prediction's result, history, the review queue; plus media
+files and a health check.
 
 Every page works without JavaScript; static/js/app.js only adds the drop zone's live status and
-refreshes a pending result page.
+refreshes a pending result page, and static/js/review.js reviews the queue face by face
+without page loads.
 """
 
 import posixpath
@@ -9,27 +11,34 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import (
+    PermissionDenied,
     RequestDataTooBig,
     SuspiciousFileOperation,
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from classifier import export
 from classifier.filters import PredictionFilter
-from classifier.models import Athlete, ModelVersion, Prediction
+from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction, ReviewError
 from classifier.throttling import UploadRefused, admit_photos
 from classifier.uploads import UploadsRefused, check_uploads, store_uploads, visitor_id
 
 HISTORY_PAGE_SIZE = 24
+# Faces the review page hands the browser at once; it loads the page again for more.
+REVIEW_BATCH = 100
+REVIEW_CROP_PX = 224
 RECENT_ON_HOME = 6
 # Stored files are always re-encoded to one of these; nothing else is ever served.
 MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
@@ -40,8 +49,10 @@ MODEL_PLOTS_FOLDER = "models"
 def visible_predictions(request: HttpRequest) -> QuerySet[Prediction]:
     """The predictions this visitor may list, with what the cards show."""
     visitor = visitor_id(request)
-    return Prediction.objects.visible_to(request.user, visitor).select_related(
-        "model_version", "review"
+    return (
+        Prediction.objects.visible_to(request.user, visitor)
+        .select_related("model_version")
+        .with_faces()
     )
 
 
@@ -108,7 +119,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_safe
 def detail(request: HttpRequest, pk) -> HttpResponse:
     prediction = get_object_or_404(
-        Prediction.objects.select_related("model_version", "review__reviewer"), pk=pk
+        Prediction.objects.select_related("model_version").with_faces(), pk=pk
     )
     with_actions(request, [prediction])
     context = {"prediction": prediction, "names": Athlete.objects.label_names()}
@@ -226,3 +237,102 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=400)
     return render(request, "classifier/error.html", {"message": message}, status=400)
+
+
+def queue_entry(face: Face) -> dict:
+    """What the review page needs to show one face: the photo, the box, the model's answer."""
+    prediction = face.prediction
+    return {
+        "id": face.pk,
+        "photo": prediction.image.url,
+        "photo_id": str(prediction.pk),
+        "photo_name": prediction.original_name,
+        "photo_url": reverse("detail", args=[prediction.pk]),
+        "width": prediction.width,
+        "height": prediction.height,
+        "box": face.box,
+        **face_geometry(face, prediction.width, prediction.height),
+        "label": face.label,
+        "candidate": face.candidate,
+        "score": face.score,
+        "needs_review": face.needs_review,
+        "shown_answer": face.shown_answer,
+        "answer": face.answer,
+    }
+
+
+def face_geometry(face: Face, width: int, height: int) -> dict:
+    """CSS numbers to show a face: ``crop``, a square around it as a background of
+    ``REVIEW_CROP_PX`` (background size and offset, px), and ``highlight``, its box over the
+    whole photo (left, top, width, height, % of the photo)."""
+    side = max(face.width, face.height) * 1.4 or 1
+    scale = REVIEW_CROP_PX / side
+    centre_x, centre_y = face.x + face.width / 2, face.y + face.height / 2
+    return {
+        "crop": [
+            round(width * scale),
+            round(height * scale),
+            round(REVIEW_CROP_PX / 2 - centre_x * scale),
+            round(REVIEW_CROP_PX / 2 - centre_y * scale),
+        ],
+        "highlight": [
+            round(100 * face.x / width, 2),
+            round(100 * face.y / height, 2),
+            round(100 * face.width / width, 2),
+            round(100 * face.height / height, 2),
+        ],
+    }
+
+
+def faces_to_review(request: HttpRequest) -> list[Face]:
+    """The queue (``Face.objects.review_queue``), or one photo's faces (``?photo=``), or the
+    queue from one face on (``?face=``): those two include faces already reviewed, to
+    decide again. Raise Http404 for an id that names nothing."""
+    faces = Face.objects.with_review().select_related("prediction")
+    queue = Face.objects.review_queue()
+    try:
+        if photo := request.GET.get("photo"):
+            return list(faces.filter(prediction_id=photo).order_by("position")[:REVIEW_BATCH])
+        if face := request.GET.get("face"):
+            first = get_object_or_404(faces, pk=face)
+            return [first, *queue.exclude(pk=first.pk)[: REVIEW_BATCH - 1]]
+    except (ValueError, DjangoValidationError):
+        raise Http404("No such photo or face.") from None
+    return list(queue[:REVIEW_BATCH])
+
+
+@require_http_methods(["GET", "POST"])
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Staff review faces one by one. A POST records one decision (the page's plain forms);
+    static/js/review.js sends them to the API instead and never reloads."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+    if not request.user.has_perm("classifier.review_prediction"):
+        raise PermissionDenied("Reviewing needs the permission to confirm or correct predictions.")
+    if request.method == "POST":
+        # "confirm", or the label the face is corrected to ("unknown": not an athlete).
+        choice = request.POST.get("choice", "")
+        try:
+            face = get_object_or_404(Face, pk=int(request.POST.get("face", "")))
+        except ValueError:
+            raise Http404("No such face.") from None
+        try:
+            if choice == FaceReview.Verdict.CONFIRM:
+                face.record_review(request.user, FaceReview.Verdict.CONFIRM)
+            else:
+                face.record_review(request.user, FaceReview.Verdict.CORRECT, choice)
+        except ReviewError as exc:
+            messages.error(request, str(exc))
+        return redirect(request.get_full_path())
+    faces = faces_to_review(request)
+    names = Athlete.objects.label_names()
+    context = {
+        "faces": [queue_entry(face) for face in faces],
+        "first": faces[0] if faces else None,
+        "waiting": Face.objects.review_queue().count(),
+        "athletes": list(Athlete.objects.values_list("label", "display_name")),
+        "names": names,
+        "crop_px": REVIEW_CROP_PX,
+        "batch": REVIEW_BATCH,
+    }
+    return render(request, "classifier/review.html", context)

@@ -304,7 +304,8 @@ def _evaluate(args) -> int:
 
 
 def _evaluate_dev(args) -> int:
-    from ml.dev_evaluation import DET_PLOT, REPORT, evaluate_dev, print_report, save_det_plot
+    from ml.artifact import DET_PLOT, DEV_REPORT
+    from ml.dev_evaluation import evaluate_dev, print_report, save_det_plot
     from ml.predictor import Predictor
 
     model = args.model
@@ -315,10 +316,10 @@ def _evaluate_dev(args) -> int:
     report = evaluate_dev(Predictor.load(model, args.weights), args.dev, args.compare_detector)
     report["model"] = str(model)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / REPORT).write_text(json.dumps(report, indent=2) + "\n")
+    (args.out / DEV_REPORT).write_text(json.dumps(report, indent=2) + "\n")
     save_det_plot(report, args.out / DET_PLOT)
     print_report(report)
-    print(f"\nWrote {args.out / REPORT} and {args.out / DET_PLOT}.")
+    print(f"\nWrote {args.out / DEV_REPORT} and {args.out / DET_PLOT}.")
     return 0
 
 

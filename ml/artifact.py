@@ -22,6 +22,10 @@ FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 CENTROIDS = "centroids.npz"
 CONFUSION_PLOT = "confusion_matrix.png"
+# Written by `python -m ml evaluate --dev DIR --out <the artifact's folder>`; the site shows
+# them on the model version's page when they are there.
+DEV_REPORT = "dev_evaluation.json"
+DET_PLOT = "det_curve.png"
 BACKBONE = "facenet_keras.h5 (Inception-ResNet-v1, MS-Celeb-1M)"
 
 

@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 
 OTHERS = "others"
 GROUPS = "groups"
-REPORT = "dev_evaluation.json"
-DET_PLOT = "det_curve.png"
 # Faces at least this wide (photo pixels) that the comparison detector finds must be found.
 SMALLEST_GROUP_FACE = 32
 
@@ -55,7 +53,7 @@ def evaluate_dev(
         except ImageRejected as error:
             log.info("  skipped %s: %s", path, error)
             continue
-        ((result, embeddings),) = predictor.analyse_batch([image])
+        result, embeddings = predictor.analyse(image)
         scores = recognizer.scores(embeddings)
         relative = str(path.relative_to(dev_dir))
         if folder in athletes:

@@ -53,12 +53,16 @@ class Predictor:
     def predict(self, image: Image.Image) -> ImageResult:
         return self.predict_batch([image])[0]
 
+    def analyse(self, image: Image.Image) -> tuple[ImageResult, np.ndarray]:
+        """One photo's result and its faces' embeddings, (faces, 128) in the result's order."""
+        return self.analyse_batch([image])[0]
+
     def predict_batch(self, images: list[Image.Image]) -> list[ImageResult]:
         """Detect per photo, embed every face of every photo, then name each photo's faces."""
         return [result for result, _ in self.analyse_batch(images)]
 
     def analyse_batch(self, images: list[Image.Image]) -> list[tuple[ImageResult, np.ndarray]]:
-        """Each photo's result with its faces' embeddings, for evaluations that score them."""
+        """Each photo's result with its faces' embeddings, to store or to score them."""
         if not images:
             return []
         started = time.perf_counter()

@@ -1,16 +1,53 @@
-"""How predictions, reviews and athletes look in the API, and how uploads are validated."""
+"""How predictions, faces, reviews and athletes look in the API, and how uploads are
+validated."""
 
+from collections.abc import Callable
+
+from django.db import transaction
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from classifier import uploads
-from classifier.models import Athlete, ModelVersion, Prediction, Review, ReviewError
+from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction, ReviewError
 from ml.errors import ImageRejected
 
 
-class FaceSerializer(serializers.Serializer):
-    """One face found in the photo (stored as the recognizer's dict)."""
+class FaceReviewSerializer(serializers.ModelSerializer):
+    """A decision as clients see it. Who decided and what the model had said only for those
+    who may view reviews, so staff usernames never reach the public."""
 
+    # Output only; not marked read-only so that the schema can say they are often absent.
+    reviewer = serializers.CharField(
+        source="reviewer.username",
+        required=False,
+        allow_null=True,
+        help_text="Who decided: only for users allowed to view reviews.",
+    )
+    model_label = serializers.CharField(required=False, help_text="Staff only.")
+    model_candidate = serializers.CharField(required=False, help_text="Staff only.")
+    model_score = serializers.FloatField(required=False, help_text="Staff only.")
+
+    STAFF_ONLY = ("reviewer", "model_label", "model_candidate", "model_score")
+
+    class Meta:
+        model = FaceReview
+        fields = [
+            "verdict", "label", "reviewer", "reviewed_at", "model_label", "model_candidate",
+            "model_score",
+        ]  # fmt: skip
+
+    def to_representation(self, review: FaceReview) -> dict:
+        data = super().to_representation(review)
+        if not self.context["request"].user.has_perm("classifier.view_facereview"):
+            for field in self.STAFF_ONLY:
+                del data[field]
+        return data
+
+
+class FaceSerializer(serializers.Serializer):
+    """One face found in the photo: who it is (a reviewer's answer first) and the model's."""
+
+    id = serializers.IntegerField(read_only=True)
     box = serializers.ListField(
         child=serializers.IntegerField(),
         min_length=4,
@@ -19,49 +56,47 @@ class FaceSerializer(serializers.Serializer):
     )
     # A declared field named like Field.label, which DRF's metaclass takes out of the class.
     label = serializers.CharField(  # type: ignore[assignment]
-        help_text='An athlete\'s label when sure, else "unknown".'
+        source="answer",
+        help_text="The reviewer's answer when reviewed; else an athlete's label when the model "
+        'is sure, else "unknown".',
     )
-    candidate = serializers.CharField(help_text="The closest athlete, always.")
+    candidate = serializers.CharField(help_text="The model's closest athlete, always.")
     score = serializers.FloatField(help_text="Cosine similarity to the candidate (-1 to 1).")
     needs_review = serializers.BooleanField(
-        help_text="Between the sure and the unknown lines: a reviewer should decide."
+        source="awaits_review",
+        help_text="Between the sure and the unknown lines, and no reviewer has decided yet.",
     )
-    detection_confidence = serializers.FloatField()
-
-
-class ReviewSerializer(serializers.ModelSerializer):
-    """A review as clients see it: who reviewed only for those who may view reviews, so staff
-    usernames never reach the public."""
-
-    # Output only; not marked read-only so that the schema can say it is often absent.
-    reviewer = serializers.CharField(
-        source="reviewer.username",
-        required=False,
-        allow_null=True,
-        help_text="Who reviewed: only for users allowed to view reviews.",
+    detection_confidence = serializers.FloatField(allow_null=True)
+    review = FaceReviewSerializer(
+        allow_null=True, help_text="The current decision on this face, if any."
     )
-
-    class Meta:
-        model = Review
-        fields = ["verdict", "label", "reviewer", "reviewed_at"]
-
-    def to_representation(self, review: Review) -> dict:
-        data = super().to_representation(review)
-        if not self.context["request"].user.has_perm("classifier.view_review"):
-            del data["reviewer"]
-        return data
 
 
 class PredictionSerializer(serializers.ModelSerializer):
     model_version: "serializers.SlugRelatedField[ModelVersion]" = serializers.SlugRelatedField(
         slug_field="version", read_only=True
     )
-    faces = FaceSerializer(many=True, read_only=True)
+    label = serializers.CharField(  # type: ignore[assignment]  # as in FaceSerializer
+        read_only=True,
+        help_text="The photo's answer from its faces, reviewers' answers first.",
+    )
+    faces = FaceSerializer(source="face_list", many=True, read_only=True)
     probabilities = serializers.DictField(child=serializers.FloatField(), read_only=True)
     timings = serializers.DictField(
         child=serializers.FloatField(), read_only=True, help_text="Milliseconds per step."
     )
-    review = ReviewSerializer(read_only=True, allow_null=True)
+    needs_review = serializers.BooleanField(
+        read_only=True, help_text="A face awaits a reviewer's decision."
+    )
+    reviewed = serializers.BooleanField(
+        source="is_reviewed", read_only=True, help_text="At least one face was reviewed."
+    )
+    review = FaceReviewSerializer(
+        source="latest_review",
+        read_only=True,
+        allow_null=True,
+        help_text="The latest decision on any of its faces; each face has its own.",
+    )
     image_url = serializers.FileField(source="image", read_only=True)
     annotated_url = serializers.FileField(source="annotated", read_only=True)
     reused = serializers.BooleanField(
@@ -73,7 +108,8 @@ class PredictionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "status", "label", "confidence", "faces", "probabilities", "model_version",
             "created_at", "started_at", "finished_at", "error", "image_url", "annotated_url",
-            "review", "original_name", "sha256", "size", "width", "height", "timings", "reused",
+            "needs_review", "reviewed", "review", "original_name", "sha256", "size", "width",
+            "height", "timings", "reused",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -100,26 +136,56 @@ class UploadSerializer(serializers.Serializer):
 
 
 class ReviewInputSerializer(serializers.Serializer):
-    verdict = serializers.ChoiceField(choices=Review.Verdict.choices)
+    verdict = serializers.ChoiceField(
+        choices=FaceReview.Verdict.choices,
+        help_text='"confirm" the model\'s answer, or "correct" it to ``label``.',
+    )
     label = serializers.CharField(  # type: ignore[assignment]  # as in FaceSerializer
         required=False,
         allow_blank=True,
-        help_text='For "correct": an athlete\'s label, or "unknown".',
+        help_text='For "correct": an athlete\'s label, or "unknown" for "not an athlete".',
     )
 
     def validate(self, data: dict) -> dict:
-        if data["verdict"] == Review.Verdict.CORRECT and not data.get("label"):
+        if data["verdict"] == FaceReview.Verdict.CORRECT and not data.get("label"):
             raise serializers.ValidationError({"label": "Say which label is right."})
         return data
 
-    def create(self, validated_data) -> Review:
-        """The prediction checks the review against its state and the known athletes."""
-        prediction = self.context["prediction"]
+    def record(self, review: Callable[..., object]) -> None:
+        """Record the decision with ``review(reviewer, verdict, label)``: the face (or the
+        photo) checks it against its state and the known athletes."""
         try:
-            return prediction.record_review(self.context["request"].user, **validated_data)
+            review(self.context["request"].user, **self.validated_data)
         except ReviewError as exc:
             errors = {api_settings.NON_FIELD_ERRORS_KEY: [str(exc)]}
             raise serializers.ValidationError(errors) from exc
+
+
+MAX_FACE_ID = 2**63 - 1  # a BigAutoField's largest
+MAX_BULK_FACES = 500
+
+
+class BulkReviewInputSerializer(ReviewInputSerializer):
+    faces = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_FACE_ID),
+        min_length=1,
+        max_length=MAX_BULK_FACES,
+        help_text="The ids of the faces to review.",
+    )
+
+    def validate_faces(self, ids: list[int]) -> list[Face]:
+        faces = Face.objects.in_bulk(ids)
+        if missing := [str(pk) for pk in ids if pk not in faces]:
+            raise serializers.ValidationError(f"No face has the id {', '.join(missing)}.")
+        return [faces[pk] for pk in dict.fromkeys(ids)]
+
+    def record_each(self) -> list[Face]:
+        """The same decision on every face, together or not at all."""
+        faces = self.validated_data.pop("faces")
+        with transaction.atomic():
+            for face in faces:
+                self.record(face.record_review)
+        return faces
 
 
 class AthleteSerializer(serializers.ModelSerializer):

@@ -2,12 +2,13 @@
 
 from rest_framework.routers import DefaultRouter
 
-from classifier.api.views import AthleteViewSet, PredictionViewSet
+from classifier.api.views import AthleteViewSet, FaceViewSet, PredictionViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("predictions", PredictionViewSet, basename="prediction")
 router.register("athletes", AthleteViewSet, basename="athlete")
+router.register("faces", FaceViewSet, basename="face")
 
 app_name = "api"
 urlpatterns = router.urls

@@ -1,4 +1,5 @@
-"""The REST API: upload and read predictions, review them (staff), list the known athletes."""
+"""The REST API: upload and read predictions, review their faces (staff), list the known
+athletes."""
 
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -11,12 +12,14 @@ from rest_framework.response import Response
 
 from classifier.api.serializers import (
     AthleteSerializer,
+    BulkReviewInputSerializer,
+    FaceSerializer,
     PredictionSerializer,
     ReviewInputSerializer,
     UploadSerializer,
 )
 from classifier.filters import PredictionFilter
-from classifier.models import Athlete, ModelVersion, Prediction
+from classifier.models import Athlete, Face, ModelVersion, Prediction
 from classifier.throttling import admit_photos
 from classifier.uploads import visitor_id
 
@@ -55,7 +58,7 @@ class PredictionViewSet(
     may delete theirs."""
 
     serializer_class = PredictionSerializer
-    queryset = Prediction.objects.select_related("model_version", "review__reviewer")
+    queryset = Prediction.objects.select_related("model_version").with_faces()
     filter_backends = [DjangoFilterBackend]
     filterset_class = PredictionFilter
 
@@ -117,16 +120,59 @@ class PredictionViewSet(
     @extend_schema(
         request=ReviewInputSerializer,
         responses={200: PredictionSerializer, 400: OpenApiResponse(description="Why not.")},
+        deprecated=True,
     )
     @action(detail=True, methods=["post"], permission_classes=[MayReview])
     def review(self, request, pk=None):
-        """Reviewers only: confirm the answer, or correct it to an athlete or "unknown"."""
+        """Reviewers only; deprecated: review each face with ``POST /api/faces/{id}/review/``.
+
+        A bulk action over the photo's faces: "confirm" confirms every face; "correct" to
+        "unknown" says no face is an athlete; "correct" to an athlete names the face the
+        photo's answer rests on.
+        """
         prediction = self.get_object()
-        context = {"request": request, "prediction": prediction}
-        review = ReviewInputSerializer(data=request.data, context=context)
+        review = ReviewInputSerializer(data=request.data, context={"request": request})
         review.is_valid(raise_exception=True)
-        review.save()
+        review.record(prediction.review_all_faces)
         return Response(self.get_serializer(self.get_object()).data)
+
+
+class FaceViewSet(viewsets.GenericViewSet):
+    """The faces of finished photos, reviewed one by one."""
+
+    queryset = Face.objects.with_review()
+    serializer_class = FaceSerializer
+    permission_classes = [MayReview]
+
+    @extend_schema(
+        request=ReviewInputSerializer,
+        responses={200: FaceSerializer, 400: OpenApiResponse(description="Why not.")},
+    )
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """Reviewers only: confirm the face's answer, or correct it to an athlete or to
+        "unknown" (not an athlete). The decision is kept beside earlier ones; the latest
+        counts, and the photo's answer follows."""
+        face = self.get_object()
+        review = ReviewInputSerializer(data=request.data, context={"request": request})
+        review.is_valid(raise_exception=True)
+        review.record(face.record_review)
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        operation_id="faces_review_many",
+        request=BulkReviewInputSerializer,
+        responses={200: FaceSerializer(many=True), 400: OpenApiResponse(description="Why not.")},
+    )
+    @action(detail=False, methods=["post"], url_path="review")
+    def review_many(self, request):
+        """Reviewers only: the same decision on several faces (a photo's, or a selection),
+        all recorded or none."""
+        review = BulkReviewInputSerializer(data=request.data, context={"request": request})
+        review.is_valid(raise_exception=True)
+        faces = review.record_each()
+        reviewed = self.get_queryset().filter(pk__in=[face.pk for face in faces])
+        return Response(self.get_serializer(reviewed, many=True).data)
 
 
 class AthleteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -91,9 +91,10 @@
     };
   }
 
-  // The one confidence shown for an answer; "no face found" has none.
+  // The one confidence shown for an answer, only when it names an athlete (as the cards do).
   function shownConfidence(prediction) {
-    if (prediction.label === "no_face" || prediction.confidence === null) return "";
+    var answers = ["", "unknown", "no_face"];
+    if (answers.indexOf(prediction.label) >= 0 || prediction.confidence === null) return "";
     return percent(prediction.confidence);
   }
 

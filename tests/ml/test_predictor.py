@@ -132,3 +132,14 @@ def test_the_annotated_photo_marks_the_face_and_leaves_the_rest(predictor, photo
     assert changed[y : y + h, x : x + w].any()
     assert changed[y : y + h, x : x + w].mean() < 0.5, "the face stays visible"
     assert not changed[y + h + 10 :, :].any(), "nothing is drawn below the face"
+
+
+def test_it_gives_each_face_its_embedding_in_the_result_order(predictor, photo):
+    result, embeddings = predictor.analyse(photo("nadal(22).jpg"))
+
+    assert embeddings.shape == (len(result.faces), 128)
+    np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-4)
+    scores = predictor.recognizer.scores(embeddings)
+    for face, row in zip(result.faces, scores, strict=True):
+        column = predictor.recognizer.labels.index(face.candidate)
+        assert round(float(row[column]), 4) == pytest.approx(face.score, abs=1e-4)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import numpy as np
 import pytest
 import redis
 from django.conf import settings as django_settings
@@ -21,7 +22,7 @@ from PIL import Image
 from athletes_site.celery_app import app as celery_app
 from classifier import inference
 from classifier.model_versions import register
-from classifier.models import Athlete, ModelVersion, Prediction
+from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction
 from ml.artifact import Manifest
 from ml.results import FaceResult, ImageResult
 from tests.web import browser as chromium
@@ -102,7 +103,7 @@ class FakePredictor:
         self.calls = 0
         self.loaded_versions: list[str] = []
 
-    def predict(self, image):
+    def analyse(self, image):
         self.calls += 1
         if self.error:
             raise self.error
@@ -114,7 +115,7 @@ class FakePredictor:
             needs_review=False,
             detection_confidence=0.99,
         )
-        return ImageResult.from_faces([face], 1, {"detect_ms": 5.0})
+        return ImageResult.from_faces([face], 1, {"detect_ms": 5.0}), np.full((1, 128), 0.0884)
 
 
 @pytest.fixture
@@ -138,11 +139,28 @@ def sent_tasks(monkeypatch) -> list[str]:
     return sent
 
 
+def agreeing_faces(prediction: Prediction) -> list[dict]:
+    """One face whose answer is the photo's: sure for an athlete, unknown (Nadal the closest)
+    for ``unknown``; none for ``no_face`` or an unfinished photo."""
+    if prediction.status != Prediction.Status.DONE or prediction.label in ("", "no_face"):
+        return []
+    candidate = "rafael_nadal" if prediction.label == "unknown" else prediction.label
+    face = {"box": [4, 4, 20, 20], "label": prediction.label, "candidate": candidate}
+    return [{**face, "score": prediction.confidence or 0.3, "needs_review": False}]
+
+
+def photo_review(prediction: Prediction) -> FaceReview | None:
+    """The latest decision on any face of the photo."""
+    return FaceReview.objects.filter(face__prediction=prediction).first()
+
+
 @pytest.fixture
 def make_prediction(db, model_version):
     """Create prediction rows directly, as if the worker had finished them."""
 
-    def make(**fields) -> Prediction:
+    def make(faces: list[dict] | None = None, **fields) -> Prediction:
+        """``faces``: the model's answer per face, as ml.results.FaceResult's fields; by
+        default one face that agrees with the photo's label and confidence."""
         pk = uuid.uuid4()
         defaults = {
             "id": pk,
@@ -157,11 +175,16 @@ def make_prediction(db, model_version):
             "status": Prediction.Status.DONE,
             "label": "rafael_nadal",
             "confidence": 0.9,
-            "faces": [],
             "probabilities": {"rafael_nadal": 0.9, "lebron_james": 0.1},
             "model_version": model_version,
         }
-        return Prediction.objects.create(**{**defaults, **fields})
+        prediction = Prediction.objects.create(**{**defaults, **fields})
+        if faces is None:
+            faces = agreeing_faces(prediction)
+        for position, face in enumerate(faces):
+            answer = FaceResult(**{"detection_confidence": 0.99, **face, "box": tuple(face["box"])})
+            Face.from_result(prediction, position, answer, None).save()
+        return prediction
 
     return make
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from classifier.models import Review
+from classifier.models import FaceReview
+from tests.web.conftest import photo_review
 
 pytestmark = pytest.mark.db_engine
 
@@ -19,9 +20,7 @@ def run_action(staff_client, action: str, predictions):
 
 def test_the_list_shows_thumbnails_labels_and_review_state(staff_client, make_prediction, staff):
     prediction = make_prediction(original_name="serve.jpg")
-    Review.objects.create(
-        prediction=prediction, reviewer=staff, verdict="confirm", label="rafael_nadal"
-    )
+    prediction.review_all_faces(staff, "confirm")
 
     response = staff_client.get(CHANGELIST)
 
@@ -37,7 +36,7 @@ def test_it_offers_one_correct_action_per_athlete_and_unknown(staff_client, make
 
     html = staff_client.get(CHANGELIST).content.decode()
 
-    assert "Confirm prediction" in html
+    assert "Confirm every face" in html
     assert "Correct to LeBron James" in html
     assert "Correct to Rafael Nadal" in html
     assert "Correct to Unknown person" in html
@@ -50,21 +49,23 @@ def test_confirm_records_who_when_verdict_and_label(staff_client, make_predictio
 
     assert response.status_code == 200
     assert "Reviewed 2 prediction(s)." in response.content.decode()
-    review = Review.objects.get(prediction=first)
+    review = photo_review(first)
     assert (review.verdict, review.label, review.reviewer) == ("confirm", "rafael_nadal", staff)
-    assert Review.objects.get(prediction=second).label == "unknown"
+    assert (review.model_label, review.model_candidate) == ("rafael_nadal", "rafael_nadal")
+    assert photo_review(second).label == "unknown"
 
 
 def test_correct_to_an_athlete_replaces_an_earlier_review(staff_client, make_prediction, staff):
     prediction = make_prediction(label="rafael_nadal")
-    Review.objects.create(
-        prediction=prediction, reviewer=staff, verdict="confirm", label="rafael_nadal"
-    )
+    prediction.review_all_faces(staff, "confirm")
 
     run_action(staff_client, "correct_to_lebron_james", [prediction])
 
-    review = Review.objects.get(prediction=prediction)
+    review = photo_review(prediction)
     assert (review.verdict, review.label) == ("correct", "lebron_james")
+    assert FaceReview.objects.filter(face__prediction=prediction).count() == 2  # history kept
+    prediction.refresh_from_db()
+    assert prediction.label == "lebron_james"
 
 
 def test_correct_to_unknown(staff_client, make_prediction):
@@ -72,7 +73,9 @@ def test_correct_to_unknown(staff_client, make_prediction):
 
     run_action(staff_client, "correct_to_unknown", [prediction])
 
-    assert Review.objects.get(prediction=prediction).label == "unknown"
+    assert photo_review(prediction).label == "unknown"
+    prediction.refresh_from_db()
+    assert prediction.label == "unknown"
 
 
 def test_unfinished_predictions_are_skipped_with_a_warning(staff_client, make_prediction):
@@ -81,7 +84,7 @@ def test_unfinished_predictions_are_skipped_with_a_warning(staff_client, make_pr
     response = run_action(staff_client, "confirm", [done, queued])
 
     assert "Only finished predictions can be reviewed." in response.content.decode()
-    assert list(Review.objects.values_list("prediction", flat=True)) == [done.pk]
+    assert list(FaceReview.objects.values_list("face__prediction", flat=True)) == [done.pk]
 
 
 def test_the_change_view_shows_the_annotated_photo(staff_client, make_prediction):

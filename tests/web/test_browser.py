@@ -1,13 +1,19 @@
 """In Debian's Chromium, against the live site and a real worker: upload with live status, a
-group photo, the history filter, and the admin's confirm and correct actions; the README's
-result, group photo and review screenshots come from here."""
+group photo, the history filter, the admin's confirm and correct actions, and the review queue's
+keys; the README's result, group photo and review screenshots come from here."""
 
 import pytest
 from django.conf import settings
 
-from classifier.models import Prediction, Review
+from classifier.models import Face, FaceReview, Prediction
 from tests.web.browser import axe_violations, new_page, screenshot, sign_in_as
-from tests.web.conftest import PASSWORD, upload_file, wait_until_finished
+from tests.web.conftest import (
+    PASSWORD,
+    jpeg_bytes,
+    photo_review,
+    upload_file,
+    wait_until_finished,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -117,8 +123,8 @@ def test_the_admin_confirm_and_correct_actions(page, live_server, make_predictio
         page.click("button[name=index]")
         page.wait_for_selector("text=Reviewed 1 prediction(s).")
 
-    assert Review.objects.get(prediction=confirmed).verdict == "confirm"
-    review = Review.objects.get(prediction=corrected)
+    assert photo_review(confirmed).verdict == "confirm"
+    review = photo_review(corrected)
     assert (review.verdict, review.label, review.reviewer) == ("correct", "unknown", staff)
 
 
@@ -130,19 +136,105 @@ def test_a_group_photo_and_its_review_on_a_desktop_and_a_phone(
     upload = upload_file(photo.read_bytes(), name=photo.name)
     response = client.post("/api/predictions/", {"image": upload})
     prediction = wait_until_finished(Prediction.objects.get(pk=response.json()["id"]), worker)
-    assert prediction.status == "done" and len(prediction.faces) >= 3
+    assert prediction.status == "done" and prediction.faces.count() >= 3
 
     phone = new_page(browser, "phone")
     try:
         for viewport, view in (("desktop", page), ("phone", phone)):
             view.goto(f"{live_server.url}/predictions/{prediction.pk}/")
-            assert view.locator("table.faces tbody tr").count() == len(prediction.faces)
+            assert view.locator("table.faces tbody tr").count() == prediction.faces.count()
             assert axe_violations(view) == []
             screenshot(view, f"group-{viewport}")
     finally:
         phone.context.close()
 
     sign_in_as(page, client, staff, live_server.url)
-    page.goto(f"{live_server.url}/admin/classifier/prediction/{prediction.pk}/change/")
-    page.locator(".field-annotated_photo img").wait_for()
+    page.goto(f"{live_server.url}/review/?photo={prediction.pk}")
+    assert axe_violations(page) == []
     screenshot(page, "review-desktop")
+
+
+def face(box_x: int, label: str, candidate: str, score: float, needs_review=False) -> dict:
+    return {
+        "box": [box_x, 100, 90, 110],
+        "label": label,
+        "candidate": candidate,
+        "score": score,
+        "needs_review": needs_review,
+    }
+
+
+@pytest.fixture
+def fifty_faces(make_prediction, media_root) -> dict[int, str]:
+    """50 faces in 26 photos, each with the right answer: 8 group photos of 4 faces (half of
+    them with an uncertain face that is not LeBron), 18 portraits (a third named wrongly)."""
+    truth: dict[int, str] = {}
+
+    def photo(faces: list[dict], answers: list[str]) -> None:
+        prediction = make_prediction(faces=faces, width=640, height=480)
+        path = media_root / prediction.image.name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(jpeg_bytes(size=(640, 480), colour=(40 * len(truth) % 255, 90, 140)))
+        for stored, answer in zip(prediction.faces.order_by("position"), answers, strict=True):
+            truth[stored.pk] = answer
+
+    for group in range(8):
+        unsure_is_lebron = group % 2 == 0
+        faces = [
+            face(10, "rafael_nadal", "rafael_nadal", 0.9),
+            face(160, "unknown", "lebron_james", 0.55, needs_review=True),
+            face(310, "unknown", "lebron_james", 0.2),
+            face(460, "unknown", "rafael_nadal", 0.1),
+        ]
+        unsure = "lebron_james" if unsure_is_lebron else "unknown"
+        photo(faces, ["rafael_nadal", unsure, "unknown", "unknown"])
+    for portrait in range(18):
+        kind = portrait % 3
+        if kind == 0:
+            photo([face(200, "lebron_james", "lebron_james", 0.8)], ["lebron_james"])
+        elif kind == 1:  # the model is sure, and wrong
+            photo([face(200, "rafael_nadal", "rafael_nadal", 0.7)], ["lebron_james"])
+        else:
+            photo([face(200, "unknown", "rafael_nadal", 0.5, True)], ["rafael_nadal"])
+    assert len(truth) == 50
+    return truth
+
+
+def test_reviewing_50_faces_takes_at_most_60_keys_or_clicks(page, live_server, fifty_faces, staff):
+    """A reviewer who knows the answers: "P" confirms a photo whose remaining faces are all
+    right, Enter confirms one face, N says "not an athlete", 1 and 2 name an athlete."""
+    shown = {
+        stored.pk: stored.shown_answer
+        for stored in Face.objects.filter(pk__in=fifty_faces).select_related("prediction")
+    }
+    photo_of = dict(Face.objects.filter(pk__in=fifty_faces).values_list("pk", "prediction"))
+    keys = {"lebron_james": "1", "rafael_nadal": "2", "unknown": "n"}
+    sign_in(page, live_server, staff)
+    page.goto(f"{live_server.url}/review/")
+    decided: set[int] = set()
+    pressed = 0
+
+    while page.locator("[data-done]").is_hidden():
+        current = int(page.input_value("[data-face-id]"))
+        same_photo = [pk for pk in fifty_faces if photo_of[pk] == photo_of[current]]
+        undecided = [pk for pk in same_photo if pk not in decided]
+        if len(undecided) > 1 and all(shown[pk] == fifty_faces[pk] for pk in undecided):
+            page.keyboard.press("p")
+            decided.update(undecided)
+        elif shown[current] == fifty_faces[current]:
+            page.keyboard.press("Enter")
+            decided.add(current)
+        else:
+            page.keyboard.press(keys[fifty_faces[current]])
+            decided.add(current)
+        pressed += 1
+        assert pressed <= 60, "too many keys for 50 faces"
+
+    page.wait_for_function("document.querySelector('.review').dataset.saved === '50'")
+    assert page.inner_text("[data-reviewed]") == "50"
+    assert pressed <= 60
+    answers = dict(FaceReview.objects.filter(face__in=fifty_faces).values_list("face", "label"))
+    assert answers == fifty_faces
+    assert FaceReview.objects.count() == 50
+    assert set(FaceReview.objects.values_list("reviewer", flat=True)) == {staff.pk}
+    print(f"50 faces reviewed with {pressed} keys")

@@ -4,7 +4,7 @@ summary of the uploads, not every status change."""
 
 import pytest
 
-from classifier.models import Prediction, Review
+from classifier.models import Prediction
 from tests.web.browser import axe_violations, sign_in_as
 
 pytestmark = pytest.mark.browser
@@ -28,7 +28,7 @@ def every_kind(make_prediction, with_files, staff):
         "needs_review": True, "detection_confidence": 0.99,
     }  # fmt: skip
     done = with_files(make_prediction(original_name="done.jpg", faces=[face], confidence=0.55))
-    Review.objects.create(prediction=done, reviewer=staff, verdict="confirm", label="rafael_nadal")
+    done.faces.get().record_review(staff, "correct", "rafael_nadal")
     return {
         "done": done,
         "queued": with_files(make_prediction(original_name="q.jpg", status="queued", label="")),

@@ -4,8 +4,6 @@ import uuid
 
 import pytest
 
-from classifier.models import Review
-
 pytestmark = pytest.mark.db_engine
 
 
@@ -19,7 +17,6 @@ def test_the_page_shows_the_answer_its_faces_and_one_confidence(client, make_pre
         "detection_confidence": 0.99,
     }
     prediction = make_prediction(faces=[face], confidence=0.97, timings={"detect_ms": 12.0})
-    Review.objects.create(prediction=prediction, reviewer=staff, verdict="correct", label="unknown")
 
     response = client.get(f"/predictions/{prediction.pk}/")
 
@@ -32,7 +29,7 @@ def test_the_page_shows_the_answer_its_faces_and_one_confidence(client, make_pre
     assert prediction.annotated.url in html
     assert "v1" in html
     assert "detect: 12 ms" in html
-    assert "Corrected as Unknown person" in html
+    assert "Not reviewed yet" in html
     assert 'http-equiv="refresh"' not in html
 
 
@@ -75,9 +72,7 @@ def test_a_missing_prediction_is_404(client, db):
 
 def test_the_api_gives_every_documented_field(client, make_prediction, staff):
     prediction = make_prediction()
-    Review.objects.create(
-        prediction=prediction, reviewer=staff, verdict="confirm", label="rafael_nadal"
-    )
+    prediction.review_all_faces(staff, "confirm")
 
     response = client.get(f"/api/predictions/{prediction.pk}/")
 
@@ -85,7 +80,8 @@ def test_the_api_gives_every_documented_field(client, make_prediction, staff):
     body = response.json()
     for field in (
         "id", "status", "label", "confidence", "faces", "model_version", "created_at",
-        "finished_at", "error", "image_url", "annotated_url", "review",
+        "finished_at", "error", "image_url", "annotated_url", "needs_review", "reviewed",
+        "review",
     ):  # fmt: skip
         assert field in body
     assert body["model_version"] == "v1"
@@ -98,7 +94,7 @@ def test_it_never_shows_who_reviewed_to_the_public(
 ):
     ann = django_user_model.objects.create_user("reviewer-ann", is_staff=True, is_superuser=True)
     prediction = make_prediction()
-    Review.objects.create(prediction=prediction, reviewer=ann, verdict="confirm", label="unknown")
+    prediction.review_all_faces(ann, "correct", "unknown")
     url = f"/api/predictions/{prediction.pk}/"
 
     public = [client.get(url).json(), user_client.get(url).json()]
@@ -106,15 +102,17 @@ def test_it_never_shows_who_reviewed_to_the_public(
     page = client.get(f"/predictions/{prediction.pk}/").content.decode()
     client.force_login(ann)
 
-    assert [body["review"] for body in public] == [
-        {
-            "verdict": "confirm",
-            "label": "unknown",
-            "reviewed_at": public[0]["review"]["reviewed_at"],
-        }
-    ] * 2
+    decision = {
+        "verdict": "correct",
+        "label": "unknown",
+        "reviewed_at": public[0]["review"]["reviewed_at"],
+    }
+    assert [body["review"] for body in public] == [decision] * 2
+    assert [body["faces"][0]["review"] for body in public] == [decision] * 2
     assert "reviewer-ann" not in listed.content.decode() and "reviewer-ann" not in page
-    assert client.get(url).json()["review"]["reviewer"] == "reviewer-ann"
+    staff_view = client.get(url).json()
+    assert staff_view["review"]["reviewer"] == "reviewer-ann"
+    assert staff_view["faces"][0]["review"]["model_label"] == "rafael_nadal"
 
 
 def test_anyone_with_the_id_can_read_a_prediction(client, make_prediction):
@@ -139,5 +137,9 @@ def test_an_uncertain_face_shows_its_candidate_as_needing_review(client, make_pr
 
     assert response.status_code == 200
     assert "Possibly LeBron James, needs review" in response.content.decode()
-    prediction.refresh_from_db()
-    assert prediction.faces[0]["needs_review"] is True
+    (stored,) = prediction.faces.all()
+    assert (stored.label, stored.candidate, stored.needs_review) == (
+        "unknown",
+        "lebron_james",
+        True,
+    )

@@ -3,8 +3,8 @@ server on loopback, and not one answer may be a server error.
 
 Requests follow the schema (positive) or break it on purpose (negative). They are sent as a
 staff member with a token, so the staff-only review is reached too, with ``{id}`` pointing at a
-real prediction, so detail and review get past their 404. Each operation gets a bounded number
-of examples; accepted uploads are recorded instead of sent to a broker.
+real prediction (or its face), so detail and review get past their 404. Each operation gets a
+bounded number of examples; accepted uploads are recorded instead of sent to a broker.
 
 (Schemathesis's ``from_fixture`` parametrisation fails on pytest 9, so the test drives each
 operation's Hypothesis strategy itself.)
@@ -60,14 +60,17 @@ def test_no_request_makes_the_api_fail(
     api_schema, staff_headers, make_prediction, sent_tasks, mode
 ):
     prediction = make_prediction()
+    ids = {"/api/faces/": str(prediction.faces.get().pk), "/api/": str(prediction.pk)}
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 5
 
     fuzzed = []
     for operation in operations:
-        path_parameters = {"id": str(prediction.pk)} if "{id}" in operation.path else None
+        prefix = next(prefix for prefix in ids if operation.path.startswith(prefix))
+        path_parameters = {"id": ids[prefix]} if "{id}" in operation.path else None
         if fuzz(operation, mode, staff_headers, path_parameters):
             fuzzed.append(operation.label)
 
     assert "POST /api/predictions/" in fuzzed
     assert "POST /api/predictions/{id}/review/" in fuzzed
+    assert "POST /api/faces/{id}/review/" in fuzzed

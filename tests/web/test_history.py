@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from classifier.models import Prediction, Review
+from classifier.models import Prediction
 from classifier.uploads import VISITOR_SESSION_KEY
 
 pytestmark = pytest.mark.db_engine
@@ -16,7 +16,7 @@ def mixed(make_prediction, staff):
     stranger = make_prediction(original_name="crowd.jpg", label="unknown")
     empty = make_prediction(original_name="empty-court.png", label="no_face")
     queued = make_prediction(original_name="new.jpg", label="", status="queued")
-    Review.objects.create(prediction=james, reviewer=staff, verdict="confirm", label="lebron_james")
+    james.review_all_faces(staff, "confirm")
     return {"nadal": nadal, "james": james, "stranger": stranger, "empty": empty, "queued": queued}
 
 

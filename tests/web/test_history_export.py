@@ -6,8 +6,6 @@ import io
 
 import pytest
 
-from classifier.models import Review
-
 pytestmark = pytest.mark.db_engine
 
 FACE = {
@@ -22,8 +20,8 @@ def photos(make_prediction, staff):
     sure = make_prediction(original_name="sure.jpg", confidence=0.91, faces=[FACE, DOUBT])
     unsure = make_prediction(original_name="unsure.jpg", label="unknown", confidence=0.55)
     reviewed = make_prediction(original_name="reviewed.jpg", confidence=0.4)
-    empty = make_prediction(original_name="empty.jpg", label="no_face", confidence=None)
-    Review.objects.create(prediction=reviewed, reviewer=staff, verdict="confirm", label="unknown")
+    empty = make_prediction(original_name="empty.jpg", label="no_face", confidence=None, faces=[])
+    reviewed.faces.get().record_review(staff, "confirm")
     return sure, unsure, reviewed, empty
 
 
@@ -42,7 +40,7 @@ def test_it_shows_the_total_count(staff_client, photos):
     ("sort", "expected"),
     [
         ("confidence", ["sure.jpg", "unsure.jpg", "reviewed.jpg", "empty.jpg"]),
-        ("review", ["unsure.jpg", "sure.jpg", "empty.jpg", "reviewed.jpg"]),
+        ("review", ["sure.jpg", "reviewed.jpg", "unsure.jpg", "empty.jpg"]),
         ("newest", ["empty.jpg", "reviewed.jpg", "unsure.jpg", "sure.jpg"]),
     ],
 )
@@ -77,7 +75,7 @@ def test_it_exports_json_with_faces_and_review(staff_client, photos):
     assert [item["original_name"] for item in body] == [
         "sure.jpg", "unsure.jpg", "reviewed.jpg", "empty.jpg"
     ]  # fmt: skip
-    assert len(body[0]["faces"]) == 2 and body[2]["review"]["verdict"] == "confirm"
+    assert len(body[0]["faces"]) == 2 and body[0]["faces"][1]["needs_review"] is True
 
 
 def test_it_exports_only_the_visitors_own_photos(client, photos):

@@ -29,7 +29,10 @@ def test_an_api_upload_is_recognised_and_served(client, active_model, worker, sa
     assert prediction.status == Prediction.Status.DONE, prediction.error
     assert prediction.label == "rafael_nadal"
     assert prediction.model_version == active_model
-    assert prediction.faces and len(prediction.faces[0]["box"]) == 4
+    face = prediction.faces.get(label="rafael_nadal")
+    assert face.width > 0 and face.height > 0
+    assert face.vector is not None and face.vector.shape == (128,)
+    assert abs(float((face.vector**2).sum()) - 1) < 1e-3
     assert prediction.annotated.storage.exists(prediction.annotated.name)
     api = client.get(response["Location"]).json()
     assert (api["status"], api["label"]) == ("done", "rafael_nadal")

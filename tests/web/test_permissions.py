@@ -7,7 +7,8 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from classifier.models import ModelVersion, Review
+from classifier.models import FaceReview, ModelVersion
+from tests.web.conftest import photo_review
 
 pytestmark = pytest.mark.db_engine
 
@@ -36,7 +37,7 @@ def test_it_refuses_the_admin_actions_to_staff_who_may_only_view(
     django_user_model, model_version, second_version, make_prediction
 ):
     viewer = logged_in(
-        staff_with(django_user_model, "view_prediction", "view_modelversion", "view_review")
+        staff_with(django_user_model, "view_prediction", "view_modelversion", "view_facereview")
     )
     prediction = make_prediction()
 
@@ -52,8 +53,8 @@ def test_it_refuses_the_admin_actions_to_staff_who_may_only_view(
     assert viewer.get(VERSIONS).status_code == 200  # they may look
     assert {activate.status_code, confirm.status_code, correct.status_code} <= {200, 302}
     assert ModelVersion.objects.active() == model_version
-    assert not Review.objects.exists()
-    assert "Confirm prediction" not in page and "Correct to" not in page
+    assert not FaceReview.objects.exists()
+    assert "Confirm every face" not in page and "Correct to" not in page
 
 
 def test_it_lets_staff_with_the_permissions_run_them(
@@ -76,7 +77,7 @@ def test_it_lets_staff_with_the_permissions_run_them(
     )
 
     assert ModelVersion.objects.active() == second_version
-    assert Review.objects.get(prediction=prediction).label == "unknown"
+    assert photo_review(prediction).label == "unknown"
 
 
 def test_it_refuses_api_reviews_to_staff_without_the_review_permission(
@@ -92,7 +93,7 @@ def test_it_refuses_api_reviews_to_staff_without_the_review_permission(
     )
 
     assert response.status_code == 403
-    assert not Review.objects.exists()
+    assert not FaceReview.objects.exists()
 
 
 def test_it_accepts_api_reviews_from_a_non_staff_user_with_the_permission(
@@ -109,7 +110,7 @@ def test_it_accepts_api_reviews_from_a_non_staff_user_with_the_permission(
     )
 
     assert response.status_code == 200
-    assert Review.objects.get(prediction=prediction).reviewer == user
+    assert photo_review(prediction).reviewer == user
 
 
 def test_it_lists_every_upload_only_to_users_who_may_view_them(django_user_model, make_prediction):

@@ -10,11 +10,18 @@ import hashlib
 import pytest
 from django.test import Client
 
-from classifier.models import ModelVersion, Prediction, Review
+from classifier.models import Face, FaceReview, ModelVersion, Prediction, embedding_bytes
 from tests.web.conftest import jpeg_bytes, upload_file
 
 pytestmark = pytest.mark.db_engine
 
+NADAL_FACE = {
+    "box": [4, 5, 20, 21],
+    "label": "rafael_nadal",
+    "candidate": "rafael_nadal",
+    "score": 0.97,
+    "needs_review": False,
+}
 FILE_COLOURS = {"image": (1, 2, 3), "thumbnail": (4, 5, 6), "annotated": (7, 8, 9)}
 
 
@@ -24,8 +31,11 @@ def finished_original(make_prediction, media_root):
 
     def make(data: bytes) -> Prediction:
         original = make_prediction(
-            sha256=hashlib.sha256(data).hexdigest(), timings={"total_ms": 99.0, "queue_ms": 7.0}
+            sha256=hashlib.sha256(data).hexdigest(),
+            timings={"total_ms": 99.0, "queue_ms": 7.0},
+            faces=[NADAL_FACE],
         )
+        Face.objects.filter(prediction=original).update(embedding=embedding_bytes([0.5] * 128))
         for field, colour in FILE_COLOURS.items():
             path = media_root / getattr(original, field).name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,6 +68,29 @@ def test_the_api_answers_201_with_the_stored_result(client, finished_original, s
     assert sent_tasks == []
 
 
+def test_the_reuse_has_its_own_copies_of_the_faces(client, finished_original, sent_tasks):
+    """Copies, not links: each upload's faces are reviewed on their own, and deleting one
+    upload leaves the other's faces whole."""
+    data = jpeg_bytes()
+    original = finished_original(data)
+
+    response = client.post("/api/predictions/", {"image": upload_file(data)})
+    original.delete()
+
+    assert response.status_code == 201
+    (face,) = Face.objects.filter(prediction_id=response.json()["id"])
+    assert (face.box, face.label, face.candidate, face.score) == (
+        [4, 5, 20, 21],
+        "rafael_nadal",
+        "rafael_nadal",
+        0.97,
+    )
+    assert face.vector.tolist() == [0.5] * 128
+    assert response.json()["faces"] == [
+        {**NADAL_FACE, "id": face.pk, "detection_confidence": 0.99, "review": None}
+    ]
+
+
 def test_it_never_shows_the_earlier_uploads_id_or_files(finished_original, media_root, sent_tasks):
     data = jpeg_bytes()
     original = finished_original(data)
@@ -81,17 +114,19 @@ def test_it_never_shows_the_earlier_uploads_id_or_files(finished_original, media
 
 
 def test_a_reuse_is_reviewed_on_its_own(client, staff, finished_original, sent_tasks):
-    """A staff correction belongs to the upload it was made on: a reuse gives exactly what the
-    model would say again, and staff review it like any other upload."""
+    """A staff correction belongs to the upload it was made on: a reuse copies the faces as the
+    model saw them, so it gives exactly what the model would say again (and nothing of the
+    earlier upload's review), and staff review it like any other upload."""
     data = jpeg_bytes()
     original = finished_original(data)
-    Review.objects.create(prediction=original, reviewer=staff, verdict="correct", label="unknown")
+    original.review_all_faces(staff, "correct", "unknown")
 
     response = client.post("/api/predictions/", {"image": upload_file(data)})
 
     assert response.status_code == 201
     assert (response.json()["label"], response.json()["review"]) == ("rafael_nadal", None)
-    assert not Review.objects.filter(prediction_id=response.json()["id"]).exists()
+    assert not FaceReview.objects.filter(face__prediction_id=response.json()["id"]).exists()
+    assert response.json()["faces"][0]["review"] is None
 
 
 def test_the_result_page_says_it_was_reused(client, finished_original, sent_tasks):

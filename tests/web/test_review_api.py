@@ -1,9 +1,11 @@
-"""POST /api/predictions/{id}/review/: staff confirm or correct; nobody else may."""
+"""POST /api/predictions/{id}/review/ (deprecated for the per-face review): staff confirm or
+correct a photo's faces in bulk; nobody else may."""
 
 import pytest
 from rest_framework.authtoken.models import Token
 
-from classifier.models import Review
+from classifier.models import FaceReview
+from tests.web.conftest import photo_review
 
 pytestmark = pytest.mark.db_engine
 
@@ -19,7 +21,7 @@ def test_staff_can_confirm(staff_client, make_prediction, staff):
 
     assert response.status_code == 200
     assert response.json()["review"]["verdict"] == "confirm"
-    review = Review.objects.get(prediction=prediction)
+    review = photo_review(prediction)
     assert (review.verdict, review.label, review.reviewer) == ("confirm", "rafael_nadal", staff)
     assert review.reviewed_at is not None
 
@@ -32,8 +34,10 @@ def test_staff_can_correct_to_an_athlete_or_unknown(staff_client, make_predictio
 
     assert response.status_code == 200
     assert response.json()["review"]["label"] == "unknown"
-    assert Review.objects.get(prediction=prediction).label == "unknown"
-    assert Review.objects.count() == 1
+    assert photo_review(prediction).label == "unknown"
+    assert FaceReview.objects.count() == 2  # the earlier decision is kept as history
+    prediction.refresh_from_db()
+    assert prediction.label == "unknown"
 
 
 def test_staff_can_use_a_token(client, make_prediction, staff):
@@ -45,7 +49,7 @@ def test_staff_can_use_a_token(client, make_prediction, staff):
     )
 
     assert response.status_code == 200
-    assert Review.objects.filter(prediction=prediction).exists()
+    assert photo_review(prediction) is not None
 
 
 def test_anonymous_visitors_may_not_review(client, make_prediction):
@@ -55,7 +59,7 @@ def test_anonymous_visitors_may_not_review(client, make_prediction):
 
     assert response.status_code in (401, 403)
     assert "detail" in response.json()
-    assert not Review.objects.exists()
+    assert not FaceReview.objects.exists()
 
 
 def test_signed_in_non_staff_may_not_review(user_client, make_prediction):
@@ -64,7 +68,7 @@ def test_signed_in_non_staff_may_not_review(user_client, make_prediction):
     response = user_client.post(review_url(prediction), {"verdict": "confirm"})
 
     assert response.status_code == 403
-    assert not Review.objects.exists()
+    assert not FaceReview.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -82,7 +86,7 @@ def test_it_refuses_a_bad_review(staff_client, make_prediction, payload, message
 
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert not Review.objects.exists()
+    assert not FaceReview.objects.exists()
 
 
 def test_a_prediction_that_is_not_finished_cannot_be_reviewed(staff_client, make_prediction):
@@ -92,7 +96,7 @@ def test_a_prediction_that_is_not_finished_cannot_be_reviewed(staff_client, make
 
     assert response.status_code == 400
     assert "Only finished predictions" in response.content.decode()
-    assert not Review.objects.exists()
+    assert not FaceReview.objects.exists()
 
 
 def test_reviewing_a_missing_prediction_is_404(staff_client, db):
@@ -103,3 +107,33 @@ def test_reviewing_a_missing_prediction_is_404(staff_client, db):
 
 def test_get_is_not_allowed(staff_client, make_prediction):
     assert staff_client.get(review_url(make_prediction())).status_code == 405
+
+
+def test_a_photo_without_faces_has_nothing_to_review(staff_client, make_prediction):
+    prediction = make_prediction(label="no_face")
+
+    response = staff_client.post(review_url(prediction), {"verdict": "confirm"})
+
+    assert response.status_code == 400
+    assert "nothing to review" in response.content.decode()
+    assert not FaceReview.objects.exists()
+
+
+def test_correcting_a_group_photo_names_the_face_its_answer_rests_on(staff_client, make_prediction):
+    faces = [
+        {"box": [0, 0, 9, 9], "label": "unknown", "candidate": "lebron_james", "score": 0.2,
+         "needs_review": False},
+        {"box": [20, 0, 9, 9], "label": "rafael_nadal", "candidate": "rafael_nadal",
+         "score": 0.8, "needs_review": False},
+    ]  # fmt: skip
+    prediction = make_prediction(faces=faces, label="rafael_nadal", confidence=0.8)
+
+    response = staff_client.post(
+        review_url(prediction), {"verdict": "correct", "label": "lebron_james"}
+    )
+
+    assert response.status_code == 200
+    assert [face["label"] for face in response.json()["faces"]] == ["unknown", "lebron_james"]
+    assert response.json()["label"] == "lebron_james"
+    (review,) = FaceReview.objects.all()
+    assert (review.face.position, review.model_label) == (1, "rafael_nadal")

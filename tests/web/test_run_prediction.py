@@ -1,5 +1,6 @@
 """The Celery task: claims its row once, stores the result, bounds retries, explains failures."""
 
+import numpy as np
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
@@ -36,9 +37,15 @@ def test_it_stores_the_result_and_the_annotated_photo(queued, fake_predictor, mo
     assert prediction.status == Prediction.Status.DONE
     assert prediction.label == "rafael_nadal"
     assert prediction.confidence == pytest.approx(0.97)
-    assert prediction.faces[0]["box"] == [4, 4, 20, 20]
-    assert prediction.faces[0]["candidate"] == "rafael_nadal"
-    assert prediction.faces[0]["needs_review"] is False
+    (face,) = prediction.faces.all()
+    assert (face.position, face.box, face.label, face.candidate) == (
+        0,
+        [4, 4, 20, 20],
+        "rafael_nadal",
+        "rafael_nadal",
+    )
+    assert (face.score, face.needs_review, face.detection_confidence) == (0.97, False, 0.99)
+    assert face.vector.dtype == np.float32 and face.vector.tolist() == [pytest.approx(0.0884)] * 128
     assert prediction.probabilities == {}
     assert prediction.model_version == model_version
     assert prediction.annotated.name.startswith("annotated/")
@@ -128,15 +135,15 @@ def test_a_deterministic_error_fails_at_once_in_plain_words_and_is_logged(
 
 def test_a_retry_that_succeeds_clears_the_error(queued, fake_predictor):
     calls = []
-    predict = fake_predictor.predict
+    analyse = fake_predictor.analyse
 
     def flaky(image):
         calls.append(1)
         if len(calls) == 1:
             raise OSError(116, "Stale file handle")
-        return predict(image)
+        return analyse(image)
 
-    fake_predictor.predict = flaky
+    fake_predictor.analyse = flaky
 
     prediction = run(queued)
 

@@ -8,6 +8,8 @@ ENDPOINTS = {
     "/api/predictions/{id}/": {"get", "delete"},
     "/api/predictions/{id}/review/": {"post"},
     "/api/athletes/": {"get"},
+    "/api/faces/{id}/review/": {"post"},
+    "/api/faces/review/": {"post"},
 }
 
 
@@ -55,6 +57,7 @@ def test_the_list_documents_the_history_filters(client, db):
         "label": "string",
         "status": "string",
         "reviewed": "boolean",
+        "needs_review": "boolean",
         "q": "string",
         "sort": "string",
         "page": "integer",

@@ -10,7 +10,7 @@ import re
 import pytest
 from django.test import Client
 
-from classifier.models import ModelVersion, Prediction, Review
+from classifier.models import FaceReview, ModelVersion, Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
 
 VERSIONS = "/admin/classifier/modelversion/"
@@ -54,7 +54,7 @@ def test_only_staff_can_confirm_in_the_admin(client, user_client, make_predictio
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
-    assert not Review.objects.exists()
+    assert not FaceReview.objects.exists()
 
 
 def test_a_staff_session_cannot_activate_a_model_without_the_csrf_token(
@@ -84,7 +84,7 @@ def test_a_staff_session_cannot_review_through_the_api_without_the_csrf_token(
 
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
-    assert not Review.objects.exists()
+    assert not FaceReview.objects.exists()
 
 
 def test_the_upload_form_is_accepted_with_its_csrf_token_and_refused_without(

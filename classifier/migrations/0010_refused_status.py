@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("classifier", "0003_worker_heartbeat"),
+        ("classifier", "0009_merge_faces_and_worker_heartbeat"),
     ]
 
     operations = [
