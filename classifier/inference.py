@@ -58,11 +58,16 @@ def run(prediction: Prediction) -> None:
     drawn = io.BytesIO()
     annotate(image, result, model_version.display_names).save(drawn, "JPEG", quality=90)
     prediction.annotated.save(f"{prediction.pk}.jpg", ContentFile(drawn.getvalue()), save=False)
-    annotated_name = prediction.annotated.name
+    annotated_name = str(prediction.annotated.name)
 
     timings = {
         **result.timings,
-        "queue_ms": round((prediction.started_at - prediction.created_at).total_seconds() * 1000),
+        "queue_ms": round(
+            (
+                (prediction.started_at or prediction.created_at) - prediction.created_at
+            ).total_seconds()
+            * 1000
+        ),
         "model_load_ms": round((loaded - started) * 1000),
         "worker_ms": round((time.perf_counter() - started) * 1000),
     }

@@ -8,7 +8,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 
-from classifier.athletes import ensure_athletes
 from classifier.models import Athlete, ModelVersion
 from ml.artifact import CONFUSION_PLOT, Manifest
 
@@ -40,7 +39,7 @@ def register(model_dir: Path) -> ModelVersion:
     if created and plot.is_file():
         with plot.open("rb") as f:
             model_version.confusion_matrix.save(f"{model_version.version}-confusion.png", File(f))
-    ensure_athletes(manifest.labels, manifest.display_names)
+    Athlete.objects.ensure(manifest.labels, manifest.display_names)
     return model_version
 
 

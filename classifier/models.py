@@ -26,6 +26,7 @@ from kombu.exceptions import OperationalError
 
 from ml.annotate import annotate
 from ml.artifact import DET_PLOT, DEV_REPORT, Manifest
+from ml.dataset import display_name
 from ml.errors import ImageRejected
 from ml.imaging import load_image
 from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult
@@ -45,6 +46,19 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
     def label_names(self) -> dict[str, str]:
         """Every label a prediction can carry, with the name to show for it."""
         return {**self.display_names(), UNKNOWN: "Unknown person", NO_FACE: "No face found"}
+
+    def ensure(self, labels: list[str], display_names: dict[str, str] | None = None) -> list[str]:
+        """Create the athletes that do not exist yet; return the labels created."""
+        display_names = display_names or {}
+        created = []
+        for label in labels:
+            _, was_created = self.get_or_create(
+                label=label,
+                defaults={"display_name": display_names.get(label) or display_name(label)},
+            )
+            if was_created:
+                created.append(label)
+        return created
 
     def correction_labels(self) -> list[str]:
         """The labels a reviewer may correct a prediction to."""

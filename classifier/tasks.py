@@ -57,6 +57,12 @@ def transient_reason(exc: Exception) -> str | None:
     return None
 
 
+NOT_READY_REASON = (
+    "The recognizer is not ready: an administrator must train or activate a model "
+    "(the worker's log says what is missing)."
+)
+
+
 # Acknowledgement and time limits come from the CELERY_TASK_* settings. Retries are bounded by
 # the row's ``attempts``, not by Celery's ``max_retries``: the row also counts the runs that a
 # lost worker never finished and survives the sweep's fresh tasks, which restart Celery's count.
@@ -77,7 +83,9 @@ def run_prediction(self, prediction_id: str) -> None:
     except ImageRejected as exc:
         prediction.mark_refused(str(exc))
     except ModelError as exc:
-        prediction.mark_failed(str(exc))
+        # Its message is for operators: it may name files on the server.
+        logger.error("Prediction %s: the recognizer is not ready: %s", prediction_id, exc)
+        prediction.mark_failed(NOT_READY_REASON)
     except SoftTimeLimitExceeded:
         logger.warning("Prediction %s ran out of time; not retried.", prediction_id)
         prediction.mark_failed(out_of_time_reason(settings.CELERY_TASK_SOFT_TIME_LIMIT))

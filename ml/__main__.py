@@ -251,7 +251,12 @@ def _predict(args) -> int:
         try:
             image = load_image(path).image
         except (ImageRejected, OSError) as error:
-            refused = {"path": str(path), "label": None, "score": None, "faces": []}
+            refused: dict[str, object] = {
+                "path": str(path),
+                "label": None,
+                "score": None,
+                "faces": [],
+            }
             print(json.dumps({**refused, "error": str(error)}), flush=True)
             continue
         result = predictor.predict(image)

@@ -55,7 +55,7 @@ def load_image(source: bytes | str | Path, *, max_pixels: int = MAX_PIXELS) -> D
         rgb = _to_rgb(ImageOps.exif_transpose(image))
     except (OSError, ValueError, SyntaxError) as error:
         raise ImageRejected("The image is damaged or truncated and cannot be decoded.") from error
-    return DecodedImage(image=rgb, format=image.format)
+    return DecodedImage(image=rgb, format=image.format or "")
 
 
 def _check_size(width: int, height: int, *, max_pixels: int = MAX_PIXELS) -> None:

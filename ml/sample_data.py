@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def fetch_sample_photos(out_dir: Path, *, base_url: str | None = None) -> Path:
         target = out_dir / photo["label"] / Path(photo["path"]).name
         if target.is_file() and _sha256(target.read_bytes()) == photo["sha256"]:
             continue
-        url = f"{base}/{urllib.request.quote(photo['path'])}"
+        url = f"{base}/{urllib.parse.quote(photo['path'])}"
         try:
             with urllib.request.urlopen(url, timeout=30) as response:
                 data = response.read()

@@ -46,8 +46,8 @@ def train(
     )
     embedded = embed_photos(photos, FaceDetector(detector), Embedder(weights))
     skipped = [{"path": str(e.photo.path), "reason": e.skipped} for e in embedded if e.skipped]
-    for item in skipped:
-        log.info("  skipped %s: %s", item["path"], item["reason"])
+    for refusal in skipped:
+        log.info("  skipped %s: %s", refusal["path"], refusal["reason"])
     not_largest = [str(e.photo.path) for e in embedded if not e.skipped and e.athlete_index]
     for path in not_largest:
         log.info("  the athlete is not the largest face in %s", path)
@@ -70,8 +70,8 @@ def train(
     if metrics:
         save_confusion_plot(metrics["confusion_matrix"], model_dir / artifact.CONFUSION_PLOT)
     counts = {label: 0 for label in labels}
-    for item in embedded:
-        counts[item.photo.label] += item.athlete is not None
+    for photo in embedded:
+        counts[photo.photo.label] += photo.athlete is not None
     artifact.Manifest(
         version=version,
         labels=labels,

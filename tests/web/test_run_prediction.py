@@ -6,7 +6,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from classifier import inference
 from classifier.models import ModelVersion, Prediction
-from classifier.tasks import run_prediction
+from classifier.tasks import NOT_READY_REASON, run_prediction
 from ml.errors import ImageRejected, ModelError
 
 pytestmark = pytest.mark.db_engine
@@ -175,14 +175,16 @@ def test_a_photo_the_recognizer_cannot_read_is_refused_at_once(queued, fake_pred
     assert prediction.error == "This file is not an image we can read."
 
 
-def test_a_model_error_fails_at_once_with_its_message(queued, fake_predictor):
+def test_a_model_error_fails_at_once_without_showing_server_paths(queued, fake_predictor, caplog):
     fake_predictor.error = ModelError("FaceNet weights not found at /x.")
 
     prediction = run(queued)
 
     assert fake_predictor.calls == 1
     assert prediction.status == Prediction.Status.FAILED
-    assert prediction.error == "FaceNet weights not found at /x."
+    assert prediction.error == NOT_READY_REASON
+    assert "/x" not in prediction.error
+    assert "FaceNet weights not found at /x." in caplog.text
 
 
 def test_without_an_active_model_it_fails_with_a_clear_reason(queued, fake_predictor):
@@ -191,7 +193,7 @@ def test_without_an_active_model_it_fails_with_a_clear_reason(queued, fake_predi
     prediction = run(queued)
 
     assert prediction.status == Prediction.Status.FAILED
-    assert prediction.error == "No model is active yet: an admin must train or activate one."
+    assert prediction.error == NOT_READY_REASON
 
 
 def test_a_missing_row_is_ignored(db, fake_predictor):

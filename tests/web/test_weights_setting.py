@@ -6,11 +6,11 @@ session's trained model, which the PostgreSQL pass would otherwise train again.
 
 from classifier.model_versions import register
 from classifier.models import Prediction
-from classifier.tasks import run_prediction
+from classifier.tasks import NOT_READY_REASON, run_prediction
 
 
 def test_it_loads_the_weights_the_settings_name(
-    make_prediction, media_photo, settings, tmp_path, trained_model_dir
+    make_prediction, media_photo, settings, tmp_path, trained_model_dir, caplog
 ):
     register(trained_model_dir).activate()
     settings.ATHLETES_FACENET_WEIGHTS = tmp_path / "elsewhere" / "facenet_keras.h5"
@@ -22,7 +22,6 @@ def test_it_loads_the_weights_the_settings_name(
 
     prediction.refresh_from_db()
     assert prediction.status == Prediction.Status.FAILED
-    assert prediction.error.startswith(
-        f"FaceNet weights not found at {settings.ATHLETES_FACENET_WEIGHTS}."
-    )
+    assert prediction.error == NOT_READY_REASON
+    assert f"FaceNet weights not found at {settings.ATHLETES_FACENET_WEIGHTS}." in caplog.text
     assert prediction.attempts == 1

@@ -7,7 +7,6 @@ model version is active, from ATHLETES_SAMPLE_DATA.
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from classifier.athletes import ensure_athletes
 from classifier.model_versions import train_and_register
 from classifier.models import Athlete, ModelVersion
 from ml.errors import ModelError
@@ -37,7 +36,7 @@ class Command(BaseCommand):
             labels = Athlete.labels_in(data)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        ensure_athletes(labels, sample_display_names())
+        Athlete.objects.ensure(labels, sample_display_names())
         self.stdout.write(f"Training a first model from {data}...")
         try:
             model_version = train_and_register(data)

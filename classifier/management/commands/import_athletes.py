@@ -4,7 +4,6 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from classifier.athletes import ensure_athletes
 from classifier.models import Athlete
 
 
@@ -21,5 +20,5 @@ class Command(BaseCommand):
             labels = Athlete.labels_in(directory)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        created = ensure_athletes(labels)
+        created = Athlete.objects.ensure(labels)
         self.stdout.write(f"{len(created)} athletes created, {len(labels) - len(created)} existed.")
