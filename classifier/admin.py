@@ -3,6 +3,7 @@
 import base64
 import json
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -20,10 +21,12 @@ from classifier.models import (
 )
 
 
-def image_tag(file, width: int):
+def image_tag(file, width: int, alt: str):
+    """An image with its text alternative: the changelist's thumbnail is the row's link, which
+    needs an accessible name."""
     if not file:
         return "–"
-    return format_html('<img src="{}" width="{}" alt="" loading="lazy">', file.url, width)
+    return format_html('<img src="{}" width="{}" alt="{}" loading="lazy">', file.url, width, alt)
 
 
 def dev_rows(report: dict) -> list[tuple[str, str]]:
@@ -73,6 +76,19 @@ class ReviewedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AnswerFilter(admin.SimpleListFilter):
+    """The answers by name; a photo with no answer yet (queued, failed) has no empty link."""
+
+    title = "answer"
+    parameter_name = "label"
+
+    def lookups(self, request, model_admin):
+        return list(Athlete.objects.label_names().items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(label=self.value()) if self.value() else queryset
+
+
 def correct_action(label: str, name: str):
     """An admin action that corrects the selected predictions to ``label``."""
 
@@ -118,7 +134,7 @@ class PredictionAdmin(admin.ModelAdmin):
     list_display = [
         "thumb", "original_name", "label", "confidence_pct", "status", "review_state", "created_at",
     ]  # fmt: skip
-    list_filter = ["status", "label", ReviewedFilter, "model_version"]
+    list_filter = ["status", AnswerFilter, ReviewedFilter, "model_version"]
     search_fields = ["original_name", "sha256"]
     date_hierarchy = "created_at"
     inlines = [FaceInline]
@@ -134,11 +150,13 @@ class PredictionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Photo")
     def thumb(self, prediction: Prediction):
-        return image_tag(prediction.thumbnail, 80)
+        return image_tag(prediction.thumbnail, 80, prediction.original_name)
 
     @admin.display(description="Annotated photo")
     def annotated_photo(self, prediction: Prediction):
-        return image_tag(prediction.annotated or prediction.image, 640)
+        return image_tag(
+            prediction.annotated or prediction.image, 640, f"{prediction.original_name}, annotated"
+        )
 
     @admin.display(description="Confidence", ordering="confidence")
     def confidence_pct(self, prediction: Prediction) -> str:
@@ -183,11 +201,27 @@ class PredictionAdmin(admin.ModelAdmin):
             self.message_user(request, "Not reviewed: " + "; ".join(refused), messages.WARNING)
 
 
+class NamedDisplayNameForm(forms.ModelForm):
+    """The changelist's editable name, labelled for screen readers by its athlete's label."""
+
+    class Meta:
+        model = Athlete
+        fields = ["display_name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name = f"Display name of {self.instance.label}"
+        self.fields["display_name"].widget.attrs["aria-label"] = name
+
+
 @admin.register(Athlete)
 class AthleteAdmin(admin.ModelAdmin):
     list_display = ["label", "display_name"]
     list_editable = ["display_name"]
     search_fields = ["label", "display_name"]
+
+    def get_changelist_form(self, request, **kwargs):
+        return NamedDisplayNameForm
 
 
 @admin.register(Team)
@@ -268,7 +302,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Confusion matrix")
     def confusion_plot(self, model_version: ModelVersion):
-        return image_tag(model_version.confusion_matrix, 480)
+        return image_tag(
+            model_version.confusion_matrix, 480, f"Confusion matrix of {model_version.version}"
+        )
 
     def has_activate_permission(self, request) -> bool:
         return request.user.has_perm("classifier.activate_modelversion")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.core.management import call_command
 from django.db.models.signals import post_migrate
 
@@ -14,4 +15,7 @@ class ClassifierConfig(AppConfig):
     verbose_name = "Athlete classifier"
 
     def ready(self) -> None:
+        from classifier.accounts import claim_session_uploads
+
         post_migrate.connect(create_cache_table, sender=self)
+        user_logged_in.connect(claim_session_uploads)

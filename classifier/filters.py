@@ -2,9 +2,27 @@
 their OpenAPI description all come from ``PredictionFilter``."""
 
 import django_filters
+from django.db.models import Exists, F, OuterRef
 from drf_spectacular.utils import extend_schema_field
 
-from classifier.models import Athlete, Event, Prediction, PredictionQuerySet
+from classifier.models import Athlete, Event, Face, Prediction, PredictionQuerySet
+
+AWAITING_REVIEW = Exists(
+    Face.objects.filter(prediction=OuterRef("pk"), needs_review=True, review__isnull=True)
+)
+
+# How the list may be sorted; newest first (the model's ordering) when no sort is given.
+# "Needs review" puts first what a reviewer should look at: photos with a face awaiting a
+# decision, then the least confident first (no answer at all comes last).
+SORTS = {
+    "newest": [F("created_at").desc()],
+    "confidence": [F("confidence").desc(nulls_last=True), F("created_at").desc()],
+    "review": [
+        AWAITING_REVIEW.desc(),
+        F("confidence").asc(nulls_last=True),
+        F("created_at").desc(),
+    ],
+}
 
 
 def athlete_choices() -> list[tuple[str, str]]:
@@ -32,6 +50,7 @@ class PredictionFilter(django_filters.FilterSet):
             choices=[("true", "Reviewed"), ("false", "Not reviewed")],
             empty_label="Reviewed or not",
             method="filter_reviewed",
+            label="Reviewed",
         )
     )
     needs_review = extend_schema_field(
@@ -41,6 +60,7 @@ class PredictionFilter(django_filters.FilterSet):
             choices=[("true", "Needs review"), ("false", "Nothing to review")],
             empty_label="Needs review or not",
             method="filter_needs_review",
+            label="Needs review",
         )
     )
     athlete = django_filters.ChoiceFilter(
@@ -61,9 +81,24 @@ class PredictionFilter(django_filters.FilterSet):
         help_text="Part of the original file name.",
     )
 
+    sort = django_filters.ChoiceFilter(
+        choices=[
+            ("newest", "Newest"),
+            ("confidence", "Most confident"),
+            ("review", "Needs review"),
+        ],
+        empty_label=None,
+        method="sort_by",
+        label="Sort",
+        help_text='"newest" (default), "confidence" or "review" (awaiting review first).',
+    )
+
     class Meta:
         model = Prediction
-        fields = ["label", "athlete", "status", "reviewed", "needs_review", "event", "q"]
+        fields = ["label", "athlete", "status", "reviewed", "needs_review", "event", "q", "sort"]
+
+    def sort_by(self, predictions: PredictionQuerySet, name: str, value: str) -> PredictionQuerySet:
+        return predictions.order_by(*SORTS[value])
 
     def filter_reviewed(
         self, predictions: PredictionQuerySet, name: str, value: str

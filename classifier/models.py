@@ -427,6 +427,9 @@ class Prediction(models.Model):
         QUEUED = "queued"
         RUNNING = "running"
         DONE = "done"
+        # The worker could not read the photo: trying again would not help.
+        REFUSED = "refused"
+        # Something went wrong on our side (the reason says what): it may be retried.
         FAILED = "failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -558,15 +561,21 @@ class Prediction(models.Model):
         user, whose photo is already safely stored (the sweep enqueues it later)."""
         transaction.on_commit(self.enqueue, robust=True)
 
-    def may_be_deleted_by(self, user, visitor: str = "") -> bool:
-        """Its uploader may delete a prediction (the signed-in user, or the browser session
-        stamped ``visitor``), and so may users with Django's delete permission; not whoever
-        merely has the link."""
-        if user.has_perm("classifier.delete_prediction"):
-            return True
+    def is_uploaded_by(self, user, visitor: str = "") -> bool:
+        """Sent by this signed-in user, or from the browser session stamped ``visitor``."""
         if user.is_authenticated and self.uploader_id == user.pk:
             return True
         return bool(self.visitor) and self.visitor == visitor
+
+    def may_be_deleted_by(self, user, visitor: str = "") -> bool:
+        """Its uploader may delete a prediction, and so may users with Django's delete
+        permission; not whoever merely has the link."""
+        return user.has_perm("classifier.delete_prediction") or self.is_uploaded_by(user, visitor)
+
+    def may_be_retried_by(self, user, visitor: str = "") -> bool:
+        """Its uploader may queue a failed prediction again, and so may staff who may change
+        predictions."""
+        return user.has_perm("classifier.change_prediction") or self.is_uploaded_by(user, visitor)
 
     @property
     def why_not_deletable(self) -> str:
@@ -613,6 +622,23 @@ class Prediction(models.Model):
         return self._update_if_ours(
             status=self.Status.FAILED, error=reason, finished_at=timezone.now()
         )
+
+    def mark_refused(self, reason: str) -> bool:
+        return self._update_if_ours(
+            status=self.Status.REFUSED, error=reason, finished_at=timezone.now()
+        )
+
+    def retry(self) -> bool:
+        """Queue a failed prediction again, with a fresh count of attempts; False if it is not
+        failed (any more). Enqueued once the transaction commits."""
+        retried = Prediction.objects.filter(pk=self.pk, status=self.Status.FAILED).update(
+            status=self.Status.QUEUED, error="", attempts=0, task_id="",
+            enqueued_at=timezone.now(), started_at=None, finished_at=None,
+        )  # fmt: skip
+        if retried:
+            self.refresh_from_db()
+            self.enqueue_on_commit()
+        return bool(retried)
 
     def mark_queued(self, reason: str) -> bool:
         """Give the row back to the queue after a failed attempt that will be retried."""

@@ -86,7 +86,7 @@ def run_prediction(self, prediction_id: str) -> None:
     try:
         inference.run(prediction)
     except ImageRejected as exc:
-        prediction.mark_failed(str(exc))
+        prediction.mark_refused(str(exc))
     except ModelError as exc:
         # Its message is for operators: it may name files on the server.
         logger.error("Prediction %s: the recognizer is not ready: %s", prediction_id, exc)

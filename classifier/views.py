@@ -26,8 +26,9 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from classifier import export
 from classifier.filters import PredictionFilter
 from classifier.models import (
     Athlete,
@@ -61,9 +62,19 @@ def visible_predictions(request: HttpRequest) -> QuerySet[Prediction]:
     )
 
 
+def with_actions(request: HttpRequest, predictions) -> list[Prediction]:
+    """The predictions, each marked with what this visitor may do on its card."""
+    visitor = visitor_id(request)
+    rows = list(predictions)
+    for prediction in rows:
+        prediction.may_delete = prediction.may_be_deleted_by(request.user, visitor)
+        prediction.may_retry = prediction.may_be_retried_by(request.user, visitor)
+    return rows
+
+
 def render_home(request: HttpRequest, status: int = 200) -> HttpResponse:
     context = {
-        "recent": visible_predictions(request)[:RECENT_ON_HOME],
+        "recent": with_actions(request, visible_predictions(request)[:RECENT_ON_HOME]),
         "names": Athlete.objects.label_names(),
         "active_model": ModelVersion.objects.active(),
         "max_upload": settings.ATHLETES_MAX_UPLOAD_BYTES,
@@ -72,7 +83,7 @@ def render_home(request: HttpRequest, status: int = 200) -> HttpResponse:
     return render(request, "classifier/home.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render_home(request)
 
@@ -118,22 +129,29 @@ def upload(request: HttpRequest) -> HttpResponse:
     return redirect("history")
 
 
-@require_GET
+@require_safe
 def detail(request: HttpRequest, pk) -> HttpResponse:
     prediction = get_object_or_404(
         Prediction.objects.select_related("model_version").with_faces(), pk=pk
     )
-    # Older models' per-athlete probabilities, only beside the model's own athlete answer.
-    shown = prediction.names_an_athlete and not prediction.is_reviewed
-    probabilities = sorted(prediction.probabilities.items(), key=lambda item: -item[1])
-    probabilities = probabilities if shown else []
-    context = {
-        "prediction": prediction,
-        "probabilities": probabilities,
-        "names": Athlete.objects.label_names(),
-        "may_delete": prediction.may_be_deleted_by(request.user, visitor_id(request)),
-    }
+    with_actions(request, [prediction])
+    context = {"prediction": prediction, "names": Athlete.objects.label_names()}
     return render(request, "classifier/detail.html", context)
+
+
+@require_POST
+def retry(request: HttpRequest, pk) -> HttpResponse:
+    """Queue a failed photo again (its uploader, or staff who may change predictions)."""
+    prediction = get_object_or_404(Prediction, pk=pk)
+    if not prediction.may_be_retried_by(request.user, visitor_id(request)):
+        message = "Only whoever uploaded this photo can retry it."
+        context = {"title": "Not allowed", "message": message}
+        return render(request, "classifier/error.html", context, status=403)
+    if prediction.retry():
+        messages.success(request, f"{prediction.original_name} is queued again.")
+    else:
+        messages.error(request, f"{prediction.original_name} has not failed: nothing to retry.")
+    return redirect("detail", pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -154,26 +172,33 @@ def delete(request: HttpRequest, pk) -> HttpResponse:
     return redirect("history")
 
 
-@require_GET
+def filtered_history(request: HttpRequest) -> PredictionFilter:
+    """The visitor's predictions with the history's filters and sort (invalid ones are shown as
+    errors and ignored)."""
+    return PredictionFilter(request.GET, queryset=visible_predictions(request))
+
+
+@require_safe
 def history(request: HttpRequest) -> HttpResponse:
-    # Invalid filters are shown as errors and ignored.
-    filters = PredictionFilter(request.GET, queryset=visible_predictions(request))
+    filters = filtered_history(request)
     page = KeysFirstPaginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_actions(request, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
-    names = Athlete.objects.label_names()
     event = filters.form.cleaned_data.get("event") if filters.form.is_valid() else None
     context = {
         "form": filters.form,
         "page": page,
         "query": query.urlencode(),
-        "names": names,
+        "kept": [(key, value) for key, values in query.lists() for value in values],
+        "compact": request.GET.get("view") == "compact",
+        "names": Athlete.objects.label_names(),
         "event": event,
     }
     return render(request, "classifier/history.html", context)
 
 
-@require_GET
+@require_safe
 def athlete(request: HttpRequest, label: str) -> HttpResponse:
     """Every photo you may list where this athlete was named, filterable by event."""
     athlete = get_object_or_404(Athlete, label=label)
@@ -192,7 +217,20 @@ def athlete(request: HttpRequest, label: str) -> HttpResponse:
     return render(request, "classifier/athlete.html", context)
 
 
-@require_GET
+@require_safe
+def history_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered history, every page of it, as CSV (one row per face) or JSON."""
+    predictions = filtered_history(request).qs
+    if fmt == "csv":
+        body, content_type = export.as_csv(predictions), "text/csv; charset=utf-8"
+    else:
+        body, content_type = export.as_json(predictions, request), "application/json"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="athletes-history.{fmt}"'
+    return response
+
+
+@require_safe
 def media(request: HttpRequest, path: str) -> FileResponse:
     """Serve a stored image with a fixed, safe content type (names are unguessable UUIDs).
 
@@ -215,7 +253,7 @@ def media(request: HttpRequest, path: str) -> FileResponse:
     return response
 
 
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """For container health checks: the process answers and the database is reachable."""
     connection.ensure_connection()

@@ -96,3 +96,15 @@ ensure_chromium() {
 ensure_exiftool() {  # writes the names into tagged downloads
   command -v exiftool >/dev/null || apt_install libimage-exiftool-perl
 }
+
+# axe-core, the accessibility checker the browser tests inject into every page: an npm package
+# installed into var/node (not committed), pinned here.
+AXE_CORE_VERSION=4.10.3
+ensure_axe() {
+  [ -f var/node/node_modules/axe-core/axe.min.js ] \
+    && grep -q "\"version\": \"$AXE_CORE_VERSION\"" var/node/node_modules/axe-core/package.json \
+    && return
+  command -v npm >/dev/null || apt_install npm
+  say "Installing axe-core $AXE_CORE_VERSION into var/node"
+  npm install --silent --no-save --no-package-lock --prefix var/node "axe-core@$AXE_CORE_VERSION"
+}

@@ -350,6 +350,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOGIN_URL = "admin:login"
+# The site's own sign-in (classifier.accounts) leads to the visitor's history.
+LOGIN_REDIRECT_URL = "history"
+LOGOUT_REDIRECT_URL = "home"
 # Error pages and reports also hide the credentials inside URLs (CELERY_BROKER_URL, CACHE_URL).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "classifier.error_reports.SafeExceptionReporterFilter"
 

@@ -5,7 +5,7 @@
 
   document.documentElement.classList.add("js");
   var POLL_MS = 1000;
-  var FINISHED = ["done", "failed"];
+  var FINISHED = ["done", "refused", "failed"];
 
   function wait(ms) {
     return new Promise(function (resolve) { setTimeout(resolve, ms); });
@@ -39,6 +39,10 @@
     }
   }
 
+  function megabytes(bytes) {
+    return (bytes / 1048576).toFixed(1) + " MB";
+  }
+
   function firstError(body) {
     for (var key in body) {
       var value = body[key];
@@ -47,19 +51,27 @@
     return "The upload was refused.";
   }
 
+  // A card like the server's (templates/classifier/_cards.html): the answer once there is one,
+  // and the file's name throughout.
   function uploadCard(file) {
     var card = element("li", "card");
     var link = element("a");
     var image = element("img");
     image.alt = "";
+    // A file the browser cannot show gets a plain "No preview", not a broken image.
+    image.addEventListener("error", function () {
+      image.replaceWith(element("span", "no-preview", "No preview"));
+    });
     image.src = URL.createObjectURL(file);
     var body = element("span", "card-body");
     var title = element("span", "card-title", file.name);
     var meta = element("span", "card-meta");
     var badge = element("span", "badge badge-uploading", "uploading");
-    var detail = element("span", "card-file");
+    var detail = element("span", "nowrap");
+    var reason = element("span", "card-reason");
+    var name = element("span", "card-file", file.name);
     meta.append(badge, detail);
-    body.append(title, meta);
+    body.append(title, meta, reason, name);
     link.append(image, body);
     card.append(link);
     return {
@@ -67,29 +79,40 @@
       status: function (status, text) {
         badge.className = "badge badge-" + status;
         badge.textContent = status;
-        detail.textContent = text || "";
+        detail.textContent = "";
+        reason.textContent = "";
+        (status === "refused" || status === "failed" ? reason : detail).textContent = text || "";
       },
       result: function (prediction, names, detailUrl) {
         link.href = detailUrl;
         if (prediction.annotated_url) image.src = prediction.annotated_url;
         title.textContent = names[prediction.label] || prediction.label;
-        var bars = element("ul", "bars");
-        Object.keys(prediction.probabilities)
-          .sort(function (a, b) { return prediction.probabilities[b] - prediction.probabilities[a]; })
-          .forEach(function (label) {
-            bars.append(element("li", "", (names[label] || label) + ": " +
-              percent(prediction.probabilities[label])));
-          });
-        body.append(bars);
       },
     };
   }
 
+  // The one confidence shown for an answer, only when it names an athlete (as the cards do).
+  function shownConfidence(prediction) {
+    var answers = ["", "unknown", "no_face"];
+    if (answers.indexOf(prediction.label) >= 0 || prediction.confidence === null) return "";
+    return percent(prediction.confidence);
+  }
+
   // Send one photo; resolves once the server has answered the upload (the result is then
   // followed in the background).
-  async function upload(form, file, names) {
+  async function upload(form, file, names, summary) {
     var view = uploadCard(file);
     document.getElementById("uploads").prepend(view.card);
+    function settle(status, text) {
+      view.status(status, text);
+      summary.finished(status);
+    }
+    var limit = Number(form.dataset.maxUpload);
+    if (file.size > limit) {
+      settle("refused", "The upload is too large: " + megabytes(file.size) +
+        "; the limit is " + megabytes(limit) + ".");
+      return;
+    }
     var data = new FormData();
     data.append("image", file);
     var event = form.querySelector("[name=event]");
@@ -101,12 +124,13 @@
         method: "POST", body: data, headers: { "X-CSRFToken": token, Accept: "application/json" },
       });
     } catch (error) {
-      view.status("failed", "The server could not be reached.");
+      settle("failed", "The server could not be reached.");
       return;
     }
     var body = await response.json().catch(function () { return {}; });
     if (!response.ok) {
-      view.status("failed", firstError(body));
+      // A 4xx is the file's fault (not a photo we can read, too large); a 5xx is ours.
+      settle(response.status < 500 ? "refused" : "failed", firstError(body));
       return;
     }
     var detailUrl = form.dataset.detailUrl.replace("00000000-0000-0000-0000-000000000000", body.id);
@@ -117,42 +141,67 @@
         : prediction.status === "queued" ? waited : "");
     }).then(function (final) {
       if (final.status === "done") {
-        view.status("done", percent(final.confidence) + (final.reused ? " · result reused" : ""));
+        var notes = [shownConfidence(final), final.reused ? "result reused" : ""];
         view.result(final, names, detailUrl);
+        settle("done", notes.filter(Boolean).join(" · "));
       } else {
-        view.status("failed", final.error);
+        settle(final.status, final.error);
       }
     });
+  }
+
+  // What a screen reader hears: one sentence when photos are sent and one each time a photo is
+  // finished, never every status change of every card.
+  function uploadSummary(region) {
+    var total = 0;
+    var finished = 0;
+    var counts = {};
+    function say(text) { region.textContent = text; }
+    return {
+      added: function (count) {
+        total += count;
+        say("Uploading " + count + (count === 1 ? " photo." : " photos."));
+      },
+      finished: function (status) {
+        counts[status] = (counts[status] || 0) + 1;
+        finished += 1;
+        var text = finished + " of " + total + " photos finished";
+        if (finished === total) {
+          text += ": " + Object.keys(counts).map(function (key) {
+            return counts[key] + " " + key;
+          }).join(", ");
+        }
+        say(text + ".");
+      },
+    };
   }
 
   function setUpDropZone(form) {
     var names = JSON.parse(document.getElementById("label-names").textContent);
     var input = form.querySelector("input[type=file]");
+    var summary = uploadSummary(document.getElementById("upload-summary"));
     // A new visitor's first upload starts their browser session; the others wait for it, so
     // that they all land in that one session, and so in its history.
     async function send(files) {
       var list = Array.prototype.slice.call(files);
       if (!list.length) return;
-      await upload(form, list[0], names);
-      list.slice(1).forEach(function (file) { upload(form, file, names); });
+      summary.added(list.length);
+      await upload(form, list[0], names, summary);
+      list.slice(1).forEach(function (file) { upload(form, file, names, summary); });
     }
+    form.querySelector("button.choose").addEventListener("click", function () { input.click(); });
     input.addEventListener("change", function () {
       send(input.files);
       input.value = "";
     });
     form.addEventListener("submit", function (event) { event.preventDefault(); });
-    ["dragenter", "dragover"].forEach(function (type) {
-      form.addEventListener(type, function (event) {
-        event.preventDefault();
-        form.classList.add("dragging");
-      });
-    });
+    // The whole page is the drop zone: a photo dropped anywhere is uploaded, never opened.
+    document.addEventListener("dragover", function () { document.body.classList.add("dragging"); });
     ["dragleave", "drop"].forEach(function (type) {
-      form.addEventListener(type, function () { form.classList.remove("dragging"); });
+      document.addEventListener(type, function () { document.body.classList.remove("dragging"); });
     });
-    form.addEventListener("drop", function (event) {
-      event.preventDefault();
-      send(event.dataTransfer.files);
+    document.addEventListener("drop", function (event) {
+      if (event.dataTransfer && event.dataTransfer.files.length) send(event.dataTransfer.files);
     });
   }
 
@@ -164,6 +213,11 @@
       badge.textContent = prediction.status;
     }).then(function () { window.location.reload(); });
   }
+
+  // A file dropped on any page would make the browser open it and leave the site.
+  ["dragover", "drop"].forEach(function (type) {
+    window.addEventListener(type, function (event) { event.preventDefault(); });
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form.dropzone");

@@ -26,6 +26,7 @@ from classifier.model_versions import register
 from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction
 from ml.artifact import Manifest
 from ml.results import FaceResult, ImageResult
+from tests.web import browser as chromium
 from tests.web.processes import S3Server, WebServer, WorkerProcess
 
 PASSWORD = "a-long-test-password"
@@ -219,6 +220,19 @@ def media_photo(media_root) -> str:
     return name
 
 
+@pytest.fixture
+def with_files(media_root):
+    """Store a prediction's files (small real JPEGs), so pages show real images; return it."""
+
+    def store(prediction: Prediction) -> Prediction:
+        for name in prediction.file_names:
+            (media_root / name).parent.mkdir(parents=True, exist_ok=True)
+            (media_root / name).write_bytes(jpeg_bytes())
+        return prediction
+
+    return store
+
+
 # --- A real Celery worker, for integration and browser tests -------------------------------
 
 RESULT_SECONDS = 120
@@ -385,3 +399,35 @@ def served(worker, django_db_blocker, tmp_path_factory, facenet_weights):
 
 def stored_files(media_root: Path) -> set[Path]:
     return {p for p in media_root.rglob("*") if p.is_file()} if media_root.exists() else set()
+
+
+# --- Debian's Chromium, for browser tests --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = chromium.launch(playwright)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture(params=list(chromium.VIEWPORTS))
+def viewport(request) -> str:
+    """Run the test once on a desktop (1366×900) and once on a phone (390×844)."""
+    return request.param
+
+
+@pytest.fixture
+def page(browser, viewport):
+    page = chromium.new_page(browser, viewport)
+    yield page
+    page.context.close()

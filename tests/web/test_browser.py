@@ -1,47 +1,28 @@
-"""In Debian's Chromium, against the live site and a real worker: upload with live status, the
-history filter, the admin's confirm and correct actions, and the review queue's keys."""
-
-import os
+"""In Debian's Chromium, against the live site and a real worker: upload with live status, a
+group photo, the history filter, the admin's confirm and correct actions, and the review queue's
+keys; the README's result, group photo and review screenshots come from here."""
 
 import pytest
 from django.conf import settings
 
 from classifier.models import Face, FaceReview, Prediction
-from tests.web.conftest import PASSWORD, jpeg_bytes, photo_review, upload_file
+from tests.web.browser import axe_violations, new_page, screenshot, sign_in_as
+from tests.web.conftest import (
+    PASSWORD,
+    jpeg_bytes,
+    photo_review,
+    upload_file,
+    wait_until_finished,
+)
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOT = settings.BASE_DIR / "docs" / "screenshot.png"
-TIMEOUT_MS = 120_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium).")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # between browser steps are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    context.close()
+def viewport() -> str:
+    return "desktop"
 
 
 def sign_in(page, live_server, staff) -> None:
@@ -105,6 +86,7 @@ def test_an_upload_shows_live_status_then_the_named_faces(
     assert (prediction.status, prediction.label) == ("done", "rafael_nadal")
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+    screenshot(page, "result-desktop")
 
     # The first upload started this new visitor's session and the other two waited for it, so
     # all three are in that one session's history.
@@ -145,6 +127,32 @@ def test_the_admin_confirm_and_correct_actions(page, live_server, make_predictio
     assert photo_review(confirmed).verdict == "confirm"
     review = photo_review(corrected)
     assert (review.verdict, review.label, review.reviewer) == ("correct", "unknown", staff)
+
+
+def test_a_group_photo_and_its_review_on_a_desktop_and_a_phone(
+    page, browser, live_server, active_model, worker, client, staff, sample_data
+):
+    """The README's group photo and review screenshots, from the real model's answer."""
+    photo = sample_data / "lebron_james" / "james(3).jpg"  # three faces
+    upload = upload_file(photo.read_bytes(), name=photo.name)
+    response = client.post("/api/predictions/", {"image": upload})
+    prediction = wait_until_finished(Prediction.objects.get(pk=response.json()["id"]), worker)
+    assert prediction.status == "done" and prediction.faces.count() >= 3
+
+    phone = new_page(browser, "phone")
+    try:
+        for viewport, view in (("desktop", page), ("phone", phone)):
+            view.goto(f"{live_server.url}/predictions/{prediction.pk}/")
+            assert view.locator("table.faces tbody tr").count() == prediction.faces.count()
+            assert axe_violations(view) == []
+            screenshot(view, f"group-{viewport}")
+    finally:
+        phone.context.close()
+
+    sign_in_as(page, client, staff, live_server.url)
+    page.goto(f"{live_server.url}/review/?photo={prediction.pk}")
+    assert axe_violations(page) == []
+    screenshot(page, "review-desktop")
 
 
 def face(box_x: int, label: str, candidate: str, score: float, needs_review=False) -> dict:

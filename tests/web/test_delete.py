@@ -10,22 +10,8 @@ import pytest
 from django.test import Client
 
 from classifier.models import Prediction
-from tests.web.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.db_engine
-
-
-@pytest.fixture
-def with_files(media_root):
-    """Store a prediction's three files; return it."""
-
-    def store(prediction: Prediction) -> Prediction:
-        for name in prediction.file_names:
-            (media_root / name).parent.mkdir(parents=True, exist_ok=True)
-            (media_root / name).write_bytes(jpeg_bytes())
-        return prediction
-
-    return store
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.db_engine
 
 
-def test_the_page_shows_the_answer_faces_and_probabilities(client, make_prediction, staff):
+def test_the_page_shows_the_answer_its_faces_and_one_confidence(client, make_prediction, staff):
     face = {
         "box": [4, 5, 20, 21],
         "label": "rafael_nadal",
@@ -24,7 +24,7 @@ def test_the_page_shows_the_answer_faces_and_probabilities(client, make_predicti
     html = response.content.decode()
     assert "Rafael Nadal" in html
     assert "97.0% confident" in html
-    assert "LeBron James" in html
+    assert "LeBron James" not in html  # the old per-athlete probabilities are not shown
     assert "4, 5, 20, 21" in html
     assert prediction.annotated.url in html
     assert "v1" in html

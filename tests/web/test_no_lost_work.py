@@ -118,8 +118,10 @@ def wait_for_status(stack: Stack, prediction: Prediction, *statuses: str) -> Pre
 
 
 def finished(stack: Stack, prediction: Prediction) -> Prediction:
-    """The prediction once done or failed, checked again a moment later: nothing runs it more."""
-    wait_for_status(stack, prediction, Prediction.Status.DONE, Prediction.Status.FAILED)
+    """The prediction once finished (done, refused or failed), checked again a moment later:
+    nothing runs it more."""
+    finals = (Prediction.Status.DONE, Prediction.Status.REFUSED, Prediction.Status.FAILED)
+    wait_for_status(stack, prediction, *finals)
     attempts = prediction.attempts
     time.sleep(1)
     prediction.refresh_from_db()
@@ -241,7 +243,7 @@ def test_a_photo_missing_from_storage_is_retried_a_bounded_number_of_times_then_
     assert prediction.error == reason
 
 
-def test_a_damaged_stored_photo_fails_at_once_with_the_reason(stack, activate, sample_data):
+def test_a_damaged_stored_photo_is_refused_at_once_with_the_reason(stack, activate, sample_data):
     activate("faults")
     stack.redis.stop()
     prediction = upload(stack, sample_data, "james(2).jpg")
@@ -251,7 +253,7 @@ def test_a_damaged_stored_photo_fails_at_once_with_the_reason(stack, activate, s
     send(stack, prediction)
     prediction = finished(stack, prediction)
 
-    assert prediction.status == Prediction.Status.FAILED
+    assert prediction.status == Prediction.Status.REFUSED
     assert prediction.attempts == 1
     assert prediction.error.startswith("This file is not an image we can read")
 

@@ -8,7 +8,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from classifier import inference
 from classifier.models import ModelVersion, Prediction
 from classifier.tasks import NOT_READY_REASON, run_prediction
-from ml.errors import ModelError
+from ml.errors import ImageRejected, ModelError
 
 pytestmark = pytest.mark.db_engine
 
@@ -184,6 +184,16 @@ def test_a_time_limit_fails_at_once_and_is_explained(queued, fake_predictor, set
     assert prediction.attempts == 1
     reason = f"Analysing this photo took longer than {limit} s, so it was stopped."
     assert prediction.error == reason
+
+
+def test_a_photo_the_recognizer_cannot_read_is_refused_at_once(queued, fake_predictor):
+    fake_predictor.error = ImageRejected("This file is not an image we can read.")
+
+    prediction = run(queued)
+
+    assert fake_predictor.calls == 1
+    assert prediction.status == Prediction.Status.REFUSED
+    assert prediction.error == "This file is not an image we can read."
 
 
 def test_a_model_error_fails_at_once_without_showing_server_paths(queued, fake_predictor, caplog):

@@ -72,5 +72,6 @@ def test_the_list_documents_the_history_filters(client, db):
         "event": "integer",
         "needs_review": "boolean",
         "q": "string",
+        "sort": "string",
         "page": "integer",
     }
