@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from classifier.models import Athlete, Event, Prediction, Team
-from tests.web.test_browser import browser, page, sign_in  # noqa: F401  (fixtures)
+from tests.web.test_browser import sign_in, viewport  # noqa: F401  (desktop only)
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,7 +29,7 @@ def side_by_side(left, right, out):
 
 
 def test_an_event_upload_downloads_with_its_names_in_the_file(
-    page,  # noqa: F811
+    page,
     live_server,
     active_model,
     worker,

@@ -8,7 +8,7 @@ import itertools
 import pytest
 from PIL import Image
 
-from tests.web.test_browser import browser, page  # noqa: F401  (fixtures)
+from tests.web.test_browser import viewport  # noqa: F401  (desktop only)
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ def intersect(a: dict, b: dict) -> bool:
     )
 
 
-def test_a_22_face_photo_shows_every_number_and_none_overlap(page, live_server, bench):  # noqa: F811
+def test_a_22_face_photo_shows_every_number_and_none_overlap(page, live_server, bench):
     page.goto(f"{live_server.url}/predictions/{bench.pk}/")
     page.wait_for_selector("[data-face-map][data-placed=true]")
 
@@ -73,7 +73,7 @@ def test_a_22_face_photo_shows_every_number_and_none_overlap(page, live_server, 
     assert page.locator("table.faces tbody tr").count() == 22
 
 
-def test_a_face_and_its_row_light_up_together(page, live_server, bench):  # noqa: F811
+def test_a_face_and_its_row_light_up_together(page, live_server, bench):
     page.goto(f"{live_server.url}/predictions/{bench.pk}/")
     page.wait_for_selector("[data-face-map][data-placed=true]")
 
@@ -91,7 +91,7 @@ def test_a_face_and_its_row_light_up_together(page, live_server, bench):  # noqa
 
 
 def test_unknown_faces_are_drawn_lighter_and_kinds_differ_by_line_not_only_colour(
-    page,  # noqa: F811
+    page,
     live_server,
     bench,
 ):
@@ -111,7 +111,7 @@ def test_unknown_faces_are_drawn_lighter_and_kinds_differ_by_line_not_only_colou
     assert len({named[2], review[2], unknown[2]}) == 3
 
 
-def test_the_photo_opens_full_size_and_zooms(page, live_server, bench):  # noqa: F811
+def test_the_photo_opens_full_size_and_zooms(page, live_server, bench):
     page.goto(f"{live_server.url}/predictions/{bench.pk}/")
     page.wait_for_selector("[data-face-map][data-placed=true]")
     assert page.get_attribute("text=Open full size", "href") == bench.image.url
