@@ -91,7 +91,7 @@
     button.addEventListener("click", function () {
       var zoomed = map.classList.toggle("zoomed");
       button.setAttribute("aria-pressed", String(zoomed));
-      button.textContent = zoomed ? "Fit to the page" : "Zoom to 100%";
+      button.textContent = zoomed ? "Fit to the page" : "Zoom to full size";
       placeLabels(map);
     });
   }

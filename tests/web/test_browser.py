@@ -75,7 +75,9 @@ def test_an_upload_shows_live_status_then_the_named_faces(
     titles = cards.locator(".card-title").all_inner_texts()
     assert titles[0] == titles[1] == "Rafael Nadal"
     seen = page.evaluate("window.seen")
-    assert "queued" in seen and "done" in seen, seen
+    # The page shows the state before the result (uploading, queued or running: how many a
+    # fast worker leaves time for varies), then the result.
+    assert seen and seen[0] != "done" and "done" in seen, seen
     cards.first.locator("a").click()
     page.wait_for_selector("h1.answer")
     assert page.inner_text("h1.answer") == "Rafael Nadal"
