@@ -5,7 +5,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("classifier", "0009_merge_faces_and_worker_heartbeat"),
+        # After the history indexes, which replace the index on status alone.
+        ("classifier", "0010_merge_face_reviews_and_history_indexes"),
     ]
 
     operations = [
@@ -20,7 +21,6 @@ class Migration(migrations.Migration):
                     ("refused", "Refused"),
                     ("failed", "Failed"),
                 ],
-                db_index=True,
                 default="queued",
                 max_length=10,
             ),
