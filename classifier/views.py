@@ -139,14 +139,18 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
     return render(request, "classifier/detail.html", context)
 
 
+def not_allowed(request: HttpRequest, message: str) -> HttpResponse:
+    return render(
+        request, "classifier/error.html", {"title": "Not allowed", "message": message}, status=403
+    )
+
+
 @require_POST
 def retry(request: HttpRequest, pk) -> HttpResponse:
     """Queue a failed photo again (its uploader, or staff who may change predictions)."""
     prediction = get_object_or_404(Prediction, pk=pk)
     if not prediction.may_be_retried_by(request.user, visitor_id(request)):
-        message = "Only whoever uploaded this photo can retry it."
-        context = {"title": "Not allowed", "message": message}
-        return render(request, "classifier/error.html", context, status=403)
+        return not_allowed(request, "Only whoever uploaded this photo can retry it.")
     if prediction.retry():
         messages.success(request, f"{prediction.original_name} is queued again.")
     else:
@@ -159,9 +163,7 @@ def delete(request: HttpRequest, pk) -> HttpResponse:
     """Ask to confirm (GET), then delete the prediction and its files (POST)."""
     prediction = get_object_or_404(Prediction, pk=pk)
     if not prediction.may_be_deleted_by(request.user, visitor_id(request)):
-        message = "Only whoever uploaded this photo can delete it."
-        context = {"title": "Not allowed", "message": message}
-        return render(request, "classifier/error.html", context, status=403)
+        return not_allowed(request, "Only whoever uploaded this photo can delete it.")
     if prediction.why_not_deletable:
         messages.error(request, prediction.why_not_deletable)
         return redirect("detail", pk=pk)
