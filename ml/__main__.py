@@ -339,7 +339,8 @@ def _evaluate(args) -> int:
 
 def _evaluate_dev(args) -> int:
     from ml.artifact import DET_PLOT, DEV_REPORT
-    from ml.dev_evaluation import evaluate_dev, print_report, save_det_plot
+    from ml.det import save_det_plot
+    from ml.dev_evaluation import evaluate_dev, print_report
     from ml.predictor import Predictor
 
     model = args.model
