@@ -151,10 +151,11 @@ def fit_with_reviews(
 def feasible_folds(embedded: list[PhotoEmbeddings], wanted: int) -> int:
     """The most folds, up to `wanted`, that leave every athlete two photos with a face in each
     fold's training part (calibration needs two); 0 when even two folds cannot. An athlete
-    enrolled from a few photos still trains, just without a cross-validated score."""
+    enrolled from a few photos still trains, just without a cross-validated score. Never
+    more folds than the largest athlete has photos: stratified folds cannot be made then."""
     photos = Counter(item.photo.label for item in embedded)
     usable = Counter(item.photo.label for item in embedded if not item.skipped)
-    for folds in range(wanted, 1, -1):
+    for folds in range(min(wanted, max(photos.values(), default=0)), 1, -1):
         if all(usable[label] - math.ceil(n / folds) >= 2 for label, n in photos.items()):
             return folds
     return 0
