@@ -78,10 +78,12 @@ def test_it_logs_progress(first_run):
     assert said[-1].startswith("Saved model")
 
 
-def test_without_cross_validation_the_metrics_are_empty(first_run):
+def test_without_cross_validation_the_metrics_hold_only_the_held_out_report(first_run):
     model_dir, _ = first_run
 
-    assert manifest_of(model_dir)["metrics"] == {}
+    metrics = manifest_of(model_dir)["metrics"]
+    assert list(metrics) == ["held_out"]
+    assert metrics["held_out"]["reviewed_faces"] == 0
     assert not (model_dir / artifact.CONFUSION_PLOT).exists()
 
 
