@@ -73,7 +73,8 @@ def store_artifact(model_version: ModelVersion, model_dir: Path) -> None:
 
 
 def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
-    """Athletes already known keep the display names the admin gave them."""
+    """Train on ``data_dir`` and the site's reviewed faces, as the worker does; athletes
+    already known keep the display names the admin gave them."""
     from ml.training import train
 
     models_dir = Path(settings.ATHLETES_MODELS_DIR)
@@ -84,6 +85,7 @@ def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
         weights=settings.ATHLETES_FACENET_WEIGHTS,
         seed=seed,
         display_names=Athlete.objects.display_names(),
+        reviewed=Face.objects.training_faces(),
     )
     return register(model_dir)
 
