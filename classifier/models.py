@@ -140,6 +140,11 @@ class Event(models.Model):
 
 # The worker's training task, sent by name like RUN_PREDICTION_TASK.
 TRAIN_MODEL_TASK = "classifier.tasks.train_model_version"
+# What a version trained before reviewed faces were held out shows instead of the report.
+NOT_HELD_OUT = (
+    "Held-out reviewed faces",
+    "Not measured: trained before reviewed faces were held out. Train a new version to measure it.",
+)
 RERUN_HISTORY_TASK = "classifier.tasks.rerun_history"
 
 
@@ -255,10 +260,7 @@ class ModelVersion(models.Model):
     def held_out_figures(self) -> list[tuple[str, str]]:
         """The held-out report as (what, figures) rows, for any page that shows the version."""
         report = self.held_out_report
-        if report is None:
-            return [("Held-out reviewed faces", "Not measured: trained before reviewed faces "
-                     "were held out. Train a new version to measure it.")]  # fmt: skip
-        return describe_held_out(report)
+        return [NOT_HELD_OUT] if report is None else describe_held_out(report)
 
     @property
     def display_names(self) -> dict[str, str]:
