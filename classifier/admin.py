@@ -245,8 +245,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     actions = ["activate"]
     fields = readonly_fields = (
-        "version", "is_active", "path", "created_at", "dev_figures", "det_curve",
-        "confusion_plot", "metrics_table",
+        "version", "is_active", "path", "created_at", "held_out_table", "held_out_plot",
+        "dev_figures", "det_curve", "confusion_plot", "metrics_table",
         "manifest_json",
     )  # fmt: skip
 
@@ -280,6 +280,23 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="Manifest")
     def manifest_json(self, model_version: ModelVersion):
         return pretty_json(model_version.manifest)
+
+    @admin.display(description="On held-out reviewed faces")
+    def held_out_table(self, model_version: ModelVersion):
+        """What training measured on reviewed faces it did not fit on, and what each athlete
+        was trained from."""
+        return format_html(
+            "<table>{}</table>",
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", model_version.held_out_figures),
+        )
+
+    @admin.display(description="DET curve on held-out reviewed faces")
+    def held_out_plot(self, model_version: ModelVersion):
+        return image_tag(
+            model_version.held_out_det_curve,
+            480,
+            f"DET curve of {model_version.version} on held-out reviewed faces",
+        )
 
     @admin.display(description="On the dev set")
     def dev_figures(self, model_version: ModelVersion):

@@ -22,7 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from classifier.models import Athlete, Example, Face, ModelVersion
-from ml.artifact import CONFUSION_PLOT, Manifest
+from ml.artifact import CONFUSION_PLOT, HELD_OUT_DET_PLOT, Manifest
 from ml.errors import ModelError
 
 
@@ -58,18 +58,23 @@ def register(model_dir: Path) -> ModelVersion:
 
 def store_artifact(model_version: ModelVersion, model_dir: Path) -> None:
     """Keep the artifact as a zip in the site's storage, with its sha256, so that a worker on
-    any machine can fetch it (``local_model_dir``); and its confusion plot for the admin."""
+    any machine can fetch it (``local_model_dir``); and its plots for the pages that show it."""
     archive = pack(model_dir)
     model_version.archive_sha256 = hashlib.sha256(archive).hexdigest()
     model_version.archive.save(f"{model_version.version}.zip", ContentFile(archive))
-    plot = model_dir / CONFUSION_PLOT
-    if plot.is_file():
-        with plot.open("rb") as f:
-            model_version.confusion_matrix.save(f"{model_version.version}-confusion.png", File(f))
+    plots = [
+        (CONFUSION_PLOT, model_version.confusion_matrix, "confusion"),
+        (HELD_OUT_DET_PLOT, model_version.held_out_det_curve, "held-out-det"),
+    ]
+    for name, field, suffix in plots:
+        if (model_dir / name).is_file():
+            with (model_dir / name).open("rb") as f:
+                field.save(f"{model_version.version}-{suffix}.png", File(f))
 
 
 def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
-    """Athletes already known keep the display names the admin gave them."""
+    """Train on ``data_dir`` and the site's reviewed faces, as the worker does; athletes
+    already known keep the display names the admin gave them."""
     from ml.training import train
 
     models_dir = Path(settings.ATHLETES_MODELS_DIR)
@@ -80,6 +85,7 @@ def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
         weights=settings.ATHLETES_FACENET_WEIGHTS,
         seed=seed,
         display_names=Athlete.objects.display_names(),
+        reviewed=Face.objects.training_faces(),
     )
     return register(model_dir)
 
@@ -153,7 +159,7 @@ def training_folder(root: Path) -> Path:
 
 def train_version(model_version: ModelVersion) -> ModelVersion:
     """Train the version the web started (``ModelVersionQuerySet.start_training``) from the
-    enrolled examples, the training folder and the reviewers' rejections, and make it ready."""
+    enrolled examples, the training folder and the reviewed faces, and make it ready."""
     from ml.training import train
 
     model_version.set_progress(5)
@@ -165,7 +171,7 @@ def train_version(model_version: ModelVersion) -> ModelVersion:
             models_dir,
             weights=settings.ATHLETES_FACENET_WEIGHTS,
             display_names=Athlete.objects.display_names(),
-            rejected=Face.objects.rejected_embeddings() or None,
+            reviewed=Face.objects.training_faces(),
             version=model_version.version,
             progress=lambda done, total: model_version.set_progress(5 + 85 * done // total),
         )

@@ -30,8 +30,10 @@ from ml.annotate import annotate
 from ml.artifact import DET_PLOT, DEV_REPORT, Manifest, new_version
 from ml.dataset import display_name
 from ml.errors import ImageRejected
+from ml.held_out import describe as describe_held_out
 from ml.imaging import load_image
 from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult
+from ml.reviewed import ReviewedFace
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +140,11 @@ class Event(models.Model):
 
 # The worker's training task, sent by name like RUN_PREDICTION_TASK.
 TRAIN_MODEL_TASK = "classifier.tasks.train_model_version"
+# What a version trained before reviewed faces were held out shows instead of the report.
+NOT_HELD_OUT = (
+    "Held-out reviewed faces",
+    "Not measured: trained before reviewed faces were held out. Train a new version to measure it.",
+)
 RERUN_HISTORY_TASK = "classifier.tasks.rerun_history"
 
 
@@ -185,6 +192,9 @@ class ModelVersion(models.Model):
     manifest = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     confusion_matrix = models.FileField(upload_to="models/", blank=True)
+    # The DET curve on held-out reviewed faces (ml.artifact.HELD_OUT_DET_PLOT), when training
+    # had held-out faces of athletes and of others to draw it from.
+    held_out_det_curve = models.FileField(upload_to="models/", blank=True)
     # The artifact folder as a zip in storage, which is how workers on other machines get it
     # (classifier.model_versions.local_model_dir); never served by the media view.
     archive = models.FileField(upload_to="models/", blank=True)
@@ -238,6 +248,19 @@ class ModelVersion(models.Model):
             return (self.model_dir / DET_PLOT).read_bytes()
         except OSError:
             return None
+
+    @property
+    def held_out_report(self) -> dict | None:
+        """What training measured on reviewed faces it held out (``ml.held_out.measure``), or
+        None for a version trained before faces were held out."""
+        report = self.metrics.get("held_out")
+        return report if isinstance(report, dict) else None
+
+    @property
+    def held_out_figures(self) -> list[tuple[str, str]]:
+        """The held-out report as (what, figures) rows, for any page that shows the version."""
+        report = self.held_out_report
+        return [NOT_HELD_OUT] if report is None else describe_held_out(report)
 
     @property
     def display_names(self) -> dict[str, str]:
@@ -813,23 +836,17 @@ class FaceQuerySet(models.QuerySet["Face"]):
             .order_by("-review__reviewed_at")
         )
 
-    def rejected_embeddings(self) -> dict[str, np.ndarray]:
-        """``{athlete: embeddings}`` of faces reviewers said are not the athlete the model
-        proposed ("not X"). Training takes them as impostors for that athlete
-        (``ml.training.train``'s ``rejected``)."""
-        faces = (
-            self.reviewed()
-            .filter(
-                review__verdict=FaceReview.Verdict.CORRECT,
-                review__model_candidate__in=Athlete.objects.values("label"),
-            )
-            .exclude(review__label=F("review__model_candidate"))
-        )
-        rejected: dict[str, list[np.ndarray]] = {}
-        for face in faces:
-            if face.review is not None and (vector := face.vector) is not None:
-                rejected.setdefault(face.review.model_candidate, []).append(vector)
-        return {label: np.stack(vectors) for label, vectors in rejected.items()}
+    def training_faces(self) -> list[ReviewedFace]:
+        """Every reviewed face with an embedding, as training reads it (``ml.training.train``'s
+        ``reviewed``): its photo, its embedding and the reviewer's answer. Training fits or
+        holds out each face by its photo; a face reviewed as an athlete (confirmed, or
+        corrected to them) is one of their faces, any other answer ("not X", "not an
+        athlete") an impostor."""
+        return [
+            ReviewedFace(str(face.prediction_id), vector, face.review.label)
+            for face in self.reviewed().order_by("prediction_id", "position")
+            if face.review is not None and (vector := face.vector) is not None
+        ]
 
 
 class Face(models.Model):

@@ -177,16 +177,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.set_defaults(run=_evaluate)
 
-    bench = commands.add_parser("bench", help="load time, per-stage speed and peak memory")
-    bench.add_argument("--model", type=Path, required=True)
-    bench.add_argument(
-        "--data", type=Path, default=data_default, required=not data_default, help=data_help
+    bench = commands.add_parser(
+        "bench",
+        help="load time, per-stage speed and peak memory; or (training) the time to train, "
+        "or (recognition) naming time per face against rosters of several sizes",
     )
+    bench.add_argument(
+        "what",
+        nargs="?",
+        choices=["predictor", "training", "recognition"],
+        default="predictor",
+        help="predictor (default): the served model on --data's photos; training: train "
+        "--athletes × --photos-each photos drawn from --data plus --reviewed reviewed faces; "
+        "recognition: synthetic rosters of each --roster size",
+    )
+    bench.add_argument("--model", type=Path, help="the model to serve (predictor)")
+    bench.add_argument("--data", type=Path, default=data_default, help=data_help)
     bench.add_argument(
         "--rounds",
         type=int,
         default=1,
-        help="go over the photos this many times, to see whether memory levels off",
+        help="predictor: go over the photos this many times, to see whether memory levels "
+        "off; recognition: rounds in which the rosters take turns",
     )
     bench.add_argument(
         "--detector",
@@ -194,6 +206,15 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         help="face detector (default: the model's); give it twice, e.g. --detector blazeface "
         "--detector mtcnn, to measure each in its own process and print them side by side",
+    )
+    bench.add_argument("--athletes", type=int, default=10, help="training: athletes")
+    bench.add_argument("--photos-each", type=int, default=10, help="training: photos each")
+    bench.add_argument("--reviewed", type=int, default=200, help="training: reviewed faces")
+    bench.add_argument(
+        "--roster",
+        type=int,
+        action="append",
+        help="recognition: an enrolled roster's size; repeat (default: 2, 50 and 500)",
     )
     bench.set_defaults(run=_bench)
     return parser
@@ -352,7 +373,8 @@ def _evaluate(args) -> int:
 
 def _evaluate_dev(args) -> int:
     from ml.artifact import DET_PLOT, DEV_REPORT
-    from ml.dev_evaluation import evaluate_dev, print_report, save_det_plot
+    from ml.det import save_det_plot
+    from ml.dev_evaluation import evaluate_dev, print_report
     from ml.predictor import Predictor
 
     model = args.model
@@ -371,8 +393,28 @@ def _evaluate_dev(args) -> int:
 
 
 def _bench(args) -> int:
-    from ml.bench import benchmark, compare
+    from ml.bench import benchmark, compare, recognition_benchmark, training_benchmark
 
+    if args.data is None and args.what != "recognition":
+        raise ModelError("Give --data (or set ATHLETES_SAMPLE_DATA): the photos to use.")
+    if args.what == "training":
+        report = training_benchmark(
+            args.data,
+            weights=args.weights,
+            athletes=args.athletes,
+            photos_each=args.photos_each,
+            reviewed=args.reviewed,
+        )
+        for key, value in report.items():
+            print(f"{key:<30}{value!s:>12}")
+        return 0
+    if args.what == "recognition":
+        reports = recognition_benchmark(args.roster or [2, 50, 500], rounds=args.rounds)
+        for key in reports[0]:
+            print(f"{key:<38}" + "".join(f"{report[key]!s:>10}" for report in reports))
+        return 0
+    if args.model is None:
+        raise ModelError("Give --model: the trained model folder to benchmark.")
     detectors = args.detector or [None]
     if len(detectors) > 1:
         reports = compare(

@@ -28,6 +28,8 @@ CONFUSION_PLOT = "confusion_matrix.png"
 # them on the model version's page when they are there.
 DEV_REPORT = "dev_evaluation.json"
 DET_PLOT = "det_curve.png"
+# Written by training when it held out reviewed faces of athletes and of others (ml.held_out).
+HELD_OUT_DET_PLOT = "held_out_det_curve.png"
 BACKBONE = "facenet_keras.h5 (Inception-ResNet-v1, MS-Celeb-1M)"
 
 

@@ -1,18 +1,29 @@
-"""How fast and how big the predictor is: the figures behind docs/benchmarks.md."""
+"""How fast and how big the predictor is, how long training takes, and how naming a face
+scales with the roster: the figures behind docs/benchmarks.md."""
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import random
 import resource
 import statistics
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from ml.artifact import Manifest
 from ml.dataset import scan
+from ml.embedder import EMBEDDING_SIZE
+from ml.errors import ModelError
 from ml.imaging import load_image
 from ml.predictor import Predictor
+from ml.recognizer import Lines, Recognizer
+from ml.results import UNKNOWN
 
 log = logging.getLogger(__name__)
 
@@ -99,3 +110,144 @@ def _resident_mb() -> int:
     """This process's resident memory now (Linux), where peak RSS only ever grows."""
     resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
     return round(resident_pages * resource.getpagesize() / 2**20)
+
+
+def training_benchmark(
+    data_dir: Path,
+    *,
+    weights: Path,
+    athletes: int = 10,
+    photos_each: int = 10,
+    reviewed: int = 200,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The whole of `ml.training.train`, as the worker runs it, on `athletes` × `photos_each`
+    photos plus `reviewed` reviewed faces; timed from the call to the saved model.
+
+    The photos are the training folder's: each "athlete" is a random `photos_each`-photo
+    subset of them, so a photo may stand for several athletes and the identities mean
+    nothing; every photo is still decoded, detected and embedded once per athlete it stands
+    for, which is the time being measured. The reviewed faces are the embeddings of every face
+    in those photos, as the site stores them (computed before the clock starts, since the
+    site reads them from its database), taken in turn and given to the athletes in turn,
+    every fourth one as nobody known; each is its own photo for the held-out split.
+    """
+    from ml.dataset import LabelledPhoto
+    from ml.embedder import Embedder
+    from ml.faces import FaceDetector
+    from ml.features import embed_photos
+    from ml.reviewed import ReviewedFace
+    from ml.training import train
+
+    photos = scan(data_dir)
+    if len(photos) < photos_each:
+        raise ModelError(f"{data_dir} has {len(photos)} photos; {photos_each} are needed.")
+    chooser = random.Random(seed)
+    with tempfile.TemporaryDirectory() as temporary:
+        root = Path(temporary) / "data"
+        labels = [f"athlete_{number:03d}" for number in range(athletes)]
+        for label in labels:
+            (root / label).mkdir(parents=True)
+            for photo in chooser.sample(photos, photos_each):
+                (root / label / photo.path.name).symlink_to(photo.path.resolve())
+        log.info("Embedding the faces that stand for reviewed faces ...")
+        stored = [
+            face
+            for item in embed_photos(
+                [LabelledPhoto(p.path, p.label) for p in photos],
+                FaceDetector(),
+                Embedder(weights),
+            )
+            for face in item.faces[:, 0]
+        ]
+        faces = [
+            ReviewedFace(
+                f"reviewed-{n}",
+                stored[n % len(stored)],
+                UNKNOWN if n % 4 == 3 else labels[n % athletes],
+            )
+            for n in range(reviewed)
+        ]
+        log.info(
+            "Training %d athletes × %d photos + %d reviewed faces ...",
+            athletes,
+            photos_each,
+            reviewed,
+        )
+        started = time.perf_counter()
+        model_dir = train(
+            root, Path(temporary) / "models", weights=weights, seed=seed, reviewed=faces
+        )
+        seconds = time.perf_counter() - started
+        report = Manifest.read(model_dir).metrics["held_out"]
+    return {
+        "athletes": athletes,
+        "photos": athletes * photos_each,
+        "distinct_photo_files": len(photos),
+        "reviewed_faces": reviewed,
+        "distinct_reviewed_embeddings": min(reviewed, len(stored)),
+        "held_out_faces": report["held_out_faces"],
+        "train_s": round(seconds, 2),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+def recognition_benchmark(
+    rosters: list[int], *, faces: int = 3000, rounds: int = 5, seed: int = 0
+) -> list[dict[str, Any]]:
+    """Time the real `Recognizer.name` per face for rosters of each size in `rosters`.
+
+    Synthetic: each athlete's centroid is a random unit vector with lines 0.7 (sure) and
+    0.6 (unknown); half the faces are a centroid plus noise (most of them named), half are
+    random unit vectors (nobody). Faces are named one photo at a time, as the worker names
+    them: photos of one face, and photos of six faces (time per face). The rosters take turns
+    over `rounds` rounds, so a busy moment of a shared machine hits them alike.
+    """
+    rng = np.random.default_rng(seed)
+    setups = {}
+    for size in rosters:
+        centres = _unit(rng.normal(size=(size, EMBEDDING_SIZE)))
+        labels = [f"athlete_{number:03d}" for number in range(size)]
+        near = _unit(
+            centres[rng.integers(size, size=faces // 2)]
+            + 0.05 * rng.normal(size=(faces // 2, EMBEDDING_SIZE))
+        )
+        queries = np.concatenate(
+            [near, _unit(rng.normal(size=(faces - faces // 2, EMBEDDING_SIZE)))]
+        )
+        recognizer = Recognizer(
+            labels, centres, dict.fromkeys(labels, Lines(sure=0.7, unknown=0.6))
+        )
+        setups[size] = (recognizer, queries[rng.permutation(faces)])
+    alone: dict[int, list[float]] = {size: [] for size in rosters}
+    grouped: dict[int, list[float]] = {size: [] for size in rosters}
+    named: dict[int, int] = dict.fromkeys(rosters, 0)
+    for _ in range(rounds):
+        for size, (recognizer, queries) in setups.items():
+            for face in queries[:WARM_UP]:
+                recognizer.name(face[np.newaxis])
+            for face in queries:
+                started = time.perf_counter_ns()
+                (naming,) = recognizer.name(face[np.newaxis])
+                alone[size].append((time.perf_counter_ns() - started) / 1000)
+                named[size] += naming.label != UNKNOWN
+            for start in range(0, len(queries) - 5, 6):
+                started = time.perf_counter_ns()
+                recognizer.name(queries[start : start + 6])
+                grouped[size].append((time.perf_counter_ns() - started) / 1000 / 6)
+    return [
+        {
+            "athletes": size,
+            "faces_named_per_round": len(setups[size][1]),
+            "share_named_surely": round(named[size] / (rounds * len(setups[size][1])), 3),
+            "per_face_median_us": round(statistics.median(alone[size]), 1),
+            "per_face_p90_us": round(statistics.quantiles(alone[size], n=10)[-1], 1),
+            "per_face_in_6_face_photos_median_us": round(statistics.median(grouped[size]), 1),
+            "load_average_1min": round(os.getloadavg()[0], 2),
+        }
+        for size in rosters
+    ]
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return (vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)).astype(np.float32)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import beta
 
+from ml.embedder import EMBEDDING_SIZE
 from ml.errors import ModelError
 from ml.features import PhotoEmbeddings
 from ml.recognizer import Lines, Recognizer, centroids
@@ -72,15 +73,17 @@ def fit(
     labels: list[str],
     targets: Targets = DEFAULT_TARGETS,
     rejected: Mapping[str, np.ndarray] | None = None,
+    confirmed: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[Recognizer, Calibration]:
     """Centroids of the athletes' faces, and each athlete's lines.
 
-    `rejected` maps an athlete to embeddings of faces reviewers said are not that athlete.
+    `rejected` maps an athlete to embeddings of faces known not to be that athlete;
+    `confirmed` maps an athlete to embeddings of faces reviewers said are that athlete (see
+    `training_rows` for how they count).
     """
     usable = [item for item in embedded if item.athlete is not None]
-    _require_two_photos_each(usable, labels)
-    rows = np.concatenate([item.athlete for item in usable])
-    row_labels = np.repeat([item.photo.label for item in usable], 2)
+    rows, row_labels = training_rows(usable, confirmed)
+    _require_two_faces_each(row_labels, labels)
     centres = centroids(rows, row_labels, labels)
     genuine = {label: leave_one_out_scores(rows, row_labels, label) for label in labels}
     impostors = {
@@ -88,6 +91,28 @@ def fit(
         for i, label in enumerate(labels)
     }
     return _lines(labels, centres, genuine, impostors, targets)
+
+
+def training_rows(
+    usable: list[PhotoEmbeddings], confirmed: Mapping[str, np.ndarray] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two rows per athlete face, and their labels: each training photo's athlete face and
+    its mirror, then each reviewed face confirmed as an athlete.
+
+    A reviewed face is stored without a mirror, so its embedding fills both rows. The rows
+    stay pairs, which keeps the scoring honest: a reviewed face weighs as much as a training
+    photo in its athlete's centroid, and its leave-one-out score is taken, like a photo's,
+    against the centroid of the athlete's *other* faces (both of its rows left out), never
+    against itself.
+    """
+    pairs = [item.athlete for item in usable if item.athlete is not None]
+    names = [item.photo.label for item in usable]
+    for label, faces in (confirmed or {}).items():
+        pairs += [np.stack([face, face]) for face in np.asarray(faces, np.float32)]
+        names += [label] * len(faces)
+    if not pairs:
+        return np.zeros((0, EMBEDDING_SIZE), np.float32), np.array([], dtype=str)
+    return np.concatenate(pairs), np.repeat(names, 2)
 
 
 def leave_one_out_scores(rows: np.ndarray, row_labels: np.ndarray, label: str) -> np.ndarray:
@@ -110,7 +135,8 @@ def impostor_scores(
     label: str,
     rejected: Mapping[str, np.ndarray] | None,
 ) -> np.ndarray:
-    """Every face known not to be `label`, scored against its centroid."""
+    """Every face known not to be `label`, scored against its centroid: one row per face of
+    the other athletes, the strangers of the training photos, and the `rejected` faces."""
     strangers = [item.others for item in usable if len(item.others)]
     others = [rows[(row_labels != label)][::2], *strangers]
     if rejected and len(rejected.get(label, ())):
@@ -200,13 +226,12 @@ def _round_up(line: float) -> float:
     return math.ceil(line * 10_000) / 10_000
 
 
-def _require_two_photos_each(usable: list[PhotoEmbeddings], labels: list[str]) -> None:
-    """An athlete's genuine scores compare each photo with the athlete's other photos."""
-    counts = {label: 0 for label in labels}
-    for item in usable:
-        counts[item.photo.label] += 1
+def _require_two_faces_each(row_labels: np.ndarray, labels: list[str]) -> None:
+    """An athlete's genuine scores compare each face with the athlete's other faces."""
+    counts = {label: int((row_labels == label).sum()) // 2 for label in labels}
     short = [f"{label} ({count})" for label, count in counts.items() if count < 2]
     if short:
         raise ModelError(
-            "Every athlete needs at least two photos with a face; too few for: " + ", ".join(short)
+            "Every athlete needs at least two photos with a face (or faces reviewed as them); "
+            "too few for: " + ", ".join(short)
         )

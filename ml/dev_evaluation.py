@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import csv
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from ml.dataset import PHOTO_SUFFIXES
+from ml.det import operating_points
 from ml.errors import ImageRejected, ModelError
 from ml.faces import FaceDetector
 from ml.imaging import load_image
@@ -76,7 +75,7 @@ def evaluate_dev(
         "athletes": {label: _athlete_summary(label, rows) for label, rows in athletes.items()},
         "groups": groups,
         "scores": {"genuine": genuine, "impostor": impostor},
-        "operating_points": _operating_points(predictor, genuine, impostor),
+        "operating_points": operating_points(recognizer.lines, genuine, impostor),
     }
     if comparison is not None:
         report["groups_missed_faces"] = sum(len(group["missed"]) for group in groups)
@@ -132,28 +131,6 @@ def _athlete_summary(label: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _operating_points(predictor: Predictor, genuine, impostor) -> dict[str, Any]:
-    """False accepts and false rejects of the sure and unknown lines on these faces, each
-    face read against the lines of the athlete it is scored for."""
-    lines = predictor.recognizer.lines
-    points = {}
-    for name in ("sure", "unknown"):
-        points[name] = {
-            "lines": {label: getattr(each, name) for label, each in lines.items()},
-            "false_accept": _rate(
-                [score >= getattr(lines[label], name) for label, score in impostor]
-            ),
-            "false_reject": _rate(
-                [score < getattr(lines[label], name) for label, score in genuine]
-            ),
-        }
-    return points
-
-
-def _rate(hits: list[bool]) -> float:
-    return round(float(np.mean(hits)), 4) if hits else 0.0
-
-
 def _missed(detector: FaceDetector, image: Image.Image, boxes) -> tuple[int, list[list[int]]]:
     """How many faces at least SMALLEST_GROUP_FACE px wide `detector` finds, and those of
     them that `boxes` miss."""
@@ -206,46 +183,3 @@ def print_report(report: dict[str, Any]) -> None:
             f"{name} lines ({lines}): false accepts {point['false_accept']:.1%} of others' "
             f"faces, false rejects {point['false_reject']:.1%} of athletes' photos"
         )
-
-
-def save_det_plot(report: dict[str, Any], path: Path) -> None:
-    """A DET curve: false rejects against false accepts on log axes, as one line over every
-    score would give; the dots are what the model's per-athlete lines give."""
-    genuine = np.array([score for _, score in report["scores"]["genuine"]])
-    impostor = np.array([score for _, score in report["scores"]["impostor"]])
-    floor = 1e-3
-    size, margin = 520, 70
-    image = Image.new("RGB", (size + margin + 20, size + margin + 40), "white")
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=13)
-
-    def at(false_accept: float, false_reject: float) -> tuple[float, float]:
-        fx = (math.log10(max(false_accept, floor)) - math.log10(floor)) / -math.log10(floor)
-        fy = (math.log10(max(false_reject, floor)) - math.log10(floor)) / -math.log10(floor)
-        return margin + fx * size, 20 + (1 - fy) * size
-
-    for decade in (1e-3, 1e-2, 1e-1, 1.0):
-        x, _ = at(decade, floor)
-        _, y = at(floor, decade)
-        draw.line((x, 20, x, 20 + size), fill=(225, 225, 225))
-        draw.line((margin, y, margin + size, y), fill=(225, 225, 225))
-        draw.text((x - 14, 26 + size), f"{decade:g}", fill="black", font=font)
-        draw.text((8, y - 7), f"{decade:g}", fill="black", font=font)
-    draw.rectangle((margin, 20, margin + size, 20 + size), outline="black")
-    draw.text(
-        (margin + size / 2 - 150, size + 46),
-        "false accepts (others' faces); a rate of 0 is drawn at 0.001",
-        fill="black",
-    )
-    draw.text((4, 4), "false rejects (athletes' photos)", fill="black")
-    if len(genuine) and len(impostor):
-        thresholds = np.unique(np.concatenate([genuine, impostor, [-1.0, 1.01]]))
-        curve = [at((impostor >= t).mean(), (genuine < t).mean()) for t in thresholds]
-        draw.line(curve, fill=(52, 101, 164), width=2)
-    colours = {"sure": (46, 160, 67), "unknown": (204, 102, 0)}
-    for name, point in report["operating_points"].items():
-        x, y = at(point["false_accept"], point["false_reject"])
-        draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=colours[name])
-        draw.text((x + 9, y - 7), f"{name} lines", fill=colours[name], font=font)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path)

@@ -62,24 +62,39 @@ class Recognizer:
         first, so the closest face keeps the athlete and the others fall back to the next
         athlete still free, judged against that athlete's lines. A face left without a free
         athlete keeps its closest one as the candidate and is `unknown`.
+
+        With F faces, a face's athlete is among its F closest (at most F - 1 are taken by
+        the other faces), so only those pairs are sorted: the time per face does not grow
+        with the roster beyond one product with the centroids.
         """
         if not self.labels:  # a roster with none of the athletes the model knows
             return [Naming(UNKNOWN, UNKNOWN, 0.0, False) for _ in embeddings]
+        if not len(embeddings):
+            return []
         scores = self.scores(embeddings)
         chosen: dict[int, int] = {}
         taken: set[int] = set()
-        for flat in np.argsort(-scores, axis=None):
-            face, athlete = divmod(int(flat), len(self.labels))
+        settled = min(len(scores), len(self.labels))
+        if settled == 1:  # one face, or one athlete: each face's closest is all it takes
+            closest = scores.argmax(axis=1)[:, np.newaxis]
+        else:
+            closest = np.argpartition(-scores, settled - 1, axis=1)[:, :settled]
+        pairs = scores[np.arange(len(scores))[:, np.newaxis], closest]
+        for flat in np.argsort(-pairs, axis=None):
+            face, rank = divmod(int(flat), settled)
+            athlete = int(closest[face, rank])
             if face not in chosen and athlete not in taken:
                 chosen[face] = athlete
                 taken.add(athlete)
+                if len(chosen) == settled:  # every face has its athlete, or none is left
+                    break
         namings = []
         for face, row in enumerate(scores):
             if face in chosen:
                 namings.append(self._judge(self.labels[chosen[face]], float(row[chosen[face]])))
             else:
-                closest = int(np.argmax(row))
-                namings.append(Naming(UNKNOWN, self.labels[closest], _round(row[closest]), False))
+                best = int(np.argmax(row))
+                namings.append(Naming(UNKNOWN, self.labels[best], _round(row[best]), False))
         return namings
 
     def _judge(self, candidate: str, score: float) -> Naming:

@@ -5,19 +5,24 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ml import artifact
-from ml.calibration import DEFAULT_TARGETS, Targets, fit
+from ml.calibration import DEFAULT_TARGETS, Calibration, Targets, fit
 from ml.dataset import display_name, scan
+from ml.det import save_det_plot
 from ml.embedder import INPUT_SIZE, Embedder
 from ml.evaluation import cross_validate_embeddings, save_confusion_plot
 from ml.faces import FaceDetector
 from ml.features import PhotoEmbeddings, embed_photos
+from ml.held_out import describe, has_det_curve, measure
+from ml.recognizer import Recognizer
+from ml.reviewed import ReviewedFace, positives, split, strangers
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,7 @@ def train(
     detector: str = "blazeface",
     targets: Targets = DEFAULT_TARGETS,
     rejected: Mapping[str, np.ndarray] | None = None,
+    reviewed: Sequence[ReviewedFace] = (),
     version: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Path:
@@ -41,6 +47,10 @@ def train(
     `display_names` spells athletes' names where the folder name cannot (`LeBron James`);
     the others are made from the folder name. `rejected` maps an athlete to embeddings of
     faces reviewers marked as not that athlete: more impostors for the calibration.
+    `reviewed` are the faces reviewers decided on: those of one photo in four are held out
+    to measure the model on (the manifest's `metrics["held_out"]`, `ml.held_out`); the
+    others are fitted, a face reviewed as an athlete as one more of their faces, any other
+    as an impostor for every athlete.
     `version` names the model when the caller chose it beforehand (`artifact.new_version`);
     `progress` hears (photos embedded, photos), embedding being most of the time.
     """
@@ -56,10 +66,17 @@ def train(
     not_largest = [str(e.photo.path) for e in embedded if not e.skipped and e.athlete_index]
     for path in not_largest:
         log.info("  the athlete is not the largest face in %s", path)
-    recognizer, calibration = fit(embedded, labels, targets, rejected)
+    counts = {label: 0 for label in labels}
+    for photo in embedded:
+        counts[photo.photo.label] += photo.athlete is not None
+    recognizer, calibration, report = fit_with_reviews(
+        embedded, labels, targets, rejected, reviewed, counts
+    )
     for label, lines in calibration.lines.items():
         log.info("Lines for %s: sure %.3f, unknown %.3f", label, lines["sure"], lines["unknown"])
     (log.warning if calibration.too_few_impostors else log.info)(calibration.message)
+    for what, figures in describe(report):
+        log.info("%s: %s", what, figures)
     metrics = {}
     folds = feasible_folds(embedded, cv_folds)
     if folds > 1:
@@ -77,9 +94,13 @@ def train(
     artifact.save_centroids(model_dir, recognizer.centres, labels)
     if metrics:
         save_confusion_plot(metrics["confusion_matrix"], model_dir / artifact.CONFUSION_PLOT)
-    counts = {label: 0 for label in labels}
-    for photo in embedded:
-        counts[photo.photo.label] += photo.athlete is not None
+    if has_det_curve(report):
+        save_det_plot(
+            report,
+            model_dir / artifact.HELD_OUT_DET_PLOT,
+            impostors="held-out faces of other people",
+            athletes="held-out faces of athletes",
+        )
     artifact.Manifest(
         version=version,
         labels=labels,
@@ -95,19 +116,56 @@ def train(
         training_counts=counts,
         skipped=skipped,
         athlete_not_largest_face=not_largest,
-        metrics=metrics,
+        metrics={**metrics, "held_out": report},
     ).write(model_dir)
     log.info("Saved model %s to %s", version, model_dir)
     return model_dir
 
 
+def fit_with_reviews(
+    embedded: list[PhotoEmbeddings],
+    labels: list[str],
+    targets: Targets,
+    rejected: Mapping[str, np.ndarray] | None,
+    reviewed: Sequence[ReviewedFace],
+    training_photos: Mapping[str, int],
+) -> tuple[Recognizer, Calibration, dict[str, Any]]:
+    """Fit on the training photos and the reviewed faces of the fit part; measure the result
+    on the held-out part, which never reaches `fit`."""
+    fitting, held_out = split(reviewed)
+    recognizer, calibration = fit(
+        embedded,
+        labels,
+        targets,
+        _joined(rejected, strangers(fitting, labels)),
+        positives(fitting, labels),
+    )
+    impostors = {label: int(each["impostors"]) for label, each in calibration.per_athlete.items()}
+    return (
+        recognizer,
+        calibration,
+        measure(recognizer, fitting, held_out, training_photos, impostors),
+    )
+
+
 def feasible_folds(embedded: list[PhotoEmbeddings], wanted: int) -> int:
     """The most folds, up to `wanted`, that leave every athlete two photos with a face in each
     fold's training part (calibration needs two); 0 when even two folds cannot. An athlete
-    enrolled from a few photos still trains, just without a cross-validated score."""
+    enrolled from a few photos still trains, just without a cross-validated score. Never
+    more folds than the largest athlete has photos: stratified folds cannot be made then."""
     photos = Counter(item.photo.label for item in embedded)
     usable = Counter(item.photo.label for item in embedded if not item.skipped)
-    for folds in range(wanted, 1, -1):
+    for folds in range(min(wanted, max(photos.values(), default=0)), 1, -1):
         if all(usable[label] - math.ceil(n / folds) >= 2 for label, n in photos.items()):
             return folds
     return 0
+
+
+def _joined(
+    rejected: Mapping[str, np.ndarray] | None, more: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Both sets of impostor faces, athlete by athlete."""
+    joined = dict(rejected or {})
+    for label, faces in more.items():
+        joined[label] = np.concatenate([joined[label], faces]) if label in joined else faces
+    return joined

@@ -284,12 +284,17 @@ class ModelVersionSerializer(serializers.ModelSerializer):
     labels = serializers.SerializerMethodField()
     training_counts = serializers.SerializerMethodField()
     calibration = serializers.SerializerMethodField()
+    held_out_figures = serializers.SerializerMethodField(
+        help_text="The held-out report (metrics.held_out) as [what, figures] rows."
+    )
+    held_out_det_curve = serializers.FileField(read_only=True, allow_null=True)
 
     class Meta:
         model = ModelVersion
         fields = [
             "version", "status", "progress", "error", "is_active", "created_at", "activated_at",
-            "labels", "training_counts", "calibration", "metrics", "rerun",
+            "labels", "training_counts", "calibration", "metrics", "held_out_figures",
+            "held_out_det_curve", "rerun",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -301,3 +306,8 @@ class ModelVersionSerializer(serializers.ModelSerializer):
 
     def get_calibration(self, model_version: ModelVersion) -> dict:
         return model_version.manifest.get("calibration", {})
+
+    def get_held_out_figures(self, model_version: ModelVersion) -> list[list[str]]:
+        if model_version.status != ModelVersion.Status.READY:
+            return []
+        return [list(row) for row in model_version.held_out_figures]

@@ -35,3 +35,40 @@ def test_more_rounds_predict_every_photo_again_and_report_memory_after_each(
         f"round 2/2: {report['rss_last_round_mb']} MB resident",
     ]
     assert 200 < report["rss_first_round_mb"] <= report["peak_rss_mb"]
+
+
+def test_the_training_benchmark_trains_drawn_athletes_with_reviewed_faces(
+    tmp_path: Path, photo_path, facenet_weights: Path
+):
+    import shutil
+
+    from ml.bench import training_benchmark
+    from ml.reviewed import held_out
+
+    for name in ("james(5).jpg", "james(6).jpg", "james(10).jpg", "james(11).jpg",
+                 "nadal(2).jpg", "nadal(3).jpg", "nadal(4).jpg", "nadal(6).jpg"):  # fmt: skip
+        (tmp_path / name[:5]).mkdir(exist_ok=True)
+        shutil.copy(photo_path(name), tmp_path / name[:5] / name)
+
+    report = training_benchmark(
+        tmp_path, weights=facenet_weights, athletes=3, photos_each=3, reviewed=8
+    )
+
+    assert (report["athletes"], report["photos"], report["distinct_photo_files"]) == (3, 9, 8)
+    assert report["reviewed_faces"] == 8
+    assert report["held_out_faces"] == sum(held_out(f"reviewed-{n}") for n in range(8))
+    assert report["train_s"] > 0
+
+
+def test_the_recognition_benchmark_names_faces_against_each_roster():
+    from ml.bench import recognition_benchmark
+
+    reports = recognition_benchmark([2, 40], faces=60, rounds=2)
+
+    assert [report["athletes"] for report in reports] == [2, 40]
+    for report in reports:
+        assert report["faces_named_per_round"] == 60
+        # Half the faces lie near a centroid and are named, the random half are nobody.
+        assert report["share_named_surely"] == 0.5
+        assert 0 < report["per_face_median_us"] <= report["per_face_p90_us"]
+        assert report["per_face_in_6_face_photos_median_us"] > 0

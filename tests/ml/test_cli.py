@@ -145,3 +145,20 @@ def test_train_refuses_rejected_faces_that_are_not_embeddings_before_training(tm
     assert "lebron_james holds an array of shape (2, 64)" in run.stderr
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_bench_recognition_prints_each_roster_side_by_side():
+    run = run_ml("bench", "recognition", "--roster", "2", "--roster", "30")
+
+    assert run.returncode == 0, run.stderr
+    rows = dict(line.split(maxsplit=1) for line in run.stdout.splitlines())
+    assert rows["athletes"].split() == ["2", "30"]
+    assert len(rows["per_face_median_us"].split()) == 2
+
+
+def test_bench_of_the_predictor_asks_for_the_model_in_words(tmp_path):
+    run = run_ml("bench", "--data", tmp_path)
+
+    assert run.returncode == 2
+    assert "Give --model: the trained model folder to benchmark." in run.stderr
+    assert "Traceback" not in run.stderr

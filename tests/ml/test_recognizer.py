@@ -98,6 +98,35 @@ def result(*faces: tuple[str, str, float, bool]) -> ImageResult:
     )
 
 
+def test_a_big_roster_assigns_athletes_as_taking_every_pair_best_first_would():
+    """Only each face's closest athletes are sorted; the answer is the one a sort of every
+    (face, athlete) pair gives."""
+    rng = np.random.default_rng(5)
+    centres = rng.normal(size=(60, 128)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    labels = [f"athlete_{n}" for n in range(60)]
+    recognizer = Recognizer(labels, centres, dict.fromkeys(labels, Lines(0.3, 0.2)))
+    for faces in (1, 2, 6, 70):
+        # Faces near a few shared athletes, so they compete for the same ones.
+        picks = rng.integers(3, size=faces)
+        embeddings = (centres[picks] + 0.6 * rng.normal(size=(faces, 128)) / 11).astype(np.float32)
+        scores = recognizer.scores(embeddings)
+        expected: dict[int, int] = {}
+        for flat in np.argsort(-scores, axis=None, kind="stable"):
+            face, athlete = divmod(int(flat), len(labels))
+            if face not in expected and athlete not in expected.values():
+                expected[face] = athlete
+
+        namings = recognizer.name(embeddings)
+
+        for face, naming in enumerate(namings):
+            if face in expected:
+                assert naming.candidate == labels[expected[face]]
+            else:
+                assert naming.label == UNKNOWN and not naming.needs_review
+        assert len(namings) == faces
+
+
 def test_the_photo_label_follows_sure_faces_only():
     photo = result((UNKNOWN, LEBRON, 0.65, True), (NADAL, NADAL, 0.62, False))
 

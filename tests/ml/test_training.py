@@ -78,10 +78,12 @@ def test_it_logs_progress(first_run):
     assert said[-1].startswith("Saved model")
 
 
-def test_without_cross_validation_the_metrics_are_empty(first_run):
+def test_without_cross_validation_the_metrics_hold_only_the_held_out_report(first_run):
     model_dir, _ = first_run
 
-    assert manifest_of(model_dir)["metrics"] == {}
+    metrics = manifest_of(model_dir)["metrics"]
+    assert list(metrics) == ["held_out"]
+    assert metrics["held_out"]["reviewed_faces"] == 0
     assert not (model_dir / artifact.CONFUSION_PLOT).exists()
 
 
@@ -161,3 +163,50 @@ def test_training_keeps_the_athletes_face_when_a_stranger_is_larger(
     model_dir = train(crowded_dataset, tmp_path, weights=facenet_weights, cv_folds=0)
 
     assert manifest_of(model_dir)["athlete_not_largest_face"] == [str(composite)]
+
+
+def test_it_fits_reviewed_faces_and_reports_on_the_held_out_ones(
+    tmp_path, small_dataset, facenet_weights, photo, detector, embedder
+):
+    from ml.reviewed import ReviewedFace, held_out
+
+    def embedding(name: str) -> np.ndarray:
+        """The photo's largest face, embedded as the site stores it."""
+        return embedder.embed(np.stack([detector.detect(photo(name)).faces[0].crop]))[0]
+
+    ids = [f"prediction-{n}" for n in range(100)]
+    fitted, held = [i for i in ids if not held_out(i)], [i for i in ids if held_out(i)]
+
+    def faces(side: list[str], label: str, *names: str) -> list[ReviewedFace]:
+        return [ReviewedFace(side.pop(), embedding(name), label) for name in names]
+
+    # A stranger: a real embedding's numbers in reverse order, unit length and nobody's face.
+    stranger = embedding("nadal(1).jpg")[::-1].copy()
+    reviewed = [
+        *faces(fitted, LABELS[0], "james(1).jpg", "james(2).jpg"),
+        *faces(held, LABELS[0], "james(3).jpg", "james(4).jpg"),
+        *faces(fitted, LABELS[1], "nadal(11).jpg", "nadal(12).jpg"),
+        *faces(held, LABELS[1], "nadal(13).jpg", "nadal(14).jpg"),
+        ReviewedFace(fitted.pop(), stranger, "unknown"),
+        ReviewedFace(held.pop(), stranger, "unknown"),
+    ]
+
+    model_dir = train(
+        small_dataset, tmp_path, weights=facenet_weights, cv_folds=0, reviewed=reviewed
+    )
+
+    manifest = manifest_of(model_dir)
+    report = manifest["metrics"]["held_out"]
+    assert (report["reviewed_faces"], report["fitted_faces"], report["held_out_faces"]) == (
+        10,
+        5,
+        5,
+    )
+    for label in LABELS:
+        athlete = report["athletes"][label]
+        assert (athlete["training_photos"], athlete["reviewed_positives"]) == (6, 2)
+        assert athlete["held_out"] == 2
+        assert manifest["calibration"]["per_athlete"][label]["genuine_photos"] == 6 + 2
+    assert report["strangers"]["held_out"] == 1
+    assert manifest["training_counts"] == {"lebron_james": 6, "rafael_nadal": 6}
+    assert (model_dir / artifact.HELD_OUT_DET_PLOT).read_bytes().startswith(b"\x89PNG")

@@ -29,6 +29,10 @@ def test_three_photos_cross_validate_since_two_stay_in_each_training_part():
     assert feasible_folds(photos("a", 30) + photos("b", 3), 5) == 5
 
 
+def test_it_makes_no_more_folds_than_the_largest_athlete_has_photos():
+    assert feasible_folds(photos("a", 3) + photos("b", 3), 5) == 3
+
+
 def test_it_counts_photos_without_a_face_against_the_training_part():
     assert feasible_folds(photos("a", 30) + photos("b", 3, without=3), 5) == 0
 

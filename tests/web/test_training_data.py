@@ -1,4 +1,4 @@
-"""What the worker trains from: enrolled examples, the training folder, reviewers' rejections."""
+"""What the worker trains from: enrolled examples, the training folder, reviewed faces."""
 
 import numpy as np
 import pytest
@@ -27,17 +27,24 @@ def face_with_embedding(prediction, value: float, position: int = 0) -> Face:
     return face
 
 
-def test_it_takes_a_face_corrected_away_from_an_athlete_as_an_impostor(make_prediction, staff):
+def test_it_hands_training_every_reviewed_face_with_the_reviewer_s_answer(make_prediction, staff):
     group = make_prediction(faces=[NADAL_FACE, {**NADAL_FACE, "candidate": "lebron_james"}])
-    face_with_embedding(group, 0.5).record_review(staff, "correct", "unknown")
+    face_with_embedding(group, 0.5).record_review(staff, "correct", "unknown")  # "not Nadal"
     face_with_embedding(group, 0.25, position=1).record_review(staff, "confirm")
+    other = make_prediction(faces=[NADAL_FACE])
+    face_with_embedding(other, 0.125).record_review(staff, "correct", "lebron_james")
     face_with_embedding(make_prediction(faces=[NADAL_FACE]), 0.75)  # never reviewed
+    make_prediction(faces=[NADAL_FACE]).faces.get().record_review(staff, "confirm")  # no vector
 
-    rejected = Face.objects.rejected_embeddings()
+    faces = Face.objects.training_faces()
 
-    assert list(rejected) == ["rafael_nadal"]
-    assert rejected["rafael_nadal"].shape == (1, 128)
-    assert np.allclose(rejected["rafael_nadal"], 0.5)
+    found = sorted((face.photo, face.answer, float(face.embedding[0])) for face in faces)
+    assert found == sorted([
+        (str(group.pk), "unknown", 0.5),
+        (str(group.pk), "rafael_nadal", 0.25),
+        (str(other.pk), "lebron_james", 0.125),
+    ])  # fmt: skip
+    assert all(face.embedding.shape == (128,) for face in faces)
 
 
 def test_a_later_decision_replaces_an_earlier_one(make_prediction, staff):
@@ -45,7 +52,7 @@ def test_a_later_decision_replaces_an_earlier_one(make_prediction, staff):
     face.record_review(staff, "correct", "lebron_james")
     face.record_review(staff, "correct", "rafael_nadal")
 
-    assert Face.objects.rejected_embeddings() == {}
+    assert [face.answer for face in Face.objects.training_faces()] == ["rafael_nadal"]
 
 
 def test_enrolled_examples_replace_the_folder_s_photos_of_that_athlete(

@@ -1,0 +1,89 @@
+"""DET curves and operating points: how often a model's lines let impostors through and
+turn athletes away, on any set of scored faces (the dev set, held-out reviewed faces)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ml.recognizer import Lines
+
+# [athlete, score] pairs: a genuine face scored for its own athlete, an impostor face for
+# the athlete it is closest to.
+Scores = Sequence[Sequence[Any]]
+
+
+def operating_points(lines: Mapping[str, Lines], genuine: Scores, impostor: Scores) -> dict:
+    """False accepts and false rejects of the sure and unknown lines on these faces, each
+    face read against the lines of the athlete it is scored for."""
+    points = {}
+    for name in ("sure", "unknown"):
+        points[name] = {
+            "lines": {label: getattr(each, name) for label, each in lines.items()},
+            "false_accept": _rate(
+                [score >= getattr(lines[label], name) for label, score in impostor]
+            ),
+            "false_reject": _rate(
+                [score < getattr(lines[label], name) for label, score in genuine]
+            ),
+        }
+    return points
+
+
+def _rate(hits: list[bool]) -> float:
+    return round(float(np.mean(hits)), 4) if hits else 0.0
+
+
+def save_det_plot(
+    report: dict[str, Any],
+    path: Path,
+    impostors: str = "others' faces",
+    athletes: str = "athletes' photos",
+) -> None:
+    """A DET curve: false rejects against false accepts on log axes, as one line over every
+    score would give; the dots are what the model's per-athlete lines give. `report` has
+    `scores` (genuine and impostor) and `operating_points`; `impostors` and `athletes` say on
+    the axes what was scored."""
+    genuine = np.array([score for _, score in report["scores"]["genuine"]])
+    impostor = np.array([score for _, score in report["scores"]["impostor"]])
+    floor = 1e-3
+    size, margin = 520, 70
+    image = Image.new("RGB", (size + margin + 20, size + margin + 40), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=13)
+
+    def at(false_accept: float, false_reject: float) -> tuple[float, float]:
+        fx = (math.log10(max(false_accept, floor)) - math.log10(floor)) / -math.log10(floor)
+        fy = (math.log10(max(false_reject, floor)) - math.log10(floor)) / -math.log10(floor)
+        return margin + fx * size, 20 + (1 - fy) * size
+
+    for decade in (1e-3, 1e-2, 1e-1, 1.0):
+        x, _ = at(decade, floor)
+        _, y = at(floor, decade)
+        draw.line((x, 20, x, 20 + size), fill=(225, 225, 225))
+        draw.line((margin, y, margin + size, y), fill=(225, 225, 225))
+        draw.text((x - 14, 26 + size), f"{decade:g}", fill="black", font=font)
+        draw.text((8, y - 7), f"{decade:g}", fill="black", font=font)
+    draw.rectangle((margin, 20, margin + size, 20 + size), outline="black")
+    draw.text(
+        (margin + size / 2 - 150, size + 46),
+        f"false accepts ({impostors}); a rate of 0 is drawn at 0.001",
+        fill="black",
+    )
+    draw.text((4, 4), f"false rejects ({athletes})", fill="black")
+    if len(genuine) and len(impostor):
+        thresholds = np.unique(np.concatenate([genuine, impostor, [-1.0, 1.01]]))
+        curve = [at((impostor >= t).mean(), (genuine < t).mean()) for t in thresholds]
+        draw.line(curve, fill=(52, 101, 164), width=2)
+    colours = {"sure": (46, 160, 67), "unknown": (204, 102, 0)}
+    for name, point in report["operating_points"].items():
+        x, y = at(point["false_accept"], point["false_reject"])
+        draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=colours[name])
+        draw.text((x + 9, y - 7), f"{name} lines", fill=colours[name], font=font)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
