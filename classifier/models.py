@@ -880,8 +880,6 @@ class Face(models.Model):
 
     objects = FaceQuerySet.as_manager()
 
-    objects = FaceQuerySet.as_manager()
-
     class Meta:
         ordering = ["prediction", "position"]
         constraints = [
