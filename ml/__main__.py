@@ -336,7 +336,7 @@ def _evaluate(args) -> int:
     if args.dev:
         return _evaluate_dev(args)
     from ml.comparison import evaluate
-    from ml.evaluation import save_confusion_plot
+    from ml.evaluation import misses, save_confusion_plot
 
     report = evaluate(
         args.data,
@@ -356,12 +356,12 @@ def _evaluate(args) -> int:
         accuracy = f"{metrics['accuracy_mean']:.1%} ± {metrics['accuracy_std']:.1%}"
         print(f"{names[name]:<28}{accuracy:>24}")
         if "identification_accuracy" in metrics:
-            confusion = metrics["confusion_matrix"]
-            review = confusion["columns"].index("needs_review")
-            flagged = sum(row[review] for row in confusion["counts"])
+            missed = misses(metrics["confusion_matrix"])
             print(
                 f"  closest athlete right     {metrics['identification_accuracy']:.1%}; "
-                f"{flagged} held-out photos flagged for review instead of named"
+                f"held-out photos not named surely: {missed['flagged']} flagged for review, "
+                f"{missed['unknown']} unknown, {missed['no_face']} no face, "
+                f"{missed['named_wrongly']} named wrongly"
             )
         for label, scores in metrics["per_label"].items():
             print(

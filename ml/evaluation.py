@@ -94,6 +94,24 @@ def summarize(
     }
 
 
+def misses(confusion: dict[str, Any]) -> dict[str, int]:
+    """Held-out photos not named surely and correctly, by what they got instead: a flag
+    for review, `unknown` (below the unknown line), no face, or another athlete's name."""
+    rows, columns, counts = confusion["rows"], confusion["columns"], confusion["counts"]
+    wrong = sum(
+        count
+        for i, row in enumerate(counts)
+        for j, count in enumerate(row)
+        if columns[j] in rows and j != i
+    )
+    return {
+        "flagged": sum(row[columns.index(NEEDS_REVIEW)] for row in counts),
+        "unknown": sum(row[columns.index(UNKNOWN)] for row in counts),
+        "no_face": sum(row[columns.index(NO_FACE)] for row in counts),
+        "named_wrongly": wrong,
+    }
+
+
 def save_confusion_plot(confusion: dict[str, Any], path: Path) -> None:
     """Draw the confusion matrix as a PNG: true athletes down, predicted labels across."""
     rows, columns, counts = confusion["rows"], confusion["columns"], confusion["counts"]

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from ml.comparison import evaluate
-from ml.evaluation import save_confusion_plot
+from ml.evaluation import misses, save_confusion_plot
 from ml.results import NO_FACE, UNKNOWN
 
 LABELS = ["lebron_james", "rafael_nadal"]
@@ -81,6 +81,25 @@ def test_the_demo_cnn_only_ever_answers_an_athlete(report):
     counts = report["baseline"]["confusion_matrix"]["counts"]
 
     assert [row[-3:] for row in counts] == [[0, 0, 0], [0, 0, 0]]
+
+
+def test_every_held_out_photo_not_named_surely_is_counted_once_by_what_it_got(report):
+    confusion = report["ours"]["confusion_matrix"]
+    named_surely = confusion["counts"][0][0] + confusion["counts"][1][1]
+
+    missed = misses(confusion)
+
+    assert missed["no_face"] == REPEATS * 2  # the blank photos
+    assert named_surely + sum(missed.values()) == PHOTOS * REPEATS
+
+
+def test_a_flag_or_unknown_is_told_apart_from_a_wrong_name():
+    columns = [*LABELS, "needs_review", UNKNOWN, NO_FACE]
+    honest = {"rows": LABELS, "columns": columns, "counts": [[76, 0, 8, 6, 0], [0, 77, 7, 6, 0]]}
+    mistaken = {"rows": LABELS, "columns": columns, "counts": [[5, 1, 0, 0, 1], [2, 4, 0, 0, 0]]}
+
+    assert misses(honest) == {"flagged": 15, "unknown": 12, "no_face": 0, "named_wrongly": 0}
+    assert misses(mistaken) == {"flagged": 0, "unknown": 0, "no_face": 1, "named_wrongly": 3}
 
 
 def test_the_confusion_plot_is_written_as_a_png(report, tmp_path):
