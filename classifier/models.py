@@ -28,6 +28,7 @@ from kombu.exceptions import OperationalError
 from classifier.photo_tags import NamedFace, PhotoTags, joined_names
 from ml.annotate import annotate
 from ml.artifact import DET_PLOT, DEV_REPORT, Manifest, new_version
+from ml.athlete_face import closest_face
 from ml.dataset import display_name
 from ml.errors import ImageRejected
 from ml.imaging import load_image
@@ -277,19 +278,188 @@ class ModelVersion(models.Model):
         self.save(update_fields=["status", "error"])
 
 
+class ExampleQuerySet(models.QuerySet["Example"]):
+    def from_face(self, face: "Face", athlete: Athlete) -> "Example":
+        """An example of ``athlete`` made from a face of a photo in the history: a copy of the
+        photo, its faces as the model found them, and that face chosen. Nothing to detect."""
+        prediction = face.prediction
+        with prediction.image.open("rb") as stored:
+            data = stored.read()
+        with transaction.atomic():
+            example = self.create(
+                athlete=athlete,
+                original_name=prediction.original_name,
+                status=Example.Status.READY,
+                source_face=face,
+            )
+            example.image.save(
+                f"{uuid.uuid4().hex}{Path(str(prediction.image.name)).suffix}", ContentFile(data)
+            )
+            copies = ExampleFace.objects.bulk_create(
+                ExampleFace(
+                    example=example,
+                    position=each.position,
+                    x=each.x,
+                    y=each.y,
+                    width=each.width,
+                    height=each.height,
+                    embedding=each.embedding,
+                    detection_confidence=each.detection_confidence,
+                )
+                for each in prediction.faces.order_by("position")
+            )
+            example.choose(next(copy for copy in copies if copy.position == face.position))
+        return example
+
+    def training_boxes(self) -> "dict[int, tuple[int, int, int, int] | None]":
+        """``{example id: the athlete's face box}`` of the examples training may use: those
+        with a chosen face, and those still waiting for the worker (no box: training
+        guesses). Examples without a face, or that failed, are left out."""
+        usable = self.exclude(status__in=[Example.Status.NO_FACE, Example.Status.FAILED])
+        return {
+            example.pk: example.chosen.box if example.chosen else None
+            for example in usable.select_related("chosen")
+        }
+
+
+# The worker's task that finds an example's faces, sent by name like RUN_PREDICTION_TASK.
+DETECT_EXAMPLE_FACES_TASK = "classifier.tasks.detect_example_faces"
+
+
 class Example(models.Model):
-    """A photo staff enrolled to teach the site an athlete's face; training reads them all."""
+    """A photo staff enrolled to teach the site an athlete's face; training reads them all,
+    taking the face chosen as the athlete's (``chosen``) in each."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Finding faces"
+        READY = "ready", "Ready"
+        NO_FACE = "no_face", "No face found"
+        FAILED = "failed", "Failed"
 
     athlete = models.ForeignKey(Athlete, on_delete=models.CASCADE, related_name="examples")
     image = models.FileField(upload_to="examples/%Y/%m/")
     original_name = models.CharField(max_length=255)
     created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True, help_text="Why finding faces failed, in a sentence.")
+    chosen = models.ForeignKey(
+        "ExampleFace",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The athlete's face; the others are people beside them.",
+    )
+    source_face = models.ForeignKey(
+        "Face",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="examples",
+        help_text="The history's face this example was made from, if any.",
+    )
+
+    objects = ExampleQuerySet.as_manager()
 
     class Meta:
         ordering = ["athlete", "created_at"]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.athlete.label})"
+
+    def detect_faces(self) -> None:
+        """Have the worker find the faces, once the example is committed."""
+        transaction.on_commit(
+            lambda: current_app.send_task(DETECT_EXAMPLE_FACES_TASK, args=[self.pk])
+        )
+
+    def record_faces(
+        self, boxes: Sequence[tuple[int, int, int, int]], embeddings: np.ndarray
+    ) -> None:
+        """Store the faces found (largest first, one embedding row each) and choose the
+        athlete's: the face most like the athlete's other examples, else the largest."""
+        with transaction.atomic():
+            self.faces.all().delete()
+            faces = ExampleFace.objects.bulk_create(
+                ExampleFace(
+                    example=self,
+                    position=position,
+                    x=x,
+                    y=y,
+                    width=width,
+                    height=height,
+                    embedding=embedding_bytes(embedding),
+                )
+                for position, ((x, y, width, height), embedding) in enumerate(
+                    zip(boxes, embeddings, strict=True)
+                )
+            )
+            if not faces:
+                self.status, self.chosen, self.error = self.Status.NO_FACE, None, ""
+                self.save(update_fields=["status", "chosen", "error"])
+                return
+            elsewhere = self.athlete_faces_elsewhere()
+            reference = np.sum(elsewhere, axis=0) if elsewhere else np.zeros(embeddings.shape[1])
+            self.status, self.error = self.Status.READY, ""
+            self.save(update_fields=["status", "error"])
+            self.choose(faces[closest_face(embeddings, reference)])
+
+    def athlete_faces_elsewhere(self) -> list[np.ndarray]:
+        """The embeddings of the faces chosen in the athlete's other examples."""
+        chosen = ExampleFace.objects.filter(
+            pk__in=Example.objects.filter(athlete=self.athlete).exclude(pk=self.pk).values("chosen")
+        )
+        vectors = [face.vector for face in chosen]
+        return [vector for vector in vectors if vector is not None]
+
+    def choose(self, face: "ExampleFace") -> None:
+        """Make ``face`` (one of this example's) the athlete's."""
+        if face.example_id != self.pk:
+            raise ValidationError("That face is not in this example's photo.")
+        self.chosen = face
+        self.save(update_fields=["chosen"])
+
+    def mark_failed(self, reason: str) -> None:
+        self.status, self.error = self.Status.FAILED, reason
+        self.save(update_fields=["status", "error"])
+
+
+class ExampleFace(models.Model):
+    """A face found in an example's photo, largest first, with its embedding (to choose the
+    athlete's face by likeness)."""
+
+    example = models.ForeignKey(Example, on_delete=models.CASCADE, related_name="faces")
+    position = models.PositiveSmallIntegerField()
+    x = models.PositiveIntegerField()
+    y = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    embedding = models.BinaryField(null=True, blank=True, help_text="float32, little-endian.")
+    detection_confidence = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["example", "position"]
+
+    def __str__(self) -> str:
+        return f"face {self.position} of example {self.example_id}"
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return (self.x, self.y, self.width, self.height)
+
+    @property
+    def vector(self) -> np.ndarray | None:
+        if self.embedding is None:
+            return None
+        return np.frombuffer(bytes(self.embedding), dtype="<f4")
+
+
+@receiver(post_delete, sender=Example)
+def delete_file_of_deleted_example(sender, instance: Example, **kwargs) -> None:
+    """A removed example's photo goes too, once the removal is committed."""
+    name, storage = instance.image.name, instance.image.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
 # The steps of a prediction, in the order they happen, for showing its ``timings``.
@@ -860,8 +1030,6 @@ class Face(models.Model):
         related_name="+",
         help_text="The current decision: the latest of the face's reviews.",
     )
-
-    objects = FaceQuerySet.as_manager()
 
     objects = FaceQuerySet.as_manager()
 

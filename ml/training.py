@@ -13,7 +13,7 @@ import numpy as np
 
 from ml import artifact
 from ml.calibration import DEFAULT_TARGETS, Targets, fit
-from ml.dataset import display_name, scan
+from ml.dataset import Box, display_name, scan
 from ml.embedder import INPUT_SIZE, Embedder
 from ml.evaluation import cross_validate_embeddings, save_confusion_plot
 from ml.faces import FaceDetector
@@ -35,6 +35,7 @@ def train(
     rejected: Mapping[str, np.ndarray] | None = None,
     version: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    boxes: Mapping[Path, Box] | None = None,
 ) -> Path:
     """Train on `<data_dir>/<label>/<photos>`; returns the new artifact directory.
 
@@ -42,9 +43,10 @@ def train(
     the others are made from the folder name. `rejected` maps an athlete to embeddings of
     faces reviewers marked as not that athlete: more impostors for the calibration.
     `version` names the model when the caller chose it beforehand (`artifact.new_version`);
-    `progress` hears (photos embedded, photos), embedding being most of the time.
+    `progress` hears (photos embedded, photos), embedding being most of the time. `boxes`
+    gives the athlete's face in the photos where a person chose it (keyed by path).
     """
-    photos = scan(data_dir)
+    photos = scan(data_dir, boxes)
     labels = sorted({photo.label for photo in photos})
     log.info(
         "Training on %d photos of %d athletes: %s", len(photos), len(labels), ", ".join(labels)

@@ -13,6 +13,7 @@ from classifier.models import (
     Athlete,
     Event,
     Example,
+    ExampleFace,
     Face,
     FaceReview,
     ModelVersion,
@@ -270,12 +271,28 @@ class ExamplesUploadSerializer(serializers.Serializer):
         return uploads.store_examples(self.context["athlete"], validated_data["images"])
 
 
+class ExampleFaceSerializer(serializers.ModelSerializer):
+    box = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = ExampleFace
+        fields = ["id", "position", "box"]
+
+
 class ExampleSerializer(serializers.ModelSerializer):
+    """An enrolled photo: ``pending`` until the worker has found its faces, then ``ready``
+    (``chosen`` is the athlete's face), ``no_face`` or ``failed`` (``error`` says why)."""
+
     image_url = serializers.FileField(source="image", read_only=True)
+    faces = ExampleFaceSerializer(many=True, read_only=True)
 
     class Meta:
         model = Example
-        fields = ["id", "original_name", "image_url", "created_at"]
+        fields = [
+            "id", "original_name", "image_url", "created_at", "status", "error", "faces",
+            "chosen", "source_face",
+        ]  # fmt: skip
+        read_only_fields = fields
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):
