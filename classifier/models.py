@@ -23,6 +23,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.text import slugify
 from kombu.exceptions import OperationalError
 
 from classifier.photo_tags import NamedFace, PhotoTags, joined_names
@@ -62,6 +63,16 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
             if was_created:
                 created.append(label)
         return created
+
+    def new_label(self, display_name: str, label: str = "") -> str:
+        """The label of a new athlete: ``label``, or one made from the name (Roger Federer →
+        roger_federer); raise ValidationError saying why it cannot be used."""
+        label = label or slugify(display_name).replace("-", "_")
+        if not label:
+            raise ValidationError({"display_name": "Give a name with letters."})
+        if self.filter(label=label).exists():
+            raise ValidationError({"label": f'An athlete labelled "{label}" exists already.'})
+        return label
 
     def correction_labels(self) -> list[str]:
         """The labels a reviewer may correct a prediction to."""
@@ -289,6 +300,8 @@ class ExampleQuerySet(models.QuerySet["Example"]):
             example = self.create(
                 athlete=athlete,
                 original_name=prediction.original_name,
+                width=prediction.width,
+                height=prediction.height,
                 status=Example.Status.READY,
                 source_face=face,
             )
@@ -339,6 +352,8 @@ class Example(models.Model):
     athlete = models.ForeignKey(Athlete, on_delete=models.CASCADE, related_name="examples")
     image = models.FileField(upload_to="examples/%Y/%m/")
     original_name = models.CharField(max_length=255)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True, help_text="Why finding faces failed, in a sentence.")

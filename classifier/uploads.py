@@ -312,7 +312,12 @@ def store_examples(athlete: Athlete, photos: list[ExamplePhoto]) -> list[Example
         with transaction.atomic():
             for photo in photos:
                 served, suffix = encode(photo.image, photo.format)
-                example = Example(athlete=athlete, original_name=photo.original_name)
+                example = Example(
+                    athlete=athlete,
+                    original_name=photo.original_name,
+                    width=photo.image.width,
+                    height=photo.image.height,
+                )
                 example.image.save(f"{secrets.token_hex(16)}{suffix}", ContentFile(served))
                 example.detect_faces()
                 examples.append(example)

@@ -3,8 +3,8 @@ validated."""
 
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.utils.text import slugify
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -246,13 +246,10 @@ class NewAthleteSerializer(serializers.ModelSerializer):
         fields = ["label", "display_name", "team", "sport", "examples"]
 
     def validate(self, data: dict) -> dict:
-        data.setdefault("label", slugify(data["display_name"]).replace("-", "_"))
-        if not data["label"]:
-            raise serializers.ValidationError({"display_name": "Give a name with letters."})
-        if Athlete.objects.filter(label=data["label"]).exists():
-            raise serializers.ValidationError(
-                {"label": f'An athlete labelled "{data["label"]}" exists already.'}
-            )
+        try:
+            data["label"] = Athlete.objects.new_label(data["display_name"], data.get("label", ""))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
         return data
 
 
