@@ -3,30 +3,16 @@ and see new photos of them named. The photos are the dev set's ``others/`` folde
 test time; the model trained here is thrown away."""
 
 import time
-from pathlib import Path
 
 import pytest
 
 from classifier.models import ModelVersion, Prediction
-from tests.web.conftest import upload_file, wait_until_finished
+from tests.web.conftest import photos_of, upload_file, wait_until_finished
 
 pytestmark = pytest.mark.integration
 
 PEOPLE = ["roger_federer", "serena_williams", "yao_ming", "tim_duncan", "michael_jordan"]
 TRAINING_SECONDS = 600
-
-
-@pytest.fixture
-def others(sample_data: Path) -> Path:
-    """The look-alike dev set's strangers, beside the sample photos."""
-    path = sample_data.parent / "lookalikes" / "others"
-    if not path.is_dir():
-        pytest.fail(f"The dev set's others/ not found at {path}.")
-    return path
-
-
-def photos_of(others: Path, label: str) -> list[Path]:
-    return sorted((others / label).iterdir())
 
 
 def wait_until_trained(version: str, client, worker) -> dict:
