@@ -209,3 +209,17 @@ def test_a_face_needs_an_athlete_to_become_an_example(staff_client, make_predict
     assert response.status_code == 302
     assert response["Location"] == f"/predictions/{face.prediction_id}/"
     assert not Example.objects.exists()
+
+
+def test_a_photo_the_worker_cannot_read_fails_with_a_sentence(athletes):
+    from classifier.tasks import detect_example_faces
+
+    example = Example(athlete=athletes[1], original_name="broken.jpg")
+    example.image.save("broken.jpg", ContentFile(b"not a photo"))
+
+    detect_example_faces(example.pk)
+
+    example.refresh_from_db()
+    assert example.status == Example.Status.FAILED
+    assert example.error.endswith(".") and "Error" not in example.error
+    assert not example.faces.exists()
