@@ -84,8 +84,6 @@ def test_a_third_athlete_enrolled_in_the_browser_is_named_and_a_correction_shows
     examples = Example.objects.filter(athlete__label=THIRD)
     assert [(e.status, e.chosen_id is not None) for e in examples] == [("ready", True)] * 5
     assert page.locator(".face-choice.is-chosen, .card-body:has-text('One face')").count() == 5
-    assert axe_violations(page) == []
-    screenshot(page, "enrol-desktop")
 
     # A reviewer names the stranger's face in the group photo.
     face = federer_face(group, width_of(lebron))
@@ -143,6 +141,30 @@ def test_a_third_athlete_enrolled_in_the_browser_is_named_and_a_correction_shows
     page.click(f"button:has-text('Roll back to {active_model.version}')")
     expect(page.locator(".message.success")).to_contain_text("Rolled back")
     assert ModelVersion.objects.active() == active_model
+
+    # The group photo's face, from the review queue, as a sixth example; choose another face
+    # of it and back on the athlete's page, then remove it.
+    page.goto(f"{live_server.url}/review/?face={face.pk}")
+    page.select_option("[data-example-form] select", label=THIRD_NAME)
+    page.click("[data-example-form] button")
+    expect(page.locator(".message.success")).to_contain_text(f"example of {THIRD_NAME}")
+    from_history = Example.objects.get(source_face=face)
+    assert from_history.chosen.box == (face.x, face.y, face.width, face.height)
+    page.goto(f"{live_server.url}/athletes/{THIRD}/examples/")
+    card = page.locator(f"li.example[data-example='{from_history.pk}']")
+    assert axe_violations(page) == []
+    screenshot(page, "enrol-desktop")
+    other = card.locator(".face-choice:not(.is-chosen)").first
+    number = other.get_attribute("data-face")
+    other.click()
+    expect(card.locator(f".face-choice[data-face='{number}']")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    from_history.refresh_from_db()
+    assert from_history.chosen.position == int(number) - 1
+    card.locator("button:has-text('Remove')").click()
+    expect(page.locator("li.example")).to_have_count(5)
+    assert not Example.objects.filter(pk=from_history.pk).exists()
 
 
 def width_of(path: Path) -> int:
