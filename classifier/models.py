@@ -324,6 +324,19 @@ class ExampleQuerySet(models.QuerySet["Example"]):
             example.choose(next(copy for copy in copies if copy.position == face.position))
         return example
 
+    def requeue_stale(self) -> int:
+        """Send again the examples still waiting for their faces after
+        ATHLETES_REQUEUE_AFTER_SECONDS, whose task seems lost (the broker was down, or they were
+        enrolled before faces were found); return how many. A task that finds its example no
+        longer pending does nothing, so a slow queue costs a duplicate, never a choice."""
+        before = timezone.now() - timedelta(seconds=settings.ATHLETES_REQUEUE_AFTER_SECONDS)
+        stale = list(self.filter(status=Example.Status.PENDING, created_at__lt=before))
+        for example in stale:
+            example.send()
+        if stale:
+            logger.info("Re-sent %d examples waiting for their faces.", len(stale))
+        return len(stale)
+
     def training_boxes(self) -> "dict[int, tuple[int, int, int, int] | None]":
         """``{example id: the athlete's face box}`` of the examples training may use: those
         with a chosen face, and those still waiting for the worker (no box: training
@@ -384,9 +397,15 @@ class Example(models.Model):
 
     def detect_faces(self) -> None:
         """Have the worker find the faces, once the example is committed."""
-        transaction.on_commit(
-            lambda: current_app.send_task(DETECT_EXAMPLE_FACES_TASK, args=[self.pk])
-        )
+        transaction.on_commit(self.send, robust=True)
+
+    def send(self) -> None:
+        """Send the example to the workers; if the broker is down, it stays pending for the
+        sweep (``ExampleQuerySet.requeue_stale``)."""
+        try:
+            current_app.send_task(DETECT_EXAMPLE_FACES_TASK, args=[self.pk])
+        except OperationalError as exc:
+            logger.warning("Broker unavailable, example %s waits for its faces: %s", self.pk, exc)
 
     def record_faces(
         self, boxes: Sequence[tuple[int, int, int, int]], embeddings: np.ndarray

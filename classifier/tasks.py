@@ -147,8 +147,8 @@ def detect_example_faces(self, example_id: int) -> None:
     """Find an enrolled example's faces and choose the athlete's; a failure is stored on the
     example in plain words, after a few tries when trying again may help."""
     example = Example.objects.select_related("athlete").filter(pk=example_id).first()
-    if example is None:
-        logger.info("Example %s was removed; nothing to detect.", example_id)
+    if example is None or example.status != Example.Status.PENDING:
+        logger.info("Example %s is not waiting for its faces; nothing to do.", example_id)
         return
     try:
         example_faces.detect(example)
@@ -181,7 +181,7 @@ def rerun_history(version: str, filters: dict[str, str]) -> None:
 
 @shared_task(ignore_result=True)
 def requeue_stale() -> int:
-    return Prediction.objects.requeue_stale()
+    return Prediction.objects.requeue_stale() + Example.objects.requeue_stale()
 
 
 @shared_task(ignore_result=True)
@@ -196,6 +196,7 @@ def requeue_stale_on_start(sender, **kwargs) -> None:
     broker was there."""
     record_heartbeat(sender.hostname)
     Prediction.objects.requeue_stale()
+    Example.objects.requeue_stale()
 
 
 _last_heartbeat = 0.0

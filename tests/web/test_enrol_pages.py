@@ -223,3 +223,55 @@ def test_a_photo_the_worker_cannot_read_fails_with_a_sentence(athletes):
     assert example.status == Example.Status.FAILED
     assert example.error.endswith(".") and "Error" not in example.error
     assert not example.faces.exists()
+
+
+def test_an_upload_while_the_broker_is_down_waits_for_the_sweep(
+    staff_client, athletes, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from athletes_site.celery_app import app
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(app, "send_task", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/athletes/rafael_nadal/examples/", {"images": [upload_file(jpeg_bytes())]}
+        )
+
+    assert response.status_code == 302
+    assert Example.objects.get().status == Example.Status.PENDING
+
+
+def test_the_sweep_sends_again_examples_waiting_too_long(athletes, sent_tasks):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    lost, fresh, done = example_of(athletes[1]), example_of(athletes[1]), example_of(athletes[1])
+    Example.objects.filter(pk__in=[lost.pk, done.pk]).update(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+    done.record_faces([(0, 0, 90, 90)], vectors([1.0]))
+
+    call_command("requeue_stale")
+
+    assert sent_tasks == [lost.pk]
+    fresh.refresh_from_db()
+    assert fresh.status == Example.Status.PENDING
+
+
+def test_a_task_for_an_example_already_done_keeps_the_choice(athletes):
+    from classifier.tasks import detect_example_faces
+
+    example = example_of(athletes[1])
+    example.record_faces([(0, 0, 90, 90), (100, 0, 40, 40)], vectors([1.0], [0.0, 1.0]))
+    example.choose(example.faces.get(position=1))
+
+    detect_example_faces(example.pk)  # a duplicate delivery
+
+    example.refresh_from_db()
+    assert (example.status, example.chosen.position) == (Example.Status.READY, 1)
