@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     samples.add_argument("--out", type=Path, required=True, help="folder to put them in")
     samples.set_defaults(run=_samples)
 
+    people = commands.add_parser(
+        "people", help="download photos of five other people, for tests that enrol them"
+    )
+    people.add_argument("--out", type=Path, required=True, help="folder to put them in")
+    people.set_defaults(run=_people)
+
     dataset = commands.add_parser(
         "dataset", help="build a training folder from a list of image URLs"
     )
@@ -213,6 +219,13 @@ def _samples(args) -> int:
     from ml.sample_data import fetch_sample_photos
 
     fetch_sample_photos(args.out)
+    return 0
+
+
+def _people(args) -> int:
+    from ml.sample_people import fetch_sample_people
+
+    fetch_sample_people(args.out)
     return 0
 
 

@@ -59,6 +59,15 @@ ensure_sample_data() {  # ensure_sample_data [--download]: exports ATHLETES_SAMP
   export ATHLETES_SAMPLE_DATA
 }
 
+ensure_sample_people() {  # exports ATHLETES_SAMPLE_PEOPLE
+  # Photos of five people who are not the athletes, for the tests that enrol new people:
+  # fetched once (with apt, from dlib's Debian source) into var/, checked on every run.
+  ATHLETES_SAMPLE_PEOPLE="${ATHLETES_SAMPLE_PEOPLE:-$PWD/var/sample-data/people}"
+  say "Checking the photos of five other people in $ATHLETES_SAMPLE_PEOPLE"
+  python -m ml people --out "$ATHLETES_SAMPLE_PEOPLE"
+  export ATHLETES_SAMPLE_PEOPLE
+}
+
 redis_answers() {
   python -c 'import redis; redis.Redis(socket_connect_timeout=1).ping()' 2>/dev/null
 }

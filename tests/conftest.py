@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: the sample photos, the FaceNet weights, a trained model."""
+"""Fixtures shared by every test: the sample photos, photos of other people, the FaceNet weights,
+a trained model."""
 
 from __future__ import annotations
 
@@ -19,6 +20,20 @@ def sample_data() -> Path:
     path = settings.ATHLETES_SAMPLE_DATA
     if not path.is_dir():
         pytest.fail(f"Sample photos not found at {path}; set ATHLETES_SAMPLE_DATA.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_people() -> Path:
+    """Photos of five people who are not the athletes, for tests that enrol new people:
+    ATHLETES_SAMPLE_PEOPLE, by default var/sample-data/people, where scripts/test fetches them."""
+    from django.conf import settings
+
+    path = Path(os.environ.get("ATHLETES_SAMPLE_PEOPLE") or settings.VAR_DIR / "sample-data/people")
+    if not path.is_dir():
+        pytest.fail(
+            f"Photos of other people not found at {path}; `python -m ml people --out {path}`."
+        )
     return path
 
 

@@ -312,21 +312,12 @@ def wait_until_finished(prediction: Prediction, worker: Worker) -> Prediction:
         time.sleep(0.2)
 
 
-# --- Photos of people who are not in the sample set, to enrol ---------------------------
+# --- Photos of people who are not the sample athletes, to enrol --------------------------
 
 
-@pytest.fixture
-def others(sample_data: Path) -> Path:
-    """The look-alike dev set's strangers, beside the sample photos: the one source of photos
-    of other people that enrolment tests read."""
-    path = sample_data.parent / "lookalikes" / "others"
-    if not path.is_dir():
-        pytest.fail(f"The dev set's others/ not found at {path}.")
-    return path
-
-
-def photos_of(others: Path, label: str) -> list[Path]:
-    return sorted((others / label).iterdir())
+def photos_of(people: Path, label: str) -> list[Path]:
+    """One person's photos in a ``<person>/<photos>`` folder (``sample_people``), in order."""
+    return sorted((people / label).iterdir())
 
 
 # --- Shared object storage: a real S3-protocol server --------------------------------------

@@ -12,6 +12,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from classifier.models import Athlete, Example, ModelVersion, Prediction
+from ml.sample_people import sample_people_names
 from tests.web.browser import axe_violations, screenshot
 from tests.web.conftest import photos_of
 from tests.web.test_browser import sign_in, viewport  # noqa: F401  (desktop only)
@@ -21,18 +22,19 @@ pytestmark = pytest.mark.browser
 
 TRAINING_MS = 600_000
 DETECTING_MS = 120_000
-THIRD = "roger_federer"
-THIRD_NAME = "Roger Federer"
+# The first of the five people of ``sample_people`` (dlib's Johns), whom the sample model
+# does not know.
+THIRD = sorted(sample_people_names())[0]
+THIRD_NAME = sample_people_names()[THIRD]
 
 
 @pytest.fixture
-def third_athlete_photos(others: Path) -> list[Path]:
+def third_athlete_photos(sample_people: Path) -> list[Path]:
     """Photos of a person the sample model does not know: five to enrol, one for a new upload
-    and one for the group photo. They come from the dev set's others/ (the ``others`` fixture)
-    until a set of other people's photos of its own is in place: only this fixture changes."""
-    photos = photos_of(others, THIRD)
+    and one for the group photo."""
+    photos = photos_of(sample_people, THIRD)
     if len(photos) < 7:
-        pytest.fail(f"{THIRD} has {len(photos)} photos in {others}; this test needs 7.")
+        pytest.fail(f"{THIRD} has {len(photos)} photos in {sample_people}; this test needs 7.")
     return photos
 
 
@@ -46,7 +48,7 @@ def upload(page, live_server, photo: Path) -> Prediction:
     return Prediction.objects.get(original_name=photo.name)
 
 
-def federer_face(prediction: Prediction, left_width: int):
+def third_athletes_face(prediction: Prediction, left_width: int):
     """The largest face of the group photo's right half, where the third athlete stands."""
     right = [face for face in prediction.faces.all() if face.x >= left_width]
     return max(right, key=lambda face: face.width * face.height)
@@ -73,8 +75,7 @@ def test_a_third_athlete_enrolled_in_the_browser_is_named_and_a_correction_shows
     # Add the athlete and five photos at once; the worker finds the faces.
     page.click("nav >> text=Athletes")
     page.fill("#id_display_name", THIRD_NAME)
-    page.fill("#id_team", "Switzerland")
-    page.fill("#id_sport", "Tennis")
+    page.fill("#id_team", "Visitors")
     page.click("button:has-text('Add athlete')")
     page.wait_for_url(f"{live_server.url}/athletes/{THIRD}/examples/")
     page.set_input_files("input[name=images]", [str(path) for path in enrol])
@@ -86,7 +87,7 @@ def test_a_third_athlete_enrolled_in_the_browser_is_named_and_a_correction_shows
     assert page.locator(".face-choice.is-chosen, .card-body:has-text('One face')").count() == 5
 
     # A reviewer names the stranger's face in the group photo.
-    face = federer_face(group, width_of(lebron))
+    face = third_athletes_face(group, width_of(lebron))
     page.goto(f"{live_server.url}/review/?photo={group.pk}")
     while int(page.input_value("[data-face-id]")) != face.pk:
         page.click("[data-skip]")
