@@ -23,6 +23,7 @@ from django.db import transaction
 
 from classifier.models import Athlete, Example, Face, ModelVersion
 from ml.artifact import CONFUSION_PLOT, HELD_OUT_DET_PLOT, Manifest
+from ml.dataset import Box
 from ml.errors import ModelError
 
 
@@ -135,26 +136,30 @@ def local_model_dir(model_version: ModelVersion) -> Path:
     return target
 
 
-def training_folder(root: Path) -> Path:
-    """Lay out every enrolled example as ``<root>/<label>/<photo>``, beside
-    the athletes of the deployment's own training folder (``ATHLETES_SAMPLE_DATA``) that have no
-    enrolled examples; return ``root``."""
+def training_folder(root: Path) -> dict[Path, Box]:
+    """Lay out every usable enrolled example (``ExampleQuerySet.training_boxes``) as
+    ``<root>/<label>/<photo>``, beside the athletes of the deployment's own training folder
+    (``ATHLETES_SAMPLE_DATA``) that have no enrolled examples; return where the athlete's face
+    is in the examples where it was chosen, for ``ml.training.train``'s ``boxes``."""
     root.mkdir(parents=True, exist_ok=True)
     sample = Path(settings.ATHLETES_SAMPLE_DATA)
     if sample.is_dir():
         for folder in sorted(p for p in sample.iterdir() if p.is_dir()):
             (root / folder.name).symlink_to(folder.resolve(), target_is_directory=True)
-    for example in Example.objects.select_related("athlete"):
+    boxes = Example.objects.training_boxes()
+    chosen: dict[Path, Box] = {}
+    for example in Example.objects.filter(pk__in=boxes).select_related("athlete"):
         folder = root / example.athlete.label
         if folder.is_symlink():  # enrolled examples replace the folder's photos
             folder.unlink()
         folder.mkdir(exist_ok=True)
+        path = folder / f"{example.pk}{Path(str(example.image.name)).suffix}"
         # Copied, not linked: the photo may live in a bucket, not on this disk.
         with example.image.open("rb") as stored:
-            (folder / f"{example.pk}{Path(str(example.image.name)).suffix}").write_bytes(
-                stored.read()
-            )
-    return root
+            path.write_bytes(stored.read())
+        if (box := boxes[example.pk]) is not None:
+            chosen[path] = box
+    return chosen
 
 
 def train_version(model_version: ModelVersion) -> ModelVersion:
@@ -166,14 +171,16 @@ def train_version(model_version: ModelVersion) -> ModelVersion:
     models_dir = Path(settings.ATHLETES_MODELS_DIR)
     models_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as root:
+        boxes = training_folder(Path(root))
         model_dir = train(
-            training_folder(Path(root)),
+            Path(root),
             models_dir,
             weights=settings.ATHLETES_FACENET_WEIGHTS,
             display_names=Athlete.objects.display_names(),
             reviewed=Face.objects.training_faces(),
             version=model_version.version,
             progress=lambda done, total: model_version.set_progress(5 + 85 * done // total),
+            boxes=boxes,
         )
     manifest = Manifest.read(model_dir)
     model_version.path = stored_path(model_dir)

@@ -34,9 +34,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import DatabaseError, connection
 
-from classifier import inference, model_versions
+from classifier import example_faces, inference, model_versions
 from classifier.filters import PredictionFilter
-from classifier.models import ModelVersion, Prediction, WorkerHeartbeat
+from classifier.models import Example, ModelVersion, Prediction, WorkerHeartbeat
 from classifier.rerun import rerun
 from ml.errors import ImageRejected, ModelError
 
@@ -139,6 +139,34 @@ def train_model_version(version: str) -> None:
         model_version.mark_failed("Training failed; the worker's log says why.")
 
 
+EXAMPLE_ATTEMPTS = 3
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=EXAMPLE_ATTEMPTS - 1)
+def detect_example_faces(self, example_id: int) -> None:
+    """Find an enrolled example's faces and choose the athlete's; a failure is stored on the
+    example in plain words, after a few tries when trying again may help."""
+    example = Example.objects.select_related("athlete").filter(pk=example_id).first()
+    if example is None or example.status != Example.Status.PENDING:
+        logger.info("Example %s is not waiting for its faces; nothing to do.", example_id)
+        return
+    try:
+        example_faces.detect(example)
+    except ImageRejected as exc:
+        example.mark_failed(str(exc))
+    except ModelError as exc:
+        logger.error("Example %s: the face finder is not ready: %s", example_id, exc)
+        example.mark_failed("The worker cannot find faces yet; its log says what is missing.")
+    except Exception as exc:
+        logger.exception("Finding the faces of example %s failed", example_id)
+        reason = transient_reason(exc)
+        if reason is not None and self.request.retries < EXAMPLE_ATTEMPTS - 1:
+            raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+        example.mark_failed(
+            f"The faces could not be found: {reason or 'the worker could not read this photo'}."
+        )
+
+
 @shared_task(ignore_result=True, soft_time_limit=3600, time_limit=3660)
 def rerun_history(version: str, filters: dict[str, str]) -> None:
     """Name the faces of the history's finished photos again with a ready version."""
@@ -153,7 +181,7 @@ def rerun_history(version: str, filters: dict[str, str]) -> None:
 
 @shared_task(ignore_result=True)
 def requeue_stale() -> int:
-    return Prediction.objects.requeue_stale()
+    return Prediction.objects.requeue_stale() + Example.objects.requeue_stale()
 
 
 @shared_task(ignore_result=True)
@@ -168,6 +196,7 @@ def requeue_stale_on_start(sender, **kwargs) -> None:
     broker was there."""
     record_heartbeat(sender.hostname)
     Prediction.objects.requeue_stale()
+    Example.objects.requeue_stale()
 
 
 _last_heartbeat = 0.0

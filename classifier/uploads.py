@@ -305,14 +305,21 @@ def check_examples(files: list[UploadedFile]) -> list[ExamplePhoto]:
 
 
 def store_examples(athlete: Athlete, photos: list[ExamplePhoto]) -> list[Example]:
-    """Save clean copies of the photos as the athlete's examples, all or none."""
+    """Save clean copies of the photos as the athlete's examples, all or none; the worker
+    then finds their faces."""
     examples = []
     try:
         with transaction.atomic():
             for photo in photos:
                 served, suffix = encode(photo.image, photo.format)
-                example = Example(athlete=athlete, original_name=photo.original_name)
+                example = Example(
+                    athlete=athlete,
+                    original_name=photo.original_name,
+                    width=photo.image.width,
+                    height=photo.image.height,
+                )
                 example.image.save(f"{secrets.token_hex(16)}{suffix}", ContentFile(served))
+                example.detect_faces()
                 examples.append(example)
     except BaseException:
         for example in examples:

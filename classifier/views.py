@@ -11,9 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import (
-    PermissionDenied,
     RequestDataTooBig,
     SuspiciousFileOperation,
     TooManyFieldsSent,
@@ -33,6 +31,7 @@ from classifier.filters import PredictionFilter
 from classifier.models import (
     Athlete,
     Event,
+    ExampleFace,
     Face,
     FaceReview,
     ModelVersion,
@@ -40,6 +39,7 @@ from classifier.models import (
     ReviewError,
 )
 from classifier.pagination import KeysFirstPaginator
+from classifier.staff import staff_page
 from classifier.throttling import UploadRefused, admit_photos
 from classifier.uploads import MEDIA_TYPES, UploadsRefused, check_uploads, store_uploads, visitor_id
 
@@ -135,7 +135,11 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
         Prediction.objects.select_related("model_version").with_faces(), pk=pk
     )
     with_actions(request, [prediction])
-    context = {"prediction": prediction, "names": Athlete.objects.label_names()}
+    context = {
+        "prediction": prediction,
+        "names": Athlete.objects.label_names(),
+        "athletes": Athlete.objects.values_list("label", "display_name"),
+    }
     return render(request, "classifier/detail.html", context)
 
 
@@ -297,19 +301,21 @@ def queue_entry(face: Face) -> dict:
     }
 
 
-def face_geometry(face: Face, width: int, height: int) -> dict:
-    """CSS numbers to show a face: ``crop``, a square around it as a background of
-    ``REVIEW_CROP_PX`` (background size and offset, px), and ``highlight``, its box over the
-    whole photo (left, top, width, height, % of the photo)."""
+def face_geometry(
+    face: Face | ExampleFace, width: int, height: int, size: int = REVIEW_CROP_PX
+) -> dict:
+    """CSS numbers to show a face: ``crop``, a square around it as a background of ``size``
+    px (background size and offset, px), and ``highlight``, its box over the whole photo
+    (left, top, width, height, % of the photo)."""
     side = max(face.width, face.height) * 1.4 or 1
-    scale = REVIEW_CROP_PX / side
+    scale = size / side
     centre_x, centre_y = face.x + face.width / 2, face.y + face.height / 2
     return {
         "crop": [
             round(width * scale),
             round(height * scale),
-            round(REVIEW_CROP_PX / 2 - centre_x * scale),
-            round(REVIEW_CROP_PX / 2 - centre_y * scale),
+            round(size / 2 - centre_x * scale),
+            round(size / 2 - centre_y * scale),
         ],
         "highlight": [
             round(100 * face.x / width, 2),
@@ -338,13 +344,13 @@ def faces_to_review(request: HttpRequest) -> list[Face]:
 
 
 @require_http_methods(["GET", "POST"])
+@staff_page(
+    "classifier.review_prediction",
+    "Reviewing needs the permission to confirm or correct predictions.",
+)
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Staff review faces one by one. A POST records one decision (the page's plain forms);
     static/js/review.js sends them to the API instead and never reloads."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-    if not request.user.has_perm("classifier.review_prediction"):
-        raise PermissionDenied("Reviewing needs the permission to confirm or correct predictions.")
     if request.method == "POST":
         # "confirm", or the label the face is corrected to ("unknown": not an athlete).
         choice = request.POST.get("choice", "")
@@ -370,5 +376,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "names": names,
         "crop_px": REVIEW_CROP_PX,
         "batch": REVIEW_BATCH,
+        "may_enrol": request.user.has_perm("classifier.add_athlete"),
     }
     return render(request, "classifier/review.html", context)

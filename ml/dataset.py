@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,14 +11,23 @@ from ml.errors import ModelError
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"}
 
 
+# (x, y, width, height) in the photo's pixels.
+Box = tuple[int, int, int, int]
+
+
 @dataclass(frozen=True)
 class LabelledPhoto:
+    """A training photo; `box`, when given, is where the athlete's face is (a person chose
+    it), so training takes that face instead of guessing which one is the athlete."""
+
     path: Path
     label: str
+    box: Box | None = None
 
 
-def scan(root: Path) -> list[LabelledPhoto]:
-    """Every photo under `root`, sorted so that runs are reproducible.
+def scan(root: Path, boxes: Mapping[Path, Box] | None = None) -> list[LabelledPhoto]:
+    """Every photo under `root`, sorted so that runs are reproducible; `boxes` gives the
+    athlete's face in some of them (keyed by the photo's path).
 
     Needs at least two labels: each athlete's faces are the others' impostors, the ones
     that calibrate when a face is sure, so a single-athlete folder is refused.
@@ -25,7 +35,7 @@ def scan(root: Path) -> list[LabelledPhoto]:
     if not root.is_dir():
         raise ModelError(f"Dataset folder not found: {root}")
     photos = [
-        LabelledPhoto(path, folder.name)
+        LabelledPhoto(path, folder.name, (boxes or {}).get(path))
         for folder in sorted(p for p in root.iterdir() if p.is_dir())
         for path in sorted(folder.iterdir())
         if path.suffix.lower() in PHOTO_SUFFIXES

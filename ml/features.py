@@ -7,14 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
+from PIL import Image
 
-from ml.dataset import LabelledPhoto
+from ml.athlete_face import closest_face
+from ml.dataset import Box, LabelledPhoto
 from ml.embedder import EMBEDDING_SIZE, Embedder
 from ml.errors import ImageRejected
-from ml.faces import FaceDetector
+from ml.faces import Face, FaceDetector
 from ml.imaging import load_image
 
 CHOOSING_ROUNDS = 3
+# A chosen box and a detected one are the same face when they overlap this much (IoU); the same
+# detector on the same photo finds the same box again.
+SAME_FACE_OVERLAP = 0.5
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +69,10 @@ def choose_athletes(embedded: list[PhotoEmbeddings]) -> list[PhotoEmbeddings]:
 
     The largest face is the first guess; it is not always the athlete (a bigger head in
     the foreground, a coach beside a player). A few rounds settle it: each photo's choice
-    is compared with the mean of the choices in the athlete's other photos.
+    is compared with the mean of the choices in the athlete's other photos. A photo whose
+    face a person chose (`LabelledPhoto.box`) keeps it, and guides the others.
     """
-    chosen = [0] * len(embedded)
+    chosen = [item.athlete_index for item in embedded]
     by_label: dict[str, list[int]] = {}
     for index, item in enumerate(embedded):
         if not item.skipped:
@@ -76,11 +82,43 @@ def choose_athletes(embedded: list[PhotoEmbeddings]) -> list[PhotoEmbeddings]:
             picked = {i: embedded[i].faces[chosen[i], 0] for i in indices}
             total = np.sum(list(picked.values()), axis=0)
             for i in indices:
-                if len(indices) > 1 and len(embedded[i].faces) > 1:
-                    chosen[i] = int(np.argmax(embedded[i].faces[:, 0] @ (total - picked[i])))
+                if len(indices) > 1 and embedded[i].photo.box is None:
+                    chosen[i] = closest_face(embedded[i].faces[:, 0], total - picked[i])
     return [
         replace(item, athlete_index=index) for item, index in zip(embedded, chosen, strict=True)
     ]
+
+
+def embed_faces(image: Image.Image, detector: FaceDetector, embedder: Embedder) -> PhotoFaces:
+    """Every face of a photo, largest first, embedded with its horizontal mirror."""
+    faces = detector.detect(image).faces
+    if not faces:
+        return PhotoFaces([], np.zeros((0, 2, EMBEDDING_SIZE), np.float32))
+    crops = np.stack([view for face in faces for view in (face.crop, face.crop[:, ::-1])])
+    return PhotoFaces(faces, embedder.embed(crops).reshape(len(faces), 2, -1))
+
+
+@dataclass(frozen=True)
+class PhotoFaces:
+    """A photo's detected faces, largest first, and their embeddings, (faces, 2, 128)."""
+
+    faces: list[Face]
+    embeddings: np.ndarray
+
+    def index_of(self, box: Box) -> int | None:
+        """The face that is the one at `box` (most overlap, at least half), if any."""
+        overlaps = [overlap(face.box, box) for face in self.faces]
+        best = int(np.argmax(overlaps)) if overlaps else 0
+        return best if overlaps and overlaps[best] >= SAME_FACE_OVERLAP else None
+
+
+def overlap(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    shared = max(0, width) * max(0, height)
+    union = a[2] * a[3] + b[2] * b[3] - shared
+    return shared / union if union else 0.0
 
 
 def _embed_photo(photo: LabelledPhoto, detector: FaceDetector, embedder: Embedder):
@@ -89,8 +127,12 @@ def _embed_photo(photo: LabelledPhoto, detector: FaceDetector, embedder: Embedde
         image = load_image(photo.path).image
     except ImageRejected as error:
         return PhotoEmbeddings(photo, empty, skipped=str(error))
-    faces = detector.detect(image).faces
-    if not faces:
+    found = embed_faces(image, detector, embedder)
+    if not found.faces:
         return PhotoEmbeddings(photo, empty, skipped="no face found")
-    crops = np.stack([view for face in faces for view in (face.crop, face.crop[:, ::-1])])
-    return PhotoEmbeddings(photo, embedder.embed(crops).reshape(len(faces), 2, -1))
+    if photo.box is None:
+        return PhotoEmbeddings(photo, found.embeddings)
+    index = found.index_of(photo.box)
+    if index is None:
+        return PhotoEmbeddings(photo, empty, skipped="the chosen face was not found again")
+    return PhotoEmbeddings(photo, found.embeddings, athlete_index=index)

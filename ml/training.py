@@ -14,7 +14,7 @@ import numpy as np
 
 from ml import artifact
 from ml.calibration import DEFAULT_TARGETS, Calibration, Targets, fit
-from ml.dataset import display_name, scan
+from ml.dataset import Box, display_name, scan
 from ml.det import save_det_plot
 from ml.embedder import INPUT_SIZE, Embedder
 from ml.evaluation import cross_validate_embeddings, save_confusion_plot
@@ -41,6 +41,7 @@ def train(
     reviewed: Sequence[ReviewedFace] = (),
     version: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    boxes: Mapping[Path, Box] | None = None,
 ) -> Path:
     """Train on `<data_dir>/<label>/<photos>`; returns the new artifact directory.
 
@@ -52,9 +53,10 @@ def train(
     others are fitted, a face reviewed as an athlete as one more of their faces, any other
     as an impostor for every athlete.
     `version` names the model when the caller chose it beforehand (`artifact.new_version`);
-    `progress` hears (photos embedded, photos), embedding being most of the time.
+    `progress` hears (photos embedded, photos), embedding being most of the time. `boxes`
+    gives the athlete's face in the photos where a person chose it (keyed by path).
     """
-    photos = scan(data_dir)
+    photos = scan(data_dir, boxes)
     labels = sorted({photo.label for photo in photos})
     log.info(
         "Training on %d photos of %d athletes: %s", len(photos), len(labels), ", ".join(labels)

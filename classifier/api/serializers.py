@@ -3,8 +3,8 @@ validated."""
 
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.utils.text import slugify
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -13,6 +13,7 @@ from classifier.models import (
     Athlete,
     Event,
     Example,
+    ExampleFace,
     Face,
     FaceReview,
     ModelVersion,
@@ -245,13 +246,10 @@ class NewAthleteSerializer(serializers.ModelSerializer):
         fields = ["label", "display_name", "team", "sport", "examples"]
 
     def validate(self, data: dict) -> dict:
-        data.setdefault("label", slugify(data["display_name"]).replace("-", "_"))
-        if not data["label"]:
-            raise serializers.ValidationError({"display_name": "Give a name with letters."})
-        if Athlete.objects.filter(label=data["label"]).exists():
-            raise serializers.ValidationError(
-                {"label": f'An athlete labelled "{data["label"]}" exists already.'}
-            )
+        try:
+            data["label"] = Athlete.objects.new_label(data["display_name"], data.get("label", ""))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
         return data
 
 
@@ -270,12 +268,28 @@ class ExamplesUploadSerializer(serializers.Serializer):
         return uploads.store_examples(self.context["athlete"], validated_data["images"])
 
 
+class ExampleFaceSerializer(serializers.ModelSerializer):
+    box = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = ExampleFace
+        fields = ["id", "position", "box"]
+
+
 class ExampleSerializer(serializers.ModelSerializer):
+    """An enrolled photo: ``pending`` until the worker has found its faces, then ``ready``
+    (``chosen`` is the athlete's face), ``no_face`` or ``failed`` (``error`` says why)."""
+
     image_url = serializers.FileField(source="image", read_only=True)
+    faces = ExampleFaceSerializer(many=True, read_only=True)
 
     class Meta:
         model = Example
-        fields = ["id", "original_name", "image_url", "created_at"]
+        fields = [
+            "id", "original_name", "image_url", "created_at", "status", "error", "faces",
+            "chosen", "source_face",
+        ]  # fmt: skip
+        read_only_fields = fields
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):

@@ -263,16 +263,23 @@ class AthleteViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
         return super().create(request, *args, **kwargs)
 
     @extend_schema(
+        methods=["POST"],
         request={"multipart/form-data": ExamplesUploadSerializer},
         responses={
             201: ExampleSerializer(many=True),
             400: OpenApiResponse(description="A file is not a photo we accept; none stored."),
         },
     )
-    @action(detail=True, methods=["post"])
+    @extend_schema(methods=["GET"], responses={200: ExampleSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"])
     def examples(self, request, label=None):
-        """Add photos of the athlete (multipart, field ``images``, several files)."""
+        """The athlete's example photos (GET), or add some (POST, multipart, field ``images``,
+        several files). The worker then finds each photo's faces and chooses the athlete's:
+        poll the examples until none is ``pending``."""
         athlete = self.get_object()
+        if request.method == "GET":
+            examples = athlete.examples.prefetch_related("faces")
+            return Response(ExampleSerializer(examples, many=True).data)
         admit_photos(request, max(1, len(request.FILES.getlist("images"))))
         upload = ExamplesUploadSerializer(
             data=request.data, context={"request": request, "athlete": athlete}

@@ -71,6 +71,8 @@
       $("[data-photo-link]").href = face.photo_url;
       $("[data-photo-link]").textContent = face.photo_name;
       $("[data-face-id]").value = face.id;
+      var example = $("[data-example-form]");
+      if (example) example.action = example.dataset.action.replace("/0/", "/" + face.id + "/");
       $("[data-confirm-name]").textContent = name(face.shown_answer);
       for (var i = index + 1; i <= index + PREFETCH && i < faces.length; i++) {
         new Image().src = faces[i].photo;

@@ -3,6 +3,7 @@ and an honest flag when there are too few impostors to know."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,8 @@ import pytest
 from ml.calibration import Targets, fit
 from ml.dataset import LabelledPhoto
 from ml.errors import ModelError
-from ml.features import PhotoEmbeddings, choose_athletes
+from ml.faces import Face
+from ml.features import PhotoEmbeddings, PhotoFaces, choose_athletes, overlap
 
 LEBRON, NADAL = "lebron_james", "rafael_nadal"
 LABELS = [LEBRON, NADAL]
@@ -122,3 +124,29 @@ def test_training_keeps_the_face_most_like_the_athletes_other_photos():
     np.testing.assert_array_equal(chosen[-1].athlete, crowded.faces[1])
     assert chosen[-1].others.shape == (1, 128)
     assert all(item.athlete_index == 0 for item in chosen[:-1])
+
+
+def test_training_keeps_the_face_a_person_chose():
+    photos = dataset(strangers_per_photo=0)
+    crowded = photo(LEBRON, [stranger(), athlete_face(0, 0.5)], 99)
+    chosen_by_staff = replace(crowded, photo=replace(crowded.photo, box=(0, 0, 10, 10)))
+
+    chosen = choose_athletes([*photos, chosen_by_staff])
+
+    assert chosen[-1].athlete_index == 0  # the stranger, as staff said: kept, not re-guessed
+
+
+def test_a_chosen_box_is_found_again_among_the_detected_faces():
+    def detected(box):
+        return Face(box, 0.9, ((0, 0), (1, 1)), np.zeros((160, 160, 3), np.uint8))
+
+    found = PhotoFaces(
+        [detected((100, 0, 50, 50)), detected((0, 0, 30, 30))], np.zeros((2, 2, 128))
+    )
+
+    assert found.index_of((2, 1, 28, 30)) == 1
+    assert found.index_of((20, 20, 30, 30)) is None  # overlaps, but under half: another face
+    assert PhotoFaces([], np.zeros((0, 2, 128))).index_of((0, 0, 10, 10)) is None
+    assert overlap((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
+    assert overlap((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
+    assert overlap((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0

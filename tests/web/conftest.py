@@ -312,6 +312,14 @@ def wait_until_finished(prediction: Prediction, worker: Worker) -> Prediction:
         time.sleep(0.2)
 
 
+# --- Photos of people who are not the sample athletes, to enrol --------------------------
+
+
+def photos_of(people: Path, label: str) -> list[Path]:
+    """One person's photos in a ``<person>/<photos>`` folder (``sample_people``), in order."""
+    return sorted((people / label).iterdir())
+
+
 # --- Shared object storage: a real S3-protocol server --------------------------------------
 
 S3_KEY, S3_SECRET = "test-key", "test-secret"

@@ -60,12 +60,21 @@ def test_it_needs_the_permission_to_add_athletes(user_client, client):
     assert not Athlete.objects.exists()
 
 
-def test_it_stores_several_example_photos(staff_client, athletes):
+def test_it_stores_several_example_photos_whose_faces_the_worker_finds(
+    staff_client, athletes, sent_tasks, django_capture_on_commit_callbacks
+):
     photos = [upload_file(jpeg_bytes(), f"nadal{n}.jpg") for n in range(3)]
 
-    response = staff_client.post("/api/athletes/rafael_nadal/examples/", {"images": photos})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post("/api/athletes/rafael_nadal/examples/", {"images": photos})
 
     assert response.status_code == 201
+    assert [(e["status"], e["faces"], e["chosen"]) for e in response.json()] == [
+        ("pending", [], None)
+    ] * 3
+    assert sent_tasks == [e["id"] for e in response.json()]
+    listed = staff_client.get("/api/athletes/rafael_nadal/examples/").json()
+    assert [e["id"] for e in listed] == sent_tasks
     assert [e["original_name"] for e in response.json()] == [
         "nadal0.jpg",
         "nadal1.jpg",

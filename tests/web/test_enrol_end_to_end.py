@@ -3,22 +3,17 @@ and see new photos of them named. The photos are dlib's five Johns (``sample_peo
 face photos each, public domain); the model trained here is thrown away."""
 
 import time
-from pathlib import Path
 
 import pytest
 
 from classifier.models import ModelVersion, Prediction
 from ml.sample_people import sample_people_names
-from tests.web.conftest import upload_file, wait_until_finished
+from tests.web.conftest import photos_of, upload_file, wait_until_finished
 
 pytestmark = pytest.mark.integration
 
 PEOPLE = sorted(sample_people_names())
 TRAINING_SECONDS = 600
-
-
-def photos_of(people: Path, label: str) -> list[Path]:
-    return sorted((people / label).iterdir())
 
 
 def wait_until_trained(version: str, client, worker) -> dict:

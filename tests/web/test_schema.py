@@ -9,7 +9,7 @@ ENDPOINTS = {
     "/api/predictions/{id}/review/": {"post"},
     "/api/predictions/{id}/photo/": {"get"},
     "/api/athletes/": {"get", "post"},
-    "/api/athletes/{label}/examples/": {"post"},
+    "/api/athletes/{label}/examples/": {"get", "post"},
     "/api/events/": {"get"},
     "/api/events/{id}/": {"get"},
     "/api/events/{id}/export/": {"get"},

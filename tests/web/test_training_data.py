@@ -68,7 +68,8 @@ def test_enrolled_examples_replace_the_folder_s_photos_of_that_athlete(
         example = Example(athlete=athlete, original_name="x.jpg")
         example.image.save("x.jpg", ContentFile(jpeg_bytes()))
 
-    root = training_folder(tmp_path / "train")
+    root = tmp_path / "train"
+    assert training_folder(root) == {}  # no face chosen yet: training guesses
 
     photos = [(photo.label, photo.path.name) for photo in scan(root)]
     examples = {e.athlete.label: f"{e.pk}.jpg" for e in Example.objects.all()}
@@ -76,4 +77,33 @@ def test_enrolled_examples_replace_the_folder_s_photos_of_that_athlete(
         ("lebron_james", "a.jpg"),
         ("rafael_nadal", examples["rafael_nadal"]),
         ("roger_federer", examples["roger_federer"]),
+    ]
+
+
+def example_of(athlete: Athlete, status: str) -> Example:
+    example = Example(athlete=athlete, original_name="x.jpg", status=status)
+    example.image.save("x.jpg", ContentFile(jpeg_bytes()))
+    return example
+
+
+def test_it_gives_training_the_chosen_face_and_leaves_out_photos_without_one(
+    settings, tmp_path, athletes, media_root
+):
+    settings.ATHLETES_SAMPLE_DATA = tmp_path / "no-folder"
+    nadal = athletes[1]
+    chosen = example_of(nadal, Example.Status.READY)
+    chosen.record_faces([(50, 10, 40, 40), (5, 5, 10, 10)], np.eye(2, 128, dtype="<f4"))
+    chosen.choose(chosen.faces.get(position=1))
+    example_of(nadal, Example.Status.NO_FACE)
+    example_of(nadal, Example.Status.FAILED)
+    waiting = example_of(athletes[0], Example.Status.PENDING)
+
+    boxes = training_folder(tmp_path / "train")
+
+    nadal_photo = tmp_path / "train" / "rafael_nadal" / f"{chosen.pk}.jpg"
+    assert boxes == {nadal_photo: (5, 5, 10, 10)}
+    photos = scan(tmp_path / "train", boxes)
+    assert [(photo.path.name, photo.box) for photo in photos] == [
+        (f"{waiting.pk}.jpg", None),
+        (f"{chosen.pk}.jpg", (5, 5, 10, 10)),
     ]

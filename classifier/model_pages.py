@@ -1,0 +1,90 @@
+"""The staff page of model versions: train a new one and follow its progress, see its figures
+and how it compares with the active one, activate it or roll back, one click each."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from classifier.admin import dev_rows
+from classifier.models import ModelVersion
+from classifier.staff import staff_page
+from classifier.version_comparison import compare
+
+# Reviewed faces the page compares a version with the active one on (the API's default).
+COMPARED_FACES = 200
+
+view_page = staff_page("classifier.view_modelversion", "Model versions are for staff only.")
+train_action = staff_page(
+    "classifier.add_modelversion", "Training a model needs the permission to add model versions."
+)
+activate_action = staff_page(
+    "classifier.activate_modelversion",
+    "Activating a model needs the permission to choose the version the workers serve.",
+)
+
+
+def version_view(model_version: ModelVersion, active: ModelVersion | None) -> dict:
+    """One version's row: its figures, and beside a ready one that is not active, how its
+    answers on the last reviewed faces differ from the active version's."""
+    ready = model_version.status == ModelVersion.Status.READY
+    if not ready:
+        return {"version": model_version}
+    report = model_version.dev_report
+    comparison = None
+    if active is not None and not model_version.is_active:
+        comparison = compare(model_version, active, COMPARED_FACES)
+    names, counts = model_version.display_names, model_version.manifest.get("training_counts", {})
+    return {
+        "version": model_version,
+        "athletes": [(names[label], counts.get(label, 0)) for label in model_version.labels],
+        "accuracy": model_version.metrics.get("accuracy_mean"),
+        "dev": dev_rows(report) if report else [],
+        "comparison": comparison,
+    }
+
+
+@require_safe
+@view_page
+def model_versions(request: HttpRequest) -> HttpResponse:
+    active = ModelVersion.objects.active()
+    versions = list(ModelVersion.objects.all())
+    context = {
+        "versions": [version_view(each, active) for each in versions],
+        "active": active,
+        "rollback": ModelVersion.objects.rollback_target(),
+        "training": any(each.status == ModelVersion.Status.TRAINING for each in versions),
+    }
+    return render(request, "classifier/models.html", context)
+
+
+@require_POST
+@train_action
+def train(request: HttpRequest) -> HttpResponse:
+    model_version = ModelVersion.objects.start_training()
+    messages.success(request, f"Training {model_version.version}: this page shows its progress.")
+    return redirect("model_versions")
+
+
+@require_POST
+@activate_action
+def activate(request: HttpRequest, version: str) -> HttpResponse:
+    model_version = get_object_or_404(ModelVersion, version=version)
+    if model_version.status != ModelVersion.Status.READY:
+        messages.error(request, f"Version {version} is {model_version.status}: it cannot serve.")
+    else:
+        model_version.activate()
+        messages.success(request, f"Version {version} is active: new photos are named with it.")
+    return redirect("model_versions")
+
+
+@require_POST
+@activate_action
+def rollback(request: HttpRequest) -> HttpResponse:
+    model_version = ModelVersion.objects.rollback_target()
+    if model_version is None:
+        messages.error(request, "No earlier version was ever active: nothing to go back to.")
+    else:
+        model_version.activate()
+        messages.success(request, f"Rolled back: version {model_version.version} is active again.")
+    return redirect("model_versions")
