@@ -1,18 +1,20 @@
 """Before activating a version: how its answers on recently reviewed faces differ from the active
 version's, for better and for worse. Only the stored embeddings are named again (no photo is
-read, no network runs), so this runs in the web process in milliseconds."""
+read, no network runs), so this runs in the web process in milliseconds; the versions' artifacts
+come from storage like a worker's, so a web machine needs no shared folder."""
 
 from typing import Any
 
 import numpy as np
 
+from classifier.model_versions import local_model_dir
 from classifier.models import Face, ModelVersion
 from ml.artifact import load_recognizer
 
 
 def answers(model_version: ModelVersion, embeddings: np.ndarray) -> list[str]:
     """What the version names each face, judged alone (not beside its photo's other faces)."""
-    recognizer = load_recognizer(model_version.model_dir, model_version.artifact_manifest)
+    recognizer = load_recognizer(local_model_dir(model_version), model_version.artifact_manifest)
     return [recognizer.name(row[np.newaxis])[0].label for row in embeddings]
 
 

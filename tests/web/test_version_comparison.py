@@ -1,8 +1,11 @@
 """GET /api/models/{version}/comparison/: a version beside the active one on reviewed faces."""
 
+import shutil
+
 import numpy as np
 import pytest
 
+from classifier.model_versions import store_artifact
 from classifier.models import Face, FaceReview, ModelVersion
 from ml import artifact
 from tests.web.conftest import stored_manifest
@@ -111,3 +114,23 @@ def test_it_refuses_a_count_that_is_not_a_number(staff_client, versions):
 
 def test_it_needs_the_permission_to_view_versions(user_client, versions):
     assert user_client.get("/api/models/new/comparison/").status_code == 403
+
+
+def test_it_reads_the_versions_from_storage_on_a_machine_without_their_folders(
+    staff_client, staff, versions, make_prediction, settings, tmp_path
+):
+    settings.ATHLETES_MODEL_CACHE = tmp_path / "cache"
+    for model_version in versions:
+        store_artifact(model_version, model_version.model_dir)
+        model_version.save()
+        shutil.rmtree(model_version.model_dir)
+    reviewed(make_prediction, staff, unit(2), "c")
+
+    response = staff_client.get("/api/models/new/comparison/")
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["better"], response.json()["worse"]) == (1, 0)
+    assert sorted(path.name.split("-")[0] for path in (tmp_path / "cache").iterdir()) == [
+        "new",
+        "old",
+    ]
