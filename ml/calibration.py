@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import beta
+from scipy.stats import t as student_t
 
 from ml.embedder import EMBEDDING_SIZE
 from ml.errors import ModelError
@@ -39,8 +40,8 @@ class Targets:
     unseen photos reach, so an athlete whose photos are alike gets a stricter line.
     `recall`: this share of an athlete's unseen photos is at least flagged for review (the
     unknown line), but that line is never below the impostors' highest scores.
-    Shares of an athlete's photos come from a normal fitted to their leave-one-photo-out
-    scores.
+    Shares of an athlete's photos come from Student's t prediction interval over their
+    leave-one-photo-out scores.
     """
 
     false_accept: float = 0.001
@@ -155,9 +156,9 @@ def _lines(labels, centres, genuine, impostors, targets) -> tuple[Recognizer, Ca
     global_line = _impostor_line(pooled, targets.false_accept)
     lines, per_athlete = {}, {}
     for label in labels:
-        own = NormalDist(float(genuine[label].mean()), float(genuine[label].std()) or 1e-3)
-        sure = max(global_line, own.inv_cdf(1.0 - targets.sure_rate))
-        unknown = min(max(float(pooled.max()) + ABOVE, own.inv_cdf(1.0 - targets.recall)), sure)
+        own = genuine[label]
+        sure = max(global_line, score_reached_by(own, targets.sure_rate))
+        unknown = min(max(float(pooled.max()) + ABOVE, score_reached_by(own, targets.recall)), sure)
         lines[label] = Lines(sure=_round_up(sure), unknown=_round_up(unknown))
         per_athlete[label] = {
             "genuine_photos": len(genuine[label]),
@@ -204,6 +205,16 @@ def _lines(labels, centres, genuine, impostors, targets) -> tuple[Recognizer, Ca
         per_athlete=per_athlete,
     )
     return Recognizer(labels, centres, lines), calibration
+
+
+def score_reached_by(scores: np.ndarray, share: float) -> float:
+    """The score a new photo of the athlete reaches with probability `share`, from their
+    leave-one-photo-out `scores`: the lower end of Student's t prediction interval. A normal
+    with the sample's own mean and spread would be too sure of both when an athlete has five
+    photos, setting the lines above most of their unseen photos."""
+    n = len(scores)
+    spread = float(scores.std(ddof=1)) or 1e-3
+    return float(scores.mean()) - float(student_t.ppf(share, n - 1)) * spread * math.sqrt(1 + 1 / n)
 
 
 def _impostor_line(scores: np.ndarray, rate: float) -> float:

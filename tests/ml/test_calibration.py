@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml.calibration import Targets, fit
+from ml.calibration import Targets, fit, score_reached_by
 from ml.dataset import LabelledPhoto
 from ml.errors import ModelError
 from ml.faces import Face
@@ -150,3 +150,17 @@ def test_a_chosen_box_is_found_again_among_the_detected_faces():
     assert overlap((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
     assert overlap((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
     assert overlap((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
+
+
+@pytest.mark.parametrize("photos", [3, 5, 30])
+@pytest.mark.parametrize("share", [0.9, 0.99])
+def test_a_new_photo_reaches_an_athletes_line_as_often_as_the_target_says(photos, share):
+    # An athlete's line comes from a handful of leave-one-out scores; a new photo of them,
+    # drawn like those, should reach it `share` of the time, however few the photos.
+    rng = np.random.default_rng(1)
+    trials = 4000
+    samples = rng.normal(0.8, 0.05, size=(trials, photos))
+    new = rng.normal(0.8, 0.05, size=trials)
+    lines = np.array([score_reached_by(scores, share) for scores in samples])
+
+    assert abs((new >= lines).mean() - share) < 0.015
