@@ -1,0 +1,53 @@
+"""Group faces that look like one person: average-linkage clustering on cosine distance.
+
+The web groups the history's unknown faces on demand, and the web image has no scikit-learn
+or SciPy (requirements/web.txt), so this is the textbook algorithm in NumPy: start with one
+group per face, and merge the two closest groups while their mean pairwise cosine distance
+is below the threshold. On the dev set it gives the same groups as scikit-learn's
+``AgglomerativeClustering(metric="cosine", linkage="average")`` (tests/ml/test_clustering.py),
+and its threshold was chosen there (docs/benchmarks.md, "Grouping unknown faces").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Mean cosine distance (1 - cosine similarity) below which two groups are one person.
+SAME_PERSON_DISTANCE = 0.45
+
+
+def group_faces(embeddings: np.ndarray, threshold: float = SAME_PERSON_DISTANCE) -> list[list[int]]:
+    """The rows of ``embeddings`` (faces, dims) grouped by person: lists of row indices, the
+    biggest group first, each in row order; every face is in exactly one group (many alone).
+    A zero vector has no direction and stays alone."""
+    count = len(embeddings)
+    if count == 0:
+        return []
+    vectors = np.asarray(embeddings, dtype=np.float64)
+    norms = np.linalg.norm(vectors, axis=1)
+    unit = np.divide(vectors, norms[:, None], out=np.zeros_like(vectors), where=norms[:, None] > 0)
+    distance = 1.0 - unit @ unit.T
+    distance[norms == 0, :] = np.inf
+    distance[:, norms == 0] = np.inf
+    np.fill_diagonal(distance, np.inf)
+    sizes = np.ones(count)
+    members: list[list[int]] = [[row] for row in range(count)]
+    while True:
+        first, second = divmod(int(np.argmin(distance)), count)
+        if not distance[first, second] < threshold:
+            break
+        # Lance-Williams for average linkage: the merged group's mean distance to each other
+        # group is the size-weighted mean of its two parts' distances.
+        merged = (sizes[first] * distance[first] + sizes[second] * distance[second]) / (
+            sizes[first] + sizes[second]
+        )
+        distance[first, :] = merged
+        distance[:, first] = merged
+        distance[first, first] = np.inf
+        distance[second, :] = np.inf
+        distance[:, second] = np.inf
+        sizes[first] += sizes[second]
+        members[first] += members[second]
+        members[second] = []
+    groups = [sorted(group) for group in members if group]
+    return sorted(groups, key=lambda group: (-len(group), group[0]))
