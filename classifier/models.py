@@ -813,6 +813,15 @@ class FaceQuerySet(models.QuerySet["Face"]):
             .order_by("-review__reviewed_at")
         )
 
+    def unknown(self) -> "FaceQuerySet":
+        """Faces of finished photos, with an embedding, that are nobody known now: the model
+        was not sure and no reviewer named them, or a reviewer said "not an athlete"."""
+        return self.filter(
+            Q(review__isnull=True, label=UNKNOWN) | Q(review__label=UNKNOWN),
+            embedding__isnull=False,
+            prediction__status=Prediction.Status.DONE,
+        )
+
     def rejected_embeddings(self) -> dict[str, np.ndarray]:
         """``{athlete: embeddings}`` of faces reviewers said are not the athlete the model
         proposed ("not X"). Training takes them as impostors for that athlete

@@ -28,7 +28,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from classifier import export
+from classifier import export, people
+from classifier.api.serializers import NamePersonSerializer
 from classifier.filters import PredictionFilter
 from classifier.models import (
     Athlete,
@@ -47,6 +48,9 @@ HISTORY_PAGE_SIZE = 24
 # Faces the review page hands the browser at once; it loads the page again for more.
 REVIEW_BATCH = 100
 REVIEW_CROP_PX = 224
+PERSON_CROP_PX = 96
+# Groups on the people page at once, the biggest first; naming them brings the next ones.
+PEOPLE_SHOWN = 30
 RECENT_ON_HOME = 6
 # Where ModelVersion.confusion_matrix is stored (its upload_to): served to staff only.
 MODEL_PLOTS_FOLDER = "models"
@@ -297,19 +301,19 @@ def queue_entry(face: Face) -> dict:
     }
 
 
-def face_geometry(face: Face, width: int, height: int) -> dict:
+def face_geometry(face: Face, width: int, height: int, crop_px: int = REVIEW_CROP_PX) -> dict:
     """CSS numbers to show a face: ``crop``, a square around it as a background of
-    ``REVIEW_CROP_PX`` (background size and offset, px), and ``highlight``, its box over the
+    ``crop_px`` (background size and offset, px), and ``highlight``, its box over the
     whole photo (left, top, width, height, % of the photo)."""
     side = max(face.width, face.height) * 1.4 or 1
-    scale = REVIEW_CROP_PX / side
+    scale = crop_px / side
     centre_x, centre_y = face.x + face.width / 2, face.y + face.height / 2
     return {
         "crop": [
             round(width * scale),
             round(height * scale),
-            round(REVIEW_CROP_PX / 2 - centre_x * scale),
-            round(REVIEW_CROP_PX / 2 - centre_y * scale),
+            round(crop_px / 2 - centre_x * scale),
+            round(crop_px / 2 - centre_y * scale),
         ],
         "highlight": [
             round(100 * face.x / width, 2),
@@ -341,10 +345,8 @@ def faces_to_review(request: HttpRequest) -> list[Face]:
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Staff review faces one by one. A POST records one decision (the page's plain forms);
     static/js/review.js sends them to the API instead and never reloads."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-    if not request.user.has_perm("classifier.review_prediction"):
-        raise PermissionDenied("Reviewing needs the permission to confirm or correct predictions.")
+    if refusal := may_review(request):
+        return refusal
     if request.method == "POST":
         # "confirm", or the label the face is corrected to ("unknown": not an athlete).
         choice = request.POST.get("choice", "")
@@ -372,3 +374,86 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "batch": REVIEW_BATCH,
     }
     return render(request, "classifier/review.html", context)
+
+
+def may_review(request: HttpRequest) -> HttpResponse | None:
+    """A sign-in redirect or a refusal for whoever may not review faces, else None."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+    if not request.user.has_perm("classifier.review_prediction"):
+        raise PermissionDenied("Reviewing needs the permission to confirm or correct predictions.")
+    return None
+
+
+def person_entry(person: people.Person, posted: dict) -> dict:
+    """What the people page shows of one group: its faces as crops with a checkbox each, the
+    photos they come from, and what staff had typed if this group's form came back refused."""
+    faces = person.faces
+    this_form = bool(posted["faces"] & {face.pk for face in faces})
+    photos = {face.prediction_id: face.prediction.original_name for face in faces}
+    return {
+        "count": len(faces),
+        "faces": [
+            {
+                "id": face.pk,
+                "photo": face.prediction.image.url,
+                "photo_name": face.prediction.original_name,
+                "crop": face_geometry(
+                    face, face.prediction.width, face.prediction.height, PERSON_CROP_PX
+                )["crop"],
+                "checked": face.pk in posted["faces"] if this_form else True,
+            }
+            for face in faces
+        ],
+        "photos": [(reverse("detail", args=[pk]), name) for pk, name in photos.items()],
+        "label": posted["label"] if this_form else "",
+        "name": posted["name"] if this_form else "",
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def people_seen(request: HttpRequest) -> HttpResponse:
+    """Staff name groups of unknown faces that look like one person (POST: one group's form,
+    through the API's NamePersonSerializer, so the page and the API decide alike)."""
+    if refusal := may_review(request):
+        return refusal
+    posted: dict = {"faces": set(), "label": "", "name": ""}
+    status = 200
+    if request.method == "POST":
+        data = {
+            "faces": request.POST.getlist("faces"),
+            "label": request.POST.get("label", ""),
+            "name": request.POST.get("name", ""),
+        }
+        naming = NamePersonSerializer(data=data, context={"request": request})
+        if naming.is_valid():
+            athlete = naming.save()
+            count = len(naming.validated_data["faces"])
+            messages.success(request, f"{count} faces are now {athlete.display_name}.")
+            return redirect("people_seen")
+        for reason in error_sentences(naming.errors):
+            messages.error(request, reason)
+        posted = {
+            "faces": {int(pk) for pk in data["faces"] if pk.isdigit()},
+            "label": data["label"],
+            "name": data["name"],
+        }
+        status = 400
+    groups = people.people_seen()
+    context = {
+        "people": [person_entry(person, posted) for person in groups[:PEOPLE_SHOWN]],
+        "more": max(len(groups) - PEOPLE_SHOWN, 0),
+        "athletes": list(Athlete.objects.values_list("label", "display_name")),
+        "crop_px": PERSON_CROP_PX,
+        "may_add": request.user.has_perm("classifier.add_athlete"),
+    }
+    return render(request, "classifier/people.html", context, status=status)
+
+
+def error_sentences(errors) -> list[str]:
+    """A serializer's errors as sentences for the page, whatever field they are on."""
+    if isinstance(errors, dict):
+        return [sentence for value in errors.values() for sentence in error_sentences(value)]
+    if isinstance(errors, list):
+        return [sentence for value in errors for sentence in error_sentences(value)]
+    return [str(errors)]
