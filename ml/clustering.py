@@ -32,22 +32,35 @@ def group_faces(embeddings: np.ndarray, threshold: float = SAME_PERSON_DISTANCE)
     np.fill_diagonal(distance, np.inf)
     sizes = np.ones(count)
     members: list[list[int]] = [[row] for row in range(count)]
+    # Each row's closest other group and the distance to it, kept up to date, so that a merge
+    # costs a few rows rather than a scan of the whole matrix.
+    partner = np.argmin(distance, axis=1)
+    nearest = distance[np.arange(count), partner]
     while True:
-        first, second = divmod(int(np.argmin(distance)), count)
-        if not distance[first, second] < threshold:
+        first = int(np.argmin(nearest))
+        if not nearest[first] < threshold:
             break
+        second = int(partner[first])
         # Lance-Williams for average linkage: the merged group's mean distance to each other
         # group is the size-weighted mean of its two parts' distances.
         merged = (sizes[first] * distance[first] + sizes[second] * distance[second]) / (
             sizes[first] + sizes[second]
         )
+        merged[[first, second]] = np.inf
         distance[first, :] = merged
         distance[:, first] = merged
-        distance[first, first] = np.inf
         distance[second, :] = np.inf
         distance[:, second] = np.inf
+        nearest[second] = np.inf
         sizes[first] += sizes[second]
         members[first] += members[second]
         members[second] = []
+        closer = merged < nearest
+        nearest[closer], partner[closer] = merged[closer], first
+        stale = np.flatnonzero((partner == first) | (partner == second))
+        for row in [first, *stale]:
+            if members[row]:
+                partner[row] = np.argmin(distance[row])
+                nearest[row] = distance[row, partner[row]]
     groups = [sorted(group) for group in members if group]
     return sorted(groups, key=lambda group: (-len(group), group[0]))

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from classifier.models import Athlete, Face, FaceReview, Prediction, embedding_bytes
+from classifier.people import people_seen
 
 pytestmark = pytest.mark.db_engine
 
@@ -61,6 +62,13 @@ def test_the_api_lists_groups_of_two_or_more_unknown_faces_biggest_first(staff_c
     face = groups[0]["faces"][0]
     assert set(face) == {"id", "box", "prediction", "image_url", "candidate", "score"}
     assert face["image_url"].startswith("http://testserver/media/uploads/")
+
+
+def test_only_the_newest_unknown_faces_are_grouped(seen):
+    newest_three = people_seen(limit=3)  # C, then B's two: A's are older
+
+    assert [ids(person.faces) for person in newest_three] == [ids(seen["b"])]
+    assert [person.count for person in people_seen()] == [3, 2]
 
 
 def test_the_page_shows_each_group_with_its_count_faces_and_photos(staff_client, seen):
