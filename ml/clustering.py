@@ -3,9 +3,10 @@
 The web groups the history's unknown faces on demand, and the web image has no scikit-learn
 or SciPy (requirements/web.txt), so this is the textbook algorithm in NumPy: start with one
 group per face, and merge the two closest groups while their mean pairwise cosine distance
-is below the threshold. On the dev set it gives the same groups as scikit-learn's
-``AgglomerativeClustering(metric="cosine", linkage="average")`` (tests/ml/test_clustering.py),
-and its threshold was chosen there (docs/benchmarks.md, "Grouping unknown faces").
+is below the threshold. It gives the same groups as SciPy's ``linkage(method="average",
+metric="cosine")`` cut at the threshold (tests/ml/test_clustering.py, and the dev set's
+figures), and the method and threshold were chosen on the dev set (docs/benchmarks.md,
+"Grouping unknown faces").
 """
 
 from __future__ import annotations

@@ -1,10 +1,14 @@
-"""Grouping unknown faces by person (ml.clustering), on real faces and on edge cases."""
+"""Grouping unknown faces by person (ml.clustering), on real faces and on edge cases, and the
+command that measures it (`python -m ml cluster`)."""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ml.cluster_evaluation import embed_people, measure, other_methods
 from ml.clustering import SAME_PERSON_DISTANCE, group_faces
+from tests.ml.test_cli import run_ml
 
 LEBRON, NADAL = "lebron_james", "rafael_nadal"
 
@@ -16,14 +20,20 @@ PHOTOS = {
 
 
 @pytest.fixture(scope="module")
-def two_people(tmp_path_factory, photo_path, detector, embedder):
-    """Real FaceNet embeddings of five photos of each of two people, as the worker makes them."""
-    others = tmp_path_factory.mktemp("others")
+def dev_folder(tmp_path_factory, photo_path) -> Path:
+    """A dev folder whose others/ holds five photos of each of two people."""
+    dev = tmp_path_factory.mktemp("dev")
     for person, names in PHOTOS.items():
-        (others / person).mkdir()
+        (dev / "others" / person).mkdir(parents=True)
         for name in names:
-            (others / person / name).symlink_to(photo_path(name))
-    return embed_people(others, detector, embedder)
+            (dev / "others" / person / name).symlink_to(photo_path(name))
+    return dev
+
+
+@pytest.fixture(scope="module")
+def two_people(dev_folder, detector, embedder):
+    """Real FaceNet embeddings of those photos, as the worker makes them."""
+    return embed_people(dev_folder / "others", detector, embedder)
 
 
 def test_it_puts_each_persons_photos_in_one_group_and_two_people_apart(two_people):
@@ -76,3 +86,14 @@ def test_measure_counts_what_staff_would_see():
     assert figures["completeness"] == pytest.approx(3 / 4)
     assert figures["pair_precision"] == pytest.approx(1 / 3)
     assert figures["pair_recall"] == pytest.approx(1 / 2)
+
+
+def test_the_cli_prints_each_methods_figures(dev_folder, facenet_weights):
+    run = run_ml("cluster", "--dev", dev_folder, "--threshold", "0.45", weights=facenet_weights)
+
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "10 faces of 2 people, 2 of them in two or more photos"
+    ours = next(line for line in lines if line.startswith("average (ours)")).split()
+    assert ours[2:] == ["0.45", "2", "10", "1.000", "1.000", "1.000", "1.000"]
+    assert any(line.startswith("hdbscan min 2") for line in lines)
