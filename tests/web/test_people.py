@@ -3,6 +3,8 @@ naming a group, which records a review on each face and enrols the person."""
 
 import numpy as np
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 
 from classifier.models import Athlete, Face, FaceReview, Prediction, embedding_bytes
 from classifier.people import people_seen
@@ -228,8 +230,6 @@ def test_users_without_the_review_permission_are_refused(user_client, seen):
 def test_a_reviewer_who_may_not_add_athletes_names_only_enrolled_ones(
     client, seen, django_user_model
 ):
-    from django.contrib.auth.models import Permission
-
     reviewer = django_user_model.objects.create_user("reviewer")
     reviewer.user_permissions.set(Permission.objects.filter(codename="review_prediction"))
     client.force_login(reviewer)
@@ -244,3 +244,19 @@ def test_a_reviewer_who_may_not_add_athletes_names_only_enrolled_ones(
     assert named.status_code == 200
     assert Face.objects.filter(review__label="rafael_nadal").count() == 2
     assert not Athlete.objects.filter(label="ann_lee").exists()
+
+
+def test_the_page_form_needs_its_csrf_token(seen, staff):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(staff)
+    faces = [face.pk for face in seen["b"]]
+
+    refused = browser.post("/people/", {"faces": faces, "label": "rafael_nadal"})
+    token = browser.get("/people/").cookies["csrftoken"].value
+    named = browser.post(
+        "/people/", {"faces": faces, "label": "rafael_nadal", "csrfmiddlewaretoken": token}
+    )
+
+    assert refused.status_code == 403
+    assert named.status_code == 302
+    assert Face.objects.filter(review__label="rafael_nadal").count() == 2
