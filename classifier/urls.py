@@ -13,7 +13,7 @@ urlpatterns = [
     path("athletes/<slug:label>/", views.athlete, name="athlete"),
     path("predictions/<uuid:pk>/retry/", views.retry, name="retry"),
     path("review/", views.review_queue, name="review_queue"),
-    path("people/", views.people_seen, name="people_seen"),
+    path("people/", views.people_page, name="people"),
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/signup/", accounts.sign_up, name="signup"),
     path(

@@ -1,5 +1,5 @@
-"""The browser pages: upload, a prediction's result, history, the review queue; plus media
-files and a health check.
+"""The browser pages: upload, a prediction's result, history, the review queue, people seen
+but not known; plus media files and a health check.
 
 Every page works without JavaScript; static/js/app.js only adds the drop zone's live status and
 refreshes a pending result page, and static/js/review.js reviews the queue face by face
@@ -412,7 +412,7 @@ def person_entry(person: people.Person, posted: dict) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-def people_seen(request: HttpRequest) -> HttpResponse:
+def people_page(request: HttpRequest) -> HttpResponse:
     """Staff name groups of unknown faces that look like one person (POST: one group's form,
     through the API's NamePersonSerializer, so the page and the API decide alike)."""
     if refusal := may_review(request):
@@ -429,8 +429,9 @@ def people_seen(request: HttpRequest) -> HttpResponse:
         if naming.is_valid():
             athlete = naming.save()
             count = len(naming.validated_data["faces"])
-            messages.success(request, f"{count} faces are now {athlete.display_name}.")
-            return redirect("people_seen")
+            faces = "1 face is" if count == 1 else f"{count} faces are"
+            messages.success(request, f"{faces} now {athlete.display_name}.")
+            return redirect("people")
         for reason in error_sentences(naming.errors):
             messages.error(request, reason)
         posted = {
