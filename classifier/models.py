@@ -1040,6 +1040,15 @@ class FaceQuerySet(models.QuerySet["Face"]):
             .order_by("-review__reviewed_at")
         )
 
+    def unknown(self) -> "FaceQuerySet":
+        """Faces of finished photos, with an embedding, that are nobody known now: the model
+        was not sure and no reviewer named them, or a reviewer said "not an athlete"."""
+        return self.filter(
+            Q(review__isnull=True, label=UNKNOWN) | Q(review__label=UNKNOWN),
+            embedding__isnull=False,
+            prediction__status=Prediction.Status.DONE,
+        )
+
     def training_faces(self) -> list[ReviewedFace]:
         """Every reviewed face with an embedding, as training reads it (``ml.training.train``'s
         ``reviewed``): its photo, its embedding and the reviewer's answer. Training fits or

@@ -22,6 +22,7 @@ urlpatterns = [
     path("models/<str:version>/activate/", model_pages.activate, name="activate"),
     path("predictions/<uuid:pk>/retry/", views.retry, name="retry"),
     path("review/", views.review_queue, name="review_queue"),
+    path("people/", views.people_page, name="people"),
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/signup/", accounts.sign_up, name="signup"),
     path(

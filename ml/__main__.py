@@ -217,6 +217,21 @@ def _parser() -> argparse.ArgumentParser:
         help="recognition: an enrolled roster's size; repeat (default: 2, 50 and 500)",
     )
     bench.set_defaults(run=_bench)
+
+    cluster = commands.add_parser(
+        "cluster", help="measure how unknown faces group by person on a dev folder's others/"
+    )
+    cluster.add_argument(
+        "--dev", type=Path, required=True, help="a dev folder with others/<person>/<photos>"
+    )
+    cluster.add_argument(
+        "--threshold",
+        type=float,
+        action="append",
+        help="a cosine distance to group at; repeat for several (default: 0.3 to 0.6)",
+    )
+    cluster.add_argument("--detector", choices=DETECTORS, default="blazeface")
+    cluster.set_defaults(run=_cluster)
     return parser
 
 
@@ -432,6 +447,20 @@ def _bench(args) -> int:
         ]
     for key in reports[0]:
         print(f"{key:<24}" + "".join(f"{report[key]!s:>14}" for report in reports))
+    return 0
+
+
+def _cluster(args) -> int:
+    from ml.cluster_evaluation import embed_people, report
+    from ml.dev_evaluation import OTHERS
+    from ml.embedder import Embedder
+    from ml.faces import FaceDetector
+
+    embeddings, persons = embed_people(
+        args.dev / OTHERS, FaceDetector(args.detector), Embedder(weights.verify(args.weights))
+    )
+    thresholds = args.threshold or [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]
+    print("\n".join(report(embeddings, persons, thresholds)))
     return 0
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from classifier import uploads
+from classifier import people, uploads
 from classifier.models import (
     Athlete,
     Event,
@@ -325,3 +325,88 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         if model_version.status != ModelVersion.Status.READY:
             return []
         return [list(row) for row in model_version.held_out_figures]
+
+
+class UnknownFaceSerializer(serializers.Serializer):
+    """One face of a group of people seen but not known, and the photo it is in."""
+
+    id = serializers.IntegerField()
+    box = serializers.ListField(
+        child=serializers.IntegerField(), help_text="[x, y, width, height] in the photo's pixels."
+    )
+    prediction = serializers.UUIDField(source="prediction_id", help_text="The photo's id.")
+    image_url = serializers.FileField(source="prediction.image", help_text="The whole photo.")
+    candidate = serializers.CharField(help_text="The model's closest athlete, not this person.")
+    score = serializers.FloatField(help_text="Cosine similarity to the candidate (-1 to 1).")
+
+
+class PersonSerializer(serializers.Serializer):
+    """A group of unknown faces that look like one person."""
+
+    count = serializers.IntegerField(help_text="How many faces.")
+    faces = UnknownFaceSerializer(many=True)
+
+
+CHOOSE_FACES = "Choose at least one face of this person."
+
+
+class NamePersonSerializer(serializers.Serializer):
+    """Name a group of unknown faces: an athlete who exists (``label``), or a new one created
+    from ``name`` as ``POST /api/athletes/`` creates them."""
+
+    faces = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_FACE_ID),
+        allow_empty=False,
+        max_length=MAX_BULK_FACES,
+        help_text="The ids of the faces that are this person (leave out those that are not).",
+        error_messages={"required": CHOOSE_FACES, "empty": CHOOSE_FACES},
+    )
+    label = serializers.CharField(  # type: ignore[assignment]  # as in FaceSerializer
+        required=False, allow_blank=True, help_text="An enrolled athlete's label."
+    )
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Or a new athlete's name."
+    )
+
+    def validate_faces(self, ids: list[int]) -> list[Face]:
+        faces = Face.objects.with_review().in_bulk(ids)
+        if missing := [str(pk) for pk in ids if pk not in faces]:
+            raise serializers.ValidationError(f"No face has the id {', '.join(missing)}.")
+        chosen = [faces[pk] for pk in dict.fromkeys(ids)]
+        if named := people.already_named(chosen):
+            ids_named = ", ".join(str(face.pk) for face in named)
+            raise serializers.ValidationError(
+                f"Already named, so not part of an unknown person: face {ids_named}."
+            )
+        return chosen
+
+    def validate(self, data: dict) -> dict:
+        label, name = data.get("label", ""), data.get("name", "").strip()
+        if bool(label) == bool(name):
+            raise serializers.ValidationError(
+                "Pick an athlete or type the name of a new one (one of the two)."
+            )
+        if label and not Athlete.objects.filter(label=label).exists():
+            raise serializers.ValidationError({"label": f'No athlete is labelled "{label}".'})
+        if name:
+            if not self.context["request"].user.has_perm("classifier.add_athlete"):
+                raise serializers.ValidationError(
+                    {"name": "Adding an athlete needs the permission to add athletes."}
+                )
+            athlete = NewAthleteSerializer(data={"display_name": name})
+            if not athlete.is_valid():
+                reasons = [str(reason) for field in athlete.errors.values() for reason in field]
+                raise serializers.ValidationError({"name": reasons})
+            data["new_athlete"] = athlete
+        return data
+
+    def save(self, **kwargs) -> Athlete:
+        """Create the athlete if new, then correct every face to them, together or not at all."""
+        data = self.validated_data
+        with transaction.atomic():
+            if "new_athlete" in data:
+                athlete = data["new_athlete"].save()
+            else:
+                athlete = Athlete.objects.get(label=data["label"])
+            people.name_person(data["faces"], self.context["request"].user, athlete.label)
+        return athlete

@@ -7,6 +7,7 @@ from classifier.api.views import (
     EventViewSet,
     FaceViewSet,
     ModelVersionViewSet,
+    PeopleViewSet,
     PredictionViewSet,
 )
 
@@ -17,6 +18,7 @@ router.register("athletes", AthleteViewSet, basename="athlete")
 router.register("events", EventViewSet, basename="event")
 router.register("faces", FaceViewSet, basename="face")
 router.register("models", ModelVersionViewSet, basename="modelversion")
+router.register("people", PeopleViewSet, basename="people")
 
 app_name = "api"
 urlpatterns = router.urls

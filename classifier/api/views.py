@@ -16,6 +16,7 @@ from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from classifier import people
 from classifier.api.serializers import (
     AthleteSerializer,
     BulkReviewInputSerializer,
@@ -24,7 +25,9 @@ from classifier.api.serializers import (
     ExamplesUploadSerializer,
     FaceSerializer,
     ModelVersionSerializer,
+    NamePersonSerializer,
     NewAthleteSerializer,
+    PersonSerializer,
     PredictionSerializer,
     ReviewInputSerializer,
     UploadSerializer,
@@ -225,6 +228,42 @@ class FaceViewSet(viewsets.GenericViewSet):
         faces = review.record_each()
         reviewed = self.get_queryset().filter(pk__in=[face.pk for face in faces])
         return Response(self.get_serializer(reviewed, many=True).data)
+
+
+class PeopleViewSet(viewsets.GenericViewSet):
+    """People seen but not known: unknown faces grouped by person, for staff to name."""
+
+    permission_classes = [MayReview]
+    serializer_class = PersonSerializer
+
+    @extend_schema(
+        responses={200: PersonSerializer(many=True)},
+        description="Reviewers only: groups of two or more unknown faces that look like one "
+        f"person, the biggest first, among the newest {people.PEOPLE_FACES:,} unknown faces.",
+    )
+    def list(self, request):
+        return Response(self.get_serializer(people.people_seen(), many=True).data)
+
+    @extend_schema(
+        request=NamePersonSerializer,
+        responses={
+            200: OpenApiResponse(FaceSerializer(many=True), description="The faces, now named."),
+            400: OpenApiResponse(description="Why not; nothing was recorded."),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="name")
+    def name_person(self, request):
+        """Reviewers only: say these faces are one athlete, an enrolled one (``label``) or a
+        new one (``name``, which needs the permission to add athletes). Each face gets a
+        review "correct" to that athlete, kept beside earlier decisions; the next training
+        learns them."""
+        naming = NamePersonSerializer(data=request.data, context={"request": request})
+        naming.is_valid(raise_exception=True)
+        naming.save()
+        faces = Face.objects.with_review().filter(
+            pk__in=[face.pk for face in naming.validated_data["faces"]]
+        )
+        return Response(FaceSerializer(faces, many=True, context={"request": request}).data)
 
 
 class HasPerm(BasePermission):

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
-SUBCOMMANDS = ["weights", "train", "predict", "evaluate", "bench"]
+SUBCOMMANDS = ["weights", "train", "predict", "evaluate", "bench", "cluster"]
 
 
 def run_ml(*args, weights: Path | None = None, timeout: float = 180):

@@ -320,6 +320,17 @@ def photos_of(people: Path, label: str) -> list[Path]:
     return sorted((people / label).iterdir())
 
 
+@pytest.fixture
+def strangers(sample_data: Path) -> Path:
+    """The dev set's ``others/`` (``../shared/datasets/lookalikes``, beside the sample photos):
+    several photos each of people the sample model does not know, to upload. Evaluation
+    only: a test may upload and review them, never train a model on them."""
+    path = sample_data.parent / "lookalikes" / "others"
+    if not path.is_dir():
+        pytest.fail(f"The dev set's others/ not found at {path}.")
+    return path
+
+
 # --- Shared object storage: a real S3-protocol server --------------------------------------
 
 S3_KEY, S3_SECRET = "test-key", "test-secret"

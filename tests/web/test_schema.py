@@ -21,6 +21,8 @@ ENDPOINTS = {
     "/api/models/rollback/": {"post"},
     "/api/faces/{id}/review/": {"post"},
     "/api/faces/review/": {"post"},
+    "/api/people/": {"get"},
+    "/api/people/name/": {"post"},
 }
 
 

@@ -23,6 +23,9 @@ def test_it_seeds_predictions_with_faces_and_reviews(model_version, capsys):
         "lebron_james", "rafael_nadal", "unknown", "no_face",
     }  # fmt: skip
     assert "Seeded 300 predictions" in capsys.readouterr().out
+    unknown = Face.objects.filter(label="unknown")
+    assert unknown.exists() and not unknown.filter(embedding__isnull=True).exists()
+    assert not Face.objects.exclude(label="unknown").filter(embedding__isnull=False).exists()
 
 
 def test_it_removes_only_the_seeded_rows(model_version, make_prediction):
@@ -50,3 +53,4 @@ def test_the_benchmark_measures_every_request(model_version, capsys):
     for request in ("history page", "API reviewed=false", "API q=final", "API prediction"):
         assert f"staff  {request}" in out
         assert f"owner  {request}" in out
+    assert "staff  people page" in out and "staff  API people" in out

@@ -1,4 +1,5 @@
-"""manage.py bench_history: p50 and p95 of the history's pages and API, on this database.
+"""manage.py bench_history: p50 and p95 of the history's pages and API, and (staff) of the
+people seen but not known, on this database.
 
 Each request goes through the whole Django stack (middleware, sign-in, queries, templates or
 JSON) in this process, as staff who see every upload and as the seeded user who owns most
@@ -66,10 +67,11 @@ class Command(BaseCommand):
             ("prediction page", f"/predictions/{some.pk}/"),
             ("API prediction", f"/api/predictions/{some.pk}/"),
         ]
+        staff_only = [("people page", "/people/"), ("API people", "/api/people/")]
         self.stdout.write(f"{total} predictions; {rounds} rounds; milliseconds")
         self.stdout.write(f"{'who':<6} {'request':<28} {'p50':>7} {'p95':>7}")
         for who, client in clients():
-            for name, url in requests:
+            for name, url in requests + (staff_only if who == "staff" else []):
                 times = measure(client, url, rounds)
                 self.stdout.write(
                     f"{who:<6} {name:<28} {percentile(times, 0.5):7.1f} "
@@ -81,7 +83,9 @@ def clients() -> list[tuple[str, Client]]:
     """Staff who see every upload, and the seeded user who uploaded half of them."""
     User = get_user_model()
     staff, _ = User.objects.get_or_create(username="history-bench", defaults={"is_staff": True})
-    staff.user_permissions.add(Permission.objects.get(codename="view_prediction"))
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_prediction", "review_prediction"])
+    )
     owner = User.objects.get(username="seeded-0")
     made = []
     for who, user in (("staff", staff), ("owner", owner)):
