@@ -24,12 +24,19 @@ broker was down when the photo was uploaded.
 """
 
 import logging
+import os
 import time
 
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
-from celery.signals import heartbeat_sent, task_failure, worker_process_init, worker_ready
+from celery.signals import (
+    heartbeat_sent,
+    task_failure,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+)
 from django.conf import settings
 from django.core.management import call_command
 from django.db import DatabaseError, connection
@@ -39,6 +46,7 @@ from classifier.filters import PredictionFilter
 from classifier.models import Example, ModelVersion, Prediction, WorkerHeartbeat
 from classifier.rerun import rerun
 from ml.errors import ImageRejected, ModelError
+from ml.threads import threads_per_process
 
 logger = logging.getLogger(__name__)
 
@@ -220,6 +228,15 @@ def record_heartbeat(hostname: str) -> None:
         connection.close()  # connect afresh at the next beat
         return
     _last_heartbeat = time.monotonic()
+
+
+@worker_init.connect
+def share_cores_among_children(sender, **kwargs) -> None:
+    """Unless TF_NUM_INTRAOP_THREADS says otherwise, each pool child runs the recognizer on its
+    share of the cores (two children on two cores: one thread each), not on every core. Set
+    in the worker's main process, before it forks the children, which inherit it."""
+    children = sender.concurrency if isinstance(sender.concurrency, int) else 1
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(threads_per_process(children)))
 
 
 @worker_process_init.connect

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
 from ml.errors import ModelError
+from ml.threads import inference_threads
 from ml.weights import lite_path, verify
 
 INPUT_SIZE = 160
@@ -25,11 +25,6 @@ def prewhiten(crops: np.ndarray) -> np.ndarray:
     std = crops.std(axis=(1, 2, 3), keepdims=True)
     floor = 1.0 / np.sqrt(crops[0].size)
     return ((crops - mean) / np.maximum(std, floor)).astype(np.float32)
-
-
-def inference_threads() -> int:
-    """`TF_NUM_INTRAOP_THREADS` if set (one knob for TensorFlow and LiteRT), else every core."""
-    return int(os.environ.get("TF_NUM_INTRAOP_THREADS") or len(os.sched_getaffinity(0)))
 
 
 class Embedder:

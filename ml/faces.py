@@ -10,8 +10,9 @@ import numpy as np
 from PIL import Image
 
 from ml.blazeface import BlazeFace, Detection
-from ml.embedder import INPUT_SIZE, inference_threads
+from ml.embedder import INPUT_SIZE
 from ml.imaging import downscale
+from ml.threads import inference_threads
 
 if TYPE_CHECKING:
     from ml.mtcnn_finder import Mtcnn

@@ -48,6 +48,7 @@ def test_twenty_concurrent_uploads_are_all_accepted_and_completed(
     assert any(line.startswith("upload to result  p50 ") for line in lines)
     predictions = Prediction.objects.all()
     assert predictions.count() == COUNT
+    assert_it_asked_for_results_only_as_they_came(lines, COUNT)
     assert set(predictions.values_list("status", flat=True)) == {Prediction.Status.DONE}
     assert predictions.values("sha256").distinct().count() == COUNT
     assert set(predictions.values_list("attempts", flat=True)) == {1}
@@ -87,6 +88,16 @@ def test_photos_sent_several_per_form_request_are_all_accepted_and_completed(
     assert predictions.count() == 10
     assert set(predictions.values_list("status", flat=True)) == {Prediction.Status.DONE}
     assert predictions.values("visitor").distinct().count() == 2  # one browser per request
+
+
+def assert_it_asked_for_results_only_as_they_came(lines: list[str], count: int) -> None:
+    """Once a second, one request per result found plus at most POLL_MISSES for the photos
+    still waiting: never every pending photo each time, which loaded the site it measured."""
+    (report,) = [line for line in lines if line.startswith("result requests   ")]
+    requests, rounds = [int(word) for word in report.split() if word.isdigit()][:2]
+    wall = float(next(line for line in lines if line.startswith("wall time")).split()[2])
+    assert rounds <= wall + 2, report  # one round a second, plus the last one
+    assert count <= requests <= count + 3 * rounds, report
 
 
 def test_it_refuses_an_address_that_is_not_this_machine(sample_data):
