@@ -17,26 +17,27 @@ SCRIPT = ROOT / "scripts" / "loadtest.py"
 COUNT = 20
 
 
+def loadtest(*args: str, timeout: int) -> subprocess.CompletedProcess:
+    """Run scripts/loadtest.py with these arguments, as a user would from a shell."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
 def test_twenty_concurrent_uploads_are_all_accepted_and_completed(
     live_server, active_model, worker, sample_data
 ):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--url",
-            live_server.url,
-            "--count",
-            str(COUNT),
-            "--concurrency",
-            "10",
-            "--photos",
-            str(sample_data),
-            "--timeout",
-            "150",
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
+    result = loadtest(
+        "--url",
+        live_server.url,
+        "--count",
+        str(COUNT),
+        "--concurrency",
+        "10",
+        "--photos",
+        str(sample_data),
+        "--timeout",
+        "150",
         timeout=200,
     )
 
@@ -57,25 +58,19 @@ def test_twenty_concurrent_uploads_are_all_accepted_and_completed(
 def test_photos_sent_several_per_form_request_are_all_accepted_and_completed(
     live_server, active_model, worker, sample_data
 ):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--url",
-            live_server.url,
-            "--count",
-            "10",
-            "--per-request",
-            "5",
-            "--concurrency",
-            "2",
-            "--photos",
-            str(sample_data),
-            "--timeout",
-            "150",
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
+    result = loadtest(
+        "--url",
+        live_server.url,
+        "--count",
+        "10",
+        "--per-request",
+        "5",
+        "--concurrency",
+        "2",
+        "--photos",
+        str(sample_data),
+        "--timeout",
+        "150",
         timeout=200,
     )
 
@@ -101,19 +96,7 @@ def assert_it_asked_for_results_only_as_they_came(lines: list[str], count: int) 
 
 
 def test_it_refuses_an_address_that_is_not_this_machine(sample_data):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--url",
-            "http://192.0.2.1:8000",
-            "--photos",
-            str(sample_data),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = loadtest("--url", "http://192.0.2.1:8000", "--photos", str(sample_data), timeout=30)
 
     assert result.returncode == 2
     assert "--url must be on this machine" in result.stderr
@@ -122,25 +105,19 @@ def test_it_refuses_an_address_that_is_not_this_machine(sample_data):
 def test_uploads_arrive_at_the_given_rate_and_the_report_says_what_was_sustained(
     live_server, active_model, worker, sample_data
 ):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--url",
-            live_server.url,
-            "--count",
-            "8",
-            "--rate",
-            "4",
-            "--concurrency",
-            "8",
-            "--photos",
-            str(sample_data),
-            "--timeout",
-            "150",
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
+    result = loadtest(
+        "--url",
+        live_server.url,
+        "--count",
+        "8",
+        "--rate",
+        "4",
+        "--concurrency",
+        "8",
+        "--photos",
+        str(sample_data),
+        "--timeout",
+        "150",
         timeout=200,
     )
 
@@ -154,19 +131,13 @@ def test_uploads_arrive_at_the_given_rate_and_the_report_says_what_was_sustained
 
 
 def test_it_refuses_a_rate_for_form_requests(sample_data):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--rate",
-            "5",
-            "--per-request",
-            "5",
-            "--photos",
-            str(sample_data),
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
+    result = loadtest(
+        "--rate",
+        "5",
+        "--per-request",
+        "5",
+        "--photos",
+        str(sample_data),
         timeout=30,
     )
 
