@@ -8,7 +8,7 @@ import time
 import pytest
 
 from classifier.models import Athlete, Face, Prediction
-from tests.web.browser import axe_violations, screenshot
+from tests.web.browser import axe_violations
 from tests.web.conftest import wait_until_finished
 from tests.web.test_browser import sign_in, viewport  # noqa: F401  (desktop only)
 
@@ -66,7 +66,6 @@ def test_naming_a_group_of_unknown_faces_enrols_the_person(
     for photo in stranger:
         assert group.locator(f"a:has-text('{photo.name}')").count() == 1
     assert axe_violations(page) == []
-    screenshot(page, "people-desktop")
 
     group.locator("input[name=name]").fill(NAME)
     group.locator("button:has-text('Name this person')").click()
