@@ -75,10 +75,7 @@ class Recognizer:
         chosen: dict[int, int] = {}
         taken: set[int] = set()
         settled = min(len(scores), len(self.labels))
-        if settled == 1:  # one face, or one athlete: each face's closest is all it takes
-            closest = scores.argmax(axis=1)[:, np.newaxis]
-        else:
-            closest = np.argpartition(-scores, settled - 1, axis=1)[:, :settled]
+        closest = np.argpartition(-scores, settled - 1, axis=1)[:, :settled]
         pairs = scores[np.arange(len(scores))[:, np.newaxis], closest]
         for flat in np.argsort(-pairs, axis=None):
             face, rank = divmod(int(flat), settled)
