@@ -115,8 +115,14 @@ def local_model_dir(model_version: ModelVersion) -> Path:
     target = cache / f"{model_version.version}-{model_version.archive_sha256[:12]}"
     if target.is_dir():
         return target
-    with model_version.archive.open("rb") as stored:
-        data = stored.read()
+    try:
+        with model_version.archive.open("rb") as stored:
+            data = stored.read()
+    except FileNotFoundError as error:  # not a passing fault: no retry would find it
+        raise ModelError(
+            f"The stored archive of model version {model_version.version} "
+            f"({model_version.archive.name}) is missing; register the version again."
+        ) from error
     if hashlib.sha256(data).hexdigest() != model_version.archive_sha256:
         raise ModelError(
             f"The stored archive of model version {model_version.version} does not match its "

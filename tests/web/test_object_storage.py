@@ -113,6 +113,22 @@ def test_it_refuses_an_archive_that_does_not_match_its_checksum(
     assert not settings.ATHLETES_MODEL_CACHE.exists()
 
 
+@pytest.mark.parametrize("storage", ["bucket", "media_root"])
+def test_a_missing_archive_is_a_model_error_not_a_passing_fault(
+    request, storage, athletes, artifact_dir, settings, tmp_path
+):
+    """The worker fails the photo at once as "the recognizer is not ready" (``ModelError``),
+    rather than retrying a read that cannot succeed and blaming the photo's storage."""
+    request.getfixturevalue(storage)
+    settings.ATHLETES_MODEL_CACHE = tmp_path / "cache"
+    model_version = register(artifact_dir)
+    model_version.archive.storage.delete(model_version.archive.name)
+
+    with pytest.raises(ModelError, match=r"model version 20261127-120000-abcd .* is missing"):
+        local_model_dir(model_version)
+    assert not settings.ATHLETES_MODEL_CACHE.exists()
+
+
 def test_on_the_local_disk_the_model_archive_works_the_same(
     athletes, artifact_dir, settings, tmp_path, media_root
 ):
