@@ -1216,9 +1216,15 @@ def delete_files_of_deleted_prediction(sender, instance: Prediction, **kwargs) -
 
 
 class WorkerHeartbeatQuerySet(models.QuerySet["WorkerHeartbeat"]):
+    # A worker's hostname changes with every new container or machine: rows of workers silent
+    # this long are forgotten, so the table keeps only the workers of the present deployment.
+    FORGET_AFTER = timedelta(days=7)
+
     def beat(self, hostname: str) -> None:
-        """Record that the worker ``hostname`` is alive now."""
-        self.update_or_create(hostname=hostname, defaults={"seen_at": timezone.now()})
+        """Record that the worker ``hostname`` is alive now, and forget long-gone workers."""
+        now = timezone.now()
+        self.update_or_create(hostname=hostname, defaults={"seen_at": now})
+        self.filter(seen_at__lt=now - self.FORGET_AFTER).delete()
 
     def last_seen(self) -> "datetime | None":
         """When any worker was last alive, or None if none ever was."""

@@ -107,6 +107,18 @@ def test_recording_a_heartbeat_keeps_one_row_per_worker_with_the_latest_time(db)
     assert WorkerHeartbeat.objects.last_seen() >= first
 
 
+def test_a_heartbeat_forgets_workers_silent_for_a_week(db):
+    WorkerHeartbeat.objects.create(hostname="celery@last-month", seen_at=ago(days=30))
+    WorkerHeartbeat.objects.create(hostname="celery@yesterday", seen_at=ago(days=1))
+
+    record_heartbeat("celery@today")
+
+    assert set(WorkerHeartbeat.objects.values_list("hostname", flat=True)) == {
+        "celery@yesterday",
+        "celery@today",
+    }
+
+
 def test_celerys_heartbeat_is_written_at_most_every_quarter_of_the_silent_time(
     db, settings, monkeypatch
 ):
