@@ -17,15 +17,18 @@ fast as --concurrency allows, to measure how many photos per second the workers 
 
 Each upload is one of the JPEG photos under --photos (default: $ATHLETES_SAMPLE_DATA) with a
 comment unique to that upload added, so no two uploads have the same bytes and the site never
-answers from an earlier result. It prints how many uploads were accepted, completed and failed,
-the 50th and 95th percentiles of the accept latency (request sent to 202 received) and of
-upload-to-result (request sent to the result's ``finished_at``, read from the API; the client
-and the server share this machine's clock, which is why the URL must be on loopback), the
-rate the uploads arrived at, the sustained rate of results (finished photos per second
-between the first and the last ``finished_at``), how many faces the photos had, and how many
-requests it made for results. It asks for results as a patient client would, once a second and
-only for the oldest uploads still waiting (``POLL_EVERY``), so the load it measures is the
-uploads', not its own.
+answers from an earlier result. With --faces LOW-HIGH (say 1-3), each photo is first sent once
+to learn how many faces the site finds in it (these uploads count in no figure), and the uploads
+then take equally many photos of each face count from LOW to HIGH, whatever mix the folder has.
+
+It prints how many uploads were accepted, completed and failed, the 50th and 95th percentiles of
+the accept latency (request sent to 202 received) and of upload-to-result (request sent to the
+result's ``finished_at``, read from the API; the client and the server share this machine's
+clock, which is why the URL must be on loopback), the rate the uploads arrived at, the sustained
+rate of results (finished photos per second between the first and the last ``finished_at``), how
+many faces the photos had, and how many requests it made for results. It asks for results as a
+patient client would, once a second and only for the oldest uploads still waiting
+(``POLL_EVERY``), so the load it measures is the uploads', not its own.
 
 Bounded: at most 1000 uploads, 256 requests at a time, and it stops by itself after --timeout
 seconds.
@@ -54,6 +57,7 @@ from urllib.parse import urlsplit
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 MAX_COUNT, MAX_CONCURRENCY, MAX_TIMEOUT, MAX_RATE = 1000, 256, 3600, 200
 MAX_PER_REQUEST = 20  # the upload form's limit (ATHLETES_MAX_FILES_PER_UPLOAD)
+MAX_FACES = 100
 # How the results are found, as a patient client would: once a second, ask for the uploads in
 # the order the site queued them, oldest first, one request at a time, and stop at the
 # POLL_MISSES-th in a row still waiting (the workers take them in about that order, so those
@@ -151,11 +155,15 @@ def parse_time(value: str) -> float:
 
 
 class LoadTest:
-    def __init__(self, args: argparse.Namespace, photos: list[Path]):
+    def __init__(
+        self, args: argparse.Namespace, photos: list[Path], order: list[int] | None = None
+    ):
+        """``order``: the photos (indexes into ``photos``) the uploads cycle through."""
         self.args = args
         self.base = args.url.rstrip("/")
         self.photos = [path.read_bytes() for path in photos]
         self.names = [path.name for path in photos]
+        self.order = order or list(range(len(photos)))
         self.uploads = [Upload(n) for n in range(args.count)]
         self.headers = {"Authorization": f"Token {args.token}"} if args.token else {}
         self.deadline = time.monotonic() + args.timeout
@@ -167,7 +175,7 @@ class LoadTest:
 
     def photo(self, upload: Upload) -> tuple[str, bytes]:
         """The upload's file name and bytes: a sample photo made unique by a JPEG comment."""
-        photo = upload.number % len(self.photos)
+        photo = self.order[upload.number % len(self.order)]
         comment = f"athletes load test {self.run_id} upload {upload.number}".encode()
         return self.names[photo], with_comment(self.photos[photo], comment)
 
@@ -307,8 +315,9 @@ class LoadTest:
             f"{a.concurrency} at a time"
         )
         print(
-            f"bytes: each upload is one of {len(self.photos)} JPEG photos from {a.photos} with "
-            "a unique JPEG comment added, so every upload is new to the site (no result reused)"
+            f"bytes: each upload is one of {len(set(self.order))} JPEG photos from {a.photos} "
+            "with a unique JPEG comment added, so every upload is new to the site (no result "
+            "reused)"
         )
         print(f"accepted          {len(accepted)} (202: {len(accepted) - reused}, 201: {reused})")
         print(f"completed         {len(done)}")
@@ -327,11 +336,7 @@ class LoadTest:
         print(
             f"sustained         {per_second(rate(finished))} (results, first to last finished_at)"
         )
-        faces: dict[str, int] = {}
-        for upload in done:
-            key = str(upload.faces) if upload.faces < 3 else "3+"
-            faces[key] = faces.get(key, 0) + 1
-        print(f"faces per photo   {dict(sorted(faces.items()))}")
+        print(f"faces per photo   {face_counts(done)}")
         print(
             f"result requests   {self.polls} in {self.rounds} rounds, one a second "
             f"(at most {POLL_MISSES} a round for photos still waiting)"
@@ -339,6 +344,50 @@ class LoadTest:
         for upload in failed[:5]:
             print(f"failed: prediction {upload.prediction}", file=sys.stderr)
         return errors == 0 and len(done) == a.count
+
+
+def face_counts(uploads: list[Upload]) -> dict[int, int]:
+    """How many of the finished ``uploads`` had each number of faces."""
+    counts: dict[int, int] = {}
+    for upload in uploads:
+        counts[upload.faces] = counts.get(upload.faces, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def by_faces(args: argparse.Namespace, photos: list[Path]) -> list[int] | None:
+    """Send every photo once and interleave the photos with LOW to HIGH faces (``--faces``), so
+    each count has an equal share of the uploads; None, with the reason printed, if a photo
+    found no result or a count in the range has no photo."""
+    once = {"count": len(photos), "rate": 0, "per_request": 1}
+    survey = LoadTest(argparse.Namespace(**{**vars(args), **once}), photos)
+    survey.run()
+    unfinished = [u for u in survey.uploads if u.outcome != "done"]
+    if unfinished:
+        print(f"{len(unfinished)} of {len(photos)} photos found no result.", file=sys.stderr)
+        return None
+    low, high = args.faces
+    groups = [[u.number for u in survey.uploads if u.faces == n] for n in range(low, high + 1)]
+    print(
+        f"face survey       {face_counts(survey.uploads)} faces: photos, each photo sent once "
+        "(counted in no figure below)"
+    )
+    missing = [str(n) for n, group in enumerate(groups, start=low) if not group]
+    if missing:
+        print(f"No photo has {' or '.join(missing)} faces.", file=sys.stderr)
+        return None
+    longest = max(len(group) for group in groups)
+    return [group[n % len(group)] for n in range(longest) for group in groups]
+
+
+def face_range(value: str) -> tuple[int, int]:
+    low, _, high = value.partition("-")
+    try:
+        faces = int(low), int(high or low)
+    except ValueError:
+        raise argparse.ArgumentTypeError("write it as LOW-HIGH, for example 1-3") from None
+    if not 0 <= faces[0] <= faces[1] <= MAX_FACES:
+        raise argparse.ArgumentTypeError(f"LOW-HIGH must be within 0-{MAX_FACES}")
+    return faces
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -363,6 +412,11 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=0,
         help="API uploads per second, arriving at a steady pace (default: as fast as possible)",
+    )
+    parser.add_argument(
+        "--faces",
+        type=face_range,
+        help="send photos with LOW to HIGH faces, each count equally often (e.g. 1-3)",
     )
     parser.add_argument("--timeout", type=int, default=600, help="stop after this many seconds")
     parser.add_argument("--token", help="an API token; staff uploads are not throttled")
@@ -394,7 +448,15 @@ def main(argv: list[str] | None = None) -> int:
     if not photos:
         print(f"No JPEG photos under {args.photos}.", file=sys.stderr)
         return 2
-    test = LoadTest(args, photos)
+    order = None
+    if args.faces:
+        if len(photos) > MAX_COUNT:
+            print(f"--faces sends each photo once: at most {MAX_COUNT} photos.", file=sys.stderr)
+            return 2
+        order = by_faces(args, photos)
+        if order is None:
+            return 1
+    test = LoadTest(args, photos, order)
     return 0 if test.report(test.run()) else 1
 
 

@@ -130,6 +130,47 @@ def test_uploads_arrive_at_the_given_rate_and_the_report_says_what_was_sustained
     assert Prediction.objects.filter(status=Prediction.Status.DONE).count() == 8
 
 
+def test_it_sends_photos_of_each_face_count_in_the_range_equally_often(
+    live_server, active_model, worker, sample_data, tmp_path
+):
+    """Three single-face photos and one of two faces: the survey finds that, and 2 faces then
+    come up as often as 1, not once in four."""
+    for name in ("james(10).jpg", "james(11).jpg", "james(12).jpg", "james(1).jpg"):
+        (tmp_path / name).write_bytes((sample_data / "lebron_james" / name).read_bytes())
+
+    result = loadtest(
+        "--url",
+        live_server.url,
+        "--count",
+        "6",
+        "--faces",
+        "1-2",
+        "--photos",
+        str(tmp_path),
+        "--timeout",
+        "150",
+        timeout=200,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = {line[:18].strip(): line[18:] for line in result.stdout.splitlines()}
+    assert lines["face survey"].startswith("{1: 3, 2: 1} faces: photos"), lines
+    assert ast.literal_eval(lines["faces per photo"]) == {1: 3, 2: 3}
+    assert "accepted          6 (202: 6, 201: 0)" in result.stdout
+    assert Prediction.objects.filter(status=Prediction.Status.DONE).count() == 4 + 6
+
+
+@pytest.mark.parametrize(
+    ("faces", "why"),
+    [("one", "write it as LOW-HIGH, for example 1-3"), ("3-1", "LOW-HIGH must be within 0-100")],
+)
+def test_it_refuses_a_face_range_it_cannot_read(sample_data, faces, why):
+    result = loadtest("--faces", faces, "--photos", str(sample_data), timeout=30)
+
+    assert result.returncode == 2
+    assert why in result.stderr
+
+
 def test_it_refuses_a_rate_for_form_requests(sample_data):
     result = loadtest(
         "--rate",
