@@ -20,6 +20,8 @@ comment unique to that upload added, so no two uploads have the same bytes and t
 answers from an earlier result. With --faces LOW-HIGH (say 1-3), each photo is first sent once
 to learn how many faces the site finds in it (these uploads count in no figure), and the uploads
 then take equally many photos of each face count from LOW to HIGH, whatever mix the folder has.
+With --cpu-of NAME=PID (say web=<gunicorn's pid>), it also reads from /proc the CPU time that
+process and its children spent on the counted uploads, per photo.
 
 It prints how many uploads were accepted, completed and failed, the 50th and 95th percentiles of
 the accept latency (request sent to 202 received) and of upload-to-result (request sent to the
@@ -30,8 +32,8 @@ many faces the photos had, and how many requests it made for results. It asks fo
 patient client would, once a second and only for the oldest uploads still waiting
 (``POLL_EVERY``), so the load it measures is the uploads', not its own.
 
-Bounded: at most 1000 uploads, 256 requests at a time, and it stops by itself after --timeout
-seconds.
+Bounded: at most 1000 uploads (with --faces, first each photo once more: at most 1000 photos),
+256 requests at a time, and it stops by itself after --timeout seconds, the survey included.
 Exit status 0 when every upload was accepted and completed, 1 otherwise, 2 on bad arguments.
 Plain Python: no package beyond the standard library.
 """
@@ -156,9 +158,14 @@ def parse_time(value: str) -> float:
 
 class LoadTest:
     def __init__(
-        self, args: argparse.Namespace, photos: list[Path], order: list[int] | None = None
+        self,
+        args: argparse.Namespace,
+        photos: list[Path],
+        order: list[int] | None = None,
+        deadline: float | None = None,
     ):
-        """``order``: the photos (indexes into ``photos``) the uploads cycle through."""
+        """``order``: the photos (indexes into ``photos``) the uploads cycle through;
+        ``deadline``: the ``time.monotonic()`` to stop at, by default --timeout from now."""
         self.args = args
         self.base = args.url.rstrip("/")
         self.photos = [path.read_bytes() for path in photos]
@@ -166,11 +173,12 @@ class LoadTest:
         self.order = order or list(range(len(photos)))
         self.uploads = [Upload(n) for n in range(args.count)]
         self.headers = {"Authorization": f"Token {args.token}"} if args.token else {}
-        self.deadline = time.monotonic() + args.timeout
+        self.deadline = deadline or time.monotonic() + args.timeout
         self.run_id = uuid.uuid4().hex[:8]
         self.started = time.monotonic()
         self.sending = True
         self.polls = 0  # requests for results
+        self.cpu: dict[str, float] = {}  # --cpu-of: CPU seconds each process spent
         self.rounds = 0  # passes over the pending uploads, one a second
 
     def photo(self, upload: Upload) -> tuple[str, bytes]:
@@ -277,6 +285,7 @@ class LoadTest:
             time.sleep(POLL_EVERY)
 
     def run(self) -> float:
+        cpu_before = {name: cpu_seconds(pid) for name, pid in self.args.cpu_of}
         self.started = started = time.monotonic()
         poller = threading.Thread(target=self.poll, daemon=True)
         poller.start()
@@ -289,6 +298,7 @@ class LoadTest:
                 list(pool.map(self.send_form, batches))
         self.sending = False
         poller.join(max(0.0, self.deadline - time.monotonic()) + 5)
+        self.cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in self.args.cpu_of}
         return time.monotonic() - started
 
     def report(self, seconds: float) -> bool:
@@ -337,6 +347,11 @@ class LoadTest:
             f"sustained         {per_second(rate(finished))} (results, first to last finished_at)"
         )
         print(f"faces per photo   {face_counts(done)}")
+        if self.cpu and done:
+            spent = ", ".join(
+                f"{name} {1000 * t / len(done):.0f} ms" for name, t in self.cpu.items()
+            )
+            print(f"CPU per photo     {spent} (user and system time, from /proc)")
         print(
             f"result requests   {self.polls} in {self.rounds} rounds, one a second "
             f"(at most {POLL_MISSES} a round for photos still waiting)"
@@ -354,23 +369,23 @@ def face_counts(uploads: list[Upload]) -> dict[int, int]:
     return dict(sorted(counts.items()))
 
 
-def by_faces(args: argparse.Namespace, photos: list[Path]) -> list[int] | None:
+def by_faces(args: argparse.Namespace, photos: list[Path], deadline: float) -> list[int] | None:
     """Send every photo once and interleave the photos with LOW to HIGH faces (``--faces``), so
     each count has an equal share of the uploads; None, with the reason printed, if a photo
     found no result or a count in the range has no photo."""
-    once = {"count": len(photos), "rate": 0, "per_request": 1}
-    survey = LoadTest(argparse.Namespace(**{**vars(args), **once}), photos)
+    once = {"count": len(photos), "rate": 0, "per_request": 1, "cpu_of": []}
+    survey = LoadTest(argparse.Namespace(**{**vars(args), **once}), photos, deadline=deadline)
     survey.run()
-    unfinished = [u for u in survey.uploads if u.outcome != "done"]
-    if unfinished:
-        print(f"{len(unfinished)} of {len(photos)} photos found no result.", file=sys.stderr)
-        return None
-    low, high = args.faces
-    groups = [[u.number for u in survey.uploads if u.faces == n] for n in range(low, high + 1)]
+    done = [u for u in survey.uploads if u.outcome == "done"]
     print(
-        f"face survey       {face_counts(survey.uploads)} faces: photos, each photo sent once "
+        f"face survey       {face_counts(done)} faces: photos, each photo sent once "
         "(counted in no figure below)"
     )
+    if len(done) < len(photos):
+        print(f"{len(photos) - len(done)} photos found no result.", file=sys.stderr)
+        return None
+    low, high = args.faces
+    groups = [[u.number for u in done if u.faces == n] for n in range(low, high + 1)]
     missing = [str(n) for n, group in enumerate(groups, start=low) if not group]
     if missing:
         print(f"No photo has {' or '.join(missing)} faces.", file=sys.stderr)
@@ -380,14 +395,43 @@ def by_faces(args: argparse.Namespace, photos: list[Path]) -> list[int] | None:
 
 
 def face_range(value: str) -> tuple[int, int]:
-    low, _, high = value.partition("-")
+    low, dash, high = value.partition("-")
     try:
-        faces = int(low), int(high or low)
+        faces = int(low), int(high if dash else low)
     except ValueError:
         raise argparse.ArgumentTypeError("write it as LOW-HIGH, for example 1-3") from None
+    if faces[0] > faces[1]:
+        raise argparse.ArgumentTypeError("LOW may not be more than HIGH")
     if not 0 <= faces[0] <= faces[1] <= MAX_FACES:
         raise argparse.ArgumentTypeError(f"LOW-HIGH must be within 0-{MAX_FACES}")
     return faces
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) used so far by process ``pid`` and its descendants, those that
+    ended included: each live process's /proc stat counts the children it has reaped."""
+    stats = {}  # pid: (parent, its own and its reaped children's clock ticks)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():  # self, thread-self: the same processes again
+            continue
+        try:
+            # After the command's closing parenthesis: field 3 (state) onwards; fields 14-17
+            # are utime, stime, cutime and cstime.
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a process that just ended
+            continue
+        stats[int(entry.name)] = (int(fields[1]), sum(int(tick) for tick in fields[11:15]))
+    tree = {pid}
+    while grown := {child for child, (parent, _) in stats.items() if parent in tree} - tree:
+        tree |= grown
+    return sum(stats[each][1] for each in tree if each in stats) / os.sysconf("SC_CLK_TCK")
+
+
+def process(value: str) -> tuple[str, int]:
+    name, equals, pid = value.partition("=")
+    if not (equals and name and pid.isdigit() and Path(f"/proc/{pid}").is_dir()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not NAME=PID of a running process")
+    return name, int(pid)
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -416,7 +460,16 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--faces",
         type=face_range,
-        help="send photos with LOW to HIGH faces, each count equally often (e.g. 1-3)",
+        help="send photos with LOW to HIGH faces, each count equally often (e.g. 1-3; with a "
+        "--count smaller than the counts in the range, the highest are not reached)",
+    )
+    parser.add_argument(
+        "--cpu-of",
+        type=process,
+        action="append",
+        default=[],
+        metavar="NAME=PID",
+        help="report the CPU time per photo of this process and its children (repeatable)",
     )
     parser.add_argument("--timeout", type=int, default=600, help="stop after this many seconds")
     parser.add_argument("--token", help="an API token; staff uploads are not throttled")
@@ -448,15 +501,15 @@ def main(argv: list[str] | None = None) -> int:
     if not photos:
         print(f"No JPEG photos under {args.photos}.", file=sys.stderr)
         return 2
-    order = None
+    deadline, order = time.monotonic() + args.timeout, None
     if args.faces:
         if len(photos) > MAX_COUNT:
             print(f"--faces sends each photo once: at most {MAX_COUNT} photos.", file=sys.stderr)
             return 2
-        order = by_faces(args, photos)
+        order = by_faces(args, photos, deadline)
         if order is None:
             return 1
-    test = LoadTest(args, photos, order)
+    test = LoadTest(args, photos, order, deadline)
     return 0 if test.report(test.run()) else 1
 
 

@@ -3,8 +3,10 @@ API request and several per form request, all accepted and completed, none an er
 new to the site."""
 
 import ast
+import importlib.util
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -134,7 +136,7 @@ def test_it_sends_photos_of_each_face_count_in_the_range_equally_often(
     live_server, active_model, worker, sample_data, tmp_path
 ):
     """Three single-face photos and one of two faces: the survey finds that, and 2 faces then
-    come up as often as 1, not once in four."""
+    come up as often as 1, not once in four. The worker's CPU time is reported per photo."""
     for name in ("james(10).jpg", "james(11).jpg", "james(12).jpg", "james(1).jpg"):
         (tmp_path / name).write_bytes((sample_data / "lebron_james" / name).read_bytes())
 
@@ -145,6 +147,8 @@ def test_it_sends_photos_of_each_face_count_in_the_range_equally_often(
         "6",
         "--faces",
         "1-2",
+        "--cpu-of",
+        f"worker={worker.pid}",
         "--photos",
         str(tmp_path),
         "--timeout",
@@ -156,13 +160,20 @@ def test_it_sends_photos_of_each_face_count_in_the_range_equally_often(
     lines = {line[:18].strip(): line[18:] for line in result.stdout.splitlines()}
     assert lines["face survey"].startswith("{1: 3, 2: 1} faces: photos"), lines
     assert ast.literal_eval(lines["faces per photo"]) == {1: 3, 2: 3}
+    worker_ms = lines["CPU per photo"].removeprefix("worker ").split(" ms ")[0]
+    assert float(worker_ms) > 5, lines  # at least a face's embedding
     assert "accepted          6 (202: 6, 201: 0)" in result.stdout
     assert Prediction.objects.filter(status=Prediction.Status.DONE).count() == 4 + 6
 
 
 @pytest.mark.parametrize(
     ("faces", "why"),
-    [("one", "write it as LOW-HIGH, for example 1-3"), ("3-1", "LOW-HIGH must be within 0-100")],
+    [
+        ("one", "write it as LOW-HIGH, for example 1-3"),
+        ("1-", "write it as LOW-HIGH, for example 1-3"),
+        ("3-1", "LOW may not be more than HIGH"),
+        ("1-101", "LOW-HIGH must be within 0-100"),
+    ],
 )
 def test_it_refuses_a_face_range_it_cannot_read(sample_data, faces, why):
     result = loadtest("--faces", faces, "--photos", str(sample_data), timeout=30)
@@ -184,3 +195,45 @@ def test_it_refuses_a_rate_for_form_requests(sample_data):
 
     assert result.returncode == 2
     assert "--rate must be between 0 and 200, with --per-request 1" in result.stderr
+
+
+BURN = "import time\nwhile time.process_time() < 0.3: pass\n"
+
+
+def test_cpu_time_counts_a_process_its_live_children_and_those_it_reaped():
+    """A parent that ran one child to its end and keeps another: each burns 0.3 s of CPU."""
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+                import subprocess, sys, time
+                subprocess.run([sys.executable, "-c", {BURN!r}])
+                kept = subprocess.Popen([sys.executable, "-c", {BURN + "time.sleep(60)"!r}])
+                exec({BURN!r})
+                time.sleep(1)  # the kept child is done burning too
+                print("ready", flush=True)
+                kept.wait()
+            """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout.readline() == "ready\n"
+        seconds = load_script().cpu_seconds(parent.pid)
+    finally:
+        subprocess.run(["pkill", "-P", str(parent.pid)])
+        parent.kill()
+        parent.wait()
+
+    # 0.9 s, less up to two clock ticks per process that /proc truncates; one process missed
+    # would leave 0.6 s.
+    assert 0.8 <= seconds < 3, seconds
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("loadtest", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
