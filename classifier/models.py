@@ -1224,7 +1224,10 @@ class WorkerHeartbeatQuerySet(models.QuerySet["WorkerHeartbeat"]):
         """Record that the worker ``hostname`` is alive now, and forget long-gone workers."""
         now = timezone.now()
         self.update_or_create(hostname=hostname, defaults={"seen_at": now})
-        self.filter(seen_at__lt=now - self.FORGET_AFTER).delete()
+        self.forget_silent_since(now - self.FORGET_AFTER)
+
+    def forget_silent_since(self, moment: datetime) -> None:
+        self.filter(seen_at__lt=moment).delete()
 
     def last_seen(self) -> "datetime | None":
         """When any worker was last alive, or None if none ever was."""
