@@ -7,6 +7,7 @@ import importlib.util
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -26,22 +27,18 @@ def loadtest(*args: str, timeout: int) -> subprocess.CompletedProcess:
     )
 
 
+def loadtest_site(site, photos: Path, *args: str) -> subprocess.CompletedProcess:
+    """The load test against the live ``site`` with the JPEG photos in ``photos``, stopped
+    after 150 s."""
+    return loadtest(
+        "--url", site.url, "--photos", str(photos), "--timeout", "150", *args, timeout=200
+    )
+
+
 def test_twenty_concurrent_uploads_are_all_accepted_and_completed(
     live_server, active_model, worker, sample_data
 ):
-    result = loadtest(
-        "--url",
-        live_server.url,
-        "--count",
-        str(COUNT),
-        "--concurrency",
-        "10",
-        "--photos",
-        str(sample_data),
-        "--timeout",
-        "150",
-        timeout=200,
-    )
+    result = loadtest_site(live_server, sample_data, "--count", str(COUNT), "--concurrency", "10")
 
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
@@ -60,20 +57,8 @@ def test_twenty_concurrent_uploads_are_all_accepted_and_completed(
 def test_photos_sent_several_per_form_request_are_all_accepted_and_completed(
     live_server, active_model, worker, sample_data
 ):
-    result = loadtest(
-        "--url",
-        live_server.url,
-        "--count",
-        "10",
-        "--per-request",
-        "5",
-        "--concurrency",
-        "2",
-        "--photos",
-        str(sample_data),
-        "--timeout",
-        "150",
-        timeout=200,
+    result = loadtest_site(
+        live_server, sample_data, "--count", "10", "--per-request", "5", "--concurrency", "2"
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -107,20 +92,8 @@ def test_it_refuses_an_address_that_is_not_this_machine(sample_data):
 def test_uploads_arrive_at_the_given_rate_and_the_report_says_what_was_sustained(
     live_server, active_model, worker, sample_data
 ):
-    result = loadtest(
-        "--url",
-        live_server.url,
-        "--count",
-        "8",
-        "--rate",
-        "4",
-        "--concurrency",
-        "8",
-        "--photos",
-        str(sample_data),
-        "--timeout",
-        "150",
-        timeout=200,
+    result = loadtest_site(
+        live_server, sample_data, "--count", "8", "--rate", "4", "--concurrency", "8"
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -140,20 +113,15 @@ def test_it_sends_photos_of_each_face_count_in_the_range_equally_often(
     for name in ("james(10).jpg", "james(11).jpg", "james(12).jpg", "james(1).jpg"):
         (tmp_path / name).write_bytes((sample_data / "lebron_james" / name).read_bytes())
 
-    result = loadtest(
-        "--url",
-        live_server.url,
+    result = loadtest_site(
+        live_server,
+        tmp_path,
         "--count",
         "6",
         "--faces",
         "1-2",
         "--cpu-of",
         f"worker={worker.pid}",
-        "--photos",
-        str(tmp_path),
-        "--timeout",
-        "150",
-        timeout=200,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
