@@ -316,8 +316,8 @@ class LoadTest:
         def ms(value: float | None) -> str:
             return "n/a" if value is None else f"{value:.0f} ms"
 
-        accept = [u.accept_ms for u in accepted]
-        result = [u.result_ms for u in done]
+        accept = [u.accept_ms for u in accepted if u.accept_ms is not None]
+        result = [u.result_ms for u in done if u.result_ms is not None]
         a = self.args
         how = "API requests" if a.per_request == 1 else f"form requests of {a.per_request} photos"
         print(
