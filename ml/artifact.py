@@ -18,7 +18,7 @@ import numpy as np
 
 from ml.errors import ModelError
 from ml.recognizer import Lines, Recognizer
-from ml.weights import FACENET_SHA256
+from ml.weights import FACENET_SHA256, NETWORK
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -59,6 +59,8 @@ class Manifest:
     metrics: dict[str, Any] = field(default_factory=dict)
     backbone: str = BACKBONE
     backbone_sha256: str = FACENET_SHA256
+    # How LiteRT ran the backbone for training, and so must for serving (ml.weights.NETWORKS).
+    network: str = NETWORK
     format_version: int = FORMAT_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,6 +75,8 @@ class Manifest:
                 f"{source} has model format {found!r}; this version "
                 f"of Athletes reads format {FORMAT_VERSION}. Retrain it with `python -m ml train`."
             )
+        # Manifests written before the field ran FaceNet in float32.
+        data = {"network": "float32", **data}
         names = [item.name for item in dataclasses.fields(cls)]
         missing = [name for name in names if name not in data]
         if missing:

@@ -15,7 +15,7 @@ import keras
 import tensorflow as tf
 
 from ml.errors import ModelError
-from ml.weights import FETCH_HINT, lite_path, verify
+from ml.weights import FETCH_HINT, NETWORK, lite_path, verify
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +48,17 @@ class ScaleSum(keras.layers.Layer):
         return {**super().get_config(), "scale": self.scale}
 
 
-def ensure_lite(weights: Path) -> Path:
-    """The converted network of the verified `weights`, converting it unless it is there."""
-    target = lite_path(verify(weights))
+def ensure_lite(weights: Path, network: str = NETWORK) -> Path:
+    """The verified `weights` converted into `network` (``ml.weights.NETWORKS``), converting
+    them unless that is done."""
+    target = lite_path(verify(weights), network)
     if target.is_file():
         return target
-    log.info("Converting FaceNet for LiteRT (once, about 15 s) into %s ...", target)
-    flatbuffer = tf.lite.TFLiteConverter.from_keras_model(read_keras(weights)).convert()
+    log.info("Converting FaceNet for LiteRT, %s (once, about 15 s) into %s ...", network, target)
+    converter = tf.lite.TFLiteConverter.from_keras_model(read_keras(weights))
+    if network == "dynamic-int8":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    flatbuffer = converter.convert()
     partial = target.with_name(target.name + ".partial")
     try:
         partial.write_bytes(flatbuffer)

@@ -38,7 +38,7 @@ class Predictor:
         manifest = artifact.Manifest.read(model_dir)
         recognizer = artifact.load_recognizer(model_dir, manifest)
         finder = FaceDetector(detector or manifest.detector)
-        return cls(manifest, finder, Embedder(weights), recognizer)
+        return cls(manifest, finder, Embedder(weights, manifest.network), recognizer)
 
     def warm_up(self) -> None:
         """Run every network once on blank input, so the first photo is not slow."""

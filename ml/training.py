@@ -61,7 +61,8 @@ def train(
     log.info(
         "Training on %d photos of %d athletes: %s", len(photos), len(labels), ", ".join(labels)
     )
-    embedded = embed_photos(photos, FaceDetector(detector), Embedder(weights), progress)
+    embedder = Embedder(weights)
+    embedded = embed_photos(photos, FaceDetector(detector), embedder, progress)
     skipped = [{"path": str(e.photo.path), "reason": e.skipped} for e in embedded if e.skipped]
     for refusal in skipped:
         log.info("  skipped %s: %s", refusal["path"], refusal["reason"])
@@ -119,6 +120,7 @@ def train(
         skipped=skipped,
         athlete_not_largest_face=not_largest,
         metrics={**metrics, "held_out": report},
+        network=embedder.network,
     ).write(model_dir)
     log.info("Saved model %s to %s", version, model_dir)
     return model_dir

@@ -31,6 +31,7 @@ MANIFEST_KEYS = {
     "training_counts",
     "skipped",
     "metrics",
+    "network",
 }
 LABELS = ["lebron_james", "rafael_nadal"]
 
@@ -54,6 +55,7 @@ def test_the_manifest_records_everything_about_the_model(trained_model_dir):
     assert sorted(manifest["display_names"]) == LABELS
     assert manifest["display_names"]["rafael_nadal"] == "Rafael Nadal"
     assert manifest["detector"] == "blazeface"
+    assert manifest["network"] == "dynamic-int8"
     for label in LABELS:
         lines = manifest["lines"][label]
         assert -1.0 < lines["unknown"] <= lines["sure"] < 1.0  # cosines
@@ -87,6 +89,7 @@ def test_loading_gives_back_the_trained_model(trained_model_dir, facenet_weights
     predictor = Predictor.load(trained_model_dir, facenet_weights)
 
     assert predictor.manifest.labels == LABELS
+    assert predictor.embedder.network == manifest["network"]
     assert predictor.detector.name == manifest["detector"]
     for label in LABELS:
         lines = predictor.recognizer.lines[label]
@@ -94,6 +97,23 @@ def test_loading_gives_back_the_trained_model(trained_model_dir, facenet_weights
     centres = predictor.recognizer.centres
     assert centres.shape == (len(LABELS), 128)
     assert np.linalg.norm(centres, axis=1) == pytest.approx(np.ones(len(LABELS)), abs=1e-4)
+
+
+def test_a_model_made_before_dynamic_int8_is_served_with_float32(
+    copy_of_model, facenet_weights, monkeypatch
+):
+    """Its lines were set on float32 embeddings, so it keeps them (ml.weights.NETWORKS)."""
+    path = copy_of_model / artifact.MANIFEST
+    manifest = json.loads(path.read_text())
+    del manifest["network"]
+    path.write_text(json.dumps(manifest))
+    networks = []
+    monkeypatch.setattr("ml.predictor.Embedder", lambda weights, network: networks.append(network))
+
+    Predictor.load(copy_of_model, facenet_weights)
+
+    assert networks == ["float32"]
+    assert artifact.Manifest.read(copy_of_model).network == "float32"
 
 
 def test_it_refuses_another_format_version(copy_of_model, facenet_weights):

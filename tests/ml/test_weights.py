@@ -55,6 +55,16 @@ def cli_weights(*argv: str) -> Path:
     return _parser().parse_args([*argv, "weights", "check"]).weights
 
 
+def test_each_network_has_its_own_converted_file_and_float32_keeps_its_name(tmp_path):
+    weights_file = tmp_path / "facenet_keras.h5"
+    short = weights.FACENET_SHA256[:12]
+
+    assert weights.lite_path(weights_file, "float32").name == f"facenet_keras.{short}.tflite"
+    assert weights.lite_path(weights_file).name == f"facenet_keras.{short}.dynamic-int8.tflite"
+    with pytest.raises(ModelError, match="Unknown FaceNet network 'int4'"):
+        weights.lite_path(weights_file, "int4")
+
+
 def test_the_environment_variable_chooses_the_file(monkeypatch, tmp_path):
     monkeypatch.setenv("ATHLETES_FACENET_WEIGHTS", str(tmp_path / "mine.h5"))
 
