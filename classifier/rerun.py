@@ -1,7 +1,9 @@
-"""Re-run history with another version without losing reviews: versions differ only in their
-centroids and lines (the detector and FaceNet are the same), so each stored face keeps its
-box, embedding and reviews and is named again from its embedding; the photo's answer follows,
-reviewed faces keeping the reviewer's."""
+"""Re-run history with another version without losing reviews: versions differ in their
+centroids and lines (the detector and FaceNet's weights are the same), so each stored face
+keeps its box, embedding and reviews and is named again from its embedding; the photo's
+answer follows, reviewed faces keeping the reviewer's. A face embedded by FaceNet in float32
+(under a model made before dynamic-int8) is named from that embedding, within a cosine of
+0.004 of what dynamic-int8 would give (docs/benchmarks.md, "FaceNet in 8 bits")."""
 
 import numpy as np
 from django.db import transaction

@@ -236,18 +236,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _weights(args) -> int:
+    """Every network is converted, the float32 one too, so that a worker serving a model made
+    before dynamic-int8 never converts (nor imports TensorFlow) at its first photo."""
     from ml.backbone import ensure_lite, lite_path
 
     if args.action == "fetch":
         weights.fetch(args.weights)
-        print(f"FaceNet converted for LiteRT: {ensure_lite(args.weights)}")
+        for network in weights.NETWORKS:
+            print(f"FaceNet converted for LiteRT, {network}: {ensure_lite(args.weights, network)}")
         return 0
     print(f"FaceNet weights OK: {weights.verify(args.weights)}")
-    lite = lite_path(args.weights)
-    if lite.is_file():
-        print(f"FaceNet converted for LiteRT: {lite}")
-    else:
-        print("FaceNet not yet converted for LiteRT: `weights fetch` or the first load does it.")
+    for network in weights.NETWORKS:
+        lite = lite_path(args.weights, network)
+        if lite.is_file():
+            print(f"FaceNet converted for LiteRT, {network}: {lite}")
+        else:
+            print(
+                f"FaceNet not yet converted for LiteRT, {network}: `weights fetch` or the "
+                "first load does it."
+            )
     return 0
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ml.errors import ModelError
 from ml.recognizer import Lines, Recognizer
-from ml.weights import FACENET_SHA256, NETWORK
+from ml.weights import FACENET_SHA256, FLOAT32, NETWORK
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -76,7 +76,7 @@ class Manifest:
                 f"of Athletes reads format {FORMAT_VERSION}. Retrain it with `python -m ml train`."
             )
         # Manifests written before the field ran FaceNet in float32.
-        data = {"network": "float32", **data}
+        data = {"network": FLOAT32, **data}
         names = [item.name for item in dataclasses.fields(cls)]
         missing = [name for name in names if name not in data]
         if missing:

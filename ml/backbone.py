@@ -15,7 +15,7 @@ import keras
 import tensorflow as tf
 
 from ml.errors import ModelError
-from ml.weights import FETCH_HINT, NETWORK, lite_path, verify
+from ml.weights import DYNAMIC_INT8, FETCH_HINT, NETWORK, lite_path, verify
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,9 @@ def ensure_lite(weights: Path, network: str = NETWORK) -> Path:
     target = lite_path(verify(weights), network)
     if target.is_file():
         return target
-    log.info("Converting FaceNet for LiteRT, %s (once, about 15 s) into %s ...", network, target)
+    log.info("Converting FaceNet for LiteRT, %s (once, about 20 s) into %s ...", network, target)
     converter = tf.lite.TFLiteConverter.from_keras_model(read_keras(weights))
-    if network == "dynamic-int8":
+    if network == DYNAMIC_INT8:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     flatbuffer = converter.convert()
     partial = target.with_name(target.name + ".partial")

@@ -47,15 +47,16 @@ def default_weights_path() -> Path:
 # embeddings at cosine 0.996 or more to float32's and the same cross-validation and dev-set
 # results (docs/benchmarks.md). A model is served with the network it was trained with
 # (`Manifest.network`): float32 for the models made before dynamic-int8.
-NETWORKS = ("float32", "dynamic-int8")
-NETWORK = "dynamic-int8"
+FLOAT32, DYNAMIC_INT8 = "float32", "dynamic-int8"
+NETWORKS = (FLOAT32, DYNAMIC_INT8)
+NETWORK = DYNAMIC_INT8
 
 
 def lite_path(weights: Path, network: str = NETWORK) -> Path:
     """Where `weights` converted into `network` lives: beside them, named by their checksum."""
     if network not in NETWORKS:
         raise ModelError(f"Unknown FaceNet network {network!r}; this version has {NETWORKS}.")
-    kind = "" if network == "float32" else f".{network}"
+    kind = "" if network == FLOAT32 else f".{network}"
     return weights.with_name(f"{weights.stem}.{FACENET_SHA256[:12]}{kind}.tflite")
 
 

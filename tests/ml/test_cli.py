@@ -102,6 +102,8 @@ def test_weights_check_accepts_the_real_file(facenet_weights):
 
     assert run.returncode == 0, run.stderr
     assert "FaceNet weights OK" in run.stdout
+    for network in ("float32", "dynamic-int8"):  # `weights fetch` converted both
+        assert f"FaceNet converted for LiteRT, {network}: " in run.stdout
 
 
 def test_progress_goes_to_stderr_and_the_result_to_stdout(facenet_weights):
@@ -110,7 +112,11 @@ def test_progress_goes_to_stderr_and_the_result_to_stdout(facenet_weights):
     assert run.returncode == 0, run.stderr
     assert f"FaceNet weights already in place: {facenet_weights}" in run.stderr
     assert "already in place" not in run.stdout
-    assert run.stdout.startswith("FaceNet converted for LiteRT:")
+    converted = [line.split(":")[0] for line in run.stdout.splitlines()]
+    assert converted == [
+        "FaceNet converted for LiteRT, float32",
+        "FaceNet converted for LiteRT, dynamic-int8",
+    ]
 
 
 def test_weights_check_fails_on_a_junk_file_with_the_fix_on_stderr(tmp_path):
