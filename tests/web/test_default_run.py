@@ -137,15 +137,19 @@ def test_a_killed_worker_shows_the_banner_is_started_again_and_every_queued_phot
     # Past its first 10 s, when supervisord counts a start as good: what follows is a restart.
     wait_for(lambda: "RUNNING" in supervisor.ctl("status", "worker"), 30, supervisor.logs)
     wait_for(lambda: "queue-banner" not in home_page(web), 30, lambda: home_page(web))
-    # Enough photos that several still wait when the worker dies, however fast it is.
-    sent = photos(sample_data, 16)
-    predictions = [upload(web, photo) for photo, _ in sent]
+    # The worker is held while the photos arrive, so that they all wait in the queue and
+    # several still wait when it dies, however fast it takes them.
+    worker = supervisor.worker_pid()
+    os.killpg(worker, signal.SIGSTOP)
+    try:
+        predictions = [upload(web, photo) for photo, _ in photos(sample_data, 16)]
+    finally:
+        os.killpg(worker, signal.SIGCONT)
     wait_for(
         lambda: Prediction.objects.filter(status=Prediction.Status.RUNNING).exists(),
         60,
         lambda: supervisor.worker_log.read_text(),
     )
-    worker = supervisor.worker_pid()
     waiting = Prediction.objects.filter(status=Prediction.Status.QUEUED).count()
     # supervisord starts a new worker within seconds, too soon for any banner: hold it back
     # until the banner has been seen.
@@ -162,9 +166,11 @@ def test_a_killed_worker_shows_the_banner_is_started_again_and_every_queued_phot
     assert waiting >= 4, "the worker was killed too late to leave photos queued"
     # What the queue owes each photo is a result; whether it names the athlete is the model's
     # business (tests/ml).
-    assert [p.status for p in predictions] == ["done"] * len(sent), [p.error for p in predictions]
+    assert [p.status for p in predictions] == ["done"] * len(predictions), [
+        p.error for p in predictions
+    ]
     assert all(p.label for p in predictions)
     # Only the photo in the worker's hands when it died (if it had not just finished) ran twice.
     attempts = sorted(p.attempts for p in predictions)
-    assert attempts[:-1] == [1] * (len(sent) - 1) and attempts[-1] in (1, 2), attempts
+    assert attempts[:-1] == [1] * (len(predictions) - 1) and attempts[-1] in (1, 2), attempts
     wait_for(lambda: "queue-banner" not in home_page(web), 30, lambda: home_page(web))
