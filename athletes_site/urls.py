@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from classifier import views
+from classifier.web.media import media
 
 urlpatterns = [
     path("", include("classifier.urls")),
@@ -13,7 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
-    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", views.media, name="media"),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media, name="media"),
 ]
 
-handler400 = "classifier.views.bad_request"
+handler400 = "classifier.web.errors.bad_request"

@@ -15,7 +15,7 @@ class ClassifierConfig(AppConfig):
     verbose_name = "Athlete classifier"
 
     def ready(self) -> None:
-        from classifier.accounts import claim_session_uploads
+        from classifier.pages.accounts import claim_session_uploads
 
         post_migrate.connect(create_cache_table, sender=self)
         user_logged_in.connect(claim_session_uploads)

@@ -1,8 +1,8 @@
 """Celery tasks: run one prediction; find and re-enqueue predictions whose task was lost; clear
 expired sessions.
 
-Only the worker imports this module: the web sends ``run_prediction`` by its name
-(``Prediction.enqueue``), so the recognizer stays out of the web process's imports.
+Only the worker imports this module: the web sends each task by its name
+(``classifier.task_names``), so the recognizer stays out of the web process's imports.
 
 Worker pool: prefork, ``--concurrency 1`` by default. The parent worker process imports only
 Django, Celery and this module; each child loads the recognizer (LiteRT interpreters for
@@ -41,10 +41,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import DatabaseError, connection
 
-from classifier import example_faces, inference, model_versions
+from classifier import task_names
 from classifier.filters import PredictionFilter
 from classifier.models import Example, ModelVersion, Prediction, WorkerHeartbeat
-from classifier.rerun import rerun
+from classifier.worker import example_faces, inference, training
+from classifier.worker.rerun import rerun
 from ml.errors import ImageRejected, ModelError
 from ml.threads import threads_per_process
 
@@ -79,7 +80,7 @@ NOT_READY_REASON = (
 # Acknowledgement and time limits come from the CELERY_TASK_* settings. Retries are bounded by
 # the row's ``attempts``, not by Celery's ``max_retries``: the row also counts the runs that a
 # lost worker never finished and survives the sweep's fresh tasks, which restart Celery's count.
-@shared_task(bind=True, max_retries=None)
+@shared_task(name=task_names.RUN_PREDICTION, bind=True, max_retries=None)
 def run_prediction(self, prediction_id: str) -> None:
     prediction = Prediction.objects.claim(prediction_id, self.request.id)
     if prediction is None:
@@ -129,7 +130,9 @@ def fail_at_the_hard_time_limit(sender=None, task_id=None, exception=None, args=
 
 
 # Training embeds every photo and cross-validates: minutes, not a photo's seconds.
-@shared_task(ignore_result=True, soft_time_limit=1800, time_limit=1860)
+@shared_task(
+    name=task_names.TRAIN_MODEL_VERSION, ignore_result=True, soft_time_limit=1800, time_limit=1860
+)
 def train_model_version(version: str) -> None:
     """Train the version the web started; a failure is stored on its row, in plain words."""
     model_version = ModelVersion.objects.filter(
@@ -139,7 +142,7 @@ def train_model_version(version: str) -> None:
         logger.info("Model version %s is not waiting for training; nothing to do.", version)
         return
     try:
-        model_versions.train_version(model_version)
+        training.train_version(model_version)
     except ModelError as exc:
         model_version.mark_failed(str(exc))
     except Exception:
@@ -150,7 +153,12 @@ def train_model_version(version: str) -> None:
 EXAMPLE_ATTEMPTS = 3
 
 
-@shared_task(bind=True, ignore_result=True, max_retries=EXAMPLE_ATTEMPTS - 1)
+@shared_task(
+    name=task_names.DETECT_EXAMPLE_FACES,
+    bind=True,
+    ignore_result=True,
+    max_retries=EXAMPLE_ATTEMPTS - 1,
+)
 def detect_example_faces(self, example_id: int) -> None:
     """Find an enrolled example's faces and choose the athlete's; a failure is stored on the
     example in plain words, after a few tries when trying again may help."""
@@ -175,7 +183,9 @@ def detect_example_faces(self, example_id: int) -> None:
         )
 
 
-@shared_task(ignore_result=True, soft_time_limit=3600, time_limit=3660)
+@shared_task(
+    name=task_names.RERUN_HISTORY, ignore_result=True, soft_time_limit=3600, time_limit=3660
+)
 def rerun_history(version: str, filters: dict[str, str]) -> None:
     """Name the faces of the history's finished photos again with a ready version."""
     model_version = ModelVersion.objects.get(version=version, status=ModelVersion.Status.READY)
@@ -187,12 +197,12 @@ def rerun_history(version: str, filters: dict[str, str]) -> None:
         model_version.record_rerun({**model_version.rerun, "status": "failed"})
 
 
-@shared_task(ignore_result=True)
+@shared_task(name=task_names.REQUEUE_STALE, ignore_result=True)
 def requeue_stale() -> int:
     return Prediction.objects.requeue_stale() + Example.objects.requeue_stale()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name=task_names.CLEAR_EXPIRED_SESSIONS, ignore_result=True)
 def clear_expired_sessions() -> None:
     """Delete expired browser sessions, which Django never deletes by itself (beat, daily)."""
     call_command("clearsessions")

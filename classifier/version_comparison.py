@@ -7,14 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from classifier.model_versions import local_model_dir
 from classifier.models import Face, ModelVersion
 from ml.artifact import load_recognizer
 
 
 def answers(model_version: ModelVersion, embeddings: np.ndarray) -> list[str]:
     """What the version names each face, judged alone (not beside its photo's other faces)."""
-    recognizer = load_recognizer(local_model_dir(model_version), model_version.artifact_manifest)
+    recognizer = load_recognizer(model_version.local_dir(), model_version.artifact_manifest)
     return [recognizer.name(row[np.newaxis])[0].label for row in embeddings]
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from classifier.photo_tags import NamedFace, PhotoTags, tag_photo, tag_photos  # noqa: E402
+from classifier.desk.photo_tags import NamedFace, PhotoTags, tag_photo, tag_photos  # noqa: E402
 
 
 def main() -> int:

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from classifier import task_names
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = BASE_DIR / "var"
 
@@ -66,7 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "classifier.middleware.limit_request_size",
+    "classifier.web.middleware.limit_request_size",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -129,7 +131,7 @@ CACHES = {
 
 # --- Admin sign-in ----------------------------------------------------------------------------
 # django-axes refuses sign-in to an address after this many failures in a row, for this long
-# (classifier.signin). It counts in the database, so every web process shares the count.
+# (classifier.web.signin). It counts in the database, so every web process shares the count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -137,8 +139,8 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("ATHLETES_SIGNIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("ATHLETES_SIGNIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_CLIENT_IP_CALLABLE = "classifier.signin.client_address"
-AXES_LOCKOUT_CALLABLE = "classifier.signin.locked_out"
+AXES_CLIENT_IP_CALLABLE = "classifier.web.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "classifier.web.signin.locked_out"
 AXES_RESET_ON_SUCCESS = True
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -169,11 +171,11 @@ def s3_storage(bucket: str, endpoint_url: str, access_key: str, secret_key: str)
     """The storage of an S3-compatible bucket (S3, MinIO, ...), for several machines to share.
 
     Files stay private: the site links to and streams them through its own media view
-    (classifier.storage). Like the local disk, a taken name gets a suffix, so a second delivery
+    (classifier.web.storage). Like the local disk, a taken name gets a suffix, so a second delivery
     of a task never overwrites the first's file.
     """
     return {
-        "BACKEND": "classifier.storage.PrivateS3Storage",
+        "BACKEND": "classifier.web.storage.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": bucket,
             "endpoint_url": endpoint_url or None,
@@ -199,7 +201,7 @@ if env("AWS_STORAGE_BUCKET_NAME"):
     )
 
 # Uploads: a request larger than the limit is refused from its Content-Length before its body is
-# read (classifier.middleware.limit_request_size); files above 2.5 MB stream to a temporary
+# read (classifier.web.middleware.limit_request_size); files above 2.5 MB stream to a temporary
 # file.
 ATHLETES_MAX_UPLOAD_BYTES = env_int("ATHLETES_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 ATHLETES_MAX_FILES_PER_UPLOAD = env_int("ATHLETES_MAX_FILES_PER_UPLOAD", 20)
@@ -261,10 +263,10 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT: str | None = None  # None: the one the URL's scheme names
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Messages as files in var/broker/, or the folder the URL names (filesystem:///srv/broker):
-    # classifier/file_broker.py says why this is safe with several producers, and makes the
+    # classifier/worker/file_broker.py says why this is safe with several producers, and makes the
     # folders.
     _broker_dir = Path(urlsplit(CELERY_BROKER_URL).path or VAR_DIR / "broker")
-    CELERY_BROKER_TRANSPORT = "classifier.file_broker:Transport"
+    CELERY_BROKER_TRANSPORT = "classifier.worker.file_broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -292,7 +294,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 1)
 # Celery's consumer, except that losing Redis while a task is held does not stop the worker.
-CELERY_WORKER_CONSUMER = "classifier.consumer:Consumer"
+CELERY_WORKER_CONSUMER = "classifier.worker.consumer:Consumer"
 # A new child loads TensorFlow and the active model before it reports ready (about 10 s).
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = 120
 # An upload must not hang when the broker is down: fail fast, keep the row queued, let the
@@ -307,11 +309,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-predictions": {
-        "task": "classifier.tasks.requeue_stale",
+        "task": task_names.REQUEUE_STALE,
         "schedule": float(ATHLETES_REQUEUE_EVERY_SECONDS),
     },
     "clear-expired-sessions": {
-        "task": "classifier.tasks.clear_expired_sessions",
+        "task": task_names.CLEAR_EXPIRED_SESSIONS,
         "schedule": 24 * 60 * 60.0,
     },
 }
@@ -328,7 +330,7 @@ REST_FRAMEWORK = {
     # proxies of ours stand in front and append it to X-Forwarded-For. Unset, DRF would believe
     # whatever X-Forwarded-For a client sends, and each forged address would get a fresh limit.
     "NUM_PROXIES": env_int("ATHLETES_TRUSTED_PROXIES", 0),
-    "DEFAULT_PAGINATION_CLASS": "classifier.pagination.KeysFirstPagination",
+    "DEFAULT_PAGINATION_CLASS": "classifier.web.pagination.KeysFirstPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -350,11 +352,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOGIN_URL = "admin:login"
-# The site's own sign-in (classifier.accounts) leads to the visitor's history.
+# The site's own sign-in (classifier.pages.accounts) leads to the visitor's history.
 LOGIN_REDIRECT_URL = "history"
 LOGOUT_REDIRECT_URL = "home"
 # Error pages and reports also hide the credentials inside URLs (CELERY_BROKER_URL, CACHE_URL).
-DEFAULT_EXCEPTION_REPORTER_FILTER = "classifier.error_reports.SafeExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "classifier.web.errors.SafeExceptionReporterFilter"
 
 LOGGING = {
     "version": 1,

@@ -32,13 +32,14 @@ from classifier.api.serializers import (
     ReviewInputSerializer,
     UploadSerializer,
 )
-from classifier.exports import event_zip
+from classifier.desk.event_zip import event_zip
+from classifier.desk.photo_tags import TaggingUnavailable, tag_photo
+from classifier.desk.prediction_tags import download_name, photo_tags
 from classifier.filters import PredictionFilter
 from classifier.models import Athlete, Event, Face, ModelVersion, Prediction
-from classifier.photo_tags import TaggingUnavailable, tag_photo
-from classifier.throttling import admit_photos
 from classifier.uploads import MEDIA_TYPES, visitor_id
 from classifier.version_comparison import compare
+from classifier.web.throttling import admit_photos
 
 
 class MayReview(BasePermission):
@@ -164,10 +165,10 @@ class PredictionViewSet(
         with prediction.image.open("rb") as stored:
             photo = stored.read()
         try:
-            tagged = tag_photo(photo, suffix, prediction.photo_tags())
+            tagged = tag_photo(photo, suffix, photo_tags(prediction))
         except TaggingUnavailable as exc:
             raise TaggingFailed(str(exc)) from exc
-        disposition = content_disposition_header(True, prediction.download_name)
+        disposition = content_disposition_header(True, download_name(prediction))
         return HttpResponse(
             tagged, content_type=MEDIA_TYPES[suffix], headers={"Content-Disposition": disposition}
         )

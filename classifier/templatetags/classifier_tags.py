@@ -6,7 +6,7 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from classifier.queue_health import queue_health
+from classifier.web.queue_health import queue_health
 
 register = template.Library()
 

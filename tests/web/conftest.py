@@ -21,9 +21,8 @@ from PIL import Image
 
 from athletes_site.celery_app import app as celery_app
 from athletes_site.settings.base import s3_storage
-from classifier import inference
-from classifier.model_versions import register
 from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction
+from classifier.worker import inference
 from ml.artifact import Manifest
 from ml.results import FaceResult, ImageResult
 from tests.web import browser as chromium
@@ -294,7 +293,7 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory, facenet_weights
 def active_model(worker, transactional_db, settings, trained_model_dir) -> ModelVersion:
     """The session's real trained model, registered and active; media shared with the worker."""
     settings.MEDIA_ROOT = worker.media_root
-    model_version = register(trained_model_dir)
+    model_version = ModelVersion.objects.register(trained_model_dir)
     model_version.activate()
     return model_version
 

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from classifier.model_versions import register
-from classifier.models import Prediction
+from classifier.models import ModelVersion, Prediction
 from tests.web.conftest import app_environment
 from tests.web.processes import Supervisor, WebServer, is_alive, wait_for
 
@@ -68,7 +67,7 @@ def run(default_run, transactional_db, settings, trained_model_dir, tmp_path):
     copy = shutil.copytree(trained_model_dir, tmp_path / version)
     manifest = json.loads((copy / "manifest.json").read_text())
     (copy / "manifest.json").write_text(json.dumps({**manifest, "version": version}))
-    register(copy).activate()
+    ModelVersion.objects.register(copy).activate()
     return folder, web, supervisor
 
 

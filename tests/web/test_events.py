@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from classifier import exports
+from classifier.desk import event_zip
 from classifier.models import Event, Prediction, Team
 from classifier.tasks import run_prediction
 from tests.web.conftest import jpeg_bytes, upload_file
@@ -180,7 +180,7 @@ def test_the_export_holds_only_the_photos_you_may_list(client, make_prediction, 
 def test_each_exported_photo_carries_its_own_names_across_exiftool_runs(
     staff_client, make_prediction, final, media_root, monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(exports, "PHOTOS_PER_EXIFTOOL_RUN", 2)
+    monkeypatch.setattr(event_zip, "PHOTOS_PER_EXIFTOOL_RUN", 2)
     faces = [NADAL_FACE, {**NADAL_FACE, "label": "lebron_james", "candidate": "lebron_james"}]
     for number in range(5):
         prediction = make_prediction(original_name=f"{number}.jpg", event=final,

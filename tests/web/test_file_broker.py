@@ -1,5 +1,5 @@
-"""The embedded broker (classifier/file_broker.py): messages appear whole or not at all, and a
-file that is not a message is set aside instead of stopping whoever reads the queue."""
+"""The embedded broker (classifier/worker/file_broker.py): messages appear whole or not at all,
+and a file that is not a message is set aside instead of stopping whoever reads the queue."""
 
 import json
 import logging
@@ -12,7 +12,7 @@ import pytest
 from kombu import Connection
 from kombu.transport.virtual import BrokerState
 
-from classifier.file_broker import Transport
+from classifier.worker.file_broker import Transport
 
 QUEUE = "celery"
 
@@ -52,7 +52,7 @@ def test_it_sets_aside_an_empty_and_a_garbage_file_and_delivers_the_next_message
         put_file(broker, "00000000000000000003_not-a-message", b'["a", "list"]')
         queue.put({"photo": "nadal(3).jpg"})
 
-        with caplog.at_level(logging.ERROR, logger="classifier.file_broker"):
+        with caplog.at_level(logging.ERROR, logger="classifier.worker.file_broker"):
             message = queue.get(timeout=5)
         message.ack()
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier.model_versions import train_version
-from classifier.models import ModelVersion, embedding_bytes
+from classifier.models import ModelVersion
+from classifier.models.embeddings import embedding_bytes
+from classifier.worker.training import train_version
 from ml.reviewed import held_out
 
 LEBRON, NADAL = "lebron_james", "rafael_nadal"

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from classifier.model_versions import register
-from classifier.models import Prediction
+from classifier.models import ModelVersion, Prediction
 from tests.web.conftest import upload_file, wait_until_finished
 
 pytestmark = pytest.mark.integration
@@ -86,7 +85,7 @@ def test_the_worker_uses_a_newly_activated_model_without_a_restart(
     copy = shutil.copytree(trained_model_dir, tmp_path / "retrained")
     manifest = json.loads((copy / "manifest.json").read_text())
     (copy / "manifest.json").write_text(json.dumps({**manifest, "version": "retrained"}))
-    register(copy).activate()
+    ModelVersion.objects.register(copy).activate()
 
     second = client.post(
         "/api/predictions/", {"image": photo(sample_data, "rafael_nadal", "nadal(6).jpg")}

@@ -22,7 +22,6 @@ import requests
 from django.utils import timezone
 
 from athletes_site.celery_app import app
-from classifier.model_versions import register
 from classifier.models import ModelVersion, Prediction
 from tests.web.conftest import app_environment
 from tests.web.processes import (
@@ -90,7 +89,7 @@ def activate(stack, transactional_db, settings, trained_model_dir, tmp_path):
         copy = shutil.copytree(trained_model_dir, tmp_path / version)
         manifest = json.loads((copy / "manifest.json").read_text())
         (copy / "manifest.json").write_text(json.dumps({**manifest, "version": version}))
-        model_version = register(copy)
+        model_version = ModelVersion.objects.register(copy)
         model_version.activate()
         return model_version
 

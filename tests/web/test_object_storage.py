@@ -7,7 +7,6 @@ import shutil
 import numpy as np
 import pytest
 
-from classifier.model_versions import local_model_dir, register
 from classifier.models import ModelVersion, Prediction
 from ml.artifact import Manifest, save_centroids
 from ml.errors import ModelError
@@ -60,7 +59,7 @@ def test_it_serves_no_path_outside_the_bucket(client, db, bucket):
 
 
 def test_it_never_serves_a_model_archive(client, athletes, bucket, artifact_dir):
-    model_version = register(artifact_dir)
+    model_version = ModelVersion.objects.register(artifact_dir)
 
     assert client.get(f"/media/{model_version.archive.name}").status_code == 404
 
@@ -68,7 +67,7 @@ def test_it_never_serves_a_model_archive(client, athletes, bucket, artifact_dir)
 def test_it_stores_a_registered_model_as_an_archive_with_its_checksum(
     athletes, bucket, s3_server, artifact_dir
 ):
-    model_version = register(artifact_dir)
+    model_version = ModelVersion.objects.register(artifact_dir)
 
     model_version.refresh_from_db()
     assert model_version.archive.name in bucket_keys(s3_server, bucket)
@@ -79,11 +78,11 @@ def test_it_stores_a_registered_model_as_an_archive_with_its_checksum(
 def test_a_worker_fetches_the_model_from_the_bucket_into_its_own_cache(
     athletes, bucket, artifact_dir, settings, tmp_path
 ):
-    model_version = register(artifact_dir)
+    model_version = ModelVersion.objects.register(artifact_dir)
     shutil.rmtree(artifact_dir)  # another machine: the training folder is not there
     settings.ATHLETES_MODEL_CACHE = tmp_path / "cache"
 
-    fetched = local_model_dir(ModelVersion.objects.get(pk=model_version.pk))
+    fetched = ModelVersion.objects.get(pk=model_version.pk).local_dir()
 
     assert fetched.parent == settings.ATHLETES_MODEL_CACHE
     assert Manifest.read(fetched).version == model_version.version
@@ -93,23 +92,23 @@ def test_a_worker_fetches_the_model_from_the_bucket_into_its_own_cache(
 
 def test_a_cached_model_is_not_fetched_again(athletes, bucket, artifact_dir, settings, tmp_path):
     settings.ATHLETES_MODEL_CACHE = tmp_path / "cache"
-    model_version = register(artifact_dir)
-    first = local_model_dir(model_version)
+    model_version = ModelVersion.objects.register(artifact_dir)
+    first = model_version.local_dir()
     model_version.archive.delete(save=False)  # the bucket no longer has it
     model_version.archive.name = "models/gone.zip"
 
-    assert local_model_dir(model_version) == first
+    assert model_version.local_dir() == first
 
 
 def test_it_refuses_an_archive_that_does_not_match_its_checksum(
     athletes, bucket, artifact_dir, settings, tmp_path
 ):
     settings.ATHLETES_MODEL_CACHE = tmp_path / "cache"
-    model_version = register(artifact_dir)
+    model_version = ModelVersion.objects.register(artifact_dir)
     ModelVersion.objects.filter(pk=model_version.pk).update(archive_sha256="0" * 64)
 
     with pytest.raises(ModelError, match="does not match its checksum"):
-        local_model_dir(ModelVersion.objects.get(pk=model_version.pk))
+        ModelVersion.objects.get(pk=model_version.pk).local_dir()
     assert not settings.ATHLETES_MODEL_CACHE.exists()
 
 
@@ -121,11 +120,11 @@ def test_a_missing_archive_is_a_model_error_not_a_passing_fault(
     rather than retrying a read that cannot succeed and blaming the photo's storage."""
     request.getfixturevalue(storage)
     settings.ATHLETES_MODEL_CACHE = tmp_path / "cache"
-    model_version = register(artifact_dir)
+    model_version = ModelVersion.objects.register(artifact_dir)
     model_version.archive.storage.delete(model_version.archive.name)
 
     with pytest.raises(ModelError, match=r"model version 20261127-120000-abcd .* is missing"):
-        local_model_dir(model_version)
+        model_version.local_dir()
     assert not settings.ATHLETES_MODEL_CACHE.exists()
 
 
@@ -133,8 +132,8 @@ def test_on_the_local_disk_the_model_archive_works_the_same(
     athletes, artifact_dir, settings, tmp_path, media_root
 ):
     settings.ATHLETES_MODEL_CACHE = tmp_path / "cache"
-    model_version = register(artifact_dir)
+    model_version = ModelVersion.objects.register(artifact_dir)
     shutil.rmtree(artifact_dir)
 
     assert (media_root / model_version.archive.name).is_file()
-    assert Manifest.read(local_model_dir(model_version)).version == model_version.version
+    assert Manifest.read(model_version.local_dir()).version == model_version.version

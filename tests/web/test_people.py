@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from classifier.models import Athlete, Face, FaceReview, Prediction, embedding_bytes
+from classifier.models import Athlete, Face, FaceReview, Prediction
+from classifier.models.embeddings import embedding_bytes
 from classifier.people import people_seen
 
 pytestmark = pytest.mark.db_engine

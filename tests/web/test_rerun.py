@@ -3,7 +3,7 @@
 import pytest
 
 from classifier.models import Face, ModelVersion, Prediction
-from classifier.rerun import rerun
+from classifier.worker.rerun import rerun
 from tests.web.test_version_comparison import reviewed, unit, versions  # noqa: F401
 
 pytestmark = pytest.mark.db_engine  # reviews read with joins, counts and F()

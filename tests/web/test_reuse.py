@@ -10,7 +10,8 @@ import hashlib
 import pytest
 from django.test import Client
 
-from classifier.models import Face, FaceReview, ModelVersion, Prediction, embedding_bytes
+from classifier.models import Face, FaceReview, ModelVersion, Prediction
+from classifier.models.embeddings import embedding_bytes
 from tests.web.conftest import jpeg_bytes, upload_file
 
 pytestmark = pytest.mark.db_engine

@@ -5,9 +5,9 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from celery.exceptions import SoftTimeLimitExceeded
 
-from classifier import inference
 from classifier.models import ModelVersion, Prediction
 from classifier.tasks import NOT_READY_REASON, run_prediction
+from classifier.worker import inference
 from ml.errors import ImageRejected, ModelError
 
 pytestmark = pytest.mark.db_engine

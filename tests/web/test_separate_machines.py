@@ -17,8 +17,7 @@ import requests
 from django.conf import settings as django_settings
 from django.db import connection
 
-from classifier.model_versions import register
-from classifier.models import Prediction
+from classifier.models import ModelVersion, Prediction
 from tests.web.conftest import app_environment, bucket_keys, s3_environment
 from tests.web.processes import WebServer, WorkerProcess, wait_for
 
@@ -88,7 +87,7 @@ def upload_all(web: WebServer, photos: list[Path]) -> list[str]:
 def test_fifty_photos_finish_exactly_once_with_every_file_in_the_bucket(
     machines, trained_model_dir, sample_data, s3_server, bucket, media_root
 ):
-    register(trained_model_dir).activate()  # its archive goes to the bucket
+    ModelVersion.objects.register(trained_model_dir).activate()  # its archive goes to the bucket
     web, *workers = machines
     photos = sorted(sample_data.glob("*/*.jpg"))[:PHOTOS]
     assert len(photos) == PHOTOS

@@ -15,8 +15,7 @@ import requests
 from django.conf import settings as django_settings
 from PIL import Image
 
-from classifier.model_versions import register
-from classifier.models import Prediction
+from classifier.models import ModelVersion, Prediction
 from classifier.tasks import out_of_time_reason
 from tests.web import corpus
 from tests.web.conftest import ServedSite, Worker, app_environment, wait_until_finished
@@ -57,7 +56,7 @@ def test_a_photo_killed_at_the_hard_time_limit_fails_once_with_the_reason(
     copy = shutil.copytree(trained_model_dir, tmp_path / "slow-to-load")
     manifest = json.loads((copy / "manifest.json").read_text())
     (copy / "manifest.json").write_text(json.dumps({**manifest, "version": "slow-to-load"}))
-    register(copy).activate()
+    ModelVersion.objects.register(copy).activate()
 
     # 36 megapixels of noise: decoding, detecting on a copy, drawing and re-encoding the
     # annotated photo take the worker well over a second.

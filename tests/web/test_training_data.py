@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 
-from classifier.model_versions import training_folder
 from classifier.models import Athlete, Example, Face
+from classifier.worker.training import training_folder
 from ml.dataset import scan
 from tests.web.conftest import jpeg_bytes
 

@@ -5,7 +5,6 @@ import shutil
 import numpy as np
 import pytest
 
-from classifier.model_versions import store_artifact
 from classifier.models import Face, FaceReview, ModelVersion
 from ml import artifact
 from tests.web.conftest import stored_manifest
@@ -121,7 +120,7 @@ def test_it_reads_the_versions_from_storage_on_a_machine_without_their_folders(
 ):
     settings.ATHLETES_MODEL_CACHE = tmp_path / "cache"
     for model_version in versions:
-        store_artifact(model_version, model_version.model_dir)
+        model_version.store_artifact(model_version.model_dir)
         model_version.save()
         shutil.rmtree(model_version.model_dir)
     reviewed(make_prediction, staff, unit(2), "c")

@@ -7,14 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from classifier import tasks
-from classifier.models import RUN_PREDICTION_TASK
+from classifier import task_names, tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 RSS_LIMIT_MB = 150
 # What only requirements/worker.txt installs, and the module that loads it.
 HEAVY = ("tensorflow", "keras", "mtcnn", "ai_edge_litert", "sklearn", "ml.predictor")
-WORKER_CODE = ("classifier.tasks", "classifier.inference")
+WORKER_CODE = ("classifier.tasks", "classifier.worker.inference")
 
 PROBE = """
 import json, os, sys, time
@@ -43,7 +42,7 @@ print(json.dumps({{
 WEB = """
 from django.urls import get_resolver
 import athletes_site.urls, athletes_site.wsgi
-import classifier.views, classifier.admin, classifier.api.views, classifier.uploads
+import classifier.pages.photos, classifier.admin, classifier.api.views, classifier.uploads
 from classifier.models import Prediction
 get_resolver().url_patterns
 Prediction().enqueue()  # sends the task by name to the in-memory broker
@@ -81,5 +80,17 @@ def test_the_worker_parent_imports_its_tasks_but_no_tensorflow():
     assert [name for name in HEAVY if name in parent["modules"]] == []
 
 
-def test_the_web_sends_the_task_the_worker_runs():
-    assert tasks.run_prediction.name == RUN_PREDICTION_TASK
+def test_every_task_runs_under_the_name_the_web_sends():
+    """The web and beat send tasks by these names; a task registered under another name would
+    leave its messages unconsumed."""
+    assert (
+        tasks.run_prediction.name == task_names.RUN_PREDICTION == "classifier.tasks.run_prediction"
+    )
+    assert tasks.train_model_version.name == task_names.TRAIN_MODEL_VERSION
+    assert task_names.TRAIN_MODEL_VERSION == "classifier.tasks.train_model_version"
+    assert tasks.detect_example_faces.name == task_names.DETECT_EXAMPLE_FACES
+    assert task_names.DETECT_EXAMPLE_FACES == "classifier.tasks.detect_example_faces"
+    assert tasks.rerun_history.name == task_names.RERUN_HISTORY == "classifier.tasks.rerun_history"
+    assert tasks.requeue_stale.name == task_names.REQUEUE_STALE == "classifier.tasks.requeue_stale"
+    assert tasks.clear_expired_sessions.name == task_names.CLEAR_EXPIRED_SESSIONS
+    assert task_names.CLEAR_EXPIRED_SESSIONS == "classifier.tasks.clear_expired_sessions"

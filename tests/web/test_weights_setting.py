@@ -4,15 +4,14 @@ Not marked db_engine: what it checks does not depend on the database, and it nee
 session's trained model, which the PostgreSQL pass would otherwise train again.
 """
 
-from classifier.model_versions import register
-from classifier.models import Prediction
+from classifier.models import ModelVersion, Prediction
 from classifier.tasks import NOT_READY_REASON, run_prediction
 
 
 def test_it_loads_the_weights_the_settings_name(
     make_prediction, media_photo, settings, tmp_path, trained_model_dir, caplog
 ):
-    register(trained_model_dir).activate()
+    ModelVersion.objects.register(trained_model_dir).activate()
     settings.ATHLETES_FACENET_WEIGHTS = tmp_path / "elsewhere" / "facenet_keras.h5"
     prediction = make_prediction(
         status="queued", label="", confidence=None, annotated="", image=media_photo

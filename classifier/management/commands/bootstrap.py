@@ -7,8 +7,8 @@ model version is active, from ATHLETES_SAMPLE_DATA.
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from classifier.model_versions import train_and_register
 from classifier.models import Athlete, ModelVersion
+from classifier.worker.training import train_and_register
 from ml.errors import ModelError
 from ml.sample_data import sample_display_names
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from classifier.ingest import Ingest
+from classifier.desk.ingest import Ingest
 from classifier.models import Event
 
 

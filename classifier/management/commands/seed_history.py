@@ -20,8 +20,8 @@ from classifier.models import (
     FaceReview,
     ModelVersion,
     Prediction,
-    embedding_bytes,
 )
+from classifier.models.embeddings import embedding_bytes
 from ml.results import NO_FACE, UNKNOWN
 
 SEEDED = "seeded"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from classifier.model_versions import train_and_register
+from classifier.worker.training import train_and_register
 from ml.errors import ModelError
 
 

@@ -5,10 +5,13 @@ answer follows, reviewed faces keeping the reviewer's. A face embedded by FaceNe
 (under a model made before dynamic-int8) is named from that embedding, within a cosine of
 0.004 of what dynamic-int8 would give (docs/benchmarks.md, "FaceNet in 8 bits")."""
 
+from functools import partial
+
 import numpy as np
 from django.db import transaction
 
 from classifier.models import Face, ModelVersion, Prediction, PredictionQuerySet
+from classifier.models.drawing import redraw_annotated
 from ml.artifact import load_recognizer
 
 NAMED_FIELDS = ["label", "candidate", "score", "needs_review"]
@@ -44,7 +47,7 @@ def rerun(predictions: PredictionQuerySet, model_version: ModelVersion) -> None:
                 Prediction.objects.filter(pk=pk).update(model_version=model_version)
                 prediction.model_version = model_version
                 prediction.refresh_answer()
-                transaction.on_commit(prediction.redraw_annotated, robust=True)
+                transaction.on_commit(partial(redraw_annotated, prediction), robust=True)
             done += 1
         if number % 50 == 0:
             report("running")

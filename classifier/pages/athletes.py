@@ -1,5 +1,6 @@
-"""The staff pages that teach the site an athlete's face: the athletes, an athlete's example
-photos and the faces found in them, and making a face from the history an example."""
+"""The athletes' pages: an athlete's photos, and for staff the pages that teach the site an
+athlete's face (the athletes, an athlete's example photos and the faces found in them, and
+making a face from the history an example)."""
 
 from django import forms
 from django.contrib import messages
@@ -9,13 +10,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from classifier.filters import PredictionFilter
 from classifier.models import Athlete, Example, ExampleFace, Face, ModelVersion
-from classifier.staff import staff_page
-from classifier.throttling import UploadRefused, admit_photos
+from classifier.pages.crops import face_geometry
+from classifier.pages.photos import HISTORY_PAGE_SIZE, visible_predictions
 from classifier.uploads import UploadsRefused, check_examples, store_examples
-from classifier.views import face_geometry
+from classifier.web.access import staff_page
+from classifier.web.pagination import KeysFirstPaginator
+from classifier.web.throttling import UploadRefused, admit_photos
 
 EXAMPLE_CROP_PX = 96
 
@@ -158,3 +162,22 @@ def face_to_example(request: HttpRequest, pk: int) -> HttpResponse:
         f"example of {athlete.display_name}.",
     )
     return redirect(back)
+
+
+@require_safe
+def athlete(request: HttpRequest, label: str) -> HttpResponse:
+    """Every photo you may list where this athlete was named, filterable by event."""
+    athlete = get_object_or_404(Athlete, label=label)
+    query = request.GET.copy()
+    query.pop("page", None)
+    data = {"event": request.GET.get("event", ""), "athlete": label}
+    filters = PredictionFilter(data, queryset=visible_predictions(request))
+    page = KeysFirstPaginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "athlete": athlete,
+        "event_field": filters.form["event"],
+        "page": page,
+        "query": query.urlencode(),
+        "names": Athlete.objects.label_names(),
+    }
+    return render(request, "classifier/athlete.html", context)

@@ -3,8 +3,8 @@ networks the worker child already holds for the active model, or its own when no
 
 from django.conf import settings
 
-from classifier import inference
 from classifier.models import Example, ModelVersion
+from classifier.worker import inference
 from ml.imaging import load_image
 
 # (detector, embedder) loaded when no model is active, kept for the life of the child.

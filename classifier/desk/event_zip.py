@@ -1,5 +1,5 @@
 """An event's batch export, as a desk files it: every finished photo tagged with its names
-(``classifier.photo_tags``) in one zip, with a CSV saying who is in which file."""
+(``classifier.desk.prediction_tags``) in one zip, with a CSV saying who is in which file."""
 
 import csv
 import io
@@ -10,8 +10,9 @@ from itertools import islice
 from pathlib import Path
 from typing import IO
 
+from classifier.desk.photo_tags import tag_photos
+from classifier.desk.prediction_tags import download_name, photo_tags
 from classifier.models import Prediction
-from classifier.photo_tags import tag_photos
 
 CSV_NAME = "photos.csv"
 CSV_COLUMNS = ["file", "original_name", "prediction_id", "people", "caption", "reviewed"]
@@ -60,18 +61,20 @@ def write_zip(archive: IO[bytes], predictions: Iterable[Prediction]) -> None:
     taken: set[str] = set()
     with zipfile.ZipFile(archive, "w") as bundle:
         for batch in batches(predictions, PHOTOS_PER_EXIFTOOL_RUN):
-            tags = [prediction.photo_tags() for prediction in batch]
+            tags = [photo_tags(prediction) for prediction in batch]
             photos = []
-            for prediction, photo_tags in zip(batch, tags, strict=True):
+            for prediction, tags_of_photo in zip(batch, tags, strict=True):
                 with prediction.image.open("rb") as stored:
                     suffix = Path(prediction.image.name or "").suffix
-                    photos.append((stored.read(), suffix, photo_tags))
-            for prediction, photo_tags, tagged in zip(batch, tags, tag_photos(photos), strict=True):
-                name = unique_name(prediction.download_name, taken)
+                    photos.append((stored.read(), suffix, tags_of_photo))
+            for prediction, tags_of_photo, tagged in zip(
+                batch, tags, tag_photos(photos), strict=True
+            ):
+                name = unique_name(download_name(prediction), taken)
                 bundle.writestr(name, tagged)
                 reviewed = "yes" if prediction.is_reviewed else "no"
                 rows.writerow(
-                    [name, prediction.original_name, prediction.pk, "; ".join(photo_tags.people),
-                     photo_tags.caption, reviewed]
+                    [name, prediction.original_name, prediction.pk, "; ".join(tags_of_photo.people),
+                     tags_of_photo.caption, reviewed]
                 )  # fmt: skip
         bundle.writestr(CSV_NAME, table.getvalue())

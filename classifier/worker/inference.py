@@ -7,15 +7,12 @@ and reloads only when that changed, so an admin's activation applies to the next
 restarting the worker.
 """
 
-import io
 import time
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 
-from classifier.model_versions import local_model_dir
 from classifier.models import ModelVersion, Prediction
-from ml.annotate import annotate
+from classifier.models.drawing import store_drawing
 from ml.errors import ModelError
 from ml.imaging import load_image
 
@@ -30,7 +27,7 @@ def load_predictor(model_version: ModelVersion):
         from ml.predictor import Predictor  # loads LiteRT and the networks: only in a worker child
 
         _loaded.clear()
-        model_dir = local_model_dir(model_version)
+        model_dir = model_version.local_dir()
         predictor = Predictor.load(model_dir, settings.ATHLETES_FACENET_WEIGHTS)
         predictor.warm_up()
         _loaded[model_version.version] = predictor
@@ -58,10 +55,7 @@ def run(prediction: Prediction) -> None:
     event = prediction.event
     result, embeddings = predictor.analyse(image, allowed=event.roster() if event else None)
 
-    drawn = io.BytesIO()
-    annotate(image, result, model_version.display_names).save(drawn, "JPEG", quality=90)
-    prediction.annotated.save(f"{prediction.pk}.jpg", ContentFile(drawn.getvalue()), save=False)
-    annotated_name = str(prediction.annotated.name)
+    annotated_name = store_drawing(prediction, image, result, model_version.display_names)
 
     timings = {
         **result.timings,

@@ -2,8 +2,8 @@
 
 On one machine files live under ``MEDIA_ROOT``. With ``AWS_STORAGE_BUCKET_NAME`` set they live
 in an S3-compatible bucket, and the links the site prints still point at its own media view
-(``classifier.views.media``), which streams each file with the same rules as on disk: a bucket
-never has to be reachable from a browser, and no file is ever public.
+(``classifier.web.media``), which streams each file with the same rules as on disk: a bucket never
+has to be reachable from a browser, and no file is ever public.
 """
 
 from django.conf import settings

@@ -1,522 +1,33 @@
-"""What the product stores: athletes, model versions, predictions, their faces and reviews
-of those faces."""
+"""Uploaded photos (predictions), the faces the model found in them, and reviewers' decisions
+on those faces."""
 
-import io
-import json
 import logging
 import uuid
 from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 from celery import current_app
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
-from django.core.validators import validate_slug
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
-from django.utils.text import slugify
 from kombu.exceptions import OperationalError
 
-from classifier.photo_tags import NamedFace, PhotoTags, joined_names
-from ml.annotate import annotate
-from ml.artifact import DET_PLOT, DEV_REPORT, Manifest, new_version
-from ml.athlete_face import closest_face
-from ml.dataset import display_name
-from ml.errors import ImageRejected
-from ml.held_out import describe as describe_held_out
-from ml.imaging import load_image
+from classifier import task_names
+from classifier.models.athletes import Athlete, Event
+from classifier.models.drawing import redraw_annotated
+from classifier.models.embeddings import embedding_bytes, embedding_vector
+from classifier.models.versions import ModelVersion
 from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult
 from ml.reviewed import ReviewedFace
 
 logger = logging.getLogger(__name__)
-
-# The worker's task, sent by name: the web process never imports the worker's code
-# (classifier.tasks, and through it the recognizer).
-RUN_PREDICTION_TASK = "classifier.tasks.run_prediction"
-
-
-class AthleteQuerySet(models.QuerySet["Athlete"]):
-    def display_names(self) -> dict[str, str]:
-        """``{label: display name}`` for every athlete, for templates and annotated images."""
-        return dict(self.values_list("label", "display_name"))
-
-    def label_names(self) -> dict[str, str]:
-        """Every label a prediction can carry, with the name to show for it."""
-        return {**self.display_names(), UNKNOWN: "Unknown person", NO_FACE: "No face found"}
-
-    def ensure(self, labels: list[str], display_names: dict[str, str] | None = None) -> list[str]:
-        """Create the athletes that do not exist yet; return the labels created."""
-        display_names = display_names or {}
-        created = []
-        for label in labels:
-            _, was_created = self.get_or_create(
-                label=label,
-                defaults={"display_name": display_names.get(label) or display_name(label)},
-            )
-            if was_created:
-                created.append(label)
-        return created
-
-    def new_label(self, display_name: str, label: str = "") -> str:
-        """The label of a new athlete: ``label``, or one made from the name (Roger Federer →
-        roger_federer); raise ValidationError saying why it cannot be used."""
-        label = label or slugify(display_name).replace("-", "_")
-        if not label:
-            raise ValidationError({"display_name": "Give a name with letters."})
-        if self.filter(label=label).exists():
-            raise ValidationError({"label": f'An athlete labelled "{label}" exists already.'})
-        return label
-
-    def correction_labels(self) -> list[str]:
-        """The labels a reviewer may correct a prediction to."""
-        return [*self.values_list("label", flat=True), UNKNOWN]
-
-    def known_to(self, model_version: "ModelVersion | None") -> "AthleteQuerySet":
-        """The athletes whose label the given model can predict."""
-        if model_version is None:
-            return self.none()
-        return self.filter(label__in=model_version.labels)
-
-
-class Athlete(models.Model):
-    label = models.SlugField(max_length=100, unique=True)
-    display_name = models.CharField(max_length=200)
-    team = models.CharField(max_length=200, blank=True)
-    sport = models.CharField(max_length=100, blank=True)
-
-    objects = AthleteQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["display_name"]
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @staticmethod
-    def labels_in(folder: Path) -> list[str]:
-        """The athlete labels of a ``<label>/<photos>`` folder: its sub-folders, which must be
-        slugs; raise ValueError naming the first that is not."""
-        labels = sorted(child.name for child in folder.iterdir() if child.is_dir())
-        for label in labels:
-            try:
-                validate_slug(label)
-            except ValidationError as exc:
-                raise ValueError(
-                    f'"{label}" is not a valid label: use letters, digits, _ or -.'
-                ) from exc
-        return labels
-
-
-class Team(models.Model):
-    """Athletes who play together, so that an event's roster can be two teams."""
-
-    name = models.CharField(max_length=200, unique=True)
-    athletes = models.ManyToManyField(Athlete, related_name="teams", blank=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Event(models.Model):
-    """A game or a shoot. Photos uploaded into it are named only from its roster: the athletes
-    of its teams and the athletes chosen one by one. An event without a roster limits nobody."""
-
-    name = models.CharField(max_length=200)
-    date = models.DateField()
-    teams = models.ManyToManyField(Team, related_name="events", blank=True)
-    athletes = models.ManyToManyField(Athlete, related_name="events", blank=True)
-
-    class Meta:
-        ordering = ["-date", "name"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.date:%Y-%m-%d})"
-
-    def roster(self) -> set[str] | None:
-        """The labels the recognizer may name in this event, or None for anyone."""
-        chosen = Athlete.objects.filter(Q(events=self) | Q(teams__events=self))
-        return set(chosen.values_list("label", flat=True)) or None
-
-
-# The worker's training task, sent by name like RUN_PREDICTION_TASK.
-TRAIN_MODEL_TASK = "classifier.tasks.train_model_version"
-# What a version trained before reviewed faces were held out shows instead of the report.
-NOT_HELD_OUT = (
-    "Held-out reviewed faces",
-    "Not measured: trained before reviewed faces were held out. Train a new version to measure it.",
-)
-RERUN_HISTORY_TASK = "classifier.tasks.rerun_history"
-
-
-class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
-    def active(self) -> "ModelVersion | None":
-        return self.filter(is_active=True).first()
-
-    def start_training(self) -> "ModelVersion":
-        """A new version named now, in training until the worker has trained it."""
-        model_version = self.create(version=new_version(), status=ModelVersion.Status.TRAINING)
-        transaction.on_commit(
-            lambda: current_app.send_task(TRAIN_MODEL_TASK, args=[model_version.version])
-        )
-        return model_version
-
-    def rollback_target(self) -> "ModelVersion | None":
-        """The ready version that was active most recently before the one active now."""
-        return (
-            self.filter(status=ModelVersion.Status.READY, is_active=False)
-            .exclude(activated_at=None)
-            .order_by("-activated_at")
-            .first()
-        )
-
-
-class ModelVersion(models.Model):
-    """A trained artifact directory registered with the site, or one the worker is training.
-    At most one is active, and only a ready one can be."""
-
-    class Status(models.TextChoices):
-        TRAINING = "training"
-        READY = "ready"
-        FAILED = "failed"
-
-    version = models.CharField(max_length=100, unique=True)
-    # Relative to ATHLETES_MODELS_DIR when the artifact lives there, absolute otherwise.
-    path = models.CharField(max_length=500, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
-    progress = models.PositiveSmallIntegerField(default=100, help_text="Percent of training.")
-    error = models.TextField(blank=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    rerun = models.JSONField(
-        default=dict, blank=True, help_text="The last re-run of history: status and counts."
-    )
-    manifest = models.JSONField(default=dict, blank=True)
-    metrics = models.JSONField(default=dict, blank=True)
-    confusion_matrix = models.FileField(upload_to="models/", blank=True)
-    # The DET curve on held-out reviewed faces (ml.artifact.HELD_OUT_DET_PLOT), when training
-    # had held-out faces of athletes and of others to draw it from.
-    held_out_det_curve = models.FileField(upload_to="models/", blank=True)
-    # The artifact folder as a zip in storage, which is how workers on other machines get it
-    # (classifier.model_versions.local_model_dir); never served by the media view.
-    archive = models.FileField(upload_to="models/", blank=True)
-    archive_sha256 = models.CharField(max_length=64, blank=True)
-    is_active = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ModelVersionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-        permissions = [("activate_modelversion", "Can choose the version the workers serve")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["is_active"],
-                condition=Q(is_active=True),
-                name="one_active_model_version",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.version
-
-    @property
-    def model_dir(self) -> Path:
-        return Path(settings.ATHLETES_MODELS_DIR) / self.path
-
-    @property
-    def artifact_manifest(self) -> Manifest:
-        """The stored ``manifest`` JSON as the typed record the artifact was written from."""
-        return Manifest.from_dict(self.manifest, source=f"Model version {self.version}")
-
-    @property
-    def labels(self) -> list[str]:
-        return self.artifact_manifest.labels
-
-    @property
-    def dev_report(self) -> dict | None:
-        """The dev-set evaluation saved in the artifact's folder (ml.artifact.DEV_REPORT), if
-        there is a readable one."""
-        try:
-            report = json.loads((self.model_dir / DEV_REPORT).read_text())
-        except (OSError, ValueError):
-            return None
-        return report if isinstance(report, dict) else None
-
-    @property
-    def det_plot(self) -> bytes | None:
-        """The DET curve PNG saved beside the dev report, if there is one."""
-        try:
-            return (self.model_dir / DET_PLOT).read_bytes()
-        except OSError:
-            return None
-
-    @property
-    def held_out_report(self) -> dict | None:
-        """What training measured on reviewed faces it held out (``ml.held_out.measure``), or
-        None for a version trained before faces were held out."""
-        report = self.metrics.get("held_out")
-        return report if isinstance(report, dict) else None
-
-    @property
-    def held_out_figures(self) -> list[tuple[str, str]]:
-        """The held-out report as (what, figures) rows, for any page that shows the version."""
-        report = self.held_out_report
-        return [NOT_HELD_OUT] if report is None else describe_held_out(report)
-
-    @property
-    def display_names(self) -> dict[str, str]:
-        """Names to draw on faces: the admin's athlete names win over the artifact's."""
-        return {**self.artifact_manifest.display_names, **Athlete.objects.display_names()}
-
-    def activate(self) -> None:
-        """Make this the one active version; workers pick it up on their next task."""
-        with transaction.atomic():
-            ModelVersion.objects.select_for_update().filter(is_active=True).exclude(
-                pk=self.pk
-            ).update(is_active=False)
-            self.activated_at = timezone.now()
-            ModelVersion.objects.filter(pk=self.pk).update(
-                is_active=True, activated_at=self.activated_at
-            )
-        self.is_active = True
-
-    def set_progress(self, percent: int) -> None:
-        ModelVersion.objects.filter(pk=self.pk).update(progress=percent)
-        self.progress = percent
-
-    def record_rerun(self, report: dict) -> None:
-        ModelVersion.objects.filter(pk=self.pk).update(rerun=report)
-        self.rerun = dict(report)
-
-    def start_rerun(self, filters: dict[str, str]) -> None:
-        """Re-run the finished predictions that ``filters`` (the history's) select, in the
-        worker."""
-        self.record_rerun({"status": "queued", "filters": filters})
-        transaction.on_commit(
-            lambda: current_app.send_task(RERUN_HISTORY_TASK, args=[self.version, filters])
-        )
-
-    def mark_failed(self, reason: str) -> None:
-        self.status, self.error = self.Status.FAILED, reason
-        self.save(update_fields=["status", "error"])
-
-
-class ExampleQuerySet(models.QuerySet["Example"]):
-    def from_face(self, face: "Face", athlete: Athlete) -> "Example":
-        """An example of ``athlete`` made from a face of a photo in the history: a copy of the
-        photo, its faces as the model found them, and that face chosen. Nothing to detect."""
-        prediction = face.prediction
-        with prediction.image.open("rb") as stored:
-            data = stored.read()
-        with transaction.atomic():
-            example = self.create(
-                athlete=athlete,
-                original_name=prediction.original_name,
-                width=prediction.width,
-                height=prediction.height,
-                status=Example.Status.READY,
-                source_face=face,
-            )
-            example.image.save(
-                f"{uuid.uuid4().hex}{Path(str(prediction.image.name)).suffix}", ContentFile(data)
-            )
-            copies = ExampleFace.objects.bulk_create(
-                ExampleFace(
-                    example=example,
-                    position=each.position,
-                    x=each.x,
-                    y=each.y,
-                    width=each.width,
-                    height=each.height,
-                    embedding=each.embedding,
-                    detection_confidence=each.detection_confidence,
-                )
-                for each in prediction.faces.order_by("position")
-            )
-            example.choose(next(copy for copy in copies if copy.position == face.position))
-        return example
-
-    def requeue_stale(self) -> int:
-        """Send again the examples still waiting for their faces after
-        ATHLETES_REQUEUE_AFTER_SECONDS, whose task seems lost (the broker was down, or they were
-        enrolled before faces were found); return how many. A task that finds its example no
-        longer pending does nothing, so a slow queue costs a duplicate, never a choice."""
-        before = timezone.now() - timedelta(seconds=settings.ATHLETES_REQUEUE_AFTER_SECONDS)
-        stale = list(self.filter(status=Example.Status.PENDING, created_at__lt=before))
-        for example in stale:
-            example.send()
-        if stale:
-            logger.info("Re-sent %d examples waiting for their faces.", len(stale))
-        return len(stale)
-
-    def training_boxes(self) -> "dict[int, tuple[int, int, int, int] | None]":
-        """``{example id: the athlete's face box}`` of the examples training may use: those
-        with a chosen face, and those still waiting for the worker (no box: training
-        guesses). Examples without a face, or that failed, are left out."""
-        usable = self.exclude(status__in=[Example.Status.NO_FACE, Example.Status.FAILED])
-        return {
-            example.pk: example.chosen.box if example.chosen else None
-            for example in usable.select_related("chosen")
-        }
-
-
-# The worker's task that finds an example's faces, sent by name like RUN_PREDICTION_TASK.
-DETECT_EXAMPLE_FACES_TASK = "classifier.tasks.detect_example_faces"
-
-
-class Example(models.Model):
-    """A photo staff enrolled to teach the site an athlete's face; training reads them all,
-    taking the face chosen as the athlete's (``chosen``) in each."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Finding faces"
-        READY = "ready", "Ready"
-        NO_FACE = "no_face", "No face found"
-        FAILED = "failed", "Failed"
-
-    athlete = models.ForeignKey(Athlete, on_delete=models.CASCADE, related_name="examples")
-    image = models.FileField(upload_to="examples/%Y/%m/")
-    original_name = models.CharField(max_length=255)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    error = models.TextField(blank=True, help_text="Why finding faces failed, in a sentence.")
-    chosen = models.ForeignKey(
-        "ExampleFace",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="The athlete's face; the others are people beside them.",
-    )
-    source_face = models.ForeignKey(
-        "Face",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="examples",
-        help_text="The history's face this example was made from, if any.",
-    )
-
-    objects = ExampleQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["athlete", "created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.original_name} ({self.athlete.label})"
-
-    def detect_faces(self) -> None:
-        """Have the worker find the faces, once the example is committed."""
-        transaction.on_commit(self.send, robust=True)
-
-    def send(self) -> None:
-        """Send the example to the workers; if the broker is down, it stays pending for the
-        sweep (``ExampleQuerySet.requeue_stale``)."""
-        try:
-            current_app.send_task(DETECT_EXAMPLE_FACES_TASK, args=[self.pk])
-        except OperationalError as exc:
-            logger.warning("Broker unavailable, example %s waits for its faces: %s", self.pk, exc)
-
-    def record_faces(
-        self, boxes: Sequence[tuple[int, int, int, int]], embeddings: np.ndarray
-    ) -> None:
-        """Store the faces found (largest first, one embedding row each) and choose the
-        athlete's: the face most like the athlete's other examples, else the largest."""
-        with transaction.atomic():
-            self.faces.all().delete()
-            faces = ExampleFace.objects.bulk_create(
-                ExampleFace(
-                    example=self,
-                    position=position,
-                    x=x,
-                    y=y,
-                    width=width,
-                    height=height,
-                    embedding=embedding_bytes(embedding),
-                )
-                for position, ((x, y, width, height), embedding) in enumerate(
-                    zip(boxes, embeddings, strict=True)
-                )
-            )
-            if not faces:
-                self.status, self.chosen, self.error = self.Status.NO_FACE, None, ""
-                self.save(update_fields=["status", "chosen", "error"])
-                return
-            elsewhere = self.athlete_faces_elsewhere()
-            reference = np.sum(elsewhere, axis=0) if elsewhere else np.zeros(embeddings.shape[1])
-            self.status, self.error = self.Status.READY, ""
-            self.save(update_fields=["status", "error"])
-            self.choose(faces[closest_face(embeddings, reference)])
-
-    def athlete_faces_elsewhere(self) -> list[np.ndarray]:
-        """The embeddings of the faces chosen in the athlete's other examples."""
-        chosen = ExampleFace.objects.filter(
-            pk__in=Example.objects.filter(athlete=self.athlete).exclude(pk=self.pk).values("chosen")
-        )
-        vectors = [face.vector for face in chosen]
-        return [vector for vector in vectors if vector is not None]
-
-    def choose(self, face: "ExampleFace") -> None:
-        """Make ``face`` (one of this example's) the athlete's."""
-        if face.example_id != self.pk:
-            raise ValidationError("That face is not in this example's photo.")
-        self.chosen = face
-        self.save(update_fields=["chosen"])
-
-    def mark_failed(self, reason: str) -> None:
-        self.status, self.error = self.Status.FAILED, reason
-        self.save(update_fields=["status", "error"])
-
-
-class ExampleFace(models.Model):
-    """A face found in an example's photo, largest first, with its embedding (to choose the
-    athlete's face by likeness)."""
-
-    example = models.ForeignKey(Example, on_delete=models.CASCADE, related_name="faces")
-    position = models.PositiveSmallIntegerField()
-    x = models.PositiveIntegerField()
-    y = models.PositiveIntegerField()
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    embedding = models.BinaryField(null=True, blank=True, help_text="float32, little-endian.")
-    detection_confidence = models.FloatField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["example", "position"]
-
-    def __str__(self) -> str:
-        return f"face {self.position} of example {self.example_id}"
-
-    @property
-    def box(self) -> tuple[int, int, int, int]:
-        return (self.x, self.y, self.width, self.height)
-
-    @property
-    def vector(self) -> np.ndarray | None:
-        if self.embedding is None:
-            return None
-        return np.frombuffer(bytes(self.embedding), dtype="<f4")
-
-
-@receiver(post_delete, sender=Example)
-def delete_file_of_deleted_example(sender, instance: Example, **kwargs) -> None:
-    """A removed example's photo goes too, once the removal is committed."""
-    name, storage = instance.image.name, instance.image.storage
-    if name:
-        transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
 # The steps of a prediction, in the order they happen, for showing its ``timings``.
@@ -621,6 +132,12 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
         """Rows that store ``name`` as any of their files."""
         return self.filter(Q(image=name) | Q(thumbnail=name) | Q(annotated=name))
 
+    def delete_unused_files(self, storage: Storage, names: list[str]) -> None:
+        """Delete the files that no prediction stores any more."""
+        for name in names:
+            if not self.using_file(name).exists():
+                storage.delete(name)
+
     def stale(self) -> "PredictionQuerySet":
         """Rows whose task seems lost: queued and never started, or running past the time limit."""
         now = timezone.now()
@@ -707,7 +224,7 @@ class Prediction(models.Model):
         # (docs/benchmarks.md, "A big history"). Search by file name has a trigram index on
         # PostgreSQL (migration 0007).
         # They include the id, so a deep page's offset steps over index entries, not rows
-        # (classifier.pagination); SQLite ignores ``include``.
+        # (classifier.web.pagination); SQLite ignores ``include``.
         indexes = [
             models.Index(fields=["-created_at"], include=["id"], name="prediction_recent"),
             *(
@@ -776,7 +293,7 @@ class Prediction(models.Model):
         """Send this prediction to the workers; if the broker is down, leave it queued for the
         sweep (``PredictionQuerySet.requeue_stale``)."""
         try:
-            current_app.send_task(RUN_PREDICTION_TASK, args=[str(self.pk)])
+            current_app.send_task(task_names.RUN_PREDICTION, args=[str(self.pk)])
         except OperationalError as exc:
             logger.warning("Broker unavailable, prediction %s stays queued: %s", self.pk, exc)
             Prediction.objects.filter(pk=self.pk).update(enqueued_at=None)
@@ -872,51 +389,6 @@ class Prediction(models.Model):
         return self._update_if_ours(status=self.Status.QUEUED, error=reason)
 
     @property
-    def download_name(self) -> str:
-        """``<original name>-athletes`` with the stored copy's suffix, for tagged downloads."""
-        return f"{Path(self.original_name).stem}-athletes{Path(self.image.name or '').suffix}"
-
-    def named_faces(self) -> list[NamedFace]:
-        """The faces with an athlete's name: reviewers' answers first, then the model's sure
-        ones, best score first; an athlete is named once."""
-        names = Athlete.objects.display_names()
-        faces = sorted(
-            self.faces.with_review(), key=lambda face: (face.review is None, -face.score)
-        )
-        named, seen = [], set()
-        for face in faces:
-            if face.answer in names and face.answer not in seen:
-                seen.add(face.answer)
-                named.append(
-                    NamedFace(names[face.answer], (face.x, face.y, face.width, face.height))
-                )
-        return named
-
-    def caption(self, people: list[str]) -> str:
-        """The settings' caption template filled in for this photo."""
-        event = self.event
-        day = event.date if event else timezone.localtime(self.created_at)
-        values = {
-            "names": joined_names(people),
-            "event": event.name if event else "",
-            "date": format_date(day, "j F Y"),
-        }
-        template = settings.ATHLETES_CAPTION_TEMPLATE
-        if event is None:
-            template = settings.ATHLETES_CAPTION_TEMPLATE_NO_EVENT
-        try:
-            return template.format_map(values).strip(" ,")
-        except (KeyError, ValueError, IndexError):
-            logger.warning("The caption template %r is not valid; the names are used.", template)
-            return values["names"]
-
-    def photo_tags(self) -> PhotoTags:
-        """What a tagged download of this photo says."""
-        faces = self.named_faces()
-        people = [face.name for face in faces]
-        return PhotoTags(people, faces, self.caption(people), self.width, self.height)
-
-    @property
     def needs_review(self) -> bool:
         """A face is between the sure and the unknown lines and nobody has decided yet."""
         return any(face.needs_review and face.review_id is None for face in self.face_list)
@@ -948,28 +420,6 @@ class Prediction(models.Model):
         """Store the photo's answer again from its faces, after a review changed one."""
         self.label, self.confidence = photo_answer(list(self.faces.with_review()))
         Prediction.objects.filter(pk=self.pk).update(label=self.label, confidence=self.confidence)
-
-    def redraw_annotated(self) -> None:
-        """Draw the faces' current answers on the photo again, reviewers' answers marked, so
-        the annotated photo agrees with the review. Called once the review is committed: a
-        photo that cannot be read keeps its drawing (logged), and the review stands."""
-        faces = list(self.faces.with_review())
-        result = ImageResult.from_faces([face.as_result() for face in faces], len(faces), {})
-        reviewed = {position for position, face in enumerate(faces) if face.review_id}
-        names = self.model_version.display_names if self.model_version else {}
-        try:
-            with self.image.open("rb") as stored:
-                image = load_image(stored.read()).image
-        except (OSError, ImageRejected) as exc:
-            logger.warning("Cannot redraw the faces of %s: %s", self.pk, exc)
-            return
-        drawn = io.BytesIO()
-        annotate(image, result, names, reviewed).save(drawn, "JPEG", quality=90)
-        earlier = self.annotated.name
-        self.annotated.save(f"{self.pk}.jpg", ContentFile(drawn.getvalue()), save=False)
-        Prediction.objects.filter(pk=self.pk).update(annotated=self.annotated.name)
-        if earlier:
-            delete_unused_files(self.annotated.storage, [earlier])
 
     def review_all_faces(self, reviewer, verdict: str, label: str = "") -> list["FaceReview"]:
         """The photo-level review, a bulk action over its faces.
@@ -1007,11 +457,6 @@ def photo_answer(faces: Sequence["Face"]) -> tuple[str, float | None]:
 def lead_face(faces: Sequence["Face"]) -> "Face":
     """The face a photo's answer rests on: a named one if any, the best-scored first."""
     return max(faces, key=lambda face: (face.answer != UNKNOWN, face.score))
-
-
-def embedding_bytes(embedding: Sequence[float]) -> bytes:
-    """An embedding as little-endian float32: 512 bytes for FaceNet's 128 numbers."""
-    return np.asarray(embedding, dtype="<f4").tobytes()
 
 
 class FaceQuerySet(models.QuerySet["Face"]):
@@ -1149,7 +594,7 @@ class Face(models.Model):
                 pk=self.prediction_id
             )
             prediction.refresh_answer()
-            transaction.on_commit(prediction.redraw_annotated, robust=True)
+            transaction.on_commit(partial(redraw_annotated, prediction), robust=True)
         return review
 
     def as_result(self) -> FaceResult:
@@ -1171,9 +616,7 @@ class Face(models.Model):
     @property
     def vector(self) -> np.ndarray | None:
         """The stored embedding as a float32 array, or None for faces stored without one."""
-        if self.embedding is None:
-            return None
-        return np.frombuffer(bytes(self.embedding), dtype="<f4")
+        return embedding_vector(self.embedding)
 
     @classmethod
     def from_result(
@@ -1200,51 +643,14 @@ class Face(models.Model):
         )
 
 
-def delete_unused_files(storage: Storage, names: list[str]) -> None:
-    """Delete the files that no prediction stores any more."""
-    for name in names:
-        if not Prediction.objects.using_file(name).exists():
-            storage.delete(name)
-
-
 @receiver(post_delete, sender=Prediction)
 def delete_files_of_deleted_prediction(sender, instance: Prediction, **kwargs) -> None:
     """A deleted prediction's photo, thumbnail and annotated photo go too, once the deletion is
     committed (a rolled-back deletion keeps them), and only if no other row stores them."""
     names, storage = instance.file_names, instance.image.storage
-    transaction.on_commit(lambda: delete_unused_files(storage, names), robust=True)
-
-
-class WorkerHeartbeatQuerySet(models.QuerySet["WorkerHeartbeat"]):
-    # A worker's hostname changes with every new container or machine: rows of workers silent
-    # this long are forgotten, so the table keeps only the workers of the present deployment.
-    FORGET_AFTER = timedelta(days=7)
-
-    def beat(self, hostname: str) -> None:
-        """Record that the worker ``hostname`` is alive now, and forget long-gone workers."""
-        now = timezone.now()
-        self.update_or_create(hostname=hostname, defaults={"seen_at": now})
-        self.forget_silent_since(now - self.FORGET_AFTER)
-
-    def forget_silent_since(self, moment: datetime) -> None:
-        self.filter(seen_at__lt=moment).delete()
-
-    def last_seen(self) -> "datetime | None":
-        """When any worker was last alive, or None if none ever was."""
-        return self.aggregate(last=models.Max("seen_at"))["last"]
-
-
-class WorkerHeartbeat(models.Model):
-    """The last time each Celery worker said it was alive, for the web to see without asking the
-    broker (``classifier.tasks.record_heartbeat``)."""
-
-    hostname = models.CharField(max_length=255, unique=True)
-    seen_at = models.DateTimeField()
-
-    objects = WorkerHeartbeatQuerySet.as_manager()
-
-    def __str__(self) -> str:
-        return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+    transaction.on_commit(
+        lambda: Prediction.objects.delete_unused_files(storage, names), robust=True
+    )
 
 
 class FaceReview(models.Model):

@@ -1,7 +1,12 @@
-"""What error pages and error reports may show of the settings and the request."""
+"""What error pages and error reports say: the 400 page in words, and what reports may show of
+the settings and the request."""
 
 import re
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.debug import SafeExceptionReporterFilter as DjangoFilter
 
 # The user-and-password part of a URL: redis://:secret@host, postgres://user:secret@host.
@@ -25,3 +30,16 @@ class SafeExceptionReporterFilter(DjangoFilter):
             (name, self.cleanse_setting(name, value) if isinstance(value, str) else value)
             for name, value in super().get_traceback_frame_variables(request, tb_frame)
         ]
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400, for a request refused before any view saw it, saying why in words."""
+    if isinstance(exception, TooManyFilesSent):
+        message = f"Send at most {settings.ATHLETES_MAX_FILES_PER_UPLOAD} photos at a time."
+    elif isinstance(exception, TooManyFieldsSent | RequestDataTooBig):
+        message = "The request has too many form fields or too much form data."
+    else:
+        message = "The request could not be understood."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    return render(request, "classifier/error.html", {"message": message}, status=400)

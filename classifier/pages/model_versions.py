@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from classifier.admin import dev_rows
 from classifier.models import ModelVersion
-from classifier.staff import staff_page
 from classifier.version_comparison import compare
+from classifier.web.access import staff_page
 
 # Reviewed faces the page compares a version with the active one on (the API's default).
 COMPARED_FACES = 200

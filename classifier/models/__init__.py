@@ -1,0 +1,35 @@
+"""What the product stores, one module per aggregate: athletes and events, model versions,
+enrolled examples, predictions with their faces and reviews, and the workers' heartbeats."""
+
+from classifier.models.athletes import Athlete, AthleteQuerySet, Event, Team
+from classifier.models.examples import Example, ExampleFace, ExampleQuerySet
+from classifier.models.predictions import (
+    Face,
+    FaceQuerySet,
+    FaceReview,
+    Prediction,
+    PredictionQuerySet,
+    ReviewError,
+)
+from classifier.models.versions import ModelVersion, ModelVersionQuerySet
+from classifier.models.workers import WorkerHeartbeat, WorkerHeartbeatQuerySet
+
+__all__ = [
+    "Athlete",
+    "AthleteQuerySet",
+    "Event",
+    "Example",
+    "ExampleFace",
+    "ExampleQuerySet",
+    "Face",
+    "FaceQuerySet",
+    "FaceReview",
+    "ModelVersion",
+    "ModelVersionQuerySet",
+    "Prediction",
+    "PredictionQuerySet",
+    "ReviewError",
+    "Team",
+    "WorkerHeartbeat",
+    "WorkerHeartbeatQuerySet",
+]

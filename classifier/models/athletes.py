@@ -1,0 +1,122 @@
+"""Athletes, the teams they play in, and the events whose rosters limit who may be named."""
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
+from django.db import models
+from django.db.models import Q
+from django.utils.text import slugify
+
+from ml.dataset import display_name
+from ml.results import NO_FACE, UNKNOWN
+
+if TYPE_CHECKING:
+    from classifier.models.versions import ModelVersion
+
+
+class AthleteQuerySet(models.QuerySet["Athlete"]):
+    def display_names(self) -> dict[str, str]:
+        """``{label: display name}`` for every athlete, for templates and annotated images."""
+        return dict(self.values_list("label", "display_name"))
+
+    def label_names(self) -> dict[str, str]:
+        """Every label a prediction can carry, with the name to show for it."""
+        return {**self.display_names(), UNKNOWN: "Unknown person", NO_FACE: "No face found"}
+
+    def ensure(self, labels: list[str], display_names: dict[str, str] | None = None) -> list[str]:
+        """Create the athletes that do not exist yet; return the labels created."""
+        display_names = display_names or {}
+        created = []
+        for label in labels:
+            _, was_created = self.get_or_create(
+                label=label,
+                defaults={"display_name": display_names.get(label) or display_name(label)},
+            )
+            if was_created:
+                created.append(label)
+        return created
+
+    def new_label(self, display_name: str, label: str = "") -> str:
+        """The label of a new athlete: ``label``, or one made from the name (Roger Federer →
+        roger_federer); raise ValidationError saying why it cannot be used."""
+        label = label or slugify(display_name).replace("-", "_")
+        if not label:
+            raise ValidationError({"display_name": "Give a name with letters."})
+        if self.filter(label=label).exists():
+            raise ValidationError({"label": f'An athlete labelled "{label}" exists already.'})
+        return label
+
+    def correction_labels(self) -> list[str]:
+        """The labels a reviewer may correct a prediction to."""
+        return [*self.values_list("label", flat=True), UNKNOWN]
+
+    def known_to(self, model_version: "ModelVersion | None") -> "AthleteQuerySet":
+        """The athletes whose label the given model can predict."""
+        if model_version is None:
+            return self.none()
+        return self.filter(label__in=model_version.labels)
+
+
+class Athlete(models.Model):
+    label = models.SlugField(max_length=100, unique=True)
+    display_name = models.CharField(max_length=200)
+    team = models.CharField(max_length=200, blank=True)
+    sport = models.CharField(max_length=100, blank=True)
+
+    objects = AthleteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @staticmethod
+    def labels_in(folder: Path) -> list[str]:
+        """The athlete labels of a ``<label>/<photos>`` folder: its sub-folders, which must be
+        slugs; raise ValueError naming the first that is not."""
+        labels = sorted(child.name for child in folder.iterdir() if child.is_dir())
+        for label in labels:
+            try:
+                validate_slug(label)
+            except ValidationError as exc:
+                raise ValueError(
+                    f'"{label}" is not a valid label: use letters, digits, _ or -.'
+                ) from exc
+        return labels
+
+
+class Team(models.Model):
+    """Athletes who play together, so that an event's roster can be two teams."""
+
+    name = models.CharField(max_length=200, unique=True)
+    athletes = models.ManyToManyField(Athlete, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(models.Model):
+    """A game or a shoot. Photos uploaded into it are named only from its roster: the athletes
+    of its teams and the athletes chosen one by one. An event without a roster limits nobody."""
+
+    name = models.CharField(max_length=200)
+    date = models.DateField()
+    teams = models.ManyToManyField(Team, related_name="events", blank=True)
+    athletes = models.ManyToManyField(Athlete, related_name="events", blank=True)
+
+    class Meta:
+        ordering = ["-date", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%Y-%m-%d})"
+
+    def roster(self) -> set[str] | None:
+        """The labels the recognizer may name in this event, or None for anyone."""
+        chosen = Athlete.objects.filter(Q(events=self) | Q(teams__events=self))
+        return set(chosen.values_list("label", flat=True)) or None

@@ -1,0 +1,290 @@
+"""Model versions: trained artifacts registered with the site, or being trained by the worker.
+
+A version's artifact folder is kept as a zip in the site's storage (a bucket when several
+machines share the work) with its sha256, so a process on any machine fetches it by version,
+checks it, and unpacks it once into its local cache (``ModelVersion.local_dir``): no shared
+filesystem is needed."""
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from celery import current_app
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from classifier import task_names
+from classifier.models.athletes import Athlete
+from ml.artifact import (
+    CONFUSION_PLOT,
+    DET_PLOT,
+    DEV_REPORT,
+    HELD_OUT_DET_PLOT,
+    Manifest,
+    new_version,
+)
+from ml.errors import ModelError
+from ml.held_out import describe as describe_held_out
+
+# What a version trained before reviewed faces were held out shows instead of the report.
+NOT_HELD_OUT = (
+    "Held-out reviewed faces",
+    "Not measured: trained before reviewed faces were held out. Train a new version to measure it.",
+)
+
+
+class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
+    def active(self) -> "ModelVersion | None":
+        return self.filter(is_active=True).first()
+
+    def start_training(self) -> "ModelVersion":
+        """A new version named now, in training until the worker has trained it."""
+        model_version = self.create(version=new_version(), status=ModelVersion.Status.TRAINING)
+        transaction.on_commit(
+            lambda: current_app.send_task(
+                task_names.TRAIN_MODEL_VERSION, args=[model_version.version]
+            )
+        )
+        return model_version
+
+    def register(self, model_dir: Path) -> "ModelVersion":
+        """The ModelVersion for the artifact in ``model_dir``, created on first sight.
+
+        Its athletes are created too, with the artifact's display names.
+        """
+        manifest = Manifest.read(model_dir)
+        with transaction.atomic():
+            model_version, created = self.get_or_create(
+                version=manifest.version,
+                defaults={
+                    "path": stored_path(model_dir),
+                    "manifest": manifest.to_dict(),
+                    "metrics": manifest.metrics,
+                },
+            )
+            if created:
+                model_version.store_artifact(model_dir)
+        Athlete.objects.ensure(manifest.labels, manifest.display_names)
+        return model_version
+
+    def rollback_target(self) -> "ModelVersion | None":
+        """The ready version that was active most recently before the one active now."""
+        return (
+            self.filter(status=ModelVersion.Status.READY, is_active=False)
+            .exclude(activated_at=None)
+            .order_by("-activated_at")
+            .first()
+        )
+
+
+class ModelVersion(models.Model):
+    """A trained artifact directory registered with the site, or one the worker is training.
+    At most one is active, and only a ready one can be."""
+
+    class Status(models.TextChoices):
+        TRAINING = "training"
+        READY = "ready"
+        FAILED = "failed"
+
+    version = models.CharField(max_length=100, unique=True)
+    # Relative to ATHLETES_MODELS_DIR when the artifact lives there, absolute otherwise.
+    path = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
+    progress = models.PositiveSmallIntegerField(default=100, help_text="Percent of training.")
+    error = models.TextField(blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    rerun = models.JSONField(
+        default=dict, blank=True, help_text="The last re-run of history: status and counts."
+    )
+    manifest = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    confusion_matrix = models.FileField(upload_to="models/", blank=True)
+    # The DET curve on held-out reviewed faces (ml.artifact.HELD_OUT_DET_PLOT), when training
+    # had held-out faces of athletes and of others to draw it from.
+    held_out_det_curve = models.FileField(upload_to="models/", blank=True)
+    # The artifact folder as a zip in storage, which is how workers on other machines get it
+    # (ModelVersion.local_dir); never served by the media view.
+    archive = models.FileField(upload_to="models/", blank=True)
+    archive_sha256 = models.CharField(max_length=64, blank=True)
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("activate_modelversion", "Can choose the version the workers serve")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=Q(is_active=True),
+                name="one_active_model_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+    @property
+    def model_dir(self) -> Path:
+        return Path(settings.ATHLETES_MODELS_DIR) / self.path
+
+    @property
+    def artifact_manifest(self) -> Manifest:
+        """The stored ``manifest`` JSON as the typed record the artifact was written from."""
+        return Manifest.from_dict(self.manifest, source=f"Model version {self.version}")
+
+    @property
+    def labels(self) -> list[str]:
+        return self.artifact_manifest.labels
+
+    @property
+    def dev_report(self) -> dict | None:
+        """The dev-set evaluation saved in the artifact's folder (ml.artifact.DEV_REPORT), if
+        there is a readable one."""
+        try:
+            report = json.loads((self.model_dir / DEV_REPORT).read_text())
+        except (OSError, ValueError):
+            return None
+        return report if isinstance(report, dict) else None
+
+    @property
+    def det_plot(self) -> bytes | None:
+        """The DET curve PNG saved beside the dev report, if there is one."""
+        try:
+            return (self.model_dir / DET_PLOT).read_bytes()
+        except OSError:
+            return None
+
+    @property
+    def held_out_report(self) -> dict | None:
+        """What training measured on reviewed faces it held out (``ml.held_out.measure``), or
+        None for a version trained before faces were held out."""
+        report = self.metrics.get("held_out")
+        return report if isinstance(report, dict) else None
+
+    @property
+    def held_out_figures(self) -> list[tuple[str, str]]:
+        """The held-out report as (what, figures) rows, for any page that shows the version."""
+        report = self.held_out_report
+        return [NOT_HELD_OUT] if report is None else describe_held_out(report)
+
+    @property
+    def display_names(self) -> dict[str, str]:
+        """Names to draw on faces: the admin's athlete names win over the artifact's."""
+        return {**self.artifact_manifest.display_names, **Athlete.objects.display_names()}
+
+    def activate(self) -> None:
+        """Make this the one active version; workers pick it up on their next task."""
+        with transaction.atomic():
+            ModelVersion.objects.select_for_update().filter(is_active=True).exclude(
+                pk=self.pk
+            ).update(is_active=False)
+            self.activated_at = timezone.now()
+            ModelVersion.objects.filter(pk=self.pk).update(
+                is_active=True, activated_at=self.activated_at
+            )
+        self.is_active = True
+
+    def set_progress(self, percent: int) -> None:
+        ModelVersion.objects.filter(pk=self.pk).update(progress=percent)
+        self.progress = percent
+
+    def record_rerun(self, report: dict) -> None:
+        ModelVersion.objects.filter(pk=self.pk).update(rerun=report)
+        self.rerun = dict(report)
+
+    def start_rerun(self, filters: dict[str, str]) -> None:
+        """Re-run the finished predictions that ``filters`` (the history's) select, in the
+        worker."""
+        self.record_rerun({"status": "queued", "filters": filters})
+        transaction.on_commit(
+            lambda: current_app.send_task(task_names.RERUN_HISTORY, args=[self.version, filters])
+        )
+
+    def store_artifact(self, model_dir: Path) -> None:
+        """Keep the artifact as a zip in the site's storage, with its sha256, so that a worker
+        on any machine can fetch it (``local_dir``); and its plots for the pages that show it."""
+        archive = pack(model_dir)
+        self.archive_sha256 = hashlib.sha256(archive).hexdigest()
+        self.archive.save(f"{self.version}.zip", ContentFile(archive))
+        plots = [
+            (CONFUSION_PLOT, self.confusion_matrix, "confusion"),
+            (HELD_OUT_DET_PLOT, self.held_out_det_curve, "held-out-det"),
+        ]
+        for name, field, suffix in plots:
+            if (model_dir / name).is_file():
+                with (model_dir / name).open("rb") as f:
+                    field.save(f"{self.version}-{suffix}.png", File(f))
+
+    def local_dir(self) -> Path:
+        """The version's artifact folder on this machine.
+
+        Fetched from storage the first time, checked against its sha256, and unpacked under a
+        temporary name that is renamed into ``ATHLETES_MODEL_CACHE``, so a process never sees
+        half a folder and two processes fetching at once both end with the same one. A version
+        registered before archives existed is read where it was trained.
+        """
+        if not self.archive:
+            return self.model_dir
+        cache = Path(settings.ATHLETES_MODEL_CACHE)
+        target = cache / f"{self.version}-{self.archive_sha256[:12]}"
+        if target.is_dir():
+            return target
+        try:
+            with self.archive.open("rb") as stored:
+                data = stored.read()
+        except FileNotFoundError as error:  # not a passing fault: no retry would find it
+            raise ModelError(
+                f"The stored archive of model version {self.version} "
+                f"({self.archive.name}) is missing; register the version again."
+            ) from error
+        if hashlib.sha256(data).hexdigest() != self.archive_sha256:
+            raise ModelError(
+                f"The stored archive of model version {self.version} does not match its "
+                "checksum; register the version again."
+            )
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=cache))
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                archive.extractall(partial)
+            os.rename(partial, target)
+        except OSError:
+            if not target.is_dir():  # not a lost race with another process: a real failure
+                raise
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+        return target
+
+    def mark_failed(self, reason: str) -> None:
+        self.status, self.error = self.Status.FAILED, reason
+        self.save(update_fields=["status", "error"])
+
+
+def stored_path(model_dir: Path) -> str:
+    """Relative to ATHLETES_MODELS_DIR when inside it, so the folder can move as a whole."""
+    model_dir = model_dir.resolve()
+    try:
+        return str(model_dir.relative_to(Path(settings.ATHLETES_MODELS_DIR).resolve()))
+    except ValueError:
+        return str(model_dir)
+
+
+def pack(model_dir: Path) -> bytes:
+    """The artifact folder as a zip of its files, in a fixed order."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(model_dir.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(model_dir).as_posix())
+    return buffer.getvalue()
