@@ -1,6 +1,5 @@
 """Admin: review predictions in bulk, manage athletes, inspect and activate model versions."""
 
-import base64
 import json
 
 from django import forms
@@ -303,7 +302,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         """What `python -m ml evaluate --dev` measured on photos the model never saw."""
         report = model_version.dev_report
         if report is None:
-            return "Not evaluated: run python -m ml evaluate --dev DIR --out <its folder>."
+            return f"Not evaluated: run manage.py evaluate_model {model_version.version} --dev DIR."
         return format_html(
             "<table>{}</table>",
             format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", dev_rows(report)),
@@ -311,11 +310,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description="DET curve")
     def det_curve(self, model_version: ModelVersion):
-        plot = model_version.det_plot
-        if plot is None:
-            return "–"
-        source = "data:image/png;base64," + base64.b64encode(plot).decode()
-        return format_html('<img src="{}" width="480" alt="DET curve">', source)
+        return image_tag(
+            model_version.dev_det_curve, 480, f"DET curve of {model_version.version} on the dev set"
+        )
 
     @admin.display(description="Confusion matrix")
     def confusion_plot(self, model_version: ModelVersion):

@@ -57,21 +57,21 @@ class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
         return model_version
 
     def register(self, model_dir: Path) -> "ModelVersion":
-        """The ModelVersion for the artifact in ``model_dir``, created on first sight.
-
-        Its athletes are created too, with the artifact's display names.
-        """
+        """The ready ModelVersion of the artifact in ``model_dir``: created on first sight, or
+        the row the worker trained it for (``start_training``) made ready. Its archive and plots
+        go to storage and its athletes are created, with the artifact's display names; a version
+        registered before is returned as it is."""
         manifest = Manifest.read(model_dir)
         with transaction.atomic():
-            model_version, created = self.get_or_create(
-                version=manifest.version,
-                defaults={
-                    "path": stored_path(model_dir),
-                    "manifest": manifest.to_dict(),
-                    "metrics": manifest.metrics,
-                },
+            model_version, _ = self.select_for_update().get_or_create(
+                version=manifest.version, defaults={"status": ModelVersion.Status.TRAINING}
             )
-            if created:
+            if model_version.status == ModelVersion.Status.TRAINING:
+                model_version.path = stored_path(model_dir)
+                model_version.manifest = manifest.to_dict()
+                model_version.metrics = manifest.metrics
+                model_version.status, model_version.progress = ModelVersion.Status.READY, 100
+                model_version.save()
                 model_version.store_artifact(model_dir)
         Athlete.objects.ensure(manifest.labels, manifest.display_names)
         return model_version
@@ -111,6 +111,10 @@ class ModelVersion(models.Model):
     # The DET curve on held-out reviewed faces (ml.artifact.HELD_OUT_DET_PLOT), when training
     # had held-out faces of athletes and of others to draw it from.
     held_out_det_curve = models.FileField(upload_to="models/", blank=True)
+    # What `python -m ml evaluate --dev` (or `manage.py evaluate_model`) measured on the dev
+    # set (ml.artifact.DEV_REPORT), and its DET curve (ml.artifact.DET_PLOT).
+    dev_report = models.JSONField(null=True, blank=True)
+    dev_det_curve = models.FileField(upload_to="models/", blank=True)
     # The artifact folder as a zip in storage, which is how workers on other machines get it
     # (ModelVersion.local_dir); never served by the media view.
     archive = models.FileField(upload_to="models/", blank=True)
@@ -146,24 +150,6 @@ class ModelVersion(models.Model):
     @property
     def labels(self) -> list[str]:
         return self.artifact_manifest.labels
-
-    @property
-    def dev_report(self) -> dict | None:
-        """The dev-set evaluation saved in the artifact's folder (ml.artifact.DEV_REPORT), if
-        there is a readable one."""
-        try:
-            report = json.loads((self.model_dir / DEV_REPORT).read_text())
-        except (OSError, ValueError):
-            return None
-        return report if isinstance(report, dict) else None
-
-    @property
-    def det_plot(self) -> bytes | None:
-        """The DET curve PNG saved beside the dev report, if there is one."""
-        try:
-            return (self.model_dir / DET_PLOT).read_bytes()
-        except OSError:
-            return None
 
     @property
     def held_out_report(self) -> dict | None:
@@ -213,7 +199,8 @@ class ModelVersion(models.Model):
 
     def store_artifact(self, model_dir: Path) -> None:
         """Keep the artifact as a zip in the site's storage, with its sha256, so that a worker
-        on any machine can fetch it (``local_dir``); and its plots for the pages that show it."""
+        on any machine can fetch it (``local_dir``); and its plots and dev report for the pages
+        that show it."""
         archive = pack(model_dir)
         self.archive_sha256 = hashlib.sha256(archive).hexdigest()
         self.archive.save(f"{self.version}.zip", ContentFile(archive))
@@ -225,6 +212,22 @@ class ModelVersion(models.Model):
             if (model_dir / name).is_file():
                 with (model_dir / name).open("rb") as f:
                     field.save(f"{self.version}-{suffix}.png", File(f))
+        if (model_dir / DEV_REPORT).is_file():
+            plot = model_dir / DET_PLOT
+            self.record_dev_report(
+                json.loads((model_dir / DEV_REPORT).read_text()),
+                plot.read_bytes() if plot.is_file() else None,
+            )
+
+    def record_dev_report(self, report: dict, det_plot: bytes | None) -> None:
+        """Keep a dev-set evaluation of this version (``ml.dev_evaluation.evaluate_dev``) and
+        its DET curve in the database and storage, so the pages of every machine show them."""
+        self.dev_report = report
+        if det_plot is not None:
+            self.dev_det_curve.save(
+                f"{self.version}-dev-det.png", ContentFile(det_plot), save=False
+            )
+        self.save(update_fields=["dev_report", "dev_det_curve"])
 
     def local_dir(self) -> Path:
         """The version's artifact folder on this machine.

@@ -21,7 +21,7 @@ def rerun(predictions: PredictionQuerySet, model_version: ModelVersion) -> None:
     """Name the faces of every finished prediction in ``predictions`` with ``model_version``,
     one photo per transaction, recording progress on the version's ``rerun``. A photo with a
     face stored before faces had embeddings cannot be named again: it is counted as skipped."""
-    recognizer = load_recognizer(model_version.model_dir, model_version.artifact_manifest)
+    recognizer = load_recognizer(model_version.local_dir(), model_version.artifact_manifest)
     ids = list(predictions.filter(status=Prediction.Status.DONE).values_list("pk", flat=True))
     done = skipped = 0
 

@@ -9,8 +9,6 @@ from pathlib import Path
 from django.conf import settings
 
 from classifier.models import Athlete, Example, Face, ModelVersion
-from classifier.models.versions import stored_path
-from ml.artifact import Manifest
 from ml.dataset import Box
 
 
@@ -78,12 +76,4 @@ def train_version(model_version: ModelVersion) -> ModelVersion:
             progress=lambda done, total: model_version.set_progress(5 + 85 * done // total),
             boxes=boxes,
         )
-    manifest = Manifest.read(model_dir)
-    model_version.path = stored_path(model_dir)
-    model_version.manifest = manifest.to_dict()
-    model_version.metrics = manifest.metrics
-    model_version.status, model_version.progress = ModelVersion.Status.READY, 100
-    model_version.save()
-    model_version.store_artifact(model_dir)
-    Athlete.objects.ensure(manifest.labels, manifest.display_names)
-    return model_version
+    return ModelVersion.objects.register(model_dir)

@@ -138,3 +138,22 @@ def test_bootstrap_explains_missing_sample_data(db, settings, tmp_path):
 
     with pytest.raises(CommandError, match="set ATHLETES_SAMPLE_DATA"):
         call_command("bootstrap")
+
+
+def test_evaluate_model_needs_a_ready_version(model_version, tmp_path):
+    ModelVersion.objects.filter(pk=model_version.pk).update(status=ModelVersion.Status.FAILED)
+
+    with pytest.raises(CommandError, match="No ready model version 'v1'"):
+        call_command("evaluate_model", "v1", "--dev", str(tmp_path))
+
+
+def test_evaluate_model_says_when_the_dev_folder_is_missing(
+    db, trained_model_dir, tmp_path, settings
+):
+    settings.ATHLETES_MODELS_DIR = tmp_path / "models"
+    model_version = ModelVersion.objects.register(trained_model_dir)
+
+    with pytest.raises(CommandError, match="Dev folder not found"):
+        call_command("evaluate_model", model_version.version, "--dev", str(tmp_path / "nowhere"))
+    model_version.refresh_from_db()
+    assert model_version.dev_report is None

@@ -1,12 +1,6 @@
-"""The model version's admin page shows the dev-set figures and the DET curve when its
-artifact's folder has them (python -m ml evaluate --dev DIR --out <folder>)."""
+"""The model version's admin page shows the dev-set figures and the DET curve once the version
+was evaluated (manage.py evaluate_model, or a dev report in the folder it was registered from)."""
 
-import base64
-import json
-
-import pytest
-
-from ml.artifact import DET_PLOT, DEV_REPORT
 from tests.web.conftest import jpeg_bytes
 
 REPORT = {
@@ -20,23 +14,14 @@ REPORT = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def version_page(staff_client, model_version, settings, tmp_path):
-    settings.ATHLETES_MODELS_DIR = tmp_path
-    (tmp_path / model_version.path).mkdir()
-    return (
-        tmp_path / model_version.path,
-        f"/admin/classifier/modelversion/{model_version.pk}/change/",
-    )
+def admin_page(model_version) -> str:
+    return f"/admin/classifier/modelversion/{model_version.pk}/change/"
 
 
-def test_it_shows_the_dev_figures_and_the_det_curve(staff_client, version_page):
-    folder, url = version_page
-    (folder / DEV_REPORT).write_text(json.dumps(REPORT))
-    plot = jpeg_bytes()  # any image: the page embeds the file's bytes
-    (folder / DET_PLOT).write_bytes(plot)
+def test_it_shows_the_dev_figures_and_the_det_curve(staff_client, model_version):
+    model_version.record_dev_report(REPORT, jpeg_bytes())  # any image: the page links the file
 
-    response = staff_client.get(url)
+    response = staff_client.get(admin_page(model_version))
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -44,14 +29,11 @@ def test_it_shows_the_dev_figures_and_the_det_curve(staff_client, version_page):
     assert "12/13 named surely and correctly, 1 flagged, 0 unknown, 0 named wrongly" in html
     assert "groups/allstars.jpg" in html and "6 faces, named lebron_james" in html
     assert "false accepts 0.0%, false rejects 7.7%" in html
-    assert base64.b64encode(plot).decode() in html
+    assert f'src="{model_version.dev_det_curve.url}"' in html
 
 
-def test_without_an_evaluation_it_says_how_to_make_one(staff_client, version_page):
-    folder, url = version_page
-    (folder / DEV_REPORT).write_text("{not json")
+def test_without_an_evaluation_it_says_how_to_make_one(staff_client, model_version):
+    html = staff_client.get(admin_page(model_version)).content.decode()
 
-    html = staff_client.get(url).content.decode()
-
-    assert "Not evaluated: run python -m ml evaluate --dev DIR" in html
-    assert "data:image/png" not in html
+    assert "Not evaluated: run manage.py evaluate_model v1 --dev DIR." in html
+    assert "dev-det" not in html
