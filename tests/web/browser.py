@@ -1,5 +1,5 @@
 """Debian's Chromium through Playwright, for the browser tests: a desktop and a phone viewport,
-screenshots for the README, and axe-core's WCAG 2.1 AA check of a page."""
+screenshots for the manual (docs/), and axe-core's WCAG 2.1 AA check of a page."""
 
 import os
 from pathlib import Path

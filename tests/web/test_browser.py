@@ -1,6 +1,6 @@
 """In Debian's Chromium, against the live site and a real worker: upload with live status, a
 group photo, the history filter, the admin's confirm and correct actions, and the review queue's
-keys; the README's result, group photo and review screenshots come from here."""
+keys; the manual's result, group photo and review screenshots come from here."""
 
 import pytest
 from django.conf import settings
@@ -134,7 +134,7 @@ def test_the_admin_confirm_and_correct_actions(page, live_server, make_predictio
 def test_a_group_photo_and_its_review_on_a_desktop_and_a_phone(
     page, browser, live_server, active_model, worker, client, staff, sample_data
 ):
-    """The README's group photo and review screenshots, from the real model's answer."""
+    """The manual's group photo and review screenshots, from the real model's answer."""
     photo = sample_data / "lebron_james" / "james(3).jpg"  # three faces
     upload = upload_file(photo.read_bytes(), name=photo.name)
     response = client.post("/api/predictions/", {"image": upload})

@@ -2,7 +2,7 @@
 issue 11. A desk editor uploads a group photo with a stranger in it; staff add that person as a
 third athlete from five photos, a reviewer names the stranger's face, a new model is trained,
 compared and activated, and a new photo of the athlete is named. The correction shows on the
-card, the result page, the API and the history filter. The README's enrolment and model
+card, the result page, the API and the history filter. The manual's enrolment and model
 screenshots come from here."""
 
 from pathlib import Path
