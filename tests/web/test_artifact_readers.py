@@ -66,8 +66,9 @@ def trained(machines: Machines, trained_model_dir: Path, **extra_files: bytes) -
 
 
 def test_inference_names_a_photo_with_a_version_trained_elsewhere(
-    machines, settings, trained_model_dir, sample_data
+    machines, settings, trained_model_dir, sample_data, monkeypatch
 ):
+    monkeypatch.setattr(inference, "_loaded", {})  # this process's model, for this test only
     model_version = trained(machines, trained_model_dir)
     machines.move_to_b(settings)
 
