@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 UNKNOWN = "unknown"
 NO_FACE = "no_face"
+
+
+class Answered(Protocol):
+    """A face as the photo's answer reads it: who it is now, whether a reviewer said so, and
+    the model's closest athlete and score."""
+
+    @property
+    def answer(self) -> str: ...
+    @property
+    def reviewed(self) -> bool: ...
+    @property
+    def candidate(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+
+
+def photo_answer(faces: Sequence[Answered]) -> tuple[str, float | None]:
+    """A photo's label and confidence from its faces, reviewers' answers first: the athlete a
+    reviewer named, else the model's best sure face that no reviewer overruled, else `unknown`
+    (`no_face` without faces). The confidence is the model's score when the answer is the
+    model's candidate, None when a reviewer named someone else."""
+    if not faces:
+        return NO_FACE, 0.0
+    named = [face for face in faces if face.reviewed and face.answer != UNKNOWN]
+    if not named:
+        named = [face for face in faces if not face.reviewed and face.answer != UNKNOWN]
+    if not named:
+        return UNKNOWN, max(face.score for face in faces)
+    best = max(named, key=lambda face: face.score)
+    return best.answer, best.score if best.candidate == best.answer else None
 
 
 @dataclass(frozen=True)
@@ -25,6 +56,14 @@ class FaceResult:
     needs_review: bool
     detection_confidence: float
 
+    @property
+    def answer(self) -> str:
+        return self.label
+
+    @property
+    def reviewed(self) -> bool:
+        return False
+
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "box": list(self.box)}
 
@@ -33,9 +72,10 @@ class FaceResult:
 class ImageResult:
     """A photo's faces and its overall answer, with how long each stage took (ms).
 
-    The overall `label` follows sure faces only: the best-scored one names the photo. With
-    faces but none sure it is `unknown`, and `needs_review` if a face is in the review band;
-    with no face it is `no_face`. `faces_found` counts faces before the per-photo cap.
+    The overall `label` is `photo_answer` of the faces: the best-scored sure face names the
+    photo; with faces but none sure it is `unknown`, and `needs_review` if a face is in the
+    review band; with no face it is `no_face`. `faces_found` counts faces before the per-photo
+    cap.
     """
 
     label: str
@@ -60,12 +100,6 @@ class ImageResult:
     def from_faces(
         cls, faces: list[FaceResult], faces_found: int, timings: dict[str, float]
     ) -> ImageResult:
-        if not faces:
-            return cls(NO_FACE, 0.0, False, faces, faces_found, timings)
-        sure = [face for face in faces if face.label != UNKNOWN]
-        if sure:
-            best = max(sure, key=lambda face: face.score)
-            return cls(best.label, best.score, False, faces, faces_found, timings)
-        review = any(face.needs_review for face in faces)
-        best_score = max(face.score for face in faces)
-        return cls(UNKNOWN, best_score, review, faces, faces_found, timings)
+        label, score = photo_answer(faces)
+        review = label == UNKNOWN and any(face.needs_review for face in faces)
+        return cls(label, score or 0.0, review, faces, faces_found, timings)

@@ -24,7 +24,7 @@ from classifier.models.athletes import Athlete, Event
 from classifier.models.drawing import redraw_annotated
 from classifier.models.embeddings import embedding_bytes, embedding_vector
 from classifier.models.versions import ModelVersion
-from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult
+from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult, photo_answer
 from ml.reviewed import ReviewedFace
 
 logger = logging.getLogger(__name__)
@@ -438,22 +438,6 @@ class Prediction(models.Model):
             return [face.record_review(reviewer, verdict, label) for face in faces]
 
 
-def photo_answer(faces: Sequence["Face"]) -> tuple[str, float | None]:
-    """A photo's label and confidence from its faces, reviewed answers first: the athlete a
-    reviewer named, else the model's best sure face that no reviewer overruled, else
-    ``unknown`` (``no_face`` without faces). The confidence is the model's score, when the
-    answer is the model's candidate."""
-    if not faces:
-        return NO_FACE, 0.0
-    named = [face for face in faces if face.review_id is not None and face.answer != UNKNOWN]
-    if not named:
-        named = [face for face in faces if face.review_id is None and face.label != UNKNOWN]
-    if not named:
-        return UNKNOWN, max(face.score for face in faces)
-    best = max(named, key=lambda face: face.score)
-    return best.answer, best.score if best.candidate == best.answer else None
-
-
 def lead_face(faces: Sequence["Face"]) -> "Face":
     """The face a photo's answer rests on: a named one if any, the best-scored first."""
     return max(faces, key=lambda face: (face.answer != UNKNOWN, face.score))
@@ -563,6 +547,10 @@ class Face(models.Model):
     def answer(self) -> str:
         """Who this face is: the reviewer's answer when reviewed, else the model's sure one."""
         return self.review.label if self.review is not None else self.label
+
+    @property
+    def reviewed(self) -> bool:
+        return self.review_id is not None
 
     def review_answer(self, verdict: str, label: str = "") -> str:
         """The answer a review with this verdict gives; raise ReviewError if it is not allowed."""
