@@ -18,6 +18,7 @@ from classifier.models import (
     ReviewError,
     Team,
 )
+from ml.dev_report import describe as describe_dev
 
 
 def image_tag(file, width: int, alt: str):
@@ -26,34 +27,6 @@ def image_tag(file, width: int, alt: str):
     if not file:
         return "–"
     return format_html('<img src="{}" width="{}" alt="{}" loading="lazy">', file.url, width, alt)
-
-
-def dev_rows(report: dict) -> list[tuple[str, str]]:
-    """The dev report's figures as (what, how many) rows; missing parts are left out."""
-    rows = []
-    if others := report.get("others"):
-        rows.append((
-            "Strangers (others/)",
-            f"{others['faces_named']} of {others['faces']} faces named as an athlete; "
-            f"{len(others['photos_flagged'])} of {others['photos']} photos flagged for review",
-        ))  # fmt: skip
-    for label, athlete in report.get("athletes", {}).items():
-        rows.append((
-            label,
-            f"{athlete['named_correctly']}/{athlete['photos']} named surely and correctly, "
-            f"{athlete['flagged']} flagged, {athlete['unknown']} unknown, "
-            f"{len(athlete['named_wrongly'])} named wrongly",
-        ))  # fmt: skip
-    for group in report.get("groups", []):
-        named = ", ".join(label for label, _ in group["named"]) or "nobody"
-        rows.append((group["path"], f"{group['faces']} faces, named {named}"))
-    for name, point in report.get("operating_points", {}).items():
-        rows.append((
-            f"{name.capitalize()} line",
-            f"false accepts {point['false_accept']:.1%}, "
-            f"false rejects {point['false_reject']:.1%}",
-        ))  # fmt: skip
-    return rows
 
 
 def pretty_json(value) -> str:
@@ -305,7 +278,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return f"Not evaluated: run manage.py evaluate_model {model_version.version} --dev DIR."
         return format_html(
             "<table>{}</table>",
-            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", dev_rows(report)),
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", describe_dev(report)),
         )
 
     @admin.display(description="DET curve")

@@ -26,6 +26,7 @@ broker was down when the photo was uploaded.
 import logging
 import os
 import time
+from dataclasses import replace
 
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
@@ -44,6 +45,7 @@ from django.db import DatabaseError, connection
 from classifier import task_names
 from classifier.filters import PredictionFilter
 from classifier.models import Example, ModelVersion, Prediction, WorkerHeartbeat
+from classifier.models.versions import Rerun
 from classifier.worker import example_faces, inference, training
 from classifier.worker.rerun import rerun
 from ml.errors import ImageRejected, ModelError
@@ -194,7 +196,9 @@ def rerun_history(version: str, filters: dict[str, str]) -> None:
         rerun(predictions, model_version)
     except Exception:
         logger.exception("Re-running history with %s failed", version)
-        model_version.record_rerun({**model_version.rerun, "status": "failed"})
+        model_version.record_rerun(
+            replace(model_version.last_rerun or Rerun("failed"), status="failed")
+        )
 
 
 @shared_task(name=task_names.REQUEUE_STALE, ignore_result=True)

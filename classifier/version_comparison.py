@@ -3,6 +3,7 @@ version's, for better and for worse. Only the stored embeddings are named again 
 read, no network runs), so this runs in the web process in milliseconds; the versions' artifacts
 come from storage like a worker's, so a web machine needs no shared folder."""
 
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -11,44 +12,62 @@ from classifier.models import Face, ModelVersion
 from ml.artifact import load_recognizer
 
 
+@dataclass(frozen=True)
+class Change:
+    """A reviewed face whose answer the candidate version changes."""
+
+    prediction: str
+    reviewed: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Both versions' answers on the last reviewed faces, against the reviewers' labels."""
+
+    against: str
+    faces: int
+    changes: list[Change] = field(default_factory=list)
+    better: int = 0
+    worse: int = 0
+    right_before: int = 0
+    right_after: int = 0
+
+    @property
+    def changed(self) -> int:
+        return len(self.changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "changed": self.changed}
+
+
 def answers(model_version: ModelVersion, embeddings: np.ndarray) -> list[str]:
     """What the version names each face, judged alone (not beside its photo's other faces)."""
     recognizer = load_recognizer(model_version.local_dir(), model_version.artifact_manifest)
     return [recognizer.name(row[np.newaxis])[0].label for row in embeddings]
 
 
-def compare(candidate: ModelVersion, active: ModelVersion, last: int) -> dict[str, Any]:
+def compare(candidate: ModelVersion, active: ModelVersion, last: int) -> Comparison:
     """Both versions' answers on the ``last`` reviewed faces, against the reviewers' labels."""
     reviewed = [(face, face.vector) for face in Face.objects.reviewed()[:last]]
     faces = [face for face, vector in reviewed if vector is not None]
-    report: dict[str, Any] = {"against": active.version, "faces": len(faces), "changes": []}
     if not faces:
-        return {
-            **report,
-            "changed": 0,
-            "better": 0,
-            "worse": 0,
-            "right_before": 0,
-            "right_after": 0,
-        }
+        return Comparison(against=active.version, faces=0)
     embeddings = np.stack([vector for _, vector in reviewed if vector is not None])
     truth = [face.review.label for face in faces if face.review is not None]
     before, after = answers(active, embeddings), answers(candidate, embeddings)
-    for face, right, old, new in zip(faces, truth, before, after, strict=True):
-        if old != new:
-            report["changes"].append(
-                {
-                    "prediction": str(face.prediction_id),
-                    "reviewed": right,
-                    "before": old,
-                    "after": new,
-                }
-            )
-    return {
-        **report,
-        "changed": len(report["changes"]),
-        "better": sum(o != t and n == t for t, o, n in zip(truth, before, after, strict=True)),
-        "worse": sum(o == t and n != t for t, o, n in zip(truth, before, after, strict=True)),
-        "right_before": sum(o == t for t, o in zip(truth, before, strict=True)),
-        "right_after": sum(n == t for t, n in zip(truth, after, strict=True)),
-    }
+    rows = list(zip(faces, truth, before, after, strict=True))
+    return Comparison(
+        against=active.version,
+        faces=len(faces),
+        changes=[
+            Change(str(face.prediction_id), right, old, new)
+            for face, right, old, new in rows
+            if old != new
+        ],
+        better=sum(old != right and new == right for _, right, old, new in rows),
+        worse=sum(old == right and new != right for _, right, old, new in rows),
+        right_before=sum(old == right for _, right, old, _ in rows),
+        right_after=sum(new == right for _, right, _, new in rows),
+    )

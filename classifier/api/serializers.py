@@ -295,9 +295,10 @@ class ExampleSerializer(serializers.ModelSerializer):
 class ModelVersionSerializer(serializers.ModelSerializer):
     """A model version: its training job's state, and once ready its metrics and athletes."""
 
-    labels = serializers.SerializerMethodField()
+    labels = serializers.ListField(child=serializers.CharField(), read_only=True)
     training_counts = serializers.SerializerMethodField()
     calibration = serializers.SerializerMethodField()
+    metrics = serializers.DictField(read_only=True, help_text="What training measured.")
     held_out_figures = serializers.SerializerMethodField(
         help_text="The held-out report (metrics.held_out) as [what, figures] rows."
     )
@@ -312,14 +313,11 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    def get_labels(self, model_version: ModelVersion) -> list[str]:
-        return model_version.manifest.get("labels", [])
-
     def get_training_counts(self, model_version: ModelVersion) -> dict[str, int]:
-        return model_version.manifest.get("training_counts", {})
+        return model_version.artifact_manifest.training_counts if model_version.is_ready else {}
 
     def get_calibration(self, model_version: ModelVersion) -> dict:
-        return model_version.manifest.get("calibration", {})
+        return model_version.artifact_manifest.calibration if model_version.is_ready else {}
 
     def get_held_out_figures(self, model_version: ModelVersion) -> list[list[str]]:
         if model_version.status != ModelVersion.Status.READY:

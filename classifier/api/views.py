@@ -399,7 +399,7 @@ class ModelVersionViewSet(
             last = min(max(int(request.query_params.get("last", 200)), 1), 5000)
         except ValueError as exc:
             raise ValidationError({"last": "A whole number of faces."}) from exc
-        return Response(compare(model_version, active, last))
+        return Response(compare(model_version, active, last).to_dict())
 
     @extend_schema(
         request=None,

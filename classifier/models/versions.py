@@ -12,7 +12,9 @@ import os
 import shutil
 import tempfile
 import zipfile
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 from celery import current_app
 from django.conf import settings
@@ -42,6 +44,18 @@ NOT_HELD_OUT = (
 )
 
 
+@dataclass(frozen=True)
+class Rerun:
+    """The last re-run of history with a version (``ModelVersion.rerun``): where it is, which
+    photos it takes (the history's filters) and how far it got."""
+
+    status: Literal["queued", "running", "finished", "failed"]
+    filters: dict[str, str] = field(default_factory=dict)
+    total: int = 0
+    done: int = 0
+    skipped: int = 0
+
+
 class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
     def active(self) -> "ModelVersion | None":
         return self.filter(is_active=True).first()
@@ -69,7 +83,6 @@ class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
             if model_version.status == ModelVersion.Status.TRAINING:
                 model_version.path = stored_path(model_dir)
                 model_version.manifest = manifest.to_dict()
-                model_version.metrics = manifest.metrics
                 model_version.status, model_version.progress = ModelVersion.Status.READY, 100
                 model_version.save()
                 model_version.store_artifact(model_dir)
@@ -105,8 +118,9 @@ class ModelVersion(models.Model):
     rerun = models.JSONField(
         default=dict, blank=True, help_text="The last re-run of history: status and counts."
     )
+    # The artifact's manifest.json (ml.artifact.Manifest.to_dict), read through
+    # ``artifact_manifest``; empty until the version is ready.
     manifest = models.JSONField(default=dict, blank=True)
-    metrics = models.JSONField(default=dict, blank=True)
     confusion_matrix = models.FileField(upload_to="models/", blank=True)
     # The DET curve on held-out reviewed faces (ml.artifact.HELD_OUT_DET_PLOT), when training
     # had held-out faces of athletes and of others to draw it from.
@@ -148,8 +162,17 @@ class ModelVersion(models.Model):
         return Manifest.from_dict(self.manifest, source=f"Model version {self.version}")
 
     @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
     def labels(self) -> list[str]:
-        return self.artifact_manifest.labels
+        return self.artifact_manifest.labels if self.is_ready else []
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """What training measured (the manifest's ``metrics``); nothing before it is ready."""
+        return self.artifact_manifest.metrics if self.is_ready else {}
 
     @property
     def held_out_report(self) -> dict | None:
@@ -185,14 +208,18 @@ class ModelVersion(models.Model):
         ModelVersion.objects.filter(pk=self.pk).update(progress=percent)
         self.progress = percent
 
-    def record_rerun(self, report: dict) -> None:
-        ModelVersion.objects.filter(pk=self.pk).update(rerun=report)
-        self.rerun = dict(report)
+    @property
+    def last_rerun(self) -> Rerun | None:
+        return Rerun(**self.rerun) if self.rerun else None
+
+    def record_rerun(self, rerun: Rerun) -> None:
+        self.rerun = asdict(rerun)
+        ModelVersion.objects.filter(pk=self.pk).update(rerun=self.rerun)
 
     def start_rerun(self, filters: dict[str, str]) -> None:
         """Re-run the finished predictions that ``filters`` (the history's) select, in the
         worker."""
-        self.record_rerun({"status": "queued", "filters": filters})
+        self.record_rerun(Rerun("queued", filters))
         transaction.on_commit(
             lambda: current_app.send_task(task_names.RERUN_HISTORY, args=[self.version, filters])
         )
@@ -208,10 +235,10 @@ class ModelVersion(models.Model):
             (CONFUSION_PLOT, self.confusion_matrix, "confusion"),
             (HELD_OUT_DET_PLOT, self.held_out_det_curve, "held-out-det"),
         ]
-        for name, field, suffix in plots:
+        for name, stored, suffix in plots:
             if (model_dir / name).is_file():
                 with (model_dir / name).open("rb") as f:
-                    field.save(f"{self.version}-{suffix}.png", File(f))
+                    stored.save(f"{self.version}-{suffix}.png", File(f))
         if (model_dir / DEV_REPORT).is_file():
             plot = model_dir / DET_PLOT
             self.record_dev_report(

@@ -6,10 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from classifier.admin import dev_rows
 from classifier.models import ModelVersion
 from classifier.version_comparison import compare
 from classifier.web.access import staff_page
+from ml.dev_report import describe as describe_dev
 
 # Reviewed faces the page compares a version with the active one on (the API's default).
 COMPARED_FACES = 200
@@ -34,12 +34,12 @@ def version_view(model_version: ModelVersion, active: ModelVersion | None) -> di
     comparison = None
     if active is not None and not model_version.is_active:
         comparison = compare(model_version, active, COMPARED_FACES)
-    names, counts = model_version.display_names, model_version.manifest.get("training_counts", {})
+    names, counts = model_version.display_names, model_version.artifact_manifest.training_counts
     return {
         "version": model_version,
         "athletes": [(names[label], counts.get(label, 0)) for label in model_version.labels],
         "accuracy": model_version.metrics.get("accuracy_mean"),
-        "dev": dev_rows(report) if report else [],
+        "dev": describe_dev(report) if report else [],
         "comparison": comparison,
     }
 

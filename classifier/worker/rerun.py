@@ -5,13 +5,16 @@ answer follows, reviewed faces keeping the reviewer's. A face embedded by FaceNe
 (under a model made before dynamic-int8) is named from that embedding, within a cosine of
 0.004 of what dynamic-int8 would give (docs/benchmarks.md, "FaceNet in 8 bits")."""
 
+from dataclasses import replace
 from functools import partial
+from typing import Literal
 
 import numpy as np
 from django.db import transaction
 
 from classifier.models import Face, ModelVersion, Prediction, PredictionQuerySet
 from classifier.models.drawing import redraw_annotated
+from classifier.models.versions import Rerun
 from ml.artifact import load_recognizer
 
 NAMED_FIELDS = ["label", "candidate", "score", "needs_review"]
@@ -23,11 +26,12 @@ def rerun(predictions: PredictionQuerySet, model_version: ModelVersion) -> None:
     face stored before faces had embeddings cannot be named again: it is counted as skipped."""
     recognizer = load_recognizer(model_version.local_dir(), model_version.artifact_manifest)
     ids = list(predictions.filter(status=Prediction.Status.DONE).values_list("pk", flat=True))
+    started = model_version.last_rerun or Rerun("running")
     done = skipped = 0
 
-    def report(status: str) -> None:
+    def report(status: Literal["running", "finished"]) -> None:
         model_version.record_rerun(
-            {"status": status, "total": len(ids), "done": done, "skipped": skipped}
+            replace(started, status=status, total=len(ids), done=done, skipped=skipped)
         )
 
     report("running")

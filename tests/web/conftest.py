@@ -60,7 +60,7 @@ def empty_cache(request):
     cache.clear()
 
 
-def stored_manifest(version: str, labels: list[str]) -> dict:
+def stored_manifest(version: str, labels: list[str], metrics: dict | None = None) -> dict:
     """The manifest JSON a ModelVersion of these athletes stores, as ``register`` writes it."""
     return Manifest(
         version=version,
@@ -73,6 +73,7 @@ def stored_manifest(version: str, labels: list[str]) -> dict:
         created_at=timezone.now(),
         seed=0,
         training_counts={label: 30 for label in labels},
+        metrics=metrics or {},
     ).to_dict()
 
 
@@ -89,8 +90,7 @@ def model_version(athletes) -> ModelVersion:
     return ModelVersion.objects.create(
         version="v1",
         path="v1",
-        manifest=stored_manifest("v1", ["lebron_james", "rafael_nadal"]),
-        metrics={"accuracy_mean": 0.98},
+        manifest=stored_manifest("v1", ["lebron_james", "rafael_nadal"], {"accuracy_mean": 0.98}),
         is_active=True,
     )
 

@@ -108,7 +108,7 @@ def test_comparison_reads_both_versions_trained_elsewhere(
 
     report = compare(new, old, 200)
 
-    assert (report["faces"], report["better"], report["worse"]) == (1, 1, 0)
+    assert (report.faces, report.better, report.worse) == (1, 1, 0)
 
 
 def test_the_dev_report_is_made_and_shown_on_a_machine_that_did_not_train(

@@ -130,7 +130,8 @@ def test_with_nothing_held_out_the_page_says_n_a_and_shows_no_curve(
         np.eye(2, 128, dtype=np.float32),
         dict.fromkeys([LEBRON, NADAL], Lines(0.8, 0.6)),
     )
-    model_version.metrics = {"held_out": measure(recognizer, [], [], {LEBRON: 30}, {})}
+    held_out = measure(recognizer, [], [], {LEBRON: 30}, {})
+    model_version.manifest = {**model_version.manifest, "metrics": {"held_out": held_out}}
     model_version.save()
 
     html = staff_client.get(f"/admin/classifier/modelversion/{model_version.pk}/change/").content

@@ -3,6 +3,7 @@
 import pytest
 
 from classifier.models import Face, ModelVersion, Prediction
+from classifier.models.versions import Rerun
 from classifier.worker.rerun import rerun
 from tests.web.test_version_comparison import reviewed, unit, versions  # noqa: F401
 
@@ -36,7 +37,7 @@ def test_it_names_stored_faces_again_and_keeps_reviews(make_prediction, staff, v
     legacy.refresh_from_db()
     assert legacy.model_version.version == "v1"
     new.refresh_from_db()
-    assert new.rerun == {"status": "finished", "total": 3, "done": 2, "skipped": 1}
+    assert new.last_rerun == Rerun("finished", total=3, done=2, skipped=1)
 
 
 def test_it_starts_in_the_worker_with_the_history_s_filters(staff_client, versions, monkeypatch):  # noqa: F811
