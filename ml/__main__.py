@@ -89,7 +89,10 @@ def _parser() -> argparse.ArgumentParser:
     dataset.add_argument("urls", type=Path, metavar="URLS.txt", help="one label<TAB>url a line")
     dataset.add_argument("--out", type=Path, required=True, help="the <label>/<photos> folder")
     dataset.add_argument(
-        "--timeout", type=float, default=Limits.timeout, help="seconds per download"
+        "--timeout",
+        type=float,
+        default=Limits.timeout,
+        help="seconds for a whole download, redirects included",
     )
     dataset.add_argument(
         "--max-bytes", type=int, default=Limits.max_bytes, help="largest download kept"
@@ -99,6 +102,14 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=Limits.min_side,
         help="smallest shorter side kept, in pixels",
+    )
+    dataset.add_argument(
+        "--allow-network",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="a loopback or private network to fetch from all the same (127.0.0.0/8); "
+        "repeatable. Without it only public addresses are fetched, at every redirect",
     )
     dataset.set_defaults(run=_dataset)
 
@@ -273,9 +284,19 @@ def _people(args) -> int:
 
 
 def _dataset(args) -> int:
+    from ml.fetch import networks
     from ml.url_dataset import build
 
-    limits = Limits(timeout=args.timeout, max_bytes=args.max_bytes, min_side=args.min_side)
+    try:
+        allowed = networks(args.allow_network)
+    except ValueError as error:
+        raise ModelError(f"--allow-network: {error}") from error
+    limits = Limits(
+        timeout=args.timeout,
+        max_bytes=args.max_bytes,
+        min_side=args.min_side,
+        allowed_networks=allowed,
+    )
     print(build(args.urls, args.out, limits))
     return 0
 

@@ -1,11 +1,14 @@
 """Build a training folder from a list of image URLs, as the original demo gathered its photos.
 
 The list has one ``label<TAB>url`` per line (blank lines and ``#`` comments are skipped). Each
-URL is downloaded with a timeout and a size cap, decoded, and kept in ``<out>/<label>/`` unless it
-is broken, too small to hold a usable face, or a duplicate of a photo already kept: the same bytes
-(sha256), or the same picture re-encoded, resized or lightly edited (a perceptual hash within a
-few bits, imagehash's pHash). ``<out>/sources.csv`` records each kept file's label, URL and
-sha256; running the build again keeps what is there and adds only the new photos.
+URL is downloaded by ``ml.fetch`` (every redirect's address checked: loopback, link-local and
+private addresses refused unless ``--allow-network`` names them; one deadline and a size cap per
+download), decoded, and kept in ``<out>/<label>/`` unless it is broken, too small to hold a
+usable face, or a duplicate of a photo already kept: the same bytes (sha256), or the same
+picture re-encoded, resized or lightly edited (a perceptual hash within a few bits, imagehash's
+pHash). ``<out>/sources.csv`` records each kept file's label, the URL its bytes came from (after
+the redirects) and sha256; running the build again keeps what is there and adds only the new
+photos.
 """
 
 from __future__ import annotations
@@ -14,13 +17,12 @@ import csv
 import hashlib
 import logging
 import re
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.error import URLError
 
 import imagehash
 
+from ml import fetch
 from ml.errors import ImageRejected, ModelError
 from ml.imaging import load_image
 
@@ -30,15 +32,23 @@ SOURCES = "sources.csv"
 SOURCE_COLUMNS = ["label", "file", "url", "sha256"]
 SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "BMP": ".bmp", "GIF": ".gif"}
 LABEL = re.compile(r"^[A-Za-z0-9_-]+$")
-USER_AGENT = "athletes-dataset-builder/1"
 
 
 @dataclass(frozen=True)
 class Limits:
-    timeout: float = 20.0  # seconds per download
+    timeout: float = 20.0  # seconds for a whole download, redirects included
     max_bytes: int = 10 * 1024 * 1024
     min_side: int = 128  # pixels, on the shorter side
     near: int = 6  # pHash bits that may differ for two photos to count as the same picture
+    allowed_networks: tuple[fetch.Network, ...] = ()  # not public, fetched all the same
+
+    @property
+    def download(self) -> fetch.Limits:
+        return fetch.Limits(
+            deadline=self.timeout,
+            max_bytes=self.max_bytes,
+            allowed_networks=self.allowed_networks,
+        )
 
 
 @dataclass
@@ -55,10 +65,6 @@ class Summary:
         )
 
 
-class DownloadFailed(Exception):
-    """The URL gave no image bytes; the message says why."""
-
-
 def read_url_list(path: Path) -> list[tuple[str, str]]:
     """``(label, url)`` pairs; a malformed line is refused with its number."""
     pairs = []
@@ -73,22 +79,6 @@ def read_url_list(path: Path) -> list[tuple[str, str]]:
             )
         pairs.append((label, url.strip()))
     return pairs
-
-
-def download(url: str, limits: Limits) -> bytes:
-    """The body at ``url``, refused if it takes longer than the timeout or exceeds the cap."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    try:
-        with urllib.request.urlopen(request, timeout=limits.timeout) as response:
-            declared = int(response.headers.get("Content-Length") or 0)
-            if declared > limits.max_bytes:
-                raise DownloadFailed(f"{declared} bytes, over the {limits.max_bytes}-byte cap")
-            data = response.read(limits.max_bytes + 1)
-    except (URLError, OSError, ValueError) as error:
-        raise DownloadFailed(str(getattr(error, "reason", error))) from error
-    if len(data) > limits.max_bytes:
-        raise DownloadFailed(f"over the {limits.max_bytes}-byte cap")
-    return data
 
 
 @dataclass
@@ -121,10 +111,11 @@ class KeptPhotos:
         """Download, check and keep one photo; return its fate: a ``Summary`` field name."""
         limits = self.limits
         try:
-            data = download(url, limits)
-        except DownloadFailed as error:
+            fetched = fetch.fetch(url, limits.download)
+        except fetch.DownloadFailed as error:
             log.info("broken      %s: %s", url, error)
             return "broken"
+        data, url = fetched.data, fetched.url
         sha256 = hashlib.sha256(data).hexdigest()
         if sha256 in self.hashes:
             log.info("duplicate   %s: the same bytes as a kept photo", url)

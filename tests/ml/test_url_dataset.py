@@ -1,11 +1,17 @@
 """`python -m ml dataset build URLS.txt --out DIR`, against a local HTTP server: it keeps exactly
-the good photos and says why it dropped the others."""
+the good photos and says why it dropped the others; redirects into loopback, link-local or
+private addresses are refused, one deadline covers each download, and the final URL is kept.
+
+The test's server on 127.0.0.1 stands for the public web (``--allow-network 127.0.0.1/32``);
+another on 127.0.0.2 stands for a machine inside the network, which must stay out of reach."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
+import ipaddress
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,9 +21,52 @@ from PIL import Image
 
 from ml.__main__ import main
 from ml.errors import ModelError
+from ml.fetch import DownloadFailed, fetch, networks
+from ml.fetch import Limits as FetchLimits
 from ml.url_dataset import Limits, build, read_url_list
 
 SLOW_SECONDS = 3
+DRIP_SECONDS = 3
+PUBLIC = networks(["127.0.0.1/32"])
+
+
+def serve(files: dict[str, bytes], redirects: dict[str, str], host: str = "127.0.0.1"):
+    """A threaded server of ``files``, answering ``redirects`` with a 302; ``/slow.jpg`` waits
+    before answering, ``/drip.jpg`` sends ``files["/drip.jpg"]`` a little at a time."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/slow.jpg":
+                time.sleep(SLOW_SECONDS)
+            if self.path in redirects:
+                self.send_response(302)
+                self.send_header("Location", redirects[self.path])
+                self.end_headers()
+                return
+            body = files.get(self.path)
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.path == "/drip.jpg":
+                pieces = 30
+                for start in range(0, len(body), len(body) // pieces + 1):
+                    self.wfile.write(body[start : start + len(body) // pieces + 1])
+                    self.wfile.flush()
+                    time.sleep(DRIP_SECONDS / pieces)
+                return
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer((host, 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def reencoded(image: Image.Image, scale: float = 1.0, quality: int = 95) -> bytes:
@@ -28,9 +77,39 @@ def reencoded(image: Image.Image, scale: float = 1.0, quality: int = 95) -> byte
 
 
 @pytest.fixture
-def site(photo_path):
+def outside_loopback(monkeypatch) -> list:
+    """Connections tried to any address outside loopback, refused before a packet leaves: a
+    regression must show up as a failing test, never as traffic to a private address."""
+    tried = []
+    connect = socket.create_connection
+
+    def guarded(address, *args, **kwargs):
+        if not ipaddress.ip_address(address[0]).is_loopback:
+            tried.append(address)
+            raise ConnectionRefusedError(f"the test refuses to connect to {address[0]}")
+        return connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", guarded)
+    return tried
+
+
+@pytest.fixture
+def inside(photo_path):
+    """A server on 127.0.0.2, inside the network; yields its base URL."""
+    server = serve({"/secret.jpg": photo_path("james(7).jpg").read_bytes()}, {}, "127.0.0.2")
+    try:
+        yield f"http://127.0.0.2:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def site(photo_path, inside):
     """A server with good photos, a copy, a re-encoded copy, a broken file, a tiny image, a
-    huge one, a 404 and a slow answer; yields (base URL, {path: bytes})."""
+    huge one, a 404, a slow answer, a photo sent drop by drop, a moved photo, and redirects to
+    a machine inside the network, to a link-local and to a private address; yields (base URL,
+    {path: bytes})."""
     nadal, nadal_2, james = (
         photo_path(name).read_bytes() for name in ("nadal(3).jpg", "nadal(8).jpg", "james(5).jpg")
     )
@@ -43,28 +122,16 @@ def site(photo_path):
         "/broken.jpg": b"<html>not an image</html>",
         "/tiny.jpg": reencoded(Image.open(io.BytesIO(james)), 0.1),
         "/huge.jpg": b"\xff" * 300_000,
+        "/drip.jpg": reencoded(Image.open(io.BytesIO(nadal)), 0.9),
+    }
+    redirects = {
+        "/moved.jpg": "/james-5.jpg",
+        "/to-inside.jpg": f"{inside}/secret.jpg",
+        "/to-metadata.jpg": "http://169.254.169.254/latest/meta-data/",
+        "/to-private.jpg": "http://10.20.30.40/photo.jpg",
     }
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path == "/slow.jpg":
-                time.sleep(SLOW_SECONDS)
-            body = files.get(self.path)
-            if body is None:
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "image/jpeg")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = serve(files, redirects)
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", files
     finally:
@@ -92,7 +159,7 @@ ALL = [
     "lebron_james\tBASE/huge.jpg",
     "lebron_james\tBASE/slow.jpg",
 ]
-LIMITS = Limits(timeout=1.0, max_bytes=200_000, min_side=128)
+LIMITS = Limits(timeout=1.0, max_bytes=200_000, min_side=128, allowed_networks=PUBLIC)
 
 
 def kept_rows(out) -> list[dict]:
@@ -142,7 +209,8 @@ def test_the_command_prints_the_summary(tmp_path, site, capsys):
     urls = url_list(tmp_path, base, ALL[:6])
 
     code = main(["dataset", "build", str(urls), "--out", str(tmp_path / "dataset"),
-                 "--timeout", "1", "--max-bytes", "200000"])  # fmt: skip
+                 "--timeout", "1", "--max-bytes", "200000",
+                 "--allow-network", "127.0.0.1/32"])  # fmt: skip
 
     assert code == 0
     assert capsys.readouterr().out == "kept 3, duplicate 2, broken 1, too small 0\n"
@@ -164,3 +232,66 @@ def test_only_web_urls_are_fetched(tmp_path):
 
     with pytest.raises(ModelError, match="http"):
         read_url_list(path)
+
+
+def test_redirects_into_the_network_are_refused_at_every_hop(tmp_path, site, outside_loopback):
+    base, _ = site
+    lines = ["rafael_nadal\tBASE/to-inside.jpg", "rafael_nadal\tBASE/to-metadata.jpg",
+             "rafael_nadal\tBASE/to-private.jpg"]  # fmt: skip
+    out = tmp_path / "dataset"
+
+    summary = build(url_list(tmp_path, base, lines), out, LIMITS)
+
+    assert (summary.kept, summary.broken) == (0, 3)
+    assert kept_rows(out) == []
+    for path, kind in [("to-inside", "loopback"), ("to-metadata", "link-local"),
+                       ("to-private", "private")]:  # fmt: skip
+        with pytest.raises(DownloadFailed, match=f"a {kind} address, which is not fetched"):
+            fetch(f"{base}/{path}.jpg", LIMITS.download)
+    assert outside_loopback == []
+
+
+def test_loopback_is_refused_unless_a_setting_allows_it(site):
+    base, files = site
+
+    with pytest.raises(DownloadFailed, match="127.0.0.1, a loopback address"):
+        fetch(f"{base}/nadal-3.jpg", FetchLimits())
+    assert (
+        fetch(f"{base}/nadal-3.jpg", FetchLimits(allowed_networks=PUBLIC)).data
+        == files["/nadal-3.jpg"]
+    )
+
+
+def test_one_deadline_covers_a_download_sent_drop_by_drop(tmp_path, site):
+    base, _ = site
+    out = tmp_path / "dataset"
+    started = time.monotonic()
+
+    summary = build(url_list(tmp_path, base, ["rafael_nadal\tBASE/drip.jpg"]), out, LIMITS)
+
+    assert (summary.kept, summary.broken) == (0, 1)
+    assert time.monotonic() - started < DRIP_SECONDS - 1
+    with pytest.raises(DownloadFailed, match="took longer than 1 s"):
+        fetch(f"{base}/drip.jpg", LIMITS.download)
+
+
+def test_sources_record_the_url_the_bytes_came_from(tmp_path, site):
+    base, files = site
+    out = tmp_path / "dataset"
+
+    build(url_list(tmp_path, base, ["lebron_james\tBASE/moved.jpg"]), out, LIMITS)
+
+    (row,) = kept_rows(out)
+    assert row["url"] == f"{base}/james-5.jpg"
+    assert (out / row["file"]).read_bytes() == files["/james-5.jpg"]
+
+
+def test_a_bad_allowed_network_is_refused_in_words(tmp_path, capfd):
+    urls = tmp_path / "urls.txt"
+    urls.write_text("")
+
+    code = main(["dataset", "build", str(urls), "--out", str(tmp_path / "out"),
+                 "--allow-network", "localhost"])  # fmt: skip
+
+    assert code == 2
+    assert "--allow-network" in capfd.readouterr().err
