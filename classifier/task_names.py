@@ -8,6 +8,7 @@ under the name given here, and a test pins every one.
 RUN_PREDICTION = "classifier.tasks.run_prediction"
 TRAIN_MODEL_VERSION = "classifier.tasks.train_model_version"
 DETECT_EXAMPLE_FACES = "classifier.tasks.detect_example_faces"
+IMPORT_ROSTER = "classifier.tasks.import_roster"
 RERUN_HISTORY = "classifier.tasks.rerun_history"
 REQUEUE_STALE = "classifier.tasks.requeue_stale"
 CLEAR_EXPIRED_SESSIONS = "classifier.tasks.clear_expired_sessions"

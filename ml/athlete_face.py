@@ -10,3 +10,13 @@ def closest_face(faces: np.ndarray, reference: np.ndarray) -> int:
     if len(faces) < 2 or not np.any(reference):
         return 0
     return int(np.argmax(faces @ reference))
+
+
+# Cosine at or above which two faces are one picture of one face (a copy resized or
+# re-encoded), not two photos of the same person: measured in docs/benchmarks.md.
+SAME_FACE_COSINE = 0.95
+
+
+def is_same_face(face: np.ndarray, others: list[np.ndarray]) -> bool:
+    """Whether ``face`` (a unit embedding) is one of ``others`` again, as a copy would be."""
+    return bool(others) and float(np.max(np.stack(others) @ face)) >= SAME_FACE_COSINE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,3 +54,11 @@ def scan(root: Path, boxes: Mapping[Path, Box] | None = None) -> list[LabelledPh
 def display_name(label: str) -> str:
     """`rafael_nadal` → `Rafael Nadal`; the admin can rename an athlete later."""
     return label.replace("_", " ").replace("-", " ").title()
+
+
+def label_for(name: str) -> str:
+    """The label made from a name, as Django's slugify makes it: Roger Federer → roger_federer,
+    Zoë O'Neal → zoe_oneal; "" for a name without letters or digits."""
+    ascii_only = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^\w\s-]", "", ascii_only.lower())
+    return re.sub(r"[-\s]+", "-", cleaned).strip("-_").replace("-", "_")

@@ -114,9 +114,8 @@ def _checked_address(host: str, port: int, limits: Limits) -> str:
             continue
         if any(address in network for network in limits.allowed_networks):
             continue
-        raise DownloadFailed(
-            f"{host} is at {address}, a {_kind(address)} address, which is not fetched"
-        )
+        where = host if host == str(address) else f"{host} is at {address}, which"
+        raise DownloadFailed(f"{where} is a {_kind(address)} address, which is not fetched")
     return addresses[0]
 
 

@@ -13,7 +13,7 @@ from ml import artifact
 from ml.embedder import INPUT_SIZE, Embedder
 from ml.faces import Detected, Face, FaceDetector
 from ml.recognizer import Naming, Recognizer
-from ml.results import FaceResult, ImageResult
+from ml.results import UNKNOWN, FaceResult, ImageResult
 
 
 class Predictor:
@@ -82,6 +82,7 @@ class Predictor:
         embedded = time.perf_counter()
         per_photo = np.split(embeddings, np.cumsum([len(photo.faces) for photo in detected])[:-1])
         namings = [recognizer.name(photo) for photo in per_photo]
+        left_out = [self._left_out(photo, allowed) for photo in per_photo]
         named = time.perf_counter()
         share = 1000 / len(images)
         timings = {
@@ -91,21 +92,33 @@ class Predictor:
         }
         timings["total_ms"] = round(sum(timings.values()), 1)
         return [
-            (_image_result(photo, photo_namings, timings), photo_embeddings)
-            for photo, photo_namings, photo_embeddings in zip(
-                detected, namings, per_photo, strict=True
+            (_image_result(photo, photo_namings, off, timings), photo_embeddings)
+            for photo, photo_namings, off, photo_embeddings in zip(
+                detected, namings, left_out, per_photo, strict=True
             )
         ]
 
+    def _left_out(self, embeddings: np.ndarray, allowed: Collection[str] | None) -> list[str]:
+        """Per face, the athlete the whole model names surely whom ``allowed`` leaves out."""
+        if allowed is None:
+            return [""] * len(embeddings)
+        return [
+            naming.label if naming.label != UNKNOWN and naming.label not in allowed else ""
+            for naming in self.recognizer.name(embeddings)
+        ]
 
-def _image_result(detected: Detected, namings: list[Naming], timings) -> ImageResult:
+
+def _image_result(
+    detected: Detected, namings: list[Naming], left_out: list[str], timings
+) -> ImageResult:
     faces = [
-        _face_result(face, naming) for face, naming in zip(detected.faces, namings, strict=True)
+        _face_result(face, naming, off)
+        for face, naming, off in zip(detected.faces, namings, left_out, strict=True)
     ]
     return ImageResult.from_faces(faces, detected.found, timings)
 
 
-def _face_result(face: Face, naming: Naming) -> FaceResult:
+def _face_result(face: Face, naming: Naming, off_roster: str) -> FaceResult:
     return FaceResult(
         box=face.box,
         label=naming.label,
@@ -113,4 +126,5 @@ def _face_result(face: Face, naming: Naming) -> FaceResult:
         score=naming.score,
         needs_review=naming.needs_review,
         detection_confidence=round(face.confidence, 4),
+        off_roster=off_roster,
     )

@@ -47,6 +47,8 @@ class FaceResult:
     `label` is an athlete only when the match is sure, else `unknown`; `candidate` is the
     closest athlete still free in this photo, always; `score` is the cosine to that
     athlete's centroid; `needs_review` is true between the sure and the unknown lines.
+    `off_roster` is the athlete the whole model would have named surely, when an event's
+    roster left them out (so a reviewer learns why a famous face is unknown); else "".
     """
 
     box: tuple[int, int, int, int]
@@ -55,6 +57,7 @@ class FaceResult:
     score: float
     needs_review: bool
     detection_confidence: float
+    off_roster: str = ""
 
     @property
     def answer(self) -> str:

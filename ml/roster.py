@@ -25,15 +25,14 @@ import io
 import json
 import re
 import stat
-import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from ml import fetch
-from ml.dataset import PHOTO_SUFFIXES, display_name
+from ml.dataset import PHOTO_SUFFIXES, display_name, label_for
 
 TABLE_NAMES = ("roster.csv", "roster.json")
 COLUMNS = ("name", "label", "team", "sport", "number", "photo")
@@ -77,14 +76,6 @@ class Person:
 class Roster:
     people: list[Person]
     problems: list[str]  # rows and entries skipped, each in words
-
-
-def label_for(name: str) -> str:
-    """The label made from a name, as Django's slugify makes it: Roger Federer → roger_federer,
-    Zoë O'Neal → zoe_oneal; "" for a name without letters or digits."""
-    ascii_only = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^\w\s-]", "", ascii_only.lower())
-    return re.sub(r"[-\s]+", "-", cleaned).strip("-_").replace("-", "_")
 
 
 # --- Tables ---------------------------------------------------------------------------------
@@ -181,6 +172,12 @@ def _people_from_rows(rows: list[tuple[str, dict[str, Any]]], name: str) -> Rost
             elif photo not in person.photos:
                 person.photos.append(photo)
     return Roster(list(people.values()), problems)
+
+
+def name_refusal(name: str) -> str:
+    """Why ``name`` cannot be a person's name (a formula, control characters, no letters), or
+    "" when it can."""
+    return _bad_cell({"name": name.strip()})
 
 
 def _bad_cell(cells: dict[str, Any]) -> str:
@@ -305,7 +302,7 @@ class FolderPhotos(Photos):
 # --- Zips and folders -----------------------------------------------------------------------
 
 
-def read_zip(source: Path | io.BufferedIOBase, limits: Limits = Limits()) -> tuple[Roster, Photos]:
+def read_zip(source: Path | IO[bytes], limits: Limits = Limits()) -> tuple[Roster, Photos]:
     """The roster in a zip, and its photos; raise RosterRejected for a hostile archive."""
     try:
         archive = zipfile.ZipFile(source)

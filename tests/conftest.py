@@ -3,7 +3,9 @@ a trained model."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,20 @@ def trained_model_dir(tmp_path_factory, sample_data: Path, facenet_weights: Path
         weights=facenet_weights,
         display_names=sample_display_names(),
     )
+
+
+@pytest.fixture
+def outside_loopback(monkeypatch) -> list:
+    """Connections tried to any address outside loopback, refused before a packet leaves: a
+    regression must show up as a failing test, never as traffic to a private address."""
+    tried = []
+    connect = socket.create_connection
+
+    def guarded(address, *args, **kwargs):
+        if not ipaddress.ip_address(address[0]).is_loopback:
+            tried.append(address)
+            raise ConnectionRefusedError(f"the test refuses to connect to {address[0]}")
+        return connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", guarded)
+    return tried

@@ -211,6 +211,16 @@ DATA_UPLOAD_MAX_NUMBER_FILES = ATHLETES_MAX_FILES_PER_UPLOAD
 # The pixels one request may make the web process decode and re-encode (about 6 s of CPU for
 # 100 megapixels): a request past it is refused whole, well before gunicorn's timeout.
 ATHLETES_MAX_PIXELS_PER_REQUEST = env_int("ATHLETES_MAX_PIXELS_PER_REQUEST", 100_000_000)
+# Roster imports (classifier.models.imports): the file sent (a zip of photos, a CSV or JSON
+# table), what its zip may unpack to, and how photo URLs are fetched: one deadline per
+# download, and only public addresses unless networks are listed here (comma-separated CIDRs;
+# tests serve photos on 127.0.0.1).
+ATHLETES_MAX_IMPORT_BYTES = env_int("ATHLETES_MAX_IMPORT_BYTES", 500 * 1024 * 1024)
+ATHLETES_MAX_IMPORT_UNPACKED_BYTES = env_int("ATHLETES_MAX_IMPORT_UNPACKED_BYTES", 4 * 1024**3)
+ATHLETES_FETCH_DEADLINE_SECONDS = env_int("ATHLETES_FETCH_DEADLINE_SECONDS", 20)
+ATHLETES_FETCH_ALLOWED_NETWORKS = [
+    cidr.strip() for cidr in env("ATHLETES_FETCH_ALLOWED_NETWORKS", "").split(",") if cidr.strip()
+]
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 # --- The recognizer -------------------------------------------------------------------------

@@ -79,6 +79,10 @@ class FaceSerializer(serializers.Serializer):
         help_text="Between the sure and the unknown lines, and no reviewer has decided yet.",
     )
     detection_confidence = serializers.FloatField(allow_null=True)
+    off_roster = serializers.CharField(
+        help_text="The athlete the model would have named surely, whom the event's roster left "
+        'out ("Rafael Nadal is not on this event\'s roster"); "" otherwise.'
+    )
     review = FaceReviewSerializer(
         allow_null=True, help_text="The current decision on this face, if any."
     )

@@ -1,8 +1,15 @@
 """What the product stores, one module per aggregate: athletes and events, model versions,
-enrolled examples, predictions with their faces and reviews, and the workers' heartbeats."""
+enrolled examples, roster imports, predictions with their faces and reviews, and the workers'
+heartbeats."""
 
 from classifier.models.athletes import Athlete, AthleteQuerySet, Event, Team
 from classifier.models.examples import Example, ExampleFace, ExampleQuerySet
+from classifier.models.imports import (
+    AlreadyImporting,
+    ImportRefused,
+    RosterImport,
+    RosterImportQuerySet,
+)
 from classifier.models.predictions import (
     Face,
     FaceQuerySet,
@@ -15,6 +22,7 @@ from classifier.models.versions import ModelVersion, ModelVersionQuerySet
 from classifier.models.workers import WorkerHeartbeat, WorkerHeartbeatQuerySet
 
 __all__ = [
+    "AlreadyImporting",
     "Athlete",
     "AthleteQuerySet",
     "Event",
@@ -24,11 +32,14 @@ __all__ = [
     "Face",
     "FaceQuerySet",
     "FaceReview",
+    "ImportRefused",
     "ModelVersion",
     "ModelVersionQuerySet",
     "Prediction",
     "PredictionQuerySet",
     "ReviewError",
+    "RosterImport",
+    "RosterImportQuerySet",
     "Team",
     "WorkerHeartbeat",
     "WorkerHeartbeatQuerySet",

@@ -6,10 +6,9 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import models
-from django.db.models import Q
-from django.utils.text import slugify
+from django.db.models import Count, Q
 
-from ml.dataset import display_name
+from ml.dataset import display_name, label_for
 from ml.results import NO_FACE, UNKNOWN
 
 if TYPE_CHECKING:
@@ -41,12 +40,44 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
     def new_label(self, display_name: str, label: str = "") -> str:
         """The label of a new athlete: ``label``, or one made from the name (Roger Federer →
         roger_federer); raise ValidationError saying why it cannot be used."""
-        label = label or slugify(display_name).replace("-", "_")
+        label = label or label_for(display_name)
         if not label:
             raise ValidationError({"display_name": "Give a name with letters."})
         if self.filter(label=label).exists():
             raise ValidationError({"label": f'An athlete labelled "{label}" exists already.'})
         return label
+
+    def from_roster(
+        self, name: str, label: str, team: str = "", sport: str = "", number: str = ""
+    ) -> tuple["Athlete", bool]:
+        """The athlete of a roster's row, created if new (True); an existing athlete keeps
+        what was set before and gets only what was blank. A team joins them to that Team."""
+        athlete, created = self.get_or_create(
+            label=label,
+            defaults={"display_name": name, "team": team, "sport": sport, "number": number},
+        )
+        blank = {key: value for key, value in
+                 {"team": team, "sport": sport, "number": number}.items()
+                 if value and not getattr(athlete, key)}  # fmt: skip
+        if blank:
+            for key, value in blank.items():
+                setattr(athlete, key, value)
+            athlete.save(update_fields=list(blank))
+        if team:
+            Team.objects.get_or_create(name=team)[0].athletes.add(athlete)
+        return athlete, created
+
+    def named(self, names: list[str]) -> list["Athlete"]:
+        """The athletes of these names, those not enrolled yet created without photos (a
+        roster may name them before their photos come)."""
+        return [self.from_roster(name, label_for(name))[0] for name in names]
+
+    def with_example_counts(self) -> "AthleteQuerySet":
+        """Each athlete with ``photo_count``, their usable example photos (a face chosen):
+        none means not enrolled yet."""
+        return self.annotate(
+            photo_count=Count("examples", filter=Q(examples__chosen__isnull=False))
+        )
 
     def correction_labels(self) -> list[str]:
         """The labels a reviewer may correct a prediction to."""
@@ -64,6 +95,7 @@ class Athlete(models.Model):
     display_name = models.CharField(max_length=200)
     team = models.CharField(max_length=200, blank=True)
     sport = models.CharField(max_length=100, blank=True)
+    number = models.CharField(max_length=4, blank=True, help_text="Jersey number.")
 
     objects = AthleteQuerySet.as_manager()
 
@@ -118,5 +150,8 @@ class Event(models.Model):
 
     def roster(self) -> set[str] | None:
         """The labels the recognizer may name in this event, or None for anyone."""
-        chosen = Athlete.objects.filter(Q(events=self) | Q(teams__events=self))
-        return set(chosen.values_list("label", flat=True)) or None
+        return set(self.roster_athletes().values_list("label", flat=True)) or None
+
+    def roster_athletes(self) -> AthleteQuerySet:
+        """The athletes of its teams and those chosen one by one, enrolled yet or not."""
+        return Athlete.objects.filter(Q(events=self) | Q(teams__events=self)).distinct()

@@ -107,6 +107,12 @@ class Example(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True, help_text="Why finding faces failed, in a sentence.")
+    sha256 = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="Of the bytes sent, to spot copies."
+    )
+    source = models.CharField(
+        max_length=2000, blank=True, help_text="Where an imported photo came from: its URL."
+    )
     chosen = models.ForeignKey(
         "ExampleFace",
         null=True,

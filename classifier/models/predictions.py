@@ -511,6 +511,11 @@ class Face(models.Model):
     score = models.FloatField(help_text="Cosine similarity to the candidate's centroid.")
     needs_review = models.BooleanField(default=False)
     detection_confidence = models.FloatField(null=True, blank=True)
+    off_roster = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The athlete the model would have named, left out by the event's roster.",
+    )
     review = models.ForeignKey(
         "FaceReview",
         null=True,
@@ -594,6 +599,7 @@ class Face(models.Model):
             score=self.score,
             needs_review=self.awaits_review,
             detection_confidence=self.detection_confidence or 0.0,
+            off_roster=self.off_roster,
         )
 
     @property
@@ -628,6 +634,7 @@ class Face(models.Model):
             score=face.score,
             needs_review=face.needs_review,
             detection_confidence=face.detection_confidence,
+            off_roster=face.off_roster,
         )
 
 

@@ -45,11 +45,19 @@ def test_it_names_the_athlete_in_a_known_photo(predictor, photo, name, athlete):
     assert_inside(face.box, image)
 
 
-def test_an_athlete_off_the_roster_is_not_named(predictor, photo):
+def test_an_athlete_off_the_roster_is_not_named_and_the_face_says_why(predictor, photo):
     result = predictor.predict(photo("nadal(3).jpg"), allowed={"lebron_james"})
 
     (face,) = result.faces
     assert (result.label, face.label, face.candidate) == (UNKNOWN, UNKNOWN, "lebron_james")
+    assert face.off_roster == "rafael_nadal"
+
+
+def test_a_face_on_the_roster_or_without_one_has_nobody_left_out(predictor, photo):
+    on_roster = predictor.predict(photo("nadal(3).jpg"), allowed={"rafael_nadal"})
+    anyone = predictor.predict(photo("nadal(3).jpg"))
+
+    assert [face.off_roster for face in on_roster.faces + anyone.faces] == ["", ""]
 
 
 def test_someone_else_is_unknown_but_still_has_a_candidate(predictor):

@@ -9,11 +9,11 @@ import zipfile
 import pytest
 from django.utils.text import slugify
 
+from ml.dataset import label_for
 from ml.roster import (
     Limits,
     PhotoUnavailable,
     RosterRejected,
-    label_for,
     read_folder,
     read_table,
     read_zip,
