@@ -44,9 +44,9 @@ from django.db import DatabaseError, connection
 
 from classifier import task_names
 from classifier.filters import PredictionFilter
-from classifier.models import Example, ModelVersion, Prediction, WorkerHeartbeat
+from classifier.models import Example, ModelVersion, Prediction, RosterImport, WorkerHeartbeat
 from classifier.models.versions import Rerun
-from classifier.worker import example_faces, inference, training
+from classifier.worker import example_faces, inference, roster_import, training
 from classifier.worker.rerun import rerun
 from ml.errors import ImageRejected, ModelError
 from ml.threads import threads_per_process
@@ -183,6 +183,28 @@ def detect_example_faces(self, example_id: int) -> None:
         example.mark_failed(
             f"The faces could not be found: {reason or 'the worker could not read this photo'}."
         )
+
+
+# A league's photos: minutes (docs/benchmarks.md, "Roster import"), not a photo's seconds.
+@shared_task(
+    name=task_names.IMPORT_ROSTER, ignore_result=True, soft_time_limit=3600, time_limit=3660
+)
+def import_roster(import_id: int) -> None:
+    """Enrol a roster's people and photos; a redelivery after a lost worker starts the report
+    again and adds only what the first run had not."""
+    roster = RosterImport.objects.filter(pk=import_id).first()
+    if roster is None or not roster.claim():
+        logger.info("Roster import %s is not waiting; nothing to do.", import_id)
+        return
+    try:
+        roster_import.run(roster)
+    except SoftTimeLimitExceeded:
+        roster.fail(
+            "The import took longer than an hour and was stopped; import it again to go on."
+        )
+    except Exception:
+        logger.exception("Roster import %s failed", import_id)
+        roster.fail("The import failed; what was enrolled stays. The worker's log says why.")
 
 
 @shared_task(

@@ -44,9 +44,9 @@ MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 VISITOR_SESSION_KEY = "visitor"
 
 
-def too_large_message(size: int) -> str:
-    limit = filesizeformat(settings.ATHLETES_MAX_UPLOAD_BYTES)
-    return f"The upload is too large: {filesizeformat(size)}; the limit is {limit}."
+def too_large_message(size: int, limit: int | None = None) -> str:
+    shown = filesizeformat(limit or settings.ATHLETES_MAX_UPLOAD_BYTES)
+    return f"The upload is too large: {filesizeformat(size)}; the limit is {shown}."
 
 
 def visitor_id(request: HttpRequest, *, create: bool = False) -> str:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from classifier.pages import accounts, athletes, model_versions, photos, staff
+from classifier.pages import accounts, athletes, imports, model_versions, photos, staff
 from classifier.web.health import healthz
 
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path("predictions/<uuid:pk>/", photos.detail, name="detail"),
     path("predictions/<uuid:pk>/delete/", photos.delete, name="delete"),
     path("athletes/", athletes.athletes, name="athletes"),
+    path("imports/", imports.import_roster, name="import_roster"),
+    path("imports/<int:pk>/", imports.roster_import, name="roster_import"),
     path("athletes/<slug:label>/", athletes.athlete, name="athlete"),
     path("athletes/<slug:label>/examples/", athletes.enrol, name="enrol"),
     path("examples/<int:pk>/choose/", athletes.choose_face, name="choose_face"),

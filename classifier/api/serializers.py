@@ -19,6 +19,7 @@ from classifier.models import (
     ModelVersion,
     Prediction,
     ReviewError,
+    RosterImport,
 )
 from classifier.uploads import ExamplePhoto
 from ml.errors import ImageRejected
@@ -247,7 +248,7 @@ class NewAthleteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Athlete
-        fields = ["label", "display_name", "team", "sport", "examples"]
+        fields = ["label", "display_name", "team", "sport", "number", "examples"]
 
     def validate(self, data: dict) -> dict:
         try:
@@ -412,3 +413,35 @@ class NamePersonSerializer(serializers.Serializer):
                 athlete = Athlete.objects.get(label=data["label"])
             people.name_person(data["faces"], self.context["request"].user, athlete.label)
         return athlete
+
+
+class RosterImportUploadSerializer(serializers.Serializer):
+    roster = serializers.FileField(
+        help_text="A zip (one folder per person, or a roster.csv / roster.json with the "
+        "photos beside it), or a CSV or JSON table whose photos are URLs."
+    )
+    train = serializers.BooleanField(
+        default=False, help_text="Train a new model when the import is done."
+    )
+
+
+class RosterImportSerializer(serializers.ModelSerializer):
+    """An import's progress, then its report: one entry per person (``name``, ``label``,
+    ``new``, ``photos`` in the roster, ``added``, ``duplicates`` already enrolled, and
+    ``problems`` in words), and ``problems`` for rows and files skipped."""
+
+    model_version: "serializers.SlugRelatedField[ModelVersion]" = serializers.SlugRelatedField(
+        slug_field="version",
+        read_only=True,
+        help_text="The version whose training the import started, with train=true.",
+    )
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = RosterImport
+        fields = [
+            "id", "status", "source_name", "created_at", "finished_at", "train",
+            "people_total", "people_done", "photos_added", "percent", "error", "problems",
+            "report", "model_version",
+        ]  # fmt: skip
+        read_only_fields = fields

@@ -9,6 +9,7 @@ from classifier.api.views import (
     ModelVersionViewSet,
     PeopleViewSet,
     PredictionViewSet,
+    RosterImportViewSet,
 )
 
 router = DefaultRouter(trailing_slash=True)
@@ -19,6 +20,7 @@ router.register("events", EventViewSet, basename="event")
 router.register("faces", FaceViewSet, basename="face")
 router.register("models", ModelVersionViewSet, basename="modelversion")
 router.register("people", PeopleViewSet, basename="people")
+router.register("imports", RosterImportViewSet, basename="rosterimport")
 
 app_name = "api"
 urlpatterns = router.urls

@@ -30,13 +30,24 @@ from classifier.api.serializers import (
     PersonSerializer,
     PredictionSerializer,
     ReviewInputSerializer,
+    RosterImportSerializer,
+    RosterImportUploadSerializer,
     UploadSerializer,
 )
 from classifier.desk.event_zip import event_zip
 from classifier.desk.photo_tags import TaggingUnavailable, tag_photo
 from classifier.desk.prediction_tags import download_name, photo_tags
 from classifier.filters import PredictionFilter
-from classifier.models import Athlete, Event, Face, ModelVersion, Prediction
+from classifier.models import (
+    AlreadyImporting,
+    Athlete,
+    Event,
+    Face,
+    ImportRefused,
+    ModelVersion,
+    Prediction,
+    RosterImport,
+)
 from classifier.uploads import MEDIA_TYPES, visitor_id
 from classifier.version_comparison import compare
 from classifier.web.throttling import admit_photos
@@ -327,6 +338,52 @@ class AthleteViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
         upload.is_valid(raise_exception=True)
         examples = upload.save()
         return Response(ExampleSerializer(examples, many=True).data, status.HTTP_201_CREATED)
+
+
+class RosterImportViewSet(
+    mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    """Roster imports: enrol a league's people and photos at once, in the worker; follow one
+    to its report. Your own imports only (a superuser sees everyone's); one at a time."""
+
+    serializer_class = RosterImportSerializer
+    permission_classes = [HasPerm]
+    required_perms = {
+        "list": "classifier.add_athlete",
+        "retrieve": "classifier.add_athlete",
+        "create": "classifier.add_athlete",
+    }
+
+    def get_queryset(self):
+        return RosterImport.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        request={"multipart/form-data": RosterImportUploadSerializer},
+        responses={
+            202: RosterImportSerializer,
+            400: OpenApiResponse(description="The roster cannot be read, or is refused; why."),
+            409: OpenApiResponse(description="Your last import is still running."),
+        },
+    )
+    def create(self, request):
+        """Start importing a roster (multipart: ``roster``, a zip, CSV or JSON file, and
+        ``train``); poll its ``Location`` for progress and the report."""
+        upload = RosterImportUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            roster_import = RosterImport.objects.start(
+                request.user, upload.validated_data["roster"], train=upload.validated_data["train"]
+            )
+        except AlreadyImporting as exc:
+            raise NotReady(str(exc)) from exc
+        except ImportRefused as exc:
+            raise ValidationError({"roster": [str(exc)]}) from exc
+        location = reverse("api:rosterimport-detail", args=[roster_import.pk])
+        return Response(
+            self.get_serializer(roster_import).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": request.build_absolute_uri(location)},
+        )
 
 
 class ModelVersionViewSet(

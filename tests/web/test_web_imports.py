@@ -90,6 +90,7 @@ def test_every_task_runs_under_the_name_the_web_sends():
     assert task_names.TRAIN_MODEL_VERSION == "classifier.tasks.train_model_version"
     assert tasks.detect_example_faces.name == task_names.DETECT_EXAMPLE_FACES
     assert task_names.DETECT_EXAMPLE_FACES == "classifier.tasks.detect_example_faces"
+    assert tasks.import_roster.name == task_names.IMPORT_ROSTER == "classifier.tasks.import_roster"
     assert tasks.rerun_history.name == task_names.RERUN_HISTORY == "classifier.tasks.rerun_history"
     assert tasks.requeue_stale.name == task_names.REQUEUE_STALE == "classifier.tasks.requeue_stale"
     assert tasks.clear_expired_sessions.name == task_names.CLEAR_EXPIRED_SESSIONS
