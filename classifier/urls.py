@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from classifier.pages import accounts, athletes, imports, model_versions, photos, staff
+from classifier.pages import accounts, athletes, events, imports, model_versions, photos, staff
 from classifier.web.health import healthz
 
 urlpatterns = [
@@ -14,6 +14,11 @@ urlpatterns = [
     path("athletes/", athletes.athletes, name="athletes"),
     path("imports/", imports.import_roster, name="import_roster"),
     path("imports/<int:pk>/", imports.roster_import, name="roster_import"),
+    path("events/", events.events, name="events"),
+    path("events/new/", events.new_event, name="new_event"),
+    path("events/<int:pk>/", events.edit_event, name="event"),
+    path("teams/new/", events.new_team, name="new_team"),
+    path("teams/<int:pk>/", events.edit_team, name="team"),
     path("athletes/<slug:label>/", athletes.athlete, name="athlete"),
     path("athletes/<slug:label>/examples/", athletes.enrol, name="enrol"),
     path("examples/<int:pk>/choose/", athletes.choose_face, name="choose_face"),

@@ -22,6 +22,7 @@ from classifier.web.pagination import KeysFirstPaginator
 from classifier.web.throttling import UploadRefused, admit_photos
 
 EXAMPLE_CROP_PX = 96
+HEADSHOT_PX = 160
 
 enrol_page = staff_page(
     "classifier.add_athlete",
@@ -34,7 +35,7 @@ class NewAthleteForm(forms.ModelForm):
 
     class Meta:
         model = Athlete
-        fields = ["display_name", "team", "sport"]
+        fields = ["display_name", "team", "sport", "number"]
         labels = {"display_name": "Name"}
 
     def clean(self) -> dict:
@@ -164,9 +165,19 @@ def face_to_example(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(back)
 
 
+def headshot(athlete: Athlete) -> dict | None:
+    """The athlete's face as chosen in their first usable example, to show as a headshot."""
+    example = athlete.examples.filter(chosen__isnull=False).select_related("chosen").first()
+    if example is None or example.chosen is None:
+        return None
+    crop = face_geometry(example.chosen, example.width or 1, example.height or 1, HEADSHOT_PX)
+    return {"example": example, "crop": crop["crop"], "size": HEADSHOT_PX}
+
+
 @require_safe
 def athlete(request: HttpRequest, label: str) -> HttpResponse:
-    """Every photo you may list where this athlete was named, filterable by event."""
+    """Every photo you may list where this athlete was named, filterable by event; for staff
+    who may see enrolment, the desk's card: headshot, team, sport, number, example photos."""
     athlete = get_object_or_404(Athlete, label=label)
     query = request.GET.copy()
     query.pop("page", None)
@@ -180,4 +191,12 @@ def athlete(request: HttpRequest, label: str) -> HttpResponse:
         "query": query.urlencode(),
         "names": Athlete.objects.label_names(),
     }
+    if request.user.has_perm("classifier.view_example"):
+        examples = list(athlete.examples.all())
+        context |= {
+            "headshot": headshot(athlete),
+            "examples": examples,
+            "usable": sum(1 for example in examples if example.chosen_id),
+            "teams": athlete.teams.all(),
+        }
     return render(request, "classifier/athlete.html", context)

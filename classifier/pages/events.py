@@ -1,0 +1,150 @@
+"""Teams and events, made and edited on the site: an event's roster is its teams and the people
+picked one by one, and may name people not enrolled yet, who are added as athletes without
+photos until an import or the athletes' pages bring them."""
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from classifier.models import Athlete, Event, ModelVersion, Team
+from classifier.web.access import staff_page
+from ml.roster import name_refusal
+
+add_page = staff_page("classifier.add_event", "Making events needs the permission to add events.")
+change_page = staff_page(
+    "classifier.change_event", "Changing events needs the permission to change events."
+)
+add_team_page = staff_page("classifier.add_team", "Making teams needs the permission to add teams.")
+change_team_page = staff_page(
+    "classifier.change_team", "Changing teams needs the permission to change teams."
+)
+
+
+class RosterForm(forms.ModelForm):
+    """A roster's people: athletes picked from those enrolled, and the names of people not
+    enrolled yet, one a line."""
+
+    new_people = forms.CharField(
+        label="People not enrolled yet",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One name a line; they are added as athletes, to enrol later.",
+    )
+
+    def clean_new_people(self) -> list[str]:
+        names = [line.strip() for line in self.cleaned_data["new_people"].splitlines()]
+        names = [name for name in names if name]
+        for name in names:
+            if reason := name_refusal(name):
+                raise forms.ValidationError(f"{name[:60]}: {reason}.")
+        return names
+
+    def save(self, commit: bool = True):
+        instance = super().save(commit=commit)
+        instance.athletes.add(*Athlete.objects.named(self.cleaned_data["new_people"]))
+        return instance
+
+
+class EventForm(RosterForm):
+    class Meta:
+        model = Event
+        fields = ["name", "date", "teams", "athletes"]
+        labels = {"athletes": "Other people"}
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "teams": forms.CheckboxSelectMultiple,
+            "athletes": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+
+class TeamForm(RosterForm):
+    class Meta:
+        model = Team
+        fields = ["name", "athletes"]
+        labels = {"athletes": "Players"}
+        widgets = {"athletes": forms.SelectMultiple(attrs={"size": 12})}
+
+
+def roster_rows(athletes) -> list[dict]:
+    """Each person of a roster and whether they can be named: not enrolled yet (no usable
+    photo), enrolled but unknown to the active model (train it), or known."""
+    active = ModelVersion.objects.active()
+    known = set(active.labels) if active else set()
+    rows = []
+    for athlete in athletes.with_example_counts().order_by("display_name"):
+        if not athlete.photo_count:
+            state = "not enrolled yet"
+        elif athlete.label not in known:
+            state = "enrolled; train a model to name them"
+        else:
+            state = "known"
+        rows.append({"athlete": athlete, "state": state})
+    return rows
+
+
+@require_safe
+@add_page
+def events(request: HttpRequest) -> HttpResponse:
+    context = {
+        "events": Event.objects.annotate(team_count=Count("teams", distinct=True)),
+        "teams": Team.objects.annotate(player_count=Count("athletes", distinct=True)),
+    }
+    return render(request, "classifier/events.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@add_page
+def new_event(request: HttpRequest) -> HttpResponse:
+    return event_page(request, Event(date=datetime.date.today()))
+
+
+@require_http_methods(["GET", "POST"])
+@change_page
+def edit_event(request: HttpRequest, pk: int) -> HttpResponse:
+    return event_page(request, get_object_or_404(Event, pk=pk))
+
+
+def event_page(request: HttpRequest, event: Event) -> HttpResponse:
+    form = EventForm(request.POST or None, instance=event)
+    if request.method == "POST" and form.is_valid():
+        event = form.save()
+        messages.success(request, f"{event} is saved: photos uploaded into it are named only "
+                                  "from its roster.")  # fmt: skip
+        return redirect("event", pk=event.pk)
+    context = {
+        "form": form,
+        "event": event,
+        "roster": roster_rows(event.roster_athletes()) if event.pk else [],
+    }
+    return render(request, "classifier/event.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@add_team_page
+def new_team(request: HttpRequest) -> HttpResponse:
+    return team_page(request, Team())
+
+
+@require_http_methods(["GET", "POST"])
+@change_team_page
+def edit_team(request: HttpRequest, pk: int) -> HttpResponse:
+    return team_page(request, get_object_or_404(Team, pk=pk))
+
+
+def team_page(request: HttpRequest, team: Team) -> HttpResponse:
+    form = TeamForm(request.POST or None, instance=team)
+    if request.method == "POST" and form.is_valid():
+        team = form.save()
+        messages.success(request, f"{team} is saved.")
+        return redirect("team", pk=team.pk)
+    context = {
+        "form": form,
+        "team": team,
+        "roster": roster_rows(team.athletes.all()) if team.pk else [],
+    }
+    return render(request, "classifier/team.html", context, status=400 if form.errors else 200)
