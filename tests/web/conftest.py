@@ -330,6 +330,17 @@ def strangers(sample_data: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def league(sample_data: Path) -> Path:
+    """The many-identity dev set (``../shared/datasets/league``, beside the sample photos):
+    ``enrol/<Person>/`` to import, ``probe/<Person>/`` to upload. Evaluation only: a test may
+    zip it into its own temporary folder, never into the repository."""
+    path = sample_data.parent / "league"
+    if not (path / "enrol").is_dir():
+        pytest.fail(f"The league dev set not found at {path}.")
+    return path
+
+
 # --- Shared object storage: a real S3-protocol server --------------------------------------
 
 S3_KEY, S3_SECRET = "test-key", "test-secret"
