@@ -70,14 +70,22 @@ class TeamForm(RosterForm):
         widgets = {"athletes": forms.SelectMultiple(attrs={"size": 12})}
 
 
-def roster_rows(athletes) -> list[dict]:
-    """Each person of a roster and whether they can be named: not enrolled yet (no usable
-    photo), enrolled but unknown to the active model (train it), or known."""
+SAVED = {"event": " Photos uploaded into it are named only from its roster."}
+
+
+def roster_rows(instance: Event | Team) -> list[dict]:
+    """Each person of an event's or a team's roster and whether they can be named: not
+    enrolled yet (no usable photo), enrolled but unknown to the active model (train it), or
+    known."""
     active = ModelVersion.objects.active()
     known = set(active.labels) if active else set()
+    if isinstance(instance, Event):
+        athletes = instance.roster_athletes()
+    else:
+        athletes = Athlete.objects.filter(teams=instance)
     rows = []
     for athlete in athletes.with_example_counts().order_by("display_name"):
-        if not athlete.photo_count:
+        if not athlete.photo_count:  # type: ignore[attr-defined]  # with_example_counts
             state = "not enrolled yet"
         elif athlete.label not in known:
             state = "enrolled; train a model to name them"
@@ -100,51 +108,37 @@ def events(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @add_page
 def new_event(request: HttpRequest) -> HttpResponse:
-    return event_page(request, Event(date=datetime.date.today()))
+    event = Event(date=datetime.date.today())
+    return roster_page(request, EventForm(request.POST or None, instance=event), "event")
 
 
 @require_http_methods(["GET", "POST"])
 @change_page
 def edit_event(request: HttpRequest, pk: int) -> HttpResponse:
-    return event_page(request, get_object_or_404(Event, pk=pk))
-
-
-def event_page(request: HttpRequest, event: Event) -> HttpResponse:
-    form = EventForm(request.POST or None, instance=event)
-    if request.method == "POST" and form.is_valid():
-        event = form.save()
-        messages.success(request, f"{event} is saved: photos uploaded into it are named only "
-                                  "from its roster.")  # fmt: skip
-        return redirect("event", pk=event.pk)
-    context = {
-        "form": form,
-        "event": event,
-        "roster": roster_rows(event.roster_athletes()) if event.pk else [],
-    }
-    return render(request, "classifier/event.html", context, status=400 if form.errors else 200)
+    event = get_object_or_404(Event, pk=pk)
+    return roster_page(request, EventForm(request.POST or None, instance=event), "event")
 
 
 @require_http_methods(["GET", "POST"])
 @add_team_page
 def new_team(request: HttpRequest) -> HttpResponse:
-    return team_page(request, Team())
+    return roster_page(request, TeamForm(request.POST or None, instance=Team()), "team")
 
 
 @require_http_methods(["GET", "POST"])
 @change_team_page
 def edit_team(request: HttpRequest, pk: int) -> HttpResponse:
-    return team_page(request, get_object_or_404(Team, pk=pk))
+    team = get_object_or_404(Team, pk=pk)
+    return roster_page(request, TeamForm(request.POST or None, instance=team), "team")
 
 
-def team_page(request: HttpRequest, team: Team) -> HttpResponse:
-    form = TeamForm(request.POST or None, instance=team)
+def roster_page(request: HttpRequest, form: RosterForm, name: str) -> HttpResponse:
+    """An event's or a team's form (``name``: its URL and template), and its roster."""
     if request.method == "POST" and form.is_valid():
-        team = form.save()
-        messages.success(request, f"{team} is saved.")
-        return redirect("team", pk=team.pk)
-    context = {
-        "form": form,
-        "team": team,
-        "roster": roster_rows(team.athletes.all()) if team.pk else [],
-    }
-    return render(request, "classifier/team.html", context, status=400 if form.errors else 200)
+        saved = form.save()
+        messages.success(request, f"{saved} is saved." + SAVED.get(name, ""))
+        return redirect(name, pk=saved.pk)
+    instance = form.instance
+    context = {"form": form, name: instance, "roster": roster_rows(instance) if instance.pk else []}
+    status = 400 if form.errors else 200
+    return render(request, f"classifier/{name}.html", context, status=status)
