@@ -5,6 +5,7 @@ in ``var/broker/`` (no server needed), uploads in ``media/``. Setting ``DATABASE
 ``CELERY_BROKER_URL`` and friends moves the app to PostgreSQL and Redis.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -218,9 +219,12 @@ ATHLETES_MAX_PIXELS_PER_REQUEST = env_int("ATHLETES_MAX_PIXELS_PER_REQUEST", 100
 ATHLETES_MAX_IMPORT_BYTES = env_int("ATHLETES_MAX_IMPORT_BYTES", 500 * 1024 * 1024)
 ATHLETES_MAX_IMPORT_UNPACKED_BYTES = env_int("ATHLETES_MAX_IMPORT_UNPACKED_BYTES", 4 * 1024**3)
 ATHLETES_FETCH_DEADLINE_SECONDS = env_int("ATHLETES_FETCH_DEADLINE_SECONDS", 20)
-ATHLETES_FETCH_ALLOWED_NETWORKS = [
-    cidr.strip() for cidr in env("ATHLETES_FETCH_ALLOWED_NETWORKS", "").split(",") if cidr.strip()
-]
+ATHLETES_FETCH_ALLOWED_NETWORKS = env_list("ATHLETES_FETCH_ALLOWED_NETWORKS")
+for _network in ATHLETES_FETCH_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"ATHLETES_FETCH_ALLOWED_NETWORKS: {exc}") from exc
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 # --- The recognizer -------------------------------------------------------------------------

@@ -129,6 +129,9 @@ def test_a_league_zip_imported_from_the_site_trains_and_tonights_game_names_from
     page.click("text=follow it on the models page")
     section = page.locator(f"section.model[data-version='{trained.version}']")
     expect(section).to_have_attribute("data-status", "ready", timeout=TRAINING_MS)
+    trained.refresh_from_db()
+    print(f"Training {len(trained.labels)} athletes: {time.monotonic() - started - seconds:.1f} s "
+          f"after the report ({machine()})")  # fmt: skip
     section.locator(f"button:has-text('Activate {trained.version}')").click()
     expect(page.locator(".message.success")).to_contain_text(f"{trained.version} is active")
     assert labels <= set(ModelVersion.objects.active().labels)
@@ -137,6 +140,7 @@ def test_a_league_zip_imported_from_the_site_trains_and_tonights_game_names_from
         first = people[0]
         probes = sorted((league / "probe" / first).iterdir())[:3]
         answers = [upload(page, live_server, probe).label for probe in probes]
+        print(f"Probe photos of {first}: {answers}")
         assert label_for(first.replace("_", " ")) in answers, answers
         return
 

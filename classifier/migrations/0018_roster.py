@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("classifier", "0016_dev_report_in_storage"),
+        ("classifier", "0017_metrics_read_from_the_manifest"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
