@@ -8,6 +8,7 @@ constraint holds it, whatever two requests race.
 
 import logging
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,8 @@ class RosterImport(models.Model):
         FAILED = "failed", "Failed"
 
     UNFINISHED = [Status.QUEUED, Status.RUNNING]
+    # A running import that finished nobody for this long lost its worker.
+    STALE_AFTER = timedelta(minutes=15)
     ONE_AT_A_TIME = "Your last import is still running: wait for it to finish."
 
     created_by = models.ForeignKey(
@@ -117,6 +120,9 @@ class RosterImport(models.Model):
         related_name="roster_imports",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    progressed_at = models.DateTimeField(
+        default=timezone.now, help_text="When the worker last finished a person, or started."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     source = models.FileField(upload_to="imports/%Y/%m/", blank=True)
     source_name = models.CharField(max_length=255, help_text="The file's name, or the folder.")
@@ -177,9 +183,16 @@ class RosterImport(models.Model):
             self.fail("The worker could not be reached; nothing was imported. Try again.")
 
     def claim(self) -> bool:
-        """Take this import for the worker; False if it is finished (a duplicate delivery)."""
-        updated = RosterImport.objects.filter(pk=self.pk, status__in=self.UNFINISHED).update(
-            status=self.Status.RUNNING
+        """Take this import for the worker: a queued one, or a running one whose worker was
+        lost (no person finished for ``STALE_AFTER``); False otherwise. A long import's
+        message handed to a second worker by the broker's visibility timeout finds it still
+        progressing, and leaves it alone."""
+        now = timezone.now()
+        waiting = Q(status=self.Status.QUEUED) | Q(
+            status=self.Status.RUNNING, progressed_at__lt=now - self.STALE_AFTER
+        )
+        updated = RosterImport.objects.filter(waiting, pk=self.pk).update(
+            status=self.Status.RUNNING, progressed_at=now
         )
         self.refresh_from_db()
         return bool(updated)
@@ -196,7 +209,8 @@ class RosterImport(models.Model):
         self.report = [*self.report, entry]
         self.people_done += 1
         self.photos_added += entry["added"]
-        self.save(update_fields=["report", "people_done", "photos_added"])
+        self.progressed_at = timezone.now()
+        self.save(update_fields=["report", "people_done", "photos_added", "progressed_at"])
 
     def finish(self) -> None:
         self.status, self.finished_at = self.Status.DONE, timezone.now()

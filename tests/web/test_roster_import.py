@@ -7,15 +7,20 @@ nothing."""
 import io
 import re
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
 from classifier.models import Athlete, Example, ExampleFace, RosterImport
 from classifier.worker import roster_import
 from tests.photo_server import serve
 from tests.web.conftest import PASSWORD, jpeg_bytes
+
+# The one-import-a-user constraint, JSON reports and transactions: SQLite and PostgreSQL.
+pytestmark = pytest.mark.db_engine
 
 PEOPLE = ["john_salley", "john_savage", "john_schneider"]
 PHOTOS = 4
@@ -320,3 +325,15 @@ def test_train_automatically_starts_a_training_when_done(staff_client, league_zi
     page = staff_client.get(f"/imports/{job.pk}/").content.decode()
     assert f"Training {job.model_version.version} started" in page
     assert "Train now" not in page
+
+
+def test_a_second_delivery_leaves_a_running_import_alone_unless_its_worker_was_lost(staff):
+    job = RosterImport.objects.create(created_by=staff, source_name="roster.csv")
+    assert job.claim() and job.status == "running"
+    assert not job.claim()  # the broker handed it on while the first worker still works
+    lost = timezone.now() - RosterImport.STALE_AFTER - timedelta(seconds=1)
+    RosterImport.objects.filter(pk=job.pk).update(progressed_at=lost)
+
+    assert job.claim()
+    job.finish()
+    assert not job.claim()
