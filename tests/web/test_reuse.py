@@ -88,7 +88,13 @@ def test_the_reuse_has_its_own_copies_of_the_faces(client, finished_original, se
     )
     assert face.vector.tolist() == [0.5] * 128
     assert response.json()["faces"] == [
-        {**NADAL_FACE, "id": face.pk, "detection_confidence": 0.99, "review": None}
+        {
+            **NADAL_FACE,
+            "id": face.pk,
+            "detection_confidence": 0.99,
+            "off_roster": "",
+            "review": None,
+        }
     ]
 
 

@@ -23,6 +23,8 @@ ENDPOINTS = {
     "/api/faces/review/": {"post"},
     "/api/people/": {"get"},
     "/api/people/name/": {"post"},
+    "/api/imports/": {"get", "post"},
+    "/api/imports/{id}/": {"get"},
 }
 
 
