@@ -170,6 +170,32 @@ def _parser() -> argparse.ArgumentParser:
         help="with --dev: the model to measure (default: train one on --data into --out)",
     )
     evaluate.add_argument(
+        "--league",
+        type=Path,
+        metavar="DIR",
+        help="instead: enrol people of DIR/enrol/ (a roster of each of --sizes), search with "
+        "DIR/probe/ and DIR/strangers/, and report open-set identification (FNIR at FPIR) "
+        "and a desk's figures",
+    )
+    evaluate.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=[10, 50, None],
+        help="with --league: roster sizes, comma-separated, 'all' for everyone (default 10,50,all)",
+    )
+    evaluate.add_argument(
+        "--cohort",
+        type=Path,
+        metavar="DIR",
+        help="with --league: photos of strangers, one a person, to calibrate on",
+    )
+    evaluate.add_argument(
+        "--cache",
+        type=Path,
+        help="with --league: where embeddings of its photos are kept (default: "
+        "~/.cache/athletes/embeddings)",
+    )
+    evaluate.add_argument(
         "--compare-detector",
         choices=DETECTORS,
         help="with --dev: list group faces this detector finds and the model's misses",
@@ -374,6 +400,8 @@ def _predict(args) -> int:
 
 
 def _evaluate(args) -> int:
+    if args.league:
+        return _evaluate_league(args)
     if args.data is None and not (args.dev and args.model):
         raise ModelError("Give --data (or set ATHLETES_SAMPLE_DATA): the photos to train on.")
     if args.dev:
@@ -433,6 +461,47 @@ def _evaluate_dev(args) -> int:
     print_report(report)
     print(f"\nWrote {args.out / DEV_REPORT} and {args.out / DET_PLOT}.")
     return 0
+
+
+def _evaluate_league(args) -> int:
+    from ml.det import save_det_plot
+    from ml.league import load_cohort, load_league
+    from ml.league_evaluation import evaluate_league, print_reports
+
+    league = load_league(args.league, weights=args.weights, cache_dir=args.cache)
+    cohort = (
+        load_cohort(args.cohort, weights=args.weights, cache_dir=args.cache)
+        if args.cohort
+        else None
+    )
+    reports = evaluate_league(league, args.sizes, seed=args.seed, cohort=cohort)
+    args.out.mkdir(parents=True, exist_ok=True)
+    report_path = args.out / "league_evaluation.json"
+    report_path.write_text(json.dumps(reports, indent=2) + "\n")
+    for report in reports:
+        save_det_plot(
+            report,
+            args.out / f"det_{report['people']}.png",
+            impostors="strangers named: FPIR",
+            athletes="probes not named right: FNIR",
+        )
+    print_reports(reports)
+    print(f"\nWrote {report_path} and a DET plot per roster size (det_<people>.png).")
+    return 0
+
+
+def _sizes(value: str) -> list[int | None]:
+    sizes: list[int | None] = []
+    for part in value.split(","):
+        if part.strip() == "all":
+            sizes.append(None)
+        elif part.strip().isdigit() and int(part) >= 2:
+            sizes.append(int(part))
+        else:
+            raise argparse.ArgumentTypeError(
+                f"expected roster sizes of at least 2 or 'all', comma-separated, got {value!r}"
+            )
+    return sizes
 
 
 def _bench(args) -> int:
