@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
         default=Path(os.environ.get("ATHLETES_FACENET_WEIGHTS") or weights.default_weights_path()),
         help="FaceNet weights file (default: $ATHLETES_FACENET_WEIGHTS or the user cache)",
     )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="where embeddings of dev sets and cohorts are kept (default: "
+        "~/.cache/athletes/embeddings)",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     data_default = os.environ.get("ATHLETES_SAMPLE_DATA")
     data_help = "folder of <label>/<photos> (default: $ATHLETES_SAMPLE_DATA)"
@@ -119,7 +125,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--out", type=Path, required=True, help="folder to put the model in")
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--cv", type=int, default=5, help="folds for the manifest's metrics")
+    train.add_argument(
+        "--cv",
+        type=int,
+        default=0,
+        help="cross-validate with this many folds for the manifest's metrics (default 0: no)",
+    )
+    train.add_argument(
+        "--cohort",
+        type=Path,
+        metavar="DIR",
+        help="photos of people who are not enrolled (every face in them): a cohort of at "
+        "least 1,000 faces sets the lines and normalises the scores",
+    )
     train.add_argument(
         "--name",
         type=_display_name,
@@ -187,13 +205,7 @@ def _parser() -> argparse.ArgumentParser:
         "--cohort",
         type=Path,
         metavar="DIR",
-        help="with --league: photos of strangers, one a person, to calibrate on",
-    )
-    evaluate.add_argument(
-        "--cache",
-        type=Path,
-        help="with --league: where embeddings of its photos are kept (default: "
-        "~/.cache/athletes/embeddings)",
+        help="photos of people who are not enrolled, to calibrate on (every face in them)",
     )
     evaluate.add_argument(
         "--compare-detector",
@@ -216,17 +228,19 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser(
         "bench",
-        help="load time, per-stage speed and peak memory; or (training) the time to train, "
-        "or (recognition) naming time per face against rosters of several sizes",
+        help="load time, per-stage speed and peak memory; or (training) the time to fit from "
+        "stored embeddings, or (recognition) naming time per face against rosters of several "
+        "sizes",
     )
     bench.add_argument(
         "what",
         nargs="?",
         choices=["predictor", "training", "recognition"],
         default="predictor",
-        help="predictor (default): the served model on --data's photos; training: train "
-        "--athletes × --photos-each photos drawn from --data plus --reviewed reviewed faces; "
-        "recognition: synthetic rosters of each --roster size",
+        help="predictor (default): the served model on --data's photos; training: fit "
+        "--athletes × --photos-each synthetic stored embeddings plus --reviewed reviewed faces "
+        "and --cohort-faces strangers, then once more with one more athlete; recognition: "
+        "synthetic rosters of each --roster size, plain and normalised against --cohort-faces",
     )
     bench.add_argument("--model", type=Path, help="the model to serve (predictor)")
     bench.add_argument("--data", type=Path, default=data_default, help=data_help)
@@ -244,9 +258,12 @@ def _parser() -> argparse.ArgumentParser:
         help="face detector (default: the model's); give it twice, e.g. --detector blazeface "
         "--detector mtcnn, to measure each in its own process and print them side by side",
     )
-    bench.add_argument("--athletes", type=int, default=10, help="training: athletes")
+    bench.add_argument("--athletes", type=int, default=450, help="training: athletes")
     bench.add_argument("--photos-each", type=int, default=10, help="training: photos each")
     bench.add_argument("--reviewed", type=int, default=200, help="training: reviewed faces")
+    bench.add_argument(
+        "--cohort-faces", type=int, default=1500, help="training and recognition: cohort size"
+    )
     bench.add_argument(
         "--roster",
         type=int,
@@ -254,6 +271,26 @@ def _parser() -> argparse.ArgumentParser:
         help="recognition: an enrolled roster's size; repeat (default: 2, 50 and 500)",
     )
     bench.set_defaults(run=_bench)
+
+    replay = commands.add_parser(
+        "replay",
+        help="replay a desk on a league dev set: enrol from a few photos, review uploads in "
+        "rounds, train after each, and measure every model on photos never uploaded",
+    )
+    replay.add_argument("--league", type=Path, required=True, metavar="DIR", help="the league")
+    replay.add_argument("--first", type=int, default=3, help="photos each person enrols with")
+    replay.add_argument("--rounds", type=int, default=3, help="rounds the uploads come in")
+    replay.add_argument(
+        "--cohort",
+        type=Path,
+        metavar="DIR",
+        help="photos of people who are not enrolled, to calibrate on (every face in them)",
+    )
+    replay.add_argument("--seed", type=int, default=0)
+    replay.add_argument(
+        "--out", type=Path, default=Path("var/replay"), help="where replay.json and the plot go"
+    )
+    replay.set_defaults(run=_replay)
 
     cluster = commands.add_parser(
         "cluster", help="measure how unknown faces group by person on a dev folder's others/"
@@ -339,8 +376,18 @@ def _train(args) -> int:
         display_names=dict(args.name),
         detector=args.detector,
         rejected=_rejected(args.rejected),
+        cohort=_cohort(args),
     )
     return 0
+
+
+def _cohort(args):
+    """The faces of --cohort's photos, embedded once and kept (``ml.embedding_cache``)."""
+    if args.cohort is None:
+        return None
+    from ml.league import load_cohort
+
+    return load_cohort(args.cohort, weights=args.weights, cache_dir=args.cache)
 
 
 def _rejected(path: Path | None) -> dict | None:
@@ -417,6 +464,7 @@ def _evaluate(args) -> int:
         seed=args.seed,
         with_baseline=not args.no_baseline,
         detector=args.detector,
+        cohort=_cohort(args),
     )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -428,11 +476,18 @@ def _evaluate(args) -> int:
         print(f"{names[name]:<28}{accuracy:>24}")
         if "identification_accuracy" in metrics:
             missed = misses(metrics["confusion_matrix"])
+            photos = sum(map(sum, metrics["confusion_matrix"]["counts"]))
+            right = sum(
+                metrics["confusion_matrix"]["counts"][i][i]
+                for i in range(len(metrics["confusion_matrix"]["rows"]))
+            )
             print(
                 f"  closest athlete right     {metrics['identification_accuracy']:.1%}; "
-                f"held-out photos not named surely: {missed['flagged']} flagged for review, "
+                f"held-out photos not named surely: {missed['flagged']} flagged for review "
+                f"({metrics['flagged_right']} with the right candidate), "
                 f"{missed['unknown']} unknown, {missed['no_face']} no face, "
-                f"{missed['named_wrongly']} named wrongly"
+                f"{missed['named_wrongly']} named wrongly; named or flagged right "
+                f"{(right + metrics['flagged_right']) / photos:.1%} of {photos}"
             )
         for label, scores in metrics["per_label"].items():
             print(
@@ -452,7 +507,13 @@ def _evaluate_dev(args) -> int:
     if model is None:
         from ml.training import train
 
-        model = train(args.data, args.out / "models", weights=args.weights, detector=args.detector)
+        model = train(
+            args.data,
+            args.out / "models",
+            weights=args.weights,
+            detector=args.detector,
+            cohort=_cohort(args),
+        )
     report = evaluate_dev(Predictor.load(model, args.weights), args.dev, args.compare_detector)
     report["model"] = str(model)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -465,16 +526,11 @@ def _evaluate_dev(args) -> int:
 
 def _evaluate_league(args) -> int:
     from ml.det import save_det_plot
-    from ml.league import load_cohort, load_league
+    from ml.league import load_league
     from ml.league_evaluation import evaluate_league, print_reports
 
     league = load_league(args.league, weights=args.weights, cache_dir=args.cache)
-    cohort = (
-        load_cohort(args.cohort, weights=args.weights, cache_dir=args.cache)
-        if args.cohort
-        else None
-    )
-    reports = evaluate_league(league, args.sizes, seed=args.seed, cohort=cohort)
+    reports = evaluate_league(league, args.sizes, seed=args.seed, cohort=_cohort(args))
     args.out.mkdir(parents=True, exist_ok=True)
     report_path = args.out / "league_evaluation.json"
     report_path.write_text(json.dumps(reports, indent=2) + "\n")
@@ -507,24 +563,29 @@ def _sizes(value: str) -> list[int | None]:
 def _bench(args) -> int:
     from ml.bench import benchmark, compare, recognition_benchmark, training_benchmark
 
-    if args.data is None and args.what != "recognition":
-        raise ModelError("Give --data (or set ATHLETES_SAMPLE_DATA): the photos to use.")
     if args.what == "training":
         report = training_benchmark(
-            args.data,
-            weights=args.weights,
             athletes=args.athletes,
             photos_each=args.photos_each,
             reviewed=args.reviewed,
+            cohort=args.cohort_faces,
         )
         for key, value in report.items():
             print(f"{key:<30}{value!s:>12}")
         return 0
     if args.what == "recognition":
-        reports = recognition_benchmark(args.roster or [2, 50, 500], rounds=args.rounds)
+        reports = [
+            report
+            for cohort in (0, args.cohort_faces)
+            for report in recognition_benchmark(
+                args.roster or [2, 50, 500], rounds=args.rounds, cohort=cohort
+            )
+        ]
         for key in reports[0]:
             print(f"{key:<38}" + "".join(f"{report[key]!s:>10}" for report in reports))
         return 0
+    if args.data is None:
+        raise ModelError("Give --data (or set ATHLETES_SAMPLE_DATA): the photos to use.")
     if args.model is None:
         raise ModelError("Give --model: the trained model folder to benchmark.")
     detectors = args.detector or [None]
@@ -544,6 +605,24 @@ def _bench(args) -> int:
         ]
     for key in reports[0]:
         print(f"{key:<24}" + "".join(f"{report[key]!s:>14}" for report in reports))
+    return 0
+
+
+def _replay(args) -> int:
+    from ml.league import load_league
+    from ml.replay import print_rounds, replay, save_rounds_plot
+
+    if args.first < 2 or args.rounds < 1:
+        raise ModelError("Give --first 2 or more (photos to enrol with) and --rounds 1 or more.")
+    league = load_league(args.league, weights=args.weights, cache_dir=args.cache)
+    reports = replay(
+        league, first=args.first, rounds=args.rounds, cohort=_cohort(args), seed=args.seed
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "replay.json").write_text(json.dumps(reports, indent=2) + "\n")
+    save_rounds_plot(reports, args.out / "replay.png")
+    print_rounds(reports)
+    print(f"\nWrote {args.out / 'replay.json'} and {args.out / 'replay.png'}.")
     return 0
 
 

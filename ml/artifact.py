@@ -17,12 +17,22 @@ from typing import Any
 import numpy as np
 
 from ml.errors import ModelError
+from ml.normalisation import Normaliser
 from ml.recognizer import Lines, Recognizer
 from ml.weights import FACENET_SHA256, FLOAT32, NETWORK
 
-FORMAT_VERSION = 2
+# Format 3 added models that normalise scores against a cohort (`scoring` NORMALISED, the
+# faces in COHORT). Format 2 manifests, all scoring plain cosines, are read as they are.
+FORMAT_VERSION = 3
+READABLE_FORMATS = (2, 3)
 MANIFEST = "manifest.json"
 CENTROIDS = "centroids.npz"
+COHORT = "cohort.npz"
+COSINE = "cosine to each athlete's centroid"
+NORMALISED = (
+    "cosine to each athlete's centroid, normalised against a cohort of strangers' faces "
+    "(adaptive symmetric normalisation, ml.normalisation)"
+)
 CONFUSION_PLOT = "confusion_matrix.png"
 # Written by `python -m ml evaluate --dev DIR --out <the artifact's folder>`; the site shows
 # them on the model version's page when they are there.
@@ -55,7 +65,8 @@ class Manifest:
     training_counts: dict[str, int]
     skipped: list[dict[str, str]] = field(default_factory=list)
     athlete_not_largest_face: list[str] = field(default_factory=list)
-    scoring: str = "cosine to each athlete's centroid"
+    # COSINE, or NORMALISED against the faces in COHORT: the scale of `lines`.
+    scoring: str = COSINE
     metrics: dict[str, Any] = field(default_factory=dict)
     backbone: str = BACKBONE
     backbone_sha256: str = FACENET_SHA256
@@ -70,10 +81,10 @@ class Manifest:
     def from_dict(cls, data: dict[str, Any], source: object = "The manifest") -> Manifest:
         """The manifest in `data`, refused unless it is the format this code reads."""
         found = data.get("format_version") if isinstance(data, dict) else None
-        if found != FORMAT_VERSION:
+        if found not in READABLE_FORMATS:
             raise ModelError(
-                f"{source} has model format {found!r}; this version "
-                f"of Athletes reads format {FORMAT_VERSION}. Retrain it with `python -m ml train`."
+                f"{source} has model format {found!r}; this version of Athletes reads formats "
+                f"{', '.join(map(str, READABLE_FORMATS))}. Retrain it with `python -m ml train`."
             )
         # Manifests written before the field ran FaceNet in float32.
         data = {"network": FLOAT32, **data}
@@ -122,6 +133,18 @@ def save_centroids(model_dir: Path, centroids: np.ndarray, labels: list[str]) ->
     np.savez(model_dir / CENTROIDS, centroids=centroids, labels=np.array(labels))
 
 
+def save_recognizer(model_dir: Path, recognizer: Recognizer) -> None:
+    """The centroids, and the cohort's faces when the recognizer normalises against them."""
+    save_centroids(model_dir, recognizer.centres, recognizer.labels)
+    if recognizer.normaliser is not None:
+        normaliser = recognizer.normaliser
+        np.savez(model_dir / COHORT, faces=normaliser.cohort, top=np.array(normaliser.top))
+
+
+def scoring_of(recognizer: Recognizer) -> str:
+    return COSINE if recognizer.normaliser is None else NORMALISED
+
+
 def load_centroids(model_dir: Path, labels: list[str]) -> np.ndarray:
     """The athletes' centroids, one row per label in the manifest's order."""
     with np.load(model_dir / CENTROIDS) as data:
@@ -133,7 +156,18 @@ def load_centroids(model_dir: Path, labels: list[str]) -> np.ndarray:
 
 
 def load_recognizer(model_dir: Path, manifest: Manifest | None = None) -> Recognizer:
-    """The model's centroids and lines, enough to name stored embeddings without a network."""
+    """The model's centroids and lines (and cohort, if it normalises), enough to name stored
+    embeddings without a network."""
     manifest = manifest or Manifest.read(model_dir)
     lines = {label: Lines(**manifest.lines[label]) for label in manifest.labels}
-    return Recognizer(manifest.labels, load_centroids(model_dir, manifest.labels), lines)
+    centres = load_centroids(model_dir, manifest.labels)
+    normaliser = None
+    if manifest.scoring == NORMALISED:
+        try:
+            with np.load(model_dir / COHORT) as data:
+                normaliser = Normaliser(centres, data["faces"], int(data["top"]))
+        except FileNotFoundError as error:
+            raise ModelError(
+                f"{model_dir} normalises its scores against a cohort, but {COHORT} is missing."
+            ) from error
+    return Recognizer(manifest.labels, centres, lines, normaliser)

@@ -1,9 +1,26 @@
-"""Fit a recognizer: athletes' centroids, and two lines per athlete set from stated targets.
+"""Fit a recognizer: athletes' centroids, and two lines per athlete that hold as the roster grows.
 
-The lines are estimated from what a training run has: leave-one-photo-out scores of each
-athlete's own photos (genuine), and every face that is not that athlete (impostors): the
-other faces in the training photos, the other athletes' faces, and faces reviewers marked
-as not that athlete, when the caller has them.
+Each athlete's scores are read against their own impostors: faces known not to be them (the
+other athletes' faces, faces reviewers said are someone else or nobody enrolled, `rejected`
+faces) and faces that are probably not them (the other faces of the training photos, and a
+cohort of strangers' faces). A probable face that matches an athlete as well as their own
+photos do is not counted against them: it may be them (teammates share photos). A score's
+*level* is how many spreads it lies above the mean of the athlete's impostors, so that a level
+is about as rare for every athlete.
+
+Two levels, one for the whole roster, come from the stated targets:
+
+- sure: a stranger's photo is named with probability `false_accept`, counted against the whole
+  roster, not per comparison. With a cohort it is read off the highest level each reference
+  face reaches over all the athletes (cross-fitted, so no face judges the statistics it made;
+  the tail beyond the data is extrapolated): the line rises with the roster. Without one, a
+  normal's tail at `false_accept / N` stands in for it.
+- unknown: the level that `recall` of the athletes' own unseen photos reach (their
+  leave-one-photo-out scores), or lower, as far as `flagged` of strangers' photos allow.
+
+An athlete's sure line never lets a face known not to be them through. Without a cohort it is
+also never below the score `sure_rate` of their own new photos reach: a few training photos'
+bystanders cannot show how close a look-alike comes.
 """
 
 from __future__ import annotations
@@ -15,38 +32,41 @@ from statistics import NormalDist
 from typing import Any
 
 import numpy as np
-from scipy.stats import beta
 from scipy.stats import t as student_t
 
 from ml.embedder import EMBEDDING_SIZE
 from ml.errors import ModelError
 from ml.features import PhotoEmbeddings
+from ml.normalisation import MIN_COHORT, Normaliser, sample
 from ml.recognizer import Lines, Recognizer, centroids
 
-# With no impostor at or above a line among n, the rate of impostors above it is below 3/n
-# with 95% confidence ("rule of three"): fewer impostors than 3/target cannot show a rate.
-RULE_OF_THREE = 3.0
-CONFIDENCE = 0.95
-# Lines sit this far above the highest impostor seen, so that impostor is not flagged.
+# Lines sit this far above the highest known impostor, so that face is not named.
 ABOVE = 1e-4
+# A rate is read straight off the reference faces where at least this many reach it.
+EMPIRICAL = 10
+# Beyond that, an exponential tail is fitted to this many of the highest levels: the tail of a
+# maximum over many scores is exponential (Gumbel's), and heavier than a normal's.
+TAIL = 50
+# Fewer reference faces than this cannot place the flagged line: recall alone sets it.
+MIN_REFERENCES = 20
 
 
 @dataclass(frozen=True)
 class Targets:
-    """What the lines aim for.
+    """What the lines aim for, in the order they give way (docs/benchmarks.md).
 
-    `false_accept`: at most this share of impostor faces named (the sure line, global).
-    `sure_rate`: an athlete's sure line is never below the score this share of their own
-    unseen photos reach, so an athlete whose photos are alike gets a stricter line.
-    `recall`: this share of an athlete's unseen photos is at least flagged for review (the
-    unknown line), but that line is never below the impostors' highest scores.
-    Shares of an athlete's photos come from Student's t prediction interval over their
-    leave-one-photo-out scores.
+    `false_accept`: at most this share of strangers' photos named, against the whole roster.
+    `recall`: this share of an athlete's new photos at least flagged for review.
+    `flagged`: at most this share of strangers' photos flagged, where `recall` allows.
+    `sure_rate`: without a cohort, an athlete's sure line is never below the score this share
+    of their own new photos reach (Student's t prediction interval over their
+    leave-one-photo-out scores).
     """
 
     false_accept: float = 0.001
-    sure_rate: float = 0.9
     recall: float = 0.99
+    flagged: float = 0.04
+    sure_rate: float = 0.9
 
 
 DEFAULT_TARGETS = Targets()
@@ -64,6 +84,8 @@ class Calibration:
     too_few_impostors: bool
     message: str
     per_athlete: dict[str, dict[str, float]] = field(default_factory=dict)
+    levels: dict[str, float] = field(default_factory=dict)
+    look_alikes: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "targets": asdict(self.targets)}
@@ -75,23 +97,70 @@ def fit(
     targets: Targets = DEFAULT_TARGETS,
     rejected: Mapping[str, np.ndarray] | None = None,
     confirmed: Mapping[str, np.ndarray] | None = None,
+    strangers: np.ndarray | None = None,
+    cohort: np.ndarray | None = None,
 ) -> tuple[Recognizer, Calibration]:
     """Centroids of the athletes' faces, and each athlete's lines.
 
-    `rejected` maps an athlete to embeddings of faces known not to be that athlete;
-    `confirmed` maps an athlete to embeddings of faces reviewers said are that athlete (see
-    `training_rows` for how they count).
+    `rejected` maps an athlete to faces known not to be them; `strangers` are faces known to be
+    nobody enrolled (reviewed "not an athlete"); `confirmed` maps an athlete to faces reviewers
+    said are them (see `training_rows`). `cohort` holds faces of people who are probably not
+    enrolled (an installation's unknown faces, a reference set): with at least MIN_COHORT of
+    them, scores are normalised against it (``ml.normalisation``) and the lines are read off it
+    (at most MAX_COHORT of them, a seeded sample).
     """
     usable = [item for item in embedded if item.athlete is not None]
     rows, row_labels = training_rows(usable, confirmed)
     _require_two_faces_each(row_labels, labels)
     centres = centroids(rows, row_labels, labels)
-    genuine = {label: leave_one_out_scores(rows, row_labels, label) for label in labels}
-    impostors = {
-        label: impostor_scores(usable, rows, row_labels, centres[i], label, rejected)
-        for i, label in enumerate(labels)
+    reference = sample(_faces(cohort))
+    warm = len(reference) >= MIN_COHORT
+    scorer = Recognizer(labels, centres, {}, Normaliser(centres, reference) if warm else None)
+    index = {label: number for number, label in enumerate(labels)}
+    owner = np.array([index[label] for label in row_labels[::2]], dtype=int)
+    genuine = leave_one_out_scores(scorer, rows, owner)
+    table = _impostor_table(scorer, rows[::2], owner, genuine, usable, strangers, reference)
+    known = np.arange(len(owner) + len(_faces(strangers)))
+    extra = [
+        scorer.scores(_faces((rejected or {}).get(label)))[:, number]
+        for number, label in enumerate(labels)
+    ]
+    mean, spread = _statistics(table, extra)
+    highest = _highest_levels(table)
+    sure_level = (
+        level_reached(highest, targets.false_accept)
+        if warm
+        else NormalDist().inv_cdf(1 - targets.false_accept / len(labels))
+    )
+    genuine_levels = (genuine - mean[owner]) / spread[owner]
+    unknown_level = float(np.quantile(genuine_levels, 1 - targets.recall))
+    if len(highest) >= MIN_REFERENCES:
+        unknown_level = min(unknown_level, level_reached(highest, targets.flagged))
+    known_highest = np.array(
+        [
+            max(
+                np.nanmax(table[known, number], initial=-1.0),
+                float(np.max(extra[number], initial=-1.0)),
+            )
+            for number in range(len(labels))
+        ]
+    )
+    sure = np.maximum(mean + sure_level * spread, known_highest + ABOVE)
+    if not warm:
+        own = [score_reached_by(genuine[owner == n], targets.sure_rate) for n in range(len(labels))]
+        sure = np.maximum(sure, own)
+    unknown = np.minimum(mean + unknown_level * spread, sure)
+    lines = {
+        label: Lines(sure=_round_up(sure[n]), unknown=_round_up(unknown[n]))
+        for n, label in enumerate(labels)
     }
-    return _lines(labels, centres, genuine, impostors, targets)
+    recognizer = Recognizer(labels, centres, lines, scorer.normaliser)
+    calibration = _report(
+        targets, labels, lines, table, known, extra, genuine, owner, highest,
+        {"sure": sure_level, "unknown": unknown_level}, warm, len(reference),
+        mean + sure_level * spread,
+    )  # fmt: skip
+    return recognizer, calibration
 
 
 def training_rows(
@@ -113,98 +182,100 @@ def training_rows(
         names += [label] * len(faces)
     if not pairs:
         return np.zeros((0, EMBEDDING_SIZE), np.float32), np.array([], dtype=str)
-    return np.concatenate(pairs), np.repeat(names, 2)
+    return np.concatenate(pairs).astype(np.float32), np.repeat(names, 2)
 
 
-def leave_one_out_scores(rows: np.ndarray, row_labels: np.ndarray, label: str) -> np.ndarray:
-    """Each of the athlete's photos against the centroid of their *other* photos: what an
-    unseen photo of them scores. Rows come in pairs (a face and its mirror)."""
-    own = rows[row_labels == label]
-    total = own.sum(axis=0)
-    scores = []
-    for start in range(0, len(own), 2):
-        rest = total - own[start : start + 2].sum(axis=0)
-        scores.append(float(own[start] @ (rest / np.linalg.norm(rest))))
-    return np.array(scores)
+def leave_one_out_scores(scorer: Recognizer, rows: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """Each athlete face (rows in pairs: a face and its mirror) scored for its own athlete
+    against the centroid of their *other* faces: what an unseen photo of them scores."""
+    faces = rows[::2]
+    cosines = np.empty(len(faces), np.float32)
+    for number in np.unique(owner):
+        mine = np.flatnonzero(owner == number)
+        pairs = rows.reshape(-1, 2, rows.shape[1])[mine].sum(axis=1)
+        rest = pairs.sum(axis=0) - pairs
+        rest /= np.linalg.norm(rest, axis=1, keepdims=True)
+        cosines[mine] = np.sum(faces[mine] * rest, axis=1)
+    if scorer.normaliser is None:
+        return cosines
+    return scorer.normaliser.of_cosine(cosines, owner, faces)
 
 
-def impostor_scores(
-    usable: list[PhotoEmbeddings],
-    rows: np.ndarray,
-    row_labels: np.ndarray,
-    centre: np.ndarray,
-    label: str,
-    rejected: Mapping[str, np.ndarray] | None,
-) -> np.ndarray:
-    """Every face known not to be `label`, scored against its centroid: one row per face of
-    the other athletes, the strangers of the training photos, and the `rejected` faces."""
-    strangers = [item.others for item in usable if len(item.others)]
-    others = [rows[(row_labels != label)][::2], *strangers]
-    if rejected and len(rejected.get(label, ())):
-        others.append(np.asarray(rejected[label], np.float32))
-    return np.concatenate(others) @ centre
-
-
-def _lines(labels, centres, genuine, impostors, targets) -> tuple[Recognizer, Calibration]:
-    """The global line is the impostor scores' (1 − false_accept) quantile; with too few
-    impostors for that, a normal fitted to them is extrapolated, never below the highest
-    impostor seen. Each athlete's lines are then raised by their own genuine scores."""
-    pooled = np.concatenate(list(impostors.values()))
-    all_genuine = np.concatenate(list(genuine.values()))
-    needed = RULE_OF_THREE / targets.false_accept
-    too_few = len(pooled) < needed
-    global_line = _impostor_line(pooled, targets.false_accept)
-    lines, per_athlete = {}, {}
-    for label in labels:
-        own = genuine[label]
-        sure = max(global_line, score_reached_by(own, targets.sure_rate))
-        unknown = min(max(float(pooled.max()) + ABOVE, score_reached_by(own, targets.recall)), sure)
-        lines[label] = Lines(sure=_round_up(sure), unknown=_round_up(unknown))
-        per_athlete[label] = {
-            "genuine_photos": len(genuine[label]),
-            "genuine_mean": round(float(genuine[label].mean()), 4),
-            "genuine_sd": round(float(genuine[label].std()), 4),
-            "impostors": len(impostors[label]),
-            "sure_rate": round(float((genuine[label] >= lines[label].sure).mean()), 4),
-            "recall": round(float((genuine[label] >= lines[label].unknown).mean()), 4),
-        }
-    named = sum(int((impostors[lab] >= lines[lab].sure).sum()) for lab in labels)
-    flagged = sum(int((impostors[lab] >= lines[lab].unknown).sum()) for lab in labels)
-    estimated = {
-        "impostors_named": named,
-        "impostors_flagged_or_named": flagged,
-        "false_accept_upper_95": round(_upper_bound(named, len(pooled)), 4),
-        "genuine_sure_rate": round(
-            float(np.mean([(genuine[lab] >= lines[lab].sure).mean() for lab in labels])), 4
-        ),
-        "genuine_recall": round(
-            float(np.mean([(genuine[lab] >= lines[lab].unknown).mean() for lab in labels])), 4
-        ),
-    }
-    if too_few:
-        message = (
-            f"Too few impostor faces to estimate a false-accept rate of "
-            f"{targets.false_accept:g}: {len(pooled)} impostor scores, at least {needed:.0f} "
-            f"needed. With {named} of them named, the rate is only known to be under "
-            f"{estimated['false_accept_upper_95']:.1%}; the impostor line is extrapolated. "
-            "Add athletes, photos with other people, or reviewed 'not this athlete' faces."
+def _impostor_table(scorer, faces, owner, genuine, usable, strangers, reference) -> np.ndarray:
+    """Every reference face's score for every athlete, NaN where it is no impostor of theirs:
+    the athletes' faces (impostors of everyone else), the faces known to be strangers, then
+    the probable strangers (the training photos' other faces, the cohort) where they score
+    below all of the athlete's own photos."""
+    athletes = np.arange(scorer.centres.shape[0])
+    own = np.where(owner[:, np.newaxis] != athletes, scorer.scores(faces), np.nan)
+    parts = [own]
+    if strangers is not None and len(strangers):
+        parts.append(scorer.scores(_faces(strangers)))
+    lowest_own = np.array([genuine[owner == number].min() for number in athletes])
+    others = [item.others for item in usable if len(item.others)]
+    probable = [scorer.scores(np.concatenate(others).astype(np.float32))] if others else []
+    if len(reference):
+        cosines = scorer.cosines(reference)
+        in_cohort = scorer.normaliser is not None
+        probable.append(
+            scorer.normaliser(cosines, reference, in_cohort=True) if in_cohort else cosines
         )
-    else:
-        message = (
-            f"{len(pooled)} impostor scores: {named} named at the sure lines, "
-            f"{flagged} at least flagged for review."
-        )
-    calibration = Calibration(
-        targets=targets,
-        impostors=len(pooled),
-        genuine=len(all_genuine),
-        lines={label: asdict(lines[label]) for label in labels},
-        estimated=estimated,
-        too_few_impostors=too_few,
-        message=message,
-        per_athlete=per_athlete,
-    )
-    return Recognizer(labels, centres, lines), calibration
+    parts += [np.where(scores < lowest_own, scores, np.nan) for scores in probable]
+    return np.concatenate(parts).astype(np.float64)
+
+
+def _statistics(table: np.ndarray, extra: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and spread of each athlete's impostor scores (the table's column and the faces
+    rejected for them)."""
+    mean, spread = [], []
+    for number, more in enumerate(extra):
+        column = table[:, number]
+        scores = np.concatenate([column[~np.isnan(column)], more])
+        mean.append(scores.mean())
+        spread.append(max(float(scores.std()), 1e-3))
+    return np.array(mean), np.array(spread)
+
+
+def _highest_levels(table: np.ndarray) -> np.ndarray:
+    """Each reference face's highest level over the roster, cross-fitted: the faces of one
+    half are read with the mean and spread of the other half."""
+    halves = np.arange(len(table)) % 2
+    highest = []
+    for half in (0, 1):
+        fitted = table[halves != half]
+        present = ~np.isnan(fitted)
+        count = np.maximum(present.sum(axis=0), 1)
+        mean = np.where(present, fitted, 0).sum(axis=0) / count
+        spread = np.sqrt(np.where(present, (fitted - mean) ** 2, 0).sum(axis=0) / count)
+        levels = (table[halves == half] - mean) / np.maximum(spread, 1e-3)
+        scored = ~np.all(np.isnan(levels), axis=1)
+        highest.append(np.nanmax(levels[scored], axis=1))
+    return np.concatenate(highest)
+
+
+def level_reached(levels: np.ndarray, rate: float) -> float:
+    """The level that a share `rate` of `levels` reach: their quantile where at least
+    EMPIRICAL of them reach it, else extrapolated along an exponential tail fitted to the
+    highest TAIL of them."""
+    ranked = np.sort(levels)
+    if len(ranked) * rate >= EMPIRICAL:
+        return float(np.quantile(ranked, 1 - rate))
+    tail = min(TAIL, len(ranked) - 1)
+    start = ranked[-tail - 1]
+    scale = max(float((ranked[-tail:] - start).mean()), 1e-3)
+    return float(start + scale * math.log(tail / len(ranked) / rate))
+
+
+def share_reaching(levels: np.ndarray, level: float) -> float:
+    """The share of faces like `levels` that reach `level`: the inverse of `level_reached`."""
+    ranked = np.sort(levels)
+    reached = int((ranked >= level).sum())
+    if reached >= EMPIRICAL:
+        return reached / len(ranked)
+    tail = min(TAIL, len(ranked) - 1)
+    start = ranked[-tail - 1]
+    scale = max(float((ranked[-tail:] - start).mean()), 1e-3)
+    return tail / len(ranked) * math.exp(-(level - start) / scale) if level > start else 1.0
 
 
 def score_reached_by(scores: np.ndarray, share: float) -> float:
@@ -217,24 +288,98 @@ def score_reached_by(scores: np.ndarray, share: float) -> float:
     return float(scores.mean()) - float(student_t.ppf(share, n - 1)) * spread * math.sqrt(1 + 1 / n)
 
 
-def _impostor_line(scores: np.ndarray, rate: float) -> float:
-    """The score that at most `rate` of impostors reach: their empirical quantile when there
-    are enough of them, else a normal fitted to them, but never under the highest seen."""
-    if len(scores) >= RULE_OF_THREE / rate:
-        return float(np.quantile(scores, 1.0 - rate))
-    tail = NormalDist(float(scores.mean()), float(scores.std()) or 1e-3).inv_cdf(1.0 - rate)
-    return max(tail, float(scores.max()) + ABOVE)
+def _report(
+    targets, labels, lines, table, known, extra, genuine, owner, highest, levels, warm, cohort,
+    impostor_lines,
+) -> Calibration:  # fmt: skip
+    sure = np.array([lines[label].sure for label in labels])
+    unknown = np.array([lines[label].unknown for label in labels])
+    named = table >= sure
+    flagged = table >= unknown
+    impostors = int((~np.isnan(table)).sum()) + sum(len(more) for more in extra)
+    per_athlete = {}
+    for number, label in enumerate(labels):
+        own = genuine[owner == number]
+        per_athlete[label] = {
+            "genuine_photos": len(own),
+            "genuine_mean": round(float(own.mean()), 4),
+            "genuine_sd": round(float(own.std()), 4),
+            "impostors": int((~np.isnan(table[:, number])).sum()) + len(extra[number]),
+            "sure_rate": round(float((own >= sure[number]).mean()), 4),
+            "recall": round(float((own >= unknown[number]).mean()), 4),
+        }
+    estimated = {
+        "reference_faces": len(highest),
+        "reference_faces_named": int(named.any(axis=1).sum()),
+        "reference_faces_flagged_or_named": int(flagged.any(axis=1).sum()),
+        "impostors_named": int(named[known].sum()),
+        "impostors_flagged_or_named": int(flagged[known].sum()),
+        "genuine_sure_rate": round(
+            float(np.mean([p["sure_rate"] for p in per_athlete.values()])), 4
+        ),
+        "genuine_recall": round(float(np.mean([p["recall"] for p in per_athlete.values()])), 4),
+    }
+    if warm:
+        estimated["strangers_named_per_photo"] = round(share_reaching(highest, levels["sure"]), 6)
+        estimated["strangers_flagged_per_photo"] = round(
+            share_reaching(highest, levels["unknown"]), 4
+        )
+        message = (
+            f"{len(highest)} reference faces ({cohort} from the cohort) against {len(labels)} "
+            f"athletes: a stranger's photo is named with an estimated probability of "
+            f"{estimated['strangers_named_per_photo']:.2%} (target {targets.false_accept:g}) "
+            f"and flagged {estimated['strangers_flagged_per_photo']:.1%}; "
+            f"{estimated['reference_faces_named']} of the reference faces are named."
+        )
+    else:
+        message = (
+            f"No cohort of at least {MIN_COHORT} strangers' faces ({cohort} given): the sure "
+            f"lines extrapolate a normal's tail over each athlete's {len(highest)} reference "
+            f"faces and stay at or above what {targets.sure_rate:.0%} of their own photos "
+            "reach, so how often a stranger is named is not measured. Train with a cohort "
+            "(`--cohort`: photos of people who are not enrolled) to set the lines from it."
+        )
+    return Calibration(
+        targets=targets,
+        impostors=impostors,
+        genuine=len(genuine),
+        lines={label: asdict(lines[label]) for label in labels},
+        estimated=estimated,
+        too_few_impostors=not warm,
+        message=message,
+        per_athlete=per_athlete,
+        levels={name: round(float(value), 4) for name, value in levels.items()},
+        look_alikes=_look_alikes(table[known], owner, labels, impostor_lines),
+    )
 
 
-def _upper_bound(hits: int, trials: int) -> float:
-    """The one-sided 95% upper bound of a rate seen `hits` times in `trials` (Clopper and
-    Pearson's exact interval; 3/trials when nothing was seen)."""
-    return float(beta.ppf(CONFIDENCE, hits + 1, trials - hits)) if hits < trials else 1.0
+def _look_alikes(known: np.ndarray, owner: np.ndarray, labels: list[str], lines: np.ndarray):
+    """Pairs of athletes hard to tell apart: how many of one's photos reach the level the other
+    would be named at, before their line was raised to keep those photos out."""
+    pairs = []
+    faces = known[: len(owner)]
+    for number, label in enumerate(labels):
+        above = faces[:, number] >= lines[number]
+        for other in np.unique(owner[above]):
+            pairs.append(
+                {
+                    "athlete": label,
+                    "like": labels[int(other)],
+                    "photos": int((above & (owner == other)).sum()),
+                }
+            )
+    return pairs
+
+
+def _faces(faces: np.ndarray | None) -> np.ndarray:
+    if faces is None or not len(faces):
+        return np.zeros((0, EMBEDDING_SIZE), np.float32)
+    return np.asarray(faces, np.float32)
 
 
 def _round_up(line: float) -> float:
     """Four decimals for the manifest, never rounded down past a score it must keep out."""
-    return math.ceil(line * 10_000) / 10_000
+    return math.ceil(float(line) * 10_000) / 10_000
 
 
 def _require_two_faces_each(row_labels: np.ndarray, labels: list[str]) -> None:

@@ -26,14 +26,20 @@ def evaluate(
     seed: int = 0,
     with_baseline: bool = True,
     detector: str = "blazeface",
+    cohort: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Cross-validate ours and, on the very same folds, the demo's original CNN."""
+    """Cross-validate ours (calibrated with `cohort`, if given) and, on the very same folds,
+    the demo's original CNN."""
     photos = scan(data_dir)
     labels = sorted({photo.label for photo in photos})
     log.info("Embedding %d photos of %d athletes ...", len(photos), len(labels))
     embedded = embed_photos(photos, FaceDetector(detector), Embedder(weights))
     log.info("Cross-validating ours: %d folds × %d repeats ...", folds, repeats)
-    report = {"ours": evaluation.cross_validate_embeddings(embedded, labels, folds, repeats, seed)}
+    report = {
+        "ours": evaluation.cross_validate_embeddings(
+            embedded, labels, folds, repeats, seed, cohort=cohort
+        )
+    }
     if with_baseline and len(labels) == 2:
         log.info("Cross-validating the demo's CNN on the same folds ...")
         report["baseline"] = _cross_validate_baseline(photos, labels, folds, repeats, seed)

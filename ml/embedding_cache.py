@@ -131,3 +131,9 @@ def _read(path: Path, photos: list[LabelledPhoto]) -> list[SeenPhoto]:
         SeenPhoto(photo, faces[i], boxes[i], (int(sizes[i][0]), int(sizes[i][1])), str(why) or None)
         for i, (photo, why) in enumerate(zip(photos, skipped, strict=True))
     ]
+
+
+def faces_in(folder_photos: list[SeenPhoto]) -> np.ndarray:
+    """Every face of these photos, (faces, 128): a cohort of strangers' faces."""
+    faces = [item.faces[:, 0] for item in folder_photos if len(item.faces)]
+    return np.concatenate(faces) if faces else np.zeros((0, EMBEDDING_SIZE), np.float32)

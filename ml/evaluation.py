@@ -4,6 +4,7 @@ Training uses it for the manifest's metrics, so it imports nothing of the demo C
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,39 +33,55 @@ def cross_validate_embeddings(
     repeats: int,
     seed: int,
     targets: Targets = DEFAULT_TARGETS,
+    cohort: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Train and calibrate on each fold's photos, name the held-out ones.
+    """Train and calibrate on each fold's photos (with `cohort`), name the held-out ones.
 
     A held-out photo is right when its label is its athlete, named surely; `needs_review`,
-    `unknown`, `no_face` or another athlete are errors. `identification_accuracy` counts
-    the photos whose best-scored face's closest athlete is right.
+    `unknown`, `no_face` or another athlete are errors. `flagged_right` counts the photos
+    flagged for review with their athlete as a candidate; `identification_accuracy` the
+    photos whose best-scored face's closest athlete is right.
     """
     truth = [item.photo.label for item in embedded]
     predicted: list[list[str]] = []
     identified: list[bool] = []
+    flagged_right = 0
     for train, test in fold_splits(truth, folds, repeats, seed):
-        recognizer, _ = fit([embedded[i] for i in train], labels, targets)
+        recognizer, _ = fit([embedded[i] for i in train], labels, targets, cohort=cohort)
         outcomes = [photo_outcome(recognizer, embedded[i]) for i in test]
-        predicted.append([answer for answer, _ in outcomes])
-        identified += [
-            candidate == truth[i] for i, (_, candidate) in zip(test, outcomes, strict=True)
-        ]
+        predicted.append([outcome.answer for outcome in outcomes])
+        for i, outcome in zip(test, outcomes, strict=True):
+            identified.append(outcome.closest == truth[i])
+            flagged_right += truth[i] in outcome.flagged
     report = summarize(truth, list(fold_splits(truth, folds, repeats, seed)), predicted, labels)
-    return {**report, "identification_accuracy": float(np.mean(identified))}
+    return {
+        **report,
+        "identification_accuracy": float(np.mean(identified)),
+        "flagged_right": flagged_right,
+    }
 
 
-def photo_outcome(recognizer: Recognizer, item: PhotoEmbeddings) -> tuple[str, str]:
+@dataclass(frozen=True)
+class PhotoOutcome:
     """A held-out photo's answer (its best sure face's athlete, else `needs_review`,
-    `unknown` or `no_face`) and the closest athlete of its best-scored face."""
+    `unknown` or `no_face`), the closest athlete of its best-scored face, and the candidates
+    of its faces flagged for review when it was not named."""
+
+    answer: str
+    closest: str
+    flagged: tuple[str, ...] = ()
+
+
+def photo_outcome(recognizer: Recognizer, item: PhotoEmbeddings) -> PhotoOutcome:
     if item.athlete is None:
-        return NO_FACE, NO_FACE
+        return PhotoOutcome(NO_FACE, NO_FACE)
     namings = recognizer.name(item.faces[:, 0])
     best = max(namings, key=lambda naming: naming.score)
     sure = [naming for naming in namings if naming.label != UNKNOWN]
     if sure:
-        return max(sure, key=lambda naming: naming.score).label, best.candidate
-    review = any(naming.needs_review for naming in namings)
-    return (NEEDS_REVIEW if review else UNKNOWN), best.candidate
+        return PhotoOutcome(max(sure, key=lambda naming: naming.score).label, best.candidate)
+    flagged = tuple(naming.candidate for naming in namings if naming.needs_review)
+    return PhotoOutcome(NEEDS_REVIEW if flagged else UNKNOWN, best.candidate, flagged)
 
 
 def summarize(

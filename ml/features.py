@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -34,6 +35,21 @@ class PhotoEmbeddings:
     faces: np.ndarray
     skipped: str | None = None
     athlete_index: int = 0
+
+    @classmethod
+    def stored(
+        cls, name: str, label: str, faces: np.ndarray, athlete_index: int = 0
+    ) -> PhotoEmbeddings:
+        """An example photo as training reads it, from what was stored: its faces' embeddings,
+        (faces, 128), or (faces, 2, 128) with their mirrors, and which face is the athlete.
+        Without mirrors each face fills both rows (on the league dev set, centroids with and
+        without mirrors named the same share of new photos). `name` identifies the photo in
+        the manifest's lists."""
+        faces = np.asarray(faces, np.float32)
+        if faces.ndim == 2:
+            faces = np.repeat(faces[:, np.newaxis], 2, axis=1)
+        skipped = None if len(faces) else "no face found"
+        return cls(LabelledPhoto(Path(name), label), faces, skipped, athlete_index)
 
     @property
     def athlete(self) -> np.ndarray | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.dataset import PHOTO_SUFFIXES, LabelledPhoto
-from ml.embedding_cache import SeenPhoto, embedded
+from ml.embedding_cache import SeenPhoto, embedded, faces_in
 from ml.errors import ModelError
 
 ENROL, PROBE, STRANGERS = "enrol", "probe", "strangers"
@@ -55,13 +55,6 @@ def load_league(root: Path, *, weights: Path, cache_dir: Path | None = None) -> 
 
 
 def load_cohort(folder: Path, *, weights: Path, cache_dir: Path | None = None) -> np.ndarray:
-    """A reference set of strangers: the face nearest the centre of each photo of `folder`,
-    (faces, 128)."""
-    seen = embedded(photos_in(folder), weights=weights, cache_dir=cache_dir)
-    return centre_faces(seen)
-
-
-def centre_faces(photos: list[SeenPhoto]) -> np.ndarray:
-    return np.stack(
-        [item.faces[item.centre_face, 0] for item in photos if item.centre_face is not None]
-    )
+    """A cohort of strangers' faces: every face of every photo under `folder`, (faces, 128),
+    embedded once (``ml.embedding_cache``)."""
+    return faces_in(embedded(photos_in(folder), weights=weights, cache_dir=cache_dir))

@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 
 FPIR_POINTS = (0.001, 0.003, 0.01, 0.05, 0.1)
 # The margin of a search that names nobody at any threshold (a mated search whose rank-1
-# candidate is someone else, a photo with no face): below every cosine margin (>= -2).
-NEVER = -3.0
+# candidate is someone else, a photo with no face): below every real margin.
+NEVER = -1e6
 
 
 def roster(people: Sequence[str], size: int | None, seed: int) -> list[str]:
@@ -62,7 +62,7 @@ def evaluate_roster(
     enrolled = set(people)
     photos = training_photos([item for item in league.enrol if item.photo.label in enrolled])
     started = time.perf_counter()
-    recognizer, calibration = fit(photos, people, targets)
+    recognizer, calibration = fit(photos, people, targets, cohort=cohort)
     train_s = time.perf_counter() - started
     probes = [item for item in league.probe if item.photo.label in enrolled]
     mated = [search(recognizer, item) for item in probes]
@@ -77,13 +77,17 @@ def evaluate_roster(
         "probes": _mated_summary(mated, [item.photo.label for item in probes]),
         "strangers": _non_mated_summary(non_mated),
         "estimated": calibration.estimated,
+        "levels": calibration.levels,
+        "calibration": calibration.message,
     }
     truth = [item.photo.label for item in probes]
     lines = recognizer.lines
-    margins = _mated_margins(mated, truth, lambda o: lines[o.naming.candidate].sure)
-    stranger_margins = _non_mated_margins(non_mated, lambda o: lines[o.naming.candidate].sure)
-    cosines = _mated_margins(mated, truth, lambda o: 0.0)
-    stranger_cosines = _non_mated_margins(non_mated, lambda o: 0.0)
+    margins = _mated_margins(mated, truth, lambda o: o.score - lines[o.naming.candidate].sure)
+    stranger_margins = _non_mated_margins(
+        non_mated, lambda o: o.score - lines[o.naming.candidate].sure
+    )
+    cosines = _mated_margins(mated, truth, lambda o: o.naming.score)
+    stranger_cosines = _non_mated_margins(non_mated, lambda o: o.naming.score)
     report["fnir_at_fpir"] = fnir_at_fpir(margins, stranger_margins)
     report["fnir_at_fpir_one_cosine_line"] = fnir_at_fpir(cosines, stranger_cosines)
     report["scores"] = {
@@ -95,10 +99,12 @@ def evaluate_roster(
 
 
 class Outcome:
-    """A searched photo: how its centre face was named, and how long naming took."""
+    """A searched photo: how its centre face was named, its score for that candidate on the
+    lines' scale (`Recognizer.scores`), and how long naming the photo took."""
 
-    def __init__(self, naming: Naming | None, faces: int, seconds: float):
+    def __init__(self, naming: Naming | None, score: float, faces: int, seconds: float):
         self.naming = naming
+        self.score = score
         self.faces = faces
         self.microseconds_per_face = seconds * 1e6 / faces if faces else 0.0
 
@@ -107,10 +113,14 @@ def search(recognizer: Recognizer, item: SeenPhoto) -> Outcome:
     """Name every face of the photo as the product does; keep the centre face's answer."""
     centre = item.centre_face
     if centre is None:
-        return Outcome(None, 0, 0.0)
+        return Outcome(None, 0.0, 0, 0.0)
     started = time.perf_counter()
     namings = recognizer.name(item.faces[:, 0])
-    return Outcome(namings[centre], len(namings), time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    naming = namings[centre]
+    scores = recognizer.scores(item.faces[centre : centre + 1, 0])[0]
+    score = float(scores[recognizer.labels.index(naming.candidate)])
+    return Outcome(naming, score, len(namings), seconds)
 
 
 def _mated_summary(outcomes: list[Outcome], truth: list[str]) -> dict[str, int]:
@@ -154,17 +164,17 @@ def _non_mated_summary(outcomes: list[Outcome]) -> dict[str, int]:
     }
 
 
-def _mated_margins(outcomes, truth, line) -> np.ndarray:
+def _mated_margins(outcomes, truth, margin) -> np.ndarray:
     return np.array(
         [
-            o.naming.score - line(o) if o.naming and o.naming.candidate == person else NEVER
+            margin(o) if o.naming and o.naming.candidate == person else NEVER
             for o, person in zip(outcomes, truth, strict=True)
         ]
     )
 
 
-def _non_mated_margins(outcomes, line) -> np.ndarray:
-    return np.array([o.naming.score - line(o) if o.naming else NEVER for o in outcomes])
+def _non_mated_margins(outcomes, margin) -> np.ndarray:
+    return np.array([margin(o) if o.naming else NEVER for o in outcomes])
 
 
 def fnir_at_fpir(mated: np.ndarray, non_mated: np.ndarray) -> dict[str, float | None]:

@@ -1,5 +1,6 @@
-"""Name faces from their embeddings: the cosine to each athlete's centroid, read against
-two lines per athlete, and no athlete named twice in one photo."""
+"""Name faces from their embeddings: the cosine to each athlete's centroid (normalised against a
+cohort of strangers' faces when the model has one), read against two lines per athlete, and no
+athlete named twice in one photo."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ml.normalisation import Normaliser
 from ml.results import UNKNOWN
 
 
 @dataclass(frozen=True)
 class Lines:
-    """An athlete's two thresholds on the centroid cosine: at or above `sure` the face is
-    named; below `unknown` it is nobody we know; in between it needs a reviewer."""
+    """An athlete's two thresholds on the score (`Recognizer.scores`): at or above `sure` the
+    face is named; below `unknown` it is nobody we know; in between it needs a reviewer."""
 
     sure: float
     unknown: float
@@ -22,6 +24,10 @@ class Lines:
 
 @dataclass(frozen=True)
 class Naming:
+    """`score` is the cosine to the candidate's centroid, what a person reads; the lines judge
+    the candidate's score on the recognizer's own scale, the same cosine for a model without
+    a cohort."""
+
     label: str
     candidate: str
     score: float
@@ -37,10 +43,17 @@ def centroids(rows: np.ndarray, row_labels: np.ndarray, labels: list[str]) -> np
 class Recognizer:
     """Which athlete each face of a photo is closest to, and whether that is sure."""
 
-    def __init__(self, labels: list[str], centres: np.ndarray, lines: dict[str, Lines]):
+    def __init__(
+        self,
+        labels: list[str],
+        centres: np.ndarray,
+        lines: dict[str, Lines],
+        normaliser: Normaliser | None = None,
+    ):
         self.labels = labels
         self.centres = centres
         self.lines = lines
+        self.normaliser = normaliser
 
     def within(self, allowed: Collection[str]) -> Recognizer:
         """The same recognizer knowing only the ``allowed`` athletes (an event's roster): the
@@ -48,12 +61,21 @@ class Recognizer:
         keep = [index for index, label in enumerate(self.labels) if label in allowed]
         labels = [self.labels[index] for index in keep]
         return Recognizer(
-            labels, self.centres[keep], {label: self.lines[label] for label in labels}
+            labels,
+            self.centres[keep],
+            {label: self.lines[label] for label in labels},
+            self.normaliser.within(keep) if self.normaliser else None,
         )
 
-    def scores(self, embeddings: np.ndarray) -> np.ndarray:
+    def cosines(self, embeddings: np.ndarray) -> np.ndarray:
         """Cosine of each face to each athlete's centroid: (faces, athletes)."""
         return embeddings @ self.centres.T
+
+    def scores(self, embeddings: np.ndarray) -> np.ndarray:
+        """Each face's score for each athlete, (faces, athletes), on the lines' scale: the
+        cosine, normalised when the model has a cohort."""
+        cosines = self.cosines(embeddings)
+        return cosines if self.normaliser is None else self.normaliser(cosines, embeddings)
 
     def name(self, embeddings: np.ndarray) -> list[Naming]:
         """Name the faces of one photo.
@@ -71,7 +93,8 @@ class Recognizer:
             return [Naming(UNKNOWN, UNKNOWN, 0.0, False) for _ in embeddings]
         if not len(embeddings):
             return []
-        scores = self.scores(embeddings)
+        cosines = self.cosines(embeddings)
+        scores = cosines if self.normaliser is None else self.normaliser(cosines, embeddings)
         chosen: dict[int, int] = {}
         taken: set[int] = set()
         settled = min(len(scores), len(self.labels))
@@ -88,17 +111,24 @@ class Recognizer:
         namings = []
         for face, row in enumerate(scores):
             if face in chosen:
-                namings.append(self._judge(self.labels[chosen[face]], float(row[chosen[face]])))
+                athlete = chosen[face]
+                namings.append(
+                    self._judge(
+                        self.labels[athlete], float(row[athlete]), float(cosines[face, athlete])
+                    )
+                )
             else:
                 best = int(np.argmax(row))
-                namings.append(Naming(UNKNOWN, self.labels[best], _round(row[best]), False))
+                namings.append(
+                    Naming(UNKNOWN, self.labels[best], _round(cosines[face, best]), False)
+                )
         return namings
 
-    def _judge(self, candidate: str, score: float) -> Naming:
+    def _judge(self, candidate: str, score: float, cosine: float) -> Naming:
         lines = self.lines[candidate]
         sure = score >= lines.sure
         review = not sure and score >= lines.unknown
-        return Naming(candidate if sure else UNKNOWN, candidate, _round(score), review)
+        return Naming(candidate if sure else UNKNOWN, candidate, _round(cosine), review)
 
 
 def _round(score: float) -> float:

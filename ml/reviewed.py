@@ -52,16 +52,13 @@ def positives(faces: Sequence[ReviewedFace], labels: Sequence[str]) -> dict[str,
     return _stack({label: [f.embedding for f in faces if f.answer == label] for label in labels})
 
 
-def strangers(faces: Sequence[ReviewedFace], labels: Sequence[str]) -> dict[str, np.ndarray]:
-    """``{athlete: embeddings}`` of the faces reviewed as nobody being trained, for every
-    athlete: impostors for all of them, as the other people in the training photos are.
-    ("Not X" faces corrected to another athlete are that athlete's positives, and so
-    impostors for X through the fit's rows.)"""
+def strangers(faces: Sequence[ReviewedFace], labels: Sequence[str]) -> np.ndarray:
+    """Embeddings of the faces reviewed as nobody being trained, (faces, 128): impostors of
+    every athlete, as the other people in the training photos are. ("Not X" faces corrected to
+    another athlete are that athlete's positives, and so impostors for X through the fit's
+    rows.)"""
     rows = [face.embedding for face in faces if face.answer not in labels]
-    if not rows:
-        return {}
-    shared = np.stack(rows).astype(np.float32)  # one array, not a copy per athlete
-    return dict.fromkeys(labels, shared)
+    return np.array(rows, np.float32).reshape(len(rows), rows[0].size if rows else 0)
 
 
 def _stack(groups: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:

@@ -23,6 +23,7 @@ from ml.features import PhotoEmbeddings, embed_photos
 from ml.held_out import describe, has_det_curve, measure
 from ml.recognizer import Recognizer
 from ml.reviewed import ReviewedFace, positives, split, strangers
+from ml.weights import NETWORK
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +43,13 @@ def train(
     version: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     boxes: Mapping[Path, Box] | None = None,
+    cohort: np.ndarray | None = None,
 ) -> Path:
     """Train on `<data_dir>/<label>/<photos>`; returns the new artifact directory.
 
-    `display_names` spells athletes' names where the folder name cannot (`LeBron James`);
-    the others are made from the folder name. `rejected` maps an athlete to embeddings of
-    faces reviewers marked as not that athlete: more impostors for the calibration.
-    `reviewed` are the faces reviewers decided on: those of one photo in four are held out
-    to measure the model on (the manifest's `metrics["held_out"]`, `ml.held_out`); the
-    others are fitted, a face reviewed as an athlete as one more of their faces, any other
-    as an impostor for every athlete.
-    `version` names the model when the caller chose it beforehand (`artifact.new_version`);
-    `progress` hears (photos embedded, photos), embedding being most of the time. `boxes`
-    gives the athlete's face in the photos where a person chose it (keyed by path).
+    The photos are embedded (`progress` hears (photos embedded, photos), most of the time),
+    then `train_embedded` fits and saves; see it for the other arguments. `boxes` gives the
+    athlete's face in the photos where a person chose it (keyed by path).
     """
     photos = scan(data_dir, boxes)
     labels = sorted({photo.label for photo in photos})
@@ -63,6 +58,54 @@ def train(
     )
     embedder = Embedder(weights)
     embedded = embed_photos(photos, FaceDetector(detector), embedder, progress)
+    return train_embedded(
+        embedded,
+        out_dir,
+        detector=detector,
+        network=embedder.network,
+        cohort=cohort,
+        reviewed=reviewed,
+        rejected=rejected,
+        display_names=display_names,
+        targets=targets,
+        cv_folds=cv_folds,
+        seed=seed,
+        version=version,
+    )
+
+
+def train_embedded(
+    embedded: list[PhotoEmbeddings],
+    out_dir: Path,
+    *,
+    detector: str = "blazeface",
+    network: str = NETWORK,
+    cohort: np.ndarray | None = None,
+    reviewed: Sequence[ReviewedFace] = (),
+    rejected: Mapping[str, np.ndarray] | None = None,
+    display_names: Mapping[str, str] | None = None,
+    targets: Targets = DEFAULT_TARGETS,
+    cv_folds: int = 0,
+    seed: int = 0,
+    version: str | None = None,
+) -> Path:
+    """Fit a model from photos already embedded, and save it; returns its directory.
+
+    Nothing is read or embedded here: a training from stored embeddings is only the fit (about
+    a second for 450 athletes of 10 photos), and adding an athlete fits everyone again from
+    what is stored. `embedded` holds each example photo's faces with the athlete's face chosen
+    (`PhotoEmbeddings.stored` builds one from stored vectors); `detector` and `network` say
+    what made them, for serving. `cohort` holds faces of people who are probably not enrolled
+    (``ml.calibration.fit``). `reviewed` are the faces reviewers decided on: those of one photo
+    in four are held out to measure the model on (the manifest's `metrics["held_out"]`,
+    ``ml.held_out``); the others are fitted, a face reviewed as an athlete as one more of
+    their faces, any other as a known stranger. `rejected` maps an athlete to faces known not
+    to be them. `display_names` spells names the labels cannot (`LeBron James`). With
+    `cv_folds` > 1 the photos are also cross-validated for the manifest's metrics (each fold
+    a fit). `version` names the model when the caller chose it beforehand
+    (`artifact.new_version`).
+    """
+    labels = sorted({item.photo.label for item in embedded})
     skipped = [{"path": str(e.photo.path), "reason": e.skipped} for e in embedded if e.skipped]
     for refusal in skipped:
         log.info("  skipped %s: %s", refusal["path"], refusal["reason"])
@@ -73,19 +116,32 @@ def train(
     for photo in embedded:
         counts[photo.photo.label] += photo.athlete is not None
     recognizer, calibration, report = fit_with_reviews(
-        embedded, labels, targets, rejected, reviewed, counts
+        embedded, labels, targets, rejected, reviewed, counts, cohort
     )
     for label, lines in calibration.lines.items():
-        log.info("Lines for %s: sure %.3f, unknown %.3f", label, lines["sure"], lines["unknown"])
+        log.debug("Lines for %s: sure %.3f, unknown %.3f", label, lines["sure"], lines["unknown"])
+    sure = [lines["sure"] for lines in calibration.lines.values()]
+    unknown = [lines["unknown"] for lines in calibration.lines.values()]
+    log.info(
+        "Lines for %d athletes: sure %.3f to %.3f, unknown %.3f to %.3f",
+        len(labels), min(sure), max(sure), min(unknown), max(unknown),
+    )  # fmt: skip
     (log.warning if calibration.too_few_impostors else log.info)(calibration.message)
+    for pair in calibration.look_alikes:
+        log.warning(
+            "%s and %s are hard to tell apart: %d photos of %s reach the score %s would be "
+            "named at; %s's line was raised to keep them out.",
+            pair["athlete"], pair["like"], pair["photos"], pair["like"], pair["athlete"],
+            pair["athlete"],
+        )  # fmt: skip
     for what, figures in describe(report):
-        log.info("%s: %s", what, figures)
+        log.log(logging.DEBUG if what in counts else logging.INFO, "%s: %s", what, figures)
     metrics = {}
     folds = feasible_folds(embedded, cv_folds)
     if folds > 1:
         log.info("Cross-validating (%d folds) ...", folds)
         metrics = cross_validate_embeddings(
-            embedded, labels, folds=folds, repeats=1, seed=seed, targets=targets
+            embedded, labels, folds=folds, repeats=1, seed=seed, targets=targets, cohort=cohort
         )
         log.info("Cross-validated accuracy: %.1f%%", 100 * metrics["accuracy_mean"])
     elif cv_folds > 1:
@@ -94,7 +150,7 @@ def train(
     version = version or artifact.new_version(created)
     model_dir = out_dir / version
     model_dir.mkdir(parents=True)
-    artifact.save_centroids(model_dir, recognizer.centres, labels)
+    artifact.save_recognizer(model_dir, recognizer)
     if metrics:
         save_confusion_plot(metrics["confusion_matrix"], model_dir / artifact.CONFUSION_PLOT)
     if has_det_curve(report):
@@ -119,8 +175,9 @@ def train(
         training_counts=counts,
         skipped=skipped,
         athlete_not_largest_face=not_largest,
+        scoring=artifact.scoring_of(recognizer),
         metrics={**metrics, "held_out": report},
-        network=embedder.network,
+        network=network,
     ).write(model_dir)
     log.info("Saved model %s to %s", version, model_dir)
     return model_dir
@@ -133,6 +190,7 @@ def fit_with_reviews(
     rejected: Mapping[str, np.ndarray] | None,
     reviewed: Sequence[ReviewedFace],
     training_photos: Mapping[str, int],
+    cohort: np.ndarray | None = None,
 ) -> tuple[Recognizer, Calibration, dict[str, Any]]:
     """Fit on the training photos and the reviewed faces of the fit part; measure the result
     on the held-out part, which never reaches `fit`."""
@@ -141,8 +199,10 @@ def fit_with_reviews(
         embedded,
         labels,
         targets,
-        _joined(rejected, strangers(fitting, labels)),
+        rejected,
         positives(fitting, labels),
+        strangers(fitting, labels),
+        cohort,
     )
     impostors = {label: int(each["impostors"]) for label, each in calibration.per_athlete.items()}
     return (
@@ -163,13 +223,3 @@ def feasible_folds(embedded: list[PhotoEmbeddings], wanted: int) -> int:
         if all(usable[label] - math.ceil(n / folds) >= 2 for label, n in photos.items()):
             return folds
     return 0
-
-
-def _joined(
-    rejected: Mapping[str, np.ndarray] | None, more: Mapping[str, np.ndarray]
-) -> dict[str, np.ndarray]:
-    """Both sets of impostor faces, athlete by athlete."""
-    joined = dict(rejected or {})
-    for label, faces in more.items():
-        joined[label] = np.concatenate([joined[label], faces]) if label in joined else faces
-    return joined

@@ -59,13 +59,20 @@ def test_the_manifest_records_everything_about_the_model(trained_model_dir):
     for label in LABELS:
         lines = manifest["lines"][label]
         assert -1.0 < lines["unknown"] <= lines["sure"] < 1.0  # cosines
+    assert manifest["scoring"] == artifact.COSINE
     calibration = manifest["calibration"]
-    assert calibration["targets"] == {"false_accept": 0.001, "sure_rate": 0.9, "recall": 0.99}
+    assert calibration["targets"] == {
+        "false_accept": 0.001,
+        "recall": 0.99,
+        "flagged": 0.04,
+        "sure_rate": 0.9,
+    }
     assert calibration["lines"] == manifest["lines"]
     assert calibration["genuine"] == 60
-    assert calibration["too_few_impostors"] is True  # under a hundred, not thousands
-    assert "Too few impostor faces" in calibration["message"]
+    assert calibration["too_few_impostors"] is True  # trained without a cohort
+    assert "No cohort of at least 1000 strangers' faces" in calibration["message"]
     assert calibration["estimated"]["impostors_named"] == 0
+    assert set(calibration["levels"]) == {"sure", "unknown"}
     assert manifest["backbone_sha256"] == FACENET_SHA256
     assert manifest["input_size"] == 160
     assert datetime.fromisoformat(manifest["created_at"]).tzinfo is not None
@@ -116,11 +123,57 @@ def test_a_model_made_before_dynamic_int8_is_served_with_float32(
     assert artifact.Manifest.read(copy_of_model).network == "float32"
 
 
+def test_a_model_of_format_2_is_served_as_it_was_made(copy_of_model, facenet_weights):
+    """Format 2 had no cohort: its lines are on plain cosines, and it loads unchanged."""
+    edit_manifest(copy_of_model, format_version=2, scoring="cosine to each athlete's centroid")
+
+    predictor = Predictor.load(copy_of_model, facenet_weights)
+
+    assert predictor.recognizer.normaliser is None
+    assert predictor.manifest.format_version == 2
+
+
+def test_a_model_with_a_cohort_keeps_it_and_scores_as_it_was_fitted(tmp_path):
+    from ml.normalisation import Normaliser
+    from ml.recognizer import Lines, Recognizer
+
+    rng = np.random.default_rng(0)
+    unit = lambda x: (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)  # noqa: E731
+    centres, cohort = unit(rng.normal(size=(2, 128))), unit(rng.normal(size=(1200, 128)))
+    lines = dict.fromkeys(LABELS, Lines(sure=4.0, unknown=2.0))
+    fitted = Recognizer(LABELS, centres, lines, Normaliser(centres, cohort))
+    artifact.save_recognizer(tmp_path, fitted)
+    manifest = artifact.Manifest(
+        version="v",
+        labels=LABELS,
+        display_names={},
+        detector="blazeface",
+        lines={label: {"sure": 4.0, "unknown": 2.0} for label in LABELS},
+        calibration={},
+        input_size=160,
+        created_at=datetime.now().astimezone(),
+        seed=0,
+        training_counts={},
+        scoring=artifact.scoring_of(fitted),
+    )
+    manifest.write(tmp_path)
+    faces = unit(centres[[0, 1, 0]] + 0.1 * rng.normal(size=(3, 128)))
+
+    loaded = artifact.load_recognizer(tmp_path)
+
+    assert manifest.scoring == artifact.NORMALISED
+    assert np.allclose(loaded.scores(faces), fitted.scores(faces))
+    assert not np.allclose(loaded.scores(faces), loaded.cosines(faces))
+    (tmp_path / artifact.COHORT).unlink()
+    with pytest.raises(ModelError, match="cohort.npz is missing"):
+        artifact.load_recognizer(tmp_path)
+
+
 def test_it_refuses_another_format_version(copy_of_model, facenet_weights):
     newer = artifact.FORMAT_VERSION + 1
     edit_manifest(copy_of_model, format_version=newer)
 
-    expected = rf"format {newer}.*reads format {artifact.FORMAT_VERSION}.*python -m ml train"
+    expected = rf"format {newer}.*reads formats 2, {artifact.FORMAT_VERSION}.*python -m ml train"
     with pytest.raises(ModelError, match=expected):
         Predictor.load(copy_of_model, facenet_weights)
 
@@ -169,6 +222,6 @@ def test_it_refuses_a_manifest_missing_a_field_by_name(copy_of_model, facenet_we
 
 @pytest.mark.parametrize("stored", [[], "v1", None, {"labels": ["rafael_nadal"]}])
 def test_a_stored_manifest_of_no_known_format_is_refused_with_a_model_error(stored):
-    expected = rf"has model format None; .* reads format {artifact.FORMAT_VERSION}"
+    expected = rf"has model format None; .* reads formats 2, {artifact.FORMAT_VERSION}"
     with pytest.raises(ModelError, match=expected):
         artifact.Manifest.from_dict(stored)

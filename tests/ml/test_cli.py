@@ -153,13 +153,33 @@ def test_train_refuses_rejected_faces_that_are_not_embeddings_before_training(tm
     assert not (tmp_path / "out").exists()
 
 
-def test_bench_recognition_prints_each_roster_side_by_side():
-    run = run_ml("bench", "recognition", "--roster", "2", "--roster", "30")
+def test_bench_recognition_prints_each_roster_side_by_side_plain_and_normalised():
+    run = run_ml(
+        "bench", "recognition", "--roster", "2", "--roster", "30", "--cohort-faces", "1000"
+    )
 
     assert run.returncode == 0, run.stderr
     rows = dict(line.split(maxsplit=1) for line in run.stdout.splitlines())
-    assert rows["athletes"].split() == ["2", "30"]
-    assert len(rows["per_face_median_us"].split()) == 2
+    assert rows["athletes"].split() == ["2", "30", "2", "30"]
+    assert rows["cohort_faces"].split() == ["0", "0", "1000", "1000"]
+    assert len(rows["per_face_median_us"].split()) == 4
+
+
+def test_replay_and_league_evaluation_refuse_a_missing_folder_in_words(tmp_path):
+    for command in (["replay"], ["evaluate"]):
+        run = run_ml(*command, "--league", tmp_path / "nowhere", "--out", tmp_path)
+
+        assert run.returncode == 2, run.stderr
+        assert f"Folder not found: {tmp_path / 'nowhere' / 'enrol'}" in run.stderr
+        assert "Traceback" not in run.stderr
+
+
+def test_train_refuses_a_missing_cohort_folder_in_words(tmp_path):
+    run = run_ml("train", "--data", tmp_path, "--out", tmp_path, "--cohort", tmp_path / "no")
+
+    assert run.returncode == 2
+    assert f"Folder not found: {tmp_path / 'no'}" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_bench_of_the_predictor_asks_for_the_model_in_words(tmp_path):

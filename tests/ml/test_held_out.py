@@ -97,13 +97,16 @@ def test_held_out_reviewed_faces_never_reach_the_fit():
     )
 
     only_fitted, expected = fit(
-        photos, LABELS, rejected=strangers(fitted, LABELS), confirmed=positives(fitted, LABELS)
+        photos,
+        LABELS,
+        confirmed=positives(fitted, LABELS),
+        strangers=strangers(fitted, LABELS),
     )
     everything, _ = fit(
         photos,
         LABELS,
-        rejected=strangers(fitted + held, LABELS),
         confirmed=positives(fitted + held, LABELS),
+        strangers=strangers(fitted + held, LABELS),
     )
     assert np.array_equal(recognizer.centres, only_fitted.centres)
     assert recognizer.lines == only_fitted.lines

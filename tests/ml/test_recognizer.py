@@ -143,3 +143,28 @@ def test_a_photo_without_faces_is_no_face():
     photo = result()
 
     assert (photo.label, photo.needs_review, photo.faces_capped) == (NO_FACE, False, False)
+
+
+def test_with_a_cohort_the_lines_judge_normalised_scores_and_the_score_stays_the_cosine():
+    from ml.normalisation import Normaliser
+
+    rng = np.random.default_rng(0)
+    cohort = rng.normal(size=(1200, 128)).astype(np.float32)
+    cohort /= np.linalg.norm(cohort, axis=1, keepdims=True)
+    centres = np.stack([unit(1.0), unit(0.0, 1.0)])
+    normaliser = Normaliser(centres, cohort)
+    face = np.stack([face_scoring(0.5, 0.1)])
+    normalised = normaliser(face @ centres.T, face)[0]
+    lines = {
+        LEBRON: Lines(sure=float(normalised[0]) - 0.01, unknown=0.0),
+        NADAL: Lines(sure=99.0, unknown=98.0),
+    }
+    recognizer = Recognizer([LEBRON, NADAL], centres, lines, normaliser)
+
+    (naming,) = recognizer.name(face)
+
+    assert naming.label == LEBRON  # a cosine of 0.5 is named: far above the strangers
+    assert naming.score == pytest.approx(0.5, abs=1e-4)
+    assert recognizer.scores(face)[0] == pytest.approx(normalised)
+    only_nadal = recognizer.within({NADAL})
+    assert only_nadal.scores(face)[0] == pytest.approx(normalised[1:])
