@@ -119,7 +119,9 @@ def fit(
     index = {label: number for number, label in enumerate(labels)}
     owner = np.array([index[label] for label in row_labels[::2]], dtype=int)
     genuine = leave_one_out_scores(scorer, rows, owner)
-    table = _impostor_table(scorer, rows[::2], owner, genuine, usable, strangers, reference)
+    own = _own_photos(owner, len(usable), len(labels))
+    lowest_own = np.array([genuine[mine].min() for mine in own])
+    table = _impostor_table(scorer, rows[::2], owner, lowest_own, usable, strangers, reference)
     known = np.arange(len(owner) + len(_faces(strangers)))
     extra = [
         scorer.scores(_faces((rejected or {}).get(label)))[:, number]
@@ -132,7 +134,8 @@ def fit(
         if warm
         else NormalDist().inv_cdf(1 - targets.false_accept / len(labels))
     )
-    genuine_levels = (genuine - mean[owner]) / spread[owner]
+    photos = np.any(own, axis=0)
+    genuine_levels = (genuine[photos] - mean[owner[photos]]) / spread[owner[photos]]
     unknown_level = float(np.quantile(genuine_levels, 1 - targets.recall))
     if len(highest) >= MIN_REFERENCES:
         unknown_level = min(unknown_level, level_reached(highest, targets.flagged))
@@ -147,8 +150,9 @@ def fit(
     )
     sure = np.maximum(mean + sure_level * spread, known_highest + ABOVE)
     if not warm:
-        own = [score_reached_by(genuine[owner == n], targets.sure_rate) for n in range(len(labels))]
-        sure = np.maximum(sure, own)
+        sure = np.maximum(
+            sure, [score_reached_by(genuine[mine], targets.sure_rate) for mine in own]
+        )
     unknown = np.minimum(mean + unknown_level * spread, sure)
     lines = {
         label: Lines(sure=_round_up(sure[n]), unknown=_round_up(unknown[n]))
@@ -201,7 +205,19 @@ def leave_one_out_scores(scorer: Recognizer, rows: np.ndarray, owner: np.ndarray
     return scorer.normaliser.of_cosine(cosines, owner, faces)
 
 
-def _impostor_table(scorer, faces, owner, genuine, usable, strangers, reference) -> np.ndarray:
+def _own_photos(owner: np.ndarray, photos: int, athletes: int) -> np.ndarray:
+    """Which athlete faces are each athlete's own photos, (athletes, faces): the training
+    photos, not the reviewed faces, which were reviewed *because* they scored low and would
+    make the athlete's new photos look harder than they are. An athlete with fewer than two
+    photos is known by all their faces."""
+    is_photo = np.arange(len(owner)) < photos
+    mine = owner[np.newaxis] == np.arange(athletes)[:, np.newaxis]
+    photographed = mine & is_photo
+    enough = photographed.sum(axis=1, keepdims=True) >= 2
+    return np.where(enough, photographed, mine)
+
+
+def _impostor_table(scorer, faces, owner, lowest_own, usable, strangers, reference) -> np.ndarray:
     """Every reference face's score for every athlete, NaN where it is no impostor of theirs:
     the athletes' faces (impostors of everyone else), the faces known to be strangers, then
     the probable strangers (the training photos' other faces, the cohort) where they score
@@ -211,7 +227,6 @@ def _impostor_table(scorer, faces, owner, genuine, usable, strangers, reference)
     parts = [own]
     if strangers is not None and len(strangers):
         parts.append(scorer.scores(_faces(strangers)))
-    lowest_own = np.array([genuine[owner == number].min() for number in athletes])
     others = [item.others for item in usable if len(item.others)]
     probable = [scorer.scores(np.concatenate(others).astype(np.float32))] if others else []
     if len(reference):

@@ -245,3 +245,17 @@ def test_a_new_photo_reaches_an_athletes_line_as_often_as_the_target_says(photos
     lines = np.array([score_reached_by(scores, share) for scores in samples])
 
     assert abs((new >= lines).mean() - share) < 0.015
+
+
+def test_faces_reviewed_because_they_scored_low_do_not_lower_the_athletes_lines():
+    # Reviewers see the faces the model was unsure of: hard ones. Counted as the athlete's
+    # own photos they would make every new photo look that hard and drop his sure line.
+    photos = dataset()
+    hard = {LEBRON: np.stack([athlete_face(0, 2.5) for _ in range(5)]).astype(np.float32)}
+    before, _ = fit(photos, LABELS)
+
+    after, calibration = fit(photos, LABELS, confirmed=hard)
+
+    assert after.lines[LEBRON].sure == pytest.approx(before.lines[LEBRON].sure, abs=0.02)
+    assert calibration.per_athlete[LEBRON]["genuine_photos"] == 20 + 5
+    assert not np.allclose(after.centres[0], before.centres[0])
