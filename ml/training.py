@@ -129,8 +129,8 @@ def train_embedded(
     (log.warning if calibration.too_few_impostors else log.info)(calibration.message)
     for pair in calibration.look_alikes:
         log.warning(
-            "%s and %s are hard to tell apart: %d photos of %s reach the score %s would be "
-            "named at; %s's line was raised to keep them out.",
+            "%s is hard to tell from %s: %d of %s's photos reach the score %s would be named "
+            "at, so %s's sure line was raised above them.",
             pair["athlete"], pair["like"], pair["photos"], pair["like"], pair["athlete"],
             pair["athlete"],
         )  # fmt: skip

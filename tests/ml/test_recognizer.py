@@ -168,3 +168,6 @@ def test_with_a_cohort_the_lines_judge_normalised_scores_and_the_score_stays_the
     assert recognizer.scores(face)[0] == pytest.approx(normalised)
     only_nadal = recognizer.within({NADAL})
     assert only_nadal.scores(face)[0] == pytest.approx(normalised[1:])
+    assert recognizer.scores(np.zeros((0, 128), np.float32)).shape == (0, 2)
+    many = np.stack([face_scoring(0.5, 0.1)] * 40)  # past ONE_BY_ONE: one product, same scores
+    assert recognizer.scores(many) == pytest.approx(np.tile(normalised, (40, 1)), abs=1e-5)
