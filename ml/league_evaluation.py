@@ -74,8 +74,8 @@ def evaluate_roster(
         "cohort_faces": 0 if cohort is None else len(cohort),
         "train_s": round(train_s, 3),
         "naming_us_per_face_median": round(statistics.median(timings), 1),
-        "probes": _mated_summary(mated, [item.photo.label for item in probes]),
-        "strangers": _non_mated_summary(non_mated),
+        "probes": mated_summary(mated, [item.photo.label for item in probes]),
+        "strangers": non_mated_summary(non_mated),
         "estimated": calibration.estimated,
         "levels": calibration.levels,
         "calibration": calibration.message,
@@ -123,7 +123,9 @@ def search(recognizer: Recognizer, item: SeenPhoto) -> Outcome:
     return Outcome(naming, score, len(namings), seconds)
 
 
-def _mated_summary(outcomes: list[Outcome], truth: list[str]) -> dict[str, int]:
+def mated_summary(outcomes: list[Outcome], truth: list[str]) -> dict[str, int]:
+    """Mated searches by answer: named right or wrongly, flagged (with the right candidate or
+    another), unknown, no face."""
     counts = dict.fromkeys(
         (
             "photos",
@@ -154,7 +156,7 @@ def _mated_summary(outcomes: list[Outcome], truth: list[str]) -> dict[str, int]:
     return counts
 
 
-def _non_mated_summary(outcomes: list[Outcome]) -> dict[str, int]:
+def non_mated_summary(outcomes: list[Outcome]) -> dict[str, int]:
     namings = [outcome.naming for outcome in outcomes]
     return {
         "photos": len(outcomes),

@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 from ml.calibration import DEFAULT_TARGETS, Targets
 from ml.embedding_cache import SeenPhoto, training_photos
 from ml.league import League
-from ml.league_evaluation import Outcome, search
+from ml.league_evaluation import Outcome, mated_summary, non_mated_summary, search
 from ml.recognizer import Recognizer
 from ml.results import UNKNOWN
 from ml.reviewed import ReviewedFace
@@ -113,33 +113,13 @@ def _train(examples, reviewed, counts, cohort, targets) -> tuple[Recognizer, flo
 
 
 def _measure(recognizer, league, strangers, number, seconds, desk) -> dict[str, Any]:
-    probes = [search(recognizer, item) for item in league.probe]
     truth = [item.photo.label for item in league.probe]
-    others = [search(recognizer, item).naming for item in strangers]
-    count = {"named_surely": 0, "flagged_right": 0, "flagged_wrong": 0, "unknown": 0,
-             "named_wrongly": 0, "no_face": 0}  # fmt: skip
-    for outcome, person in zip(probes, truth, strict=True):
-        naming = outcome.naming
-        if naming is None:
-            count["no_face"] += 1
-        elif naming.label == person:
-            count["named_surely"] += 1
-        elif naming.label != UNKNOWN:
-            count["named_wrongly"] += 1
-        elif naming.needs_review:
-            count["flagged_right" if naming.candidate == person else "flagged_wrong"] += 1
-        else:
-            count["unknown"] += 1
     return {
         "round": number,
         "train_s": round(seconds, 2),
         "desk": desk,
-        "probes": {"photos": len(probes), **count},
-        "strangers": {
-            "photos": len(strangers),
-            "named": sum(n is not None and n.label != UNKNOWN for n in others),
-            "flagged": sum(n is not None and n.needs_review for n in others),
-        },
+        "probes": mated_summary([search(recognizer, item) for item in league.probe], truth),
+        "strangers": non_mated_summary([search(recognizer, item) for item in strangers]),
     }
 
 
@@ -154,10 +134,10 @@ def print_rounds(reports: list[dict[str, Any]]) -> None:
         ("  reviewed: not an athlete", lambda r: r["desk"].get("not_an_athlete", "-")),
         ("training s", lambda r: r["train_s"]),
         ("probes", lambda r: r["probes"]["photos"]),
-        ("  named surely", lambda r: _share(r["probes"]["named_surely"], r["probes"]["photos"])),
+        ("  named surely", lambda r: _share(r["probes"]["named_right"], r["probes"]["photos"])),
         ("  flagged, right candidate",
          lambda r: _share(r["probes"]["flagged_right"], r["probes"]["photos"])),
-        ("  flagged, wrong candidate", lambda r: r["probes"]["flagged_wrong"]),
+        ("  flagged, wrong candidate", lambda r: r["probes"]["flagged_wrong_candidate"]),
         ("  unknown", lambda r: _share(r["probes"]["unknown"], r["probes"]["photos"])),
         ("  named wrongly", lambda r: r["probes"]["named_wrongly"]),
         ("strangers (never uploaded)", lambda r: r["strangers"]["photos"]),
@@ -173,7 +153,7 @@ def _share(count: int, total: int) -> str:
 
 
 SERIES = {
-    "probes named surely": ("probes", "named_surely", (46, 160, 67)),
+    "probes named surely": ("probes", "named_right", (46, 160, 67)),
     "probes flagged, right candidate": ("probes", "flagged_right", (204, 102, 0)),
     "probes unknown": ("probes", "unknown", (120, 120, 120)),
     "probes named wrongly": ("probes", "named_wrongly", (200, 0, 0)),
