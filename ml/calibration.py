@@ -151,7 +151,8 @@ def fit(
     sure = np.maximum(mean + sure_level * spread, known_highest + ABOVE)
     if not warm:
         sure = np.maximum(
-            sure, [score_reached_by(genuine[mine], targets.sure_rate) for mine in own]
+            sure,
+            [score_reached_by(genuine[owner == n], targets.sure_rate) for n in range(len(labels))],
         )
     unknown = np.minimum(mean + unknown_level * spread, sure)
     lines = {
@@ -207,8 +208,9 @@ def leave_one_out_scores(scorer: Recognizer, rows: np.ndarray, owner: np.ndarray
 
 def _own_photos(owner: np.ndarray, photos: int, athletes: int) -> np.ndarray:
     """Which athlete faces are each athlete's own photos, (athletes, faces): the training
-    photos, not the reviewed faces, which were reviewed *because* they scored low and would
-    make the athlete's new photos look harder than they are. An athlete with fewer than two
+    photos, not the reviewed faces, which were reviewed *because* they scored low: read as new
+    photos they would make the athlete's next photos look harder than they are (the unknown
+    line) and excuse more bystanders (the probable impostors). An athlete with fewer than two
     photos is known by all their faces."""
     is_photo = np.arange(len(owner)) < photos
     mine = owner[np.newaxis] == np.arange(athletes)[:, np.newaxis]
