@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.clustering import group_faces
+from ml.clustering import group_as_they_come, group_faces
 from ml.dataset import PHOTO_SUFFIXES
 from ml.embedder import Embedder
 from ml.errors import ImageRejected, ModelError
@@ -102,6 +102,22 @@ def other_methods() -> dict[str, Grouping]:
     }
 
 
+# Arrival orders the grouping as faces arrive is measured in, besides the folder's.
+ORDERS = 5
+
+
+def arriving_shuffled(seed: int) -> Grouping:
+    """``group_as_they_come`` with the faces arriving in a shuffled order (seeded), since
+    grouping face by face depends on the order and the worker sees them in upload order."""
+
+    def grouped(embeddings: np.ndarray, threshold: float) -> list[list[int]]:
+        order = np.random.default_rng(seed).permutation(len(embeddings))
+        groups = group_as_they_come(embeddings[order], threshold)
+        return [sorted(int(order[row]) for row in group) for group in groups]
+
+    return grouped
+
+
 def hdbscan_groups(embeddings: np.ndarray) -> list[list[int]]:
     """scikit-learn's HDBSCAN, which needs no threshold (smallest group: two faces)."""
     from sklearn.cluster import HDBSCAN
@@ -127,7 +143,12 @@ def report(embeddings: np.ndarray, persons: list[str], thresholds: list[float]) 
         f"{'method':<18}{'threshold':>10}{'shown':>7}{'faces':>7}{'purity':>8}"
         f"{'complete':>10}{'pair P':>8}{'pair R':>8}",
     ]
-    methods: dict[str, Grouping] = {"average (ours)": group_faces, **other_methods()}
+    methods: dict[str, Grouping] = {
+        "average (ours)": group_faces,
+        "as they come": group_as_they_come,
+        **{f"shuffled {seed}": arriving_shuffled(seed) for seed in range(ORDERS)},
+        **other_methods(),
+    }
     runs = [(name, t, run(embeddings, t)) for name, run in methods.items() for t in thresholds]
     runs.append(("hdbscan min 2", float("nan"), hdbscan_groups(embeddings)))
     for name, threshold, groups in runs:

@@ -7,7 +7,17 @@ import numpy as np
 import pytest
 
 from ml.cluster_evaluation import embed_people, measure, other_methods
-from ml.clustering import SAME_PERSON_DISTANCE, group_faces
+from ml.clustering import (
+    NEW,
+    SAME_PERSON_DISTANCE,
+    Group,
+    group_as_they_come,
+    group_faces,
+    may_regroup,
+    nearest_group,
+    regroup,
+    unit,
+)
 from tests.ml.test_cli import run_ml
 
 LEBRON, NADAL = "lebron_james", "rafael_nadal"
@@ -76,6 +86,40 @@ def test_it_merges_by_mean_distance_not_by_the_closest_pair():
     assert group_faces(chain, threshold=0.2) == [[0, 1], [2]]
 
 
+def test_faces_grouped_as_they_come_match_the_batch_in_any_order(two_people):
+    embeddings, _ = two_people
+    batch = sorted(sorted(group) for group in group_faces(embeddings))
+
+    for order in (np.arange(10), np.arange(10)[::-1], np.random.default_rng(1).permutation(10)):
+        arrived = group_as_they_come(embeddings[order])
+        assert sorted(sorted(int(order[row]) for row in group) for group in arrived) == batch
+
+
+def test_a_face_that_arrives_regroups_the_groups_near_it():
+    # Two faces that were one group, and a new face nearer the second: average linkage now
+    # pairs the new face with the second and leaves the first alone.
+    a, b, new = (unit(np.array([np.cos(angle), np.sin(angle)])) for angle in (0.0, 0.6, 0.9))
+    members = {7: np.stack([a, b])}
+
+    assert regroup(new, members, threshold=0.1) == [[(NEW, 0), (7, 1)], [(7, 0)]]
+
+
+def test_a_face_joins_the_group_at_the_smallest_mean_distance_within_the_line():
+    face = np.array([1.0, 0.0])
+    near = Group(np.array([1.9, 0.1]), 2)  # mean distance 0.05
+    far = Group(np.array([0.5, 0.5]), 1)  # 0.5
+
+    assert nearest_group(face, {1: far, 2: near}) == 2
+    assert nearest_group(face, {1: far}) is None
+    assert nearest_group(face, {}) is None
+
+
+def test_groups_arranged_by_staff_or_too_big_are_not_regrouped():
+    assert may_regroup([3, 4], [False, False])
+    assert not may_regroup([3, 4], [False, True])
+    assert not may_regroup([150, 50], [False, False], limit=200)
+
+
 def test_measure_counts_what_staff_would_see():
     persons = ["ann", "ann", "bob", "bob", "cy"]
 
@@ -97,3 +141,5 @@ def test_the_cli_prints_each_methods_figures(dev_folder, facenet_weights):
     ours = next(line for line in lines if line.startswith("average (ours)")).split()
     assert ours[2:] == ["0.45", "2", "10", "1.000", "1.000", "1.000", "1.000"]
     assert any(line.startswith("hdbscan min 2") for line in lines)
+    arriving = next(line for line in lines if line.startswith("as they come")).split()
+    assert arriving[3:] == ["0.45", "2", "10", "1.000", "1.000", "1.000", "1.000"]
