@@ -228,6 +228,13 @@ def requeue_stale() -> int:
     return Prediction.objects.requeue_stale() + Example.objects.requeue_stale()
 
 
+@shared_task(name=task_names.GROUP_PEOPLE, ignore_result=True)
+def group_people() -> None:
+    """Group the unknown faces left waiting and save the face index for processes to start
+    from (beat, every few minutes; ``manage.py group_people`` does the same)."""
+    call_command("group_people")
+
+
 @shared_task(name=task_names.CLEAR_EXPIRED_SESSIONS, ignore_result=True)
 def clear_expired_sessions() -> None:
     """Delete expired browser sessions, which Django never deletes by itself (beat, daily)."""

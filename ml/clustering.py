@@ -93,8 +93,11 @@ class Group:
         return 1.0 - float(self.total @ face) / self.size
 
 
-def unit(vector: np.ndarray) -> np.ndarray | None:
-    """The vector's direction as float64, or None for a zero vector, which has none."""
+def unit(vector: np.ndarray | None) -> np.ndarray | None:
+    """The vector's direction as float64, or None for a zero vector (or none), which has
+    none."""
+    if vector is None:
+        return None
     vector = np.asarray(vector, dtype=np.float64)
     norm = np.linalg.norm(vector)
     return vector / norm if norm > 0 else None

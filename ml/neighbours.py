@@ -10,6 +10,7 @@ restores a snapshot and adds only the faces stored since. Vectors are quantized 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,9 @@ class FaceIndex:
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def __contains__(self, pk: int) -> bool:
+        return pk in self.index
 
     def add(self, ids: list[int], vectors: np.ndarray) -> None:
         """Index these faces; ids must be new. Zero vectors have no direction and are skipped."""
@@ -90,15 +94,20 @@ def exact_nearest(
 
 
 def recall_at_10(
-    index: FaceIndex, ids: np.ndarray, vectors: np.ndarray, queries: int, seed: int = 0
+    search: Callable[[np.ndarray, int], list[tuple[int, float]]],
+    ids: np.ndarray,
+    vectors: np.ndarray,
+    queries: int,
+    seed: int = 0,
 ) -> tuple[float, float]:
-    """The share of each query face's 10 nearest other faces (by exact search) that the index
-    returns among its 10, over ``queries`` faces drawn at random: (mean, lowest)."""
+    """The share of each query face's 10 nearest other faces (by exact search) that ``search``
+    (an index's ``nearest``) returns among its 10, over ``queries`` faces drawn at random:
+    (mean, lowest)."""
     units = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     shares = []
     for row in np.random.default_rng(seed).choice(len(ids), queries, replace=False):
         query = int(ids[row])
         truth = [pk for pk, _ in exact_nearest(units[row], ids, units, 11) if pk != query][:10]
-        found = [pk for pk, _ in index.nearest(units[row], 11) if pk != query][:10]
+        found = [pk for pk, _ in search(units[row], 11) if pk != query][:10]
         shares.append(len(set(truth) & set(found)) / len(truth))
     return float(np.mean(shares)), float(np.min(shares))

@@ -326,6 +326,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": task_names.REQUEUE_STALE,
         "schedule": float(ATHLETES_REQUEUE_EVERY_SECONDS),
     },
+    "group-people": {"task": task_names.GROUP_PEOPLE, "schedule": 10 * 60.0},
     "clear-expired-sessions": {
         "task": task_names.CLEAR_EXPIRED_SESSIONS,
         "schedule": 24 * 60 * 60.0,

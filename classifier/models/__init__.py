@@ -1,6 +1,6 @@
 """What the product stores, one module per aggregate: athletes and events, model versions,
-enrolled examples, roster imports, predictions with their faces and reviews, and the workers'
-heartbeats."""
+enrolled examples, roster imports, predictions with their faces and reviews, the groups of
+unknown faces on People, and the workers' heartbeats."""
 
 from classifier.models.athletes import Athlete, AthleteQuerySet, Event, Team
 from classifier.models.examples import Example, ExampleFace, ExampleQuerySet
@@ -10,6 +10,7 @@ from classifier.models.imports import (
     RosterImport,
     RosterImportQuerySet,
 )
+from classifier.models.people import PeopleError, Person, PersonQuerySet
 from classifier.models.predictions import (
     Face,
     FaceQuerySet,
@@ -35,6 +36,9 @@ __all__ = [
     "ImportRefused",
     "ModelVersion",
     "ModelVersionQuerySet",
+    "PeopleError",
+    "Person",
+    "PersonQuerySet",
     "Prediction",
     "PredictionQuerySet",
     "ReviewError",

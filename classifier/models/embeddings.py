@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def embedding_bytes(embedding: Sequence[float]) -> bytes:
+def embedding_bytes(embedding: Sequence[float] | np.ndarray) -> bytes:
     """An embedding as little-endian float32: 512 bytes for FaceNet's 128 numbers."""
     return np.asarray(embedding, dtype="<f4").tobytes()
 

@@ -260,11 +260,17 @@ class Prediction(models.Model):
     def copy_faces_from(self, source: "Prediction") -> None:
         """A reused result's own copies of its source's faces as the model saw them (see
         ``copy_result_from``): each upload is reviewed on its own."""
+        from classifier.models.people import Person  # people.py builds on this module
+
         copies = list(source.faces.all())
         for face in copies:
             face.pk, face.prediction, face.review = None, self, None
         Face.objects.bulk_create(copies)
         self.refresh_answer()  # the model's answer: the source's reviews are not copied
+        # The same bytes show the same person: a copy joins its source's group, and settles
+        # from there as its answer differs (a reviewed source's copy is unknown again).
+        Person.objects.recount(face.person_id for face in copies if face.person_id)
+        Person.objects.settle(self.faces.select_related("prediction", "review"))
 
     def store_faces(self, result: ImageResult, embeddings: Sequence[Sequence[float]]) -> None:
         """Write the model's faces as rows, replacing any an earlier attempt left."""
@@ -524,6 +530,14 @@ class Face(models.Model):
         related_name="+",
         help_text="The current decision: the latest of the face's reviews.",
     )
+    person = models.ForeignKey(
+        "Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="faces",
+        help_text="Its group on People while it is an unknown face.",
+    )
 
     objects = FaceQuerySet.as_manager()
 
@@ -569,7 +583,10 @@ class Face(models.Model):
 
     def record_review(self, reviewer, verdict: str, label: str = "") -> "FaceReview":
         """Record a decision on this face beside what the model had said; it becomes the
-        current one, earlier ones stay as history, and the photo's answer follows."""
+        current one, earlier ones stay as history, and the photo's answer follows, and so does
+        its place on People (named: out of its group; unknown again: into one)."""
+        from classifier.models.people import Person  # people.py builds on this module
+
         with transaction.atomic():
             review = FaceReview.objects.create(
                 face=self,
@@ -587,6 +604,8 @@ class Face(models.Model):
                 pk=self.prediction_id
             )
             prediction.refresh_answer()
+            self.prediction = prediction
+            Person.objects.settle([self])
             transaction.on_commit(partial(redraw_annotated, prediction), robust=True)
         return review
 

@@ -11,7 +11,7 @@ import time
 
 from django.conf import settings
 
-from classifier.models import ModelVersion, Prediction
+from classifier.models import ModelVersion, Person, Prediction
 from classifier.models.drawing import store_drawing
 from ml.errors import ModelError
 from ml.imaging import load_image
@@ -78,3 +78,5 @@ def run(prediction: Prediction) -> None:
     )
     if not saved:  # another delivery took the row over; keep no orphan file
         prediction.annotated.storage.delete(annotated_name)
+        return
+    Person.objects.settle(prediction.faces.select_related("prediction", "review"))

@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 from django.db import transaction
 
-from classifier.models import Face, ModelVersion, Prediction, PredictionQuerySet
+from classifier.models import Face, ModelVersion, Person, Prediction, PredictionQuerySet
 from classifier.models.drawing import redraw_annotated
 from classifier.models.versions import Rerun
 from ml.artifact import load_recognizer
@@ -47,6 +47,9 @@ def rerun(predictions: PredictionQuerySet, model_version: ModelVersion) -> None:
                         for field in NAMED_FIELDS:
                             setattr(face, field, getattr(naming, field))
                     Face.objects.bulk_update(faces, NAMED_FIELDS)
+                    Person.objects.settle(
+                        Face.objects.filter(prediction_id=pk).select_related("prediction", "review")
+                    )
                 prediction = Prediction.objects.select_related("model_version").get(pk=pk)
                 Prediction.objects.filter(pk=pk).update(model_version=model_version)
                 prediction.model_version = model_version

@@ -19,7 +19,7 @@ def test_its_nearest_faces_are_the_exact_ones_on_a_small_archive():
     index = FaceIndex()
     index.add(list(ids), vectors)
 
-    mean, lowest = recall_at_10(index, ids, vectors, queries=50)
+    mean, lowest = recall_at_10(index.nearest, ids, vectors, queries=50)
 
     assert mean >= 0.95 and lowest >= 0.5
     nearest = index.nearest(vectors[0], 3)

@@ -21,7 +21,7 @@ from PIL import Image
 
 from athletes_site.celery_app import app as celery_app
 from athletes_site.settings.base import s3_storage
-from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction
+from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction, face_index
 from classifier.worker import inference
 from ml.artifact import Manifest
 from ml.results import FaceResult, ImageResult
@@ -45,6 +45,14 @@ def upload_file(data: bytes, name: str = "photo.jpg") -> SimpleUploadedFile:
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def fresh_face_index():
+    """Each test's database starts its own faces: no process keeps another test's index."""
+    face_index.forget()
+    yield
+    face_index.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,114 @@
+"""Each process's copy of the nearest-faces index (``ml.neighbours.FaceIndex``) over every stored
+face with an embedding.
+
+A process restores the latest snapshot from the site's storage once, which is how the web and
+workers on other machines get it, then adds the faces stored since at every search (one query
+by id). The worker saves a snapshot now and then (``save_snapshot``, a beat task and
+``manage.py index_faces``). Deleted faces may stay in the graph: callers read the faces they
+find from the database, which drops them.
+"""
+
+import logging
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+from django.db.models import Max
+
+from classifier.models.embeddings import embedding_vector
+from classifier.models.predictions import Face
+from ml.neighbours import FaceIndex
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT = "face-index/faces.usearch"
+# Faces read from the database at a time while catching up.
+BATCH = 5000
+# How far below its newest id the index looks again for faces whose transaction committed
+# late: more than the faces all workers store at once.
+LATE_IDS = 200
+
+_lock = threading.Lock()
+_index: FaceIndex | None = None
+
+
+def nearest_faces(vector: np.ndarray, count: int) -> list[tuple[int, float]]:
+    """The ids of up to ``count`` stored faces nearest ``vector`` with their cosine
+    similarity, nearest first; a face deleted lately may be among them."""
+    with _lock:
+        index = _current()
+        return index.nearest(vector, count)
+
+
+def save_snapshot() -> int:
+    """Store this process's index, brought up to date, for other processes to start from;
+    returns how many faces it holds."""
+    with _lock:
+        index = _current()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "faces.usearch"
+            index.save(path)
+            with path.open("rb") as snapshot:
+                if default_storage.exists(SNAPSHOT):
+                    default_storage.delete(SNAPSHOT)
+                default_storage.save(SNAPSHOT, File(snapshot))
+        return len(index)
+
+
+def forget() -> None:
+    """Drop this process's copy (tests, and a database emptied under a running process)."""
+    global _index
+    with _lock:
+        _index = None
+
+
+def _current() -> FaceIndex:
+    """The index, brought up to date; built anew if the database's newest face is older than
+    the index's (a database restored from a backup, or emptied)."""
+    global _index
+    if _index is None:
+        _index = _restored() or FaceIndex()
+    newest = Face.objects.aggregate(newest=Max("pk"))["newest"] or 0
+    if newest < _index.last_id:
+        _index = FaceIndex()
+    _catch_up(_index)
+    return _index
+
+
+def _restored() -> FaceIndex | None:
+    if not default_storage.exists(SNAPSHOT):
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "faces.usearch"
+        with default_storage.open(SNAPSHOT, "rb") as stored:
+            path.write_bytes(stored.read())
+        try:
+            return FaceIndex.restore(path)
+        except (ValueError, RuntimeError) as error:
+            logger.warning("The face index snapshot is unreadable, building anew: %s", error)
+            return None
+
+
+def _catch_up(index: FaceIndex) -> None:
+    """Add the faces stored since the index's newest one, and those just below it that were
+    not there yet: ids are handed out when rows are written but seen when their transaction
+    commits, so a worker's face may appear after a higher id of another worker's."""
+    recent = Face.objects.filter(pk__gt=index.last_id - LATE_IDS, embedding__isnull=False)
+    late = [pk for pk in recent.filter(pk__lte=index.last_id).values_list("pk", flat=True)
+            if pk not in index]  # fmt: skip
+    _add(index, Face.objects.filter(pk__in=late))
+    while _add(index, Face.objects.filter(pk__gt=index.last_id, embedding__isnull=False)):
+        pass
+
+
+def _add(index: FaceIndex, faces) -> bool:
+    """Add a batch of these faces, lowest ids first; False once there are none."""
+    rows = list(faces.order_by("pk").values_list("pk", "embedding")[:BATCH])
+    if not rows:
+        return False
+    vectors = [embedding_vector(stored) for _, stored in rows]
+    index.add([pk for pk, _ in rows], np.stack([v for v in vectors if v is not None]))
+    return True
