@@ -1,53 +1,68 @@
-"""People seen but not known: the history's unknown faces grouped by person, and naming a
-group, which enrols that person.
+"""People seen but not known, for the People page and API: the groups of unknown faces that
+the worker keeps (``classifier.models.people``) read by plain queries, naming a group, which
+enrols that person, and "more photos of this person", a face's nearest faces in the archive.
 
-Groups are computed on demand, not cached: a naming shows at once, there is nothing to
-invalidate, and the page over the newest ``PEOPLE_FACES`` unknown faces takes under half a
-second on a 100,000-photo history (docs/benchmarks.md, "Grouping unknown faces").
+People shows faces from every upload, so it needs both the permission to review and the
+permission to see every upload (``may_see_people``).
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-import numpy as np
 from django.db import transaction
+from django.db.models import Prefetch, QuerySet
 
-from classifier.models import Face, FaceReview
-from ml.clustering import group_faces
+from classifier.models import Face, FaceReview, Person, Prediction
+from classifier.models.face_index import nearest_faces
 from ml.results import UNKNOWN
 
-# The newest unknown faces that are grouped; older ones wait until these are named.
-PEOPLE_FACES = 1000
+# Faces of a group that a list shows; the group's own page and API resource show them all.
+FACES_SHOWN = 24
+# Faces "more photos of this person" shows, nearest first, and how many of the nearest in the
+# index are read to find them among the photos the user may see.
+MORE_PHOTOS = 24
+MORE_PHOTOS_SEARCHED = 100
+
+PERMISSIONS = ("classifier.review_prediction", "classifier.view_prediction")
+WHY_NOT = "People needs the permissions to review and to see every upload."
 
 
-@dataclass(frozen=True)
-class Person:
-    """Two or more unknown faces that look like one person, each with its photo."""
-
-    faces: list[Face]
-
-    @property
-    def count(self) -> int:
-        return len(self.faces)
+def may_see_people(user) -> bool:
+    return user.has_perms(PERMISSIONS)
 
 
-def people_seen(limit: int = PEOPLE_FACES) -> list[Person]:
-    """The people among the newest ``limit`` unknown faces, the most often seen first."""
-    newest = (
-        Face.objects.unknown()
-        .select_related("prediction", "review")
-        .order_by("-prediction__created_at", "prediction_id", "position")[:limit]
+def group_faces() -> QuerySet[Face]:
+    """A group's faces as People shows them, with their photo, oldest upload first."""
+    return Face.objects.select_related("prediction").order_by("prediction__created_at", "pk")
+
+
+def people_shown(hidden: bool = False) -> QuerySet[Person]:
+    """The groups of two or more faces (or those staff hid), biggest first, each with its
+    first ``FACES_SHOWN`` faces prefetched as ``shown_faces``."""
+    return Person.objects.shown(hidden).prefetch_related(
+        Prefetch("faces", group_faces()[:FACES_SHOWN], to_attr="shown_faces")
     )
-    embedded = [(face, vector) for face in newest if (vector := face.vector) is not None]
-    if not embedded:
+
+
+def more_photos(face: Face, user) -> list[tuple[Face, float]]:
+    """The faces nearest ``face`` in the archive, in photos other than its own that ``user``
+    may see, with their cosine similarity: other photos of this person, most alike first."""
+    vector = face.vector
+    if vector is None:
         return []
-    groups = group_faces(np.stack([vector for _, vector in embedded]))
-    return [Person([embedded[row][0] for row in group]) for group in groups if len(group) >= 2]
+    found = dict(nearest_faces(vector, MORE_PHOTOS_SEARCHED))
+    faces = (
+        Face.objects.filter(pk__in=found, prediction__in=Prediction.objects.visible_to(user))
+        .exclude(prediction_id=face.prediction_id)
+        .select_related("prediction", "review")
+    )
+    ranked = sorted(faces, key=lambda other: -found[other.pk])
+    return [(other, found[other.pk]) for other in ranked[:MORE_PHOTOS]]
 
 
 def name_person(faces: Sequence[Face], reviewer, label: str) -> list[FaceReview]:
     """Say these unknown faces are the athlete ``label``: a correction on each, recorded like
-    any review (history kept), all or none. Training then takes them as that athlete's."""
+    any review (history kept), all or none; each leaves its group. Training then takes them as
+    that athlete's."""
     with transaction.atomic():
         return [face.record_review(reviewer, FaceReview.Verdict.CORRECT, label) for face in faces]
 

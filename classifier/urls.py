@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from classifier.pages import accounts, athletes, events, imports, model_versions, photos, staff
+from classifier.pages import (
+    accounts,
+    athletes,
+    events,
+    imports,
+    model_versions,
+    people,
+    photos,
+    staff,
+)
 from classifier.web.health import healthz
 
 urlpatterns = [
@@ -30,7 +39,8 @@ urlpatterns = [
     path("models/<str:version>/activate/", model_versions.activate, name="activate"),
     path("predictions/<uuid:pk>/retry/", photos.retry, name="retry"),
     path("review/", staff.review_queue, name="review_queue"),
-    path("people/", staff.people_page, name="people"),
+    path("people/", people.people_page, name="people"),
+    path("faces/<int:pk>/more-photos/", people.more_photos_page, name="more_photos"),
     path("healthz/", healthz, name="healthz"),
     path("accounts/signup/", accounts.sign_up, name="signup"),
     path(

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -17,6 +18,8 @@ from classifier.models import (
     Face,
     FaceReview,
     ModelVersion,
+    PeopleError,
+    Person,
     Prediction,
     ReviewError,
     RosterImport,
@@ -330,8 +333,8 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         return [list(row) for row in model_version.held_out_figures]
 
 
-class UnknownFaceSerializer(serializers.Serializer):
-    """One face of a group of people seen but not known, and the photo it is in."""
+class PhotoFaceSerializer(serializers.Serializer):
+    """A face and the photo it is in."""
 
     id = serializers.IntegerField()
     box = serializers.ListField(
@@ -339,15 +342,88 @@ class UnknownFaceSerializer(serializers.Serializer):
     )
     prediction = serializers.UUIDField(source="prediction_id", help_text="The photo's id.")
     image_url = serializers.FileField(source="prediction.image", help_text="The whole photo.")
+
+
+class UnknownFaceSerializer(PhotoFaceSerializer):
+    """One face of a group of people seen but not known, and the photo it is in."""
+
     candidate = serializers.CharField(help_text="The model's closest athlete, not this person.")
     score = serializers.FloatField(help_text="Cosine similarity to the candidate (-1 to 1).")
 
 
-class PersonSerializer(serializers.Serializer):
-    """A group of unknown faces that look like one person."""
+class PersonSerializer(serializers.ModelSerializer):
+    """A group of unknown faces that look like one person, kept as faces arrive."""
 
-    count = serializers.IntegerField(help_text="How many faces.")
-    faces = UnknownFaceSerializer(many=True)
+    count = serializers.IntegerField(source="size", help_text="How many faces.")
+    faces = serializers.SerializerMethodField(
+        help_text="Its faces, oldest upload first: the first 24 in a list, all in one group."
+    )
+
+    class Meta:
+        model = Person
+        fields = ["id", "count", "hidden", "arranged", "faces"]
+        read_only_fields = fields
+
+    @extend_schema_field(UnknownFaceSerializer(many=True))
+    def get_faces(self, person: Person) -> list[dict]:
+        faces = getattr(person, "shown_faces", None)
+        if faces is None:
+            faces = people.group_faces().filter(person=person)
+        return list(UnknownFaceSerializer(faces, many=True, context=self.context).data)
+
+
+class SimilarFaceSerializer(PhotoFaceSerializer):
+    """A face near another one in the archive: another photo of that person, most likely."""
+
+    answer = serializers.CharField(help_text='Who the face is now, or "unknown".')
+    person = serializers.IntegerField(
+        source="person_id", allow_null=True, help_text="Its group on People, if unknown."
+    )
+    similarity = serializers.FloatField(help_text="Cosine similarity to the face asked about.")
+
+
+class HideInputSerializer(serializers.Serializer):
+    hidden = serializers.BooleanField(default=True, help_text="false shows the group again.")
+
+
+class MergeInputSerializer(serializers.Serializer):
+    person = serializers.IntegerField(
+        min_value=1, max_value=MAX_FACE_ID, help_text="The group to merge into this one."
+    )
+
+    def validate_person(self, pk: int) -> Person:
+        other = Person.objects.filter(pk=pk).first()
+        if other is None:
+            raise serializers.ValidationError(f"No group has the id {pk}.")
+        return other
+
+    def merge(self, person: Person) -> None:
+        try:
+            person.merge(self.validated_data["person"])
+        except PeopleError as error:
+            raise serializers.ValidationError({"person": str(error)}) from error
+
+
+class SplitInputSerializer(serializers.Serializer):
+    faces = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_FACE_ID),
+        allow_empty=False,
+        max_length=MAX_BULK_FACES,
+        help_text="The ids of the group's faces that are someone else: they become a new group.",
+        error_messages={"empty": "Choose the faces to move to a new group."},
+    )
+
+    def split(self, person: Person) -> Person:
+        ids = self.validated_data["faces"]
+        faces = list(Face.objects.filter(pk__in=ids))
+        if missing := sorted(set(ids) - {face.pk for face in faces}):
+            raise serializers.ValidationError(
+                {"faces": f"No face has the id {', '.join(map(str, missing))}."}
+            )
+        try:
+            return person.split(faces)
+        except PeopleError as error:
+            raise serializers.ValidationError({"faces": str(error)}) from error
 
 
 CHOOSE_FACES = "Choose at least one face of this person."

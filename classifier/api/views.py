@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
@@ -24,6 +25,8 @@ from classifier.api.serializers import (
     ExampleSerializer,
     ExamplesUploadSerializer,
     FaceSerializer,
+    HideInputSerializer,
+    MergeInputSerializer,
     ModelVersionSerializer,
     NamePersonSerializer,
     NewAthleteSerializer,
@@ -32,6 +35,8 @@ from classifier.api.serializers import (
     ReviewInputSerializer,
     RosterImportSerializer,
     RosterImportUploadSerializer,
+    SimilarFaceSerializer,
+    SplitInputSerializer,
     UploadSerializer,
 )
 from classifier.desk.event_zip import event_zip
@@ -45,6 +50,7 @@ from classifier.models import (
     Face,
     ImportRefused,
     ModelVersion,
+    Person,
     Prediction,
     RosterImport,
 )
@@ -60,6 +66,15 @@ class MayReview(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return request.user.has_perm("classifier.review_prediction")
+
+
+class MaySeePeople(BasePermission):
+    """People shows faces of every upload: reviewing and seeing every upload, both."""
+
+    message = people.WHY_NOT
+
+    def has_permission(self, request, view) -> bool:
+        return people.may_see_people(request.user)
 
 
 class MayDelete(BasePermission):
@@ -211,6 +226,21 @@ class FaceViewSet(viewsets.GenericViewSet):
     serializer_class = FaceSerializer
     permission_classes = [MayReview]
 
+    @extend_schema(responses={200: SimilarFaceSerializer(many=True)})
+    @action(detail=True, url_path="more-photos", permission_classes=[MaySeePeople])
+    def more_photos(self, request, pk=None):
+        """More photos of this person: the faces nearest this one across the archive (any
+        face, an athlete's or an unknown one), in other photos, most alike first. A face
+        only in a photo the caller may list."""
+        visible = Prediction.objects.visible_to(request.user, visitor_id(request))
+        face = get_object_or_404(self.get_queryset().filter(prediction__in=visible), pk=pk)
+        found = people.more_photos(face, request.user)
+        for other, similarity in found:
+            other.similarity = round(similarity, 4)
+        nearest = [other for other, _ in found]
+        context = {"request": request}
+        return Response(SimilarFaceSerializer(nearest, many=True, context=context).data)
+
     @extend_schema(
         request=ReviewInputSerializer,
         responses={200: FaceSerializer, 400: OpenApiResponse(description="Why not.")},
@@ -242,19 +272,69 @@ class FaceViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(reviewed, many=True).data)
 
 
-class PeopleViewSet(viewsets.GenericViewSet):
-    """People seen but not known: unknown faces grouped by person, for staff to name."""
+class PeopleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """People seen but not known: groups of unknown faces kept as faces arrive, for staff to
+    name, merge, split or hide."""
 
-    permission_classes = [MayReview]
+    permission_classes = [MaySeePeople]
     serializer_class = PersonSerializer
 
+    def get_queryset(self):
+        if self.action == "list":
+            return people.people_shown(hidden=self.request.query_params.get("hidden") == "true")
+        return Person.objects.all()
+
     @extend_schema(
-        responses={200: PersonSerializer(many=True)},
-        description="Reviewers only: groups of two or more unknown faces that look like one "
-        f"person, the biggest first, among the newest {people.PEOPLE_FACES:,} unknown faces.",
+        parameters=[
+            OpenApiParameter("hidden", bool, description="true: the groups staff have hidden.")
+        ],
+        description="Groups of two or more unknown faces that look like one person, the "
+        "biggest first, each with its first 24 faces. Needs the permissions to review and to "
+        "see every upload.",
     )
-    def list(self, request):
-        return Response(self.get_serializer(people.people_seen(), many=True).data)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=HideInputSerializer,
+        responses={200: PersonSerializer, 400: OpenApiResponse(description="Why not.")},
+    )
+    @action(detail=True, methods=["post"])
+    def hide(self, request, pk=None):
+        """Hide the group from People (``hidden: false`` shows it again); faces of that person
+        that arrive later join it, hidden too."""
+        person = self.get_object()
+        choice = HideInputSerializer(data=request.data)
+        choice.is_valid(raise_exception=True)
+        person.hidden = choice.validated_data["hidden"]
+        person.save(update_fields=["hidden"])
+        return Response(self.get_serializer(person).data)
+
+    @extend_schema(
+        request=MergeInputSerializer,
+        responses={200: PersonSerializer, 400: OpenApiResponse(description="Why not.")},
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        """Merge another group (``person``) into this one: staff say they are one person."""
+        person = self.get_object()
+        merging = MergeInputSerializer(data=request.data)
+        merging.is_valid(raise_exception=True)
+        merging.merge(person)
+        return Response(self.get_serializer(Person.objects.get(pk=person.pk)).data)
+
+    @extend_schema(
+        request=SplitInputSerializer,
+        responses={201: PersonSerializer, 400: OpenApiResponse(description="Why not.")},
+    )
+    @action(detail=True, methods=["post"])
+    def split(self, request, pk=None):
+        """Move some of the group's faces (``faces``) to a new group, which is returned."""
+        person = self.get_object()
+        splitting = SplitInputSerializer(data=request.data)
+        splitting.is_valid(raise_exception=True)
+        new = splitting.split(person)
+        return Response(self.get_serializer(new).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=NamePersonSerializer,

@@ -1,4 +1,4 @@
-"""The reviewers' pages: the review queue, face by face, and the people seen but not known.
+"""The reviewers' page: the review queue, face by face.
 
 static/js/review.js reviews the queue face by face without page loads; every page works without
 JavaScript.
@@ -11,17 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from classifier import people
-from classifier.api.serializers import NamePersonSerializer
 from classifier.models import Athlete, Face, FaceReview, ReviewError
 from classifier.pages.crops import REVIEW_CROP_PX, face_geometry
 from classifier.web.access import staff_page
 
 # Faces the review page hands the browser at once; it loads the page again for more.
 REVIEW_BATCH = 100
-PERSON_CROP_PX = 96
-# Groups on the people page at once, the biggest first; naming them brings the next ones.
-PEOPLE_SHOWN = 30
 
 review_page = staff_page(
     "classifier.review_prediction",
@@ -101,71 +96,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "may_enrol": request.user.has_perm("classifier.add_athlete"),
     }
     return render(request, "classifier/review.html", context)
-
-
-def person_entry(person: people.Person, posted: dict) -> dict:
-    """What the people page shows of one group: its faces as crops with a checkbox each, the
-    photos they come from, and what staff had typed if this group's form came back refused."""
-    faces = person.faces
-    this_form = bool(posted["faces"] & {face.pk for face in faces})
-    photos = {face.prediction_id: face.prediction.original_name for face in faces}
-    return {
-        "count": len(faces),
-        "faces": [
-            {
-                "id": face.pk,
-                "photo": face.prediction.image.url,
-                "photo_name": face.prediction.original_name,
-                "crop": face_geometry(
-                    face, face.prediction.width, face.prediction.height, PERSON_CROP_PX
-                )["crop"],
-                "checked": face.pk in posted["faces"] if this_form else True,
-            }
-            for face in faces
-        ],
-        "photos": [(reverse("detail", args=[pk]), name) for pk, name in photos.items()],
-        "label": posted["label"] if this_form else "",
-        "name": posted["name"] if this_form else "",
-    }
-
-
-@require_http_methods(["GET", "POST"])
-@review_page
-def people_page(request: HttpRequest) -> HttpResponse:
-    """Staff name groups of unknown faces that look like one person (POST: one group's form,
-    through the API's NamePersonSerializer, so the page and the API decide alike)."""
-    posted: dict = {"faces": set(), "label": "", "name": ""}
-    status = 200
-    if request.method == "POST":
-        data = {
-            "faces": request.POST.getlist("faces"),
-            "label": request.POST.get("label", ""),
-            "name": request.POST.get("name", ""),
-        }
-        naming = NamePersonSerializer(data=data, context={"request": request})
-        if naming.is_valid():
-            athlete = naming.save()
-            count = len(naming.validated_data["faces"])
-            faces = "1 face is" if count == 1 else f"{count} faces are"
-            messages.success(request, f"{faces} now {athlete.display_name}.")
-            return redirect("people")
-        for reason in error_sentences(naming.errors):
-            messages.error(request, reason)
-        posted = {
-            "faces": {int(pk) for pk in data["faces"] if pk.isdigit()},
-            "label": data["label"],
-            "name": data["name"],
-        }
-        status = 400
-    groups = people.people_seen()
-    context = {
-        "people": [person_entry(person, posted) for person in groups[:PEOPLE_SHOWN]],
-        "more": max(len(groups) - PEOPLE_SHOWN, 0),
-        "athletes": list(Athlete.objects.values_list("label", "display_name")),
-        "crop_px": PERSON_CROP_PX,
-        "may_add": request.user.has_perm("classifier.add_athlete"),
-    }
-    return render(request, "classifier/people.html", context, status=status)
 
 
 def error_sentences(errors) -> list[str]:

@@ -10,15 +10,17 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 
-def staff_page(perm: str, why: str) -> Callable:
-    """Guard a view with ``perm``; ``why`` is the sentence a user without it reads."""
+def staff_page(perm: str | tuple[str, ...], why: str) -> Callable:
+    """Guard a view with ``perm`` (or all of several); ``why`` is the sentence a user without
+    it reads."""
+    perms = (perm,) if isinstance(perm, str) else perm
 
     def guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-            if not request.user.has_perm(perm):
+            if not request.user.has_perms(perms):
                 raise PermissionDenied(why)
             return view(request, *args, **kwargs)
 

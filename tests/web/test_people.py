@@ -1,14 +1,13 @@
-"""People seen but not known (/people/, /api/people/): unknown faces grouped by person, and
-naming a group, which records a review on each face and enrols the person."""
+"""People seen but not known (/people/, /api/people/): unknown faces grouped by person as they
+arrive, and naming a group, which records a review on each face and enrols the person."""
 
 import numpy as np
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from classifier.models import Athlete, Face, FaceReview, Prediction
+from classifier.models import Athlete, Face, FaceReview, Person, Prediction
 from classifier.models.embeddings import embedding_bytes
-from classifier.people import people_seen
 
 pytestmark = pytest.mark.db_engine
 
@@ -26,11 +25,12 @@ def direction(axis: int, wobble: float = 0.0) -> np.ndarray:
 
 
 def stranger(make_prediction, vector: np.ndarray, name: str, faces=(UNKNOWN_FACE,)) -> Face:
-    """A finished photo whose first face is an unknown one with this embedding."""
+    """A finished photo whose first face is an unknown one with this embedding, arrived: in
+    its group, as the worker leaves it."""
     prediction = make_prediction(faces=list(faces), label="unknown", original_name=name)
-    face = prediction.faces.get(position=0)
-    Face.objects.filter(pk=face.pk).update(embedding=embedding_bytes(vector))
-    return face
+    Face.objects.filter(prediction=prediction, position=0).update(embedding=embedding_bytes(vector))
+    Person.objects.settle(prediction.faces.select_related("prediction", "review"))
+    return prediction.faces.get(position=0)
 
 
 @pytest.fixture
@@ -56,7 +56,8 @@ def test_the_api_lists_groups_of_two_or_more_unknown_faces_biggest_first(staff_c
     response = staff_client.get("/api/people/")
 
     assert response.status_code == 200
-    groups = response.json()
+    groups = response.json()["results"]
+    assert response.json()["count"] == 2
     assert [group["count"] for group in groups] == [3, 2]
     assert [sorted(face["id"] for face in group["faces"]) for group in groups] == [
         ids(seen["a"]),
@@ -67,11 +68,14 @@ def test_the_api_lists_groups_of_two_or_more_unknown_faces_biggest_first(staff_c
     assert face["image_url"].startswith("http://testserver/media/uploads/")
 
 
-def test_only_the_newest_unknown_faces_are_grouped(seen):
-    newest_three = people_seen(limit=3)  # C, then B's two: A's are older
+def test_every_unknown_face_is_grouped_however_old(make_prediction):
+    faces = [stranger(make_prediction, direction(0, 0.01 * n), f"a{n}.jpg") for n in range(5)]
+    Prediction.objects.filter(pk=faces[0].prediction_id).update(created_at="2001-01-01T00:00Z")
 
-    assert [ids(person.faces) for person in newest_three] == [ids(seen["b"])]
-    assert [person.count for person in people_seen()] == [3, 2]
+    assert [person.size for person in Person.objects.shown()] == [5]
+    assert {face.person_id for face in Face.objects.filter(pk__in=[f.pk for f in faces])} == {
+        faces[0].person_id
+    }
 
 
 def test_the_page_shows_each_group_with_its_count_faces_and_photos(staff_client, seen):
@@ -96,14 +100,15 @@ def test_it_says_so_when_no_unknown_faces_look_alike(staff_client, make_predicti
 
     assert response.status_code == 200
     assert "No unknown face looks like another one yet." in response.content.decode()
-    assert staff_client.get("/api/people/").json() == []
+    assert staff_client.get("/api/people/").json()["results"] == []
 
 
 def test_naming_a_group_on_the_page_records_a_review_on_each_face(staff_client, seen, staff):
     a = seen["a"]
 
     response = staff_client.post(
-        "/people/", {"faces": [face.pk for face in a], "label": "lebron_james", "name": ""}
+        "/people/",
+        {"person": a[0].person_id, "faces": [face.pk for face in a], "label": "lebron_james"},
     )
 
     assert response.status_code == 302 and response["Location"] == "/people/"
@@ -138,14 +143,14 @@ def test_a_new_name_enrols_the_person_as_the_athletes_api_does(staff_client, see
     assert set(Face.objects.filter(review__label="roger_federer").values_list("pk", flat=True)) == {
         face.pk for face in b
     }
-    assert staff_client.get("/api/people/").json()[0]["count"] == 3  # B is gone, A stays
+    assert staff_client.get("/api/people/").json()["results"][0]["count"] == 3  # B went
 
 
 def test_a_face_left_out_stays_unknown(staff_client, seen):
     kept, left_out = seen["a"][:2], seen["a"][2]
 
     response = staff_client.post(
-        "/people/", {"faces": [face.pk for face in kept], "name": "Ann Lee"}
+        "/people/", {"person": kept[0].person_id, "faces": [f.pk for f in kept], "name": "Ann Lee"}
     )
 
     assert response.status_code == 302
@@ -188,7 +193,13 @@ def test_bad_input_is_refused_with_a_sentence_and_nothing_recorded(
 
 def test_the_page_refuses_bad_input_in_words_and_keeps_what_was_typed(staff_client, seen):
     response = staff_client.post(
-        "/people/", {"faces": [seen["a"][0].pk], "label": "lebron_james", "name": "Ann Lee"}
+        "/people/",
+        {
+            "person": seen["a"][0].person_id,
+            "faces": [seen["a"][0].pk],
+            "label": "lebron_james",
+            "name": "Ann Lee",
+        },  # fmt: skip
     )
 
     html = response.content.decode()
@@ -201,7 +212,9 @@ def test_the_page_refuses_bad_input_in_words_and_keeps_what_was_typed(staff_clie
 
 
 def test_the_page_asks_for_a_face_when_none_is_ticked(staff_client, seen):
-    response = staff_client.post("/people/", {"label": "lebron_james", "name": ""})
+    response = staff_client.post(
+        "/people/", {"person": seen["a"][0].person_id, "label": "lebron_james", "name": ""}
+    )
 
     assert response.status_code == 400
     assert "Choose at least one face of this person." in response.content.decode()
@@ -232,7 +245,9 @@ def test_a_reviewer_who_may_not_add_athletes_names_only_enrolled_ones(
     client, seen, django_user_model
 ):
     reviewer = django_user_model.objects.create_user("reviewer")
-    reviewer.user_permissions.set(Permission.objects.filter(codename="review_prediction"))
+    reviewer.user_permissions.set(
+        Permission.objects.filter(codename__in=["review_prediction", "view_prediction"])
+    )
     client.force_login(reviewer)
     faces = [face.pk for face in seen["b"]]
 
@@ -252,10 +267,12 @@ def test_the_page_form_needs_its_csrf_token(seen, staff):
     browser.force_login(staff)
     faces = [face.pk for face in seen["b"]]
 
-    refused = browser.post("/people/", {"faces": faces, "label": "rafael_nadal"})
+    person = seen["b"][0].person_id
+    refused = browser.post("/people/", {"person": person, "faces": faces, "label": "rafael_nadal"})
     token = browser.get("/people/").cookies["csrftoken"].value
     named = browser.post(
-        "/people/", {"faces": faces, "label": "rafael_nadal", "csrfmiddlewaretoken": token}
+        "/people/",
+        {"person": person, "faces": faces, "label": "rafael_nadal", "csrfmiddlewaretoken": token},
     )
 
     assert refused.status_code == 403

@@ -25,6 +25,11 @@ ENDPOINTS = {
     "/api/people/name/": {"post"},
     "/api/imports/": {"get", "post"},
     "/api/imports/{id}/": {"get"},
+    "/api/people/{id}/": {"get"},
+    "/api/people/{id}/hide/": {"post"},
+    "/api/people/{id}/merge/": {"post"},
+    "/api/people/{id}/split/": {"post"},
+    "/api/faces/{id}/more-photos/": {"get"},
 }
 
 
