@@ -4,7 +4,7 @@ bench_history measures it."""
 import pytest
 from django.core.management import CommandError, call_command
 
-from classifier.models import Face, FaceReview, Prediction
+from classifier.models import Face, FaceReview, Person, Prediction
 
 pytestmark = pytest.mark.db_engine
 
@@ -22,10 +22,13 @@ def test_it_seeds_predictions_with_faces_and_reviews(model_version, capsys):
     assert set(done.values_list("label", flat=True)) == {
         "lebron_james", "rafael_nadal", "unknown", "no_face",
     }  # fmt: skip
-    assert "Seeded 300 predictions" in capsys.readouterr().out
-    unknown = Face.objects.filter(label="unknown")
-    assert unknown.exists() and not unknown.filter(embedding__isnull=True).exists()
-    assert not Face.objects.exclude(label="unknown").filter(embedding__isnull=False).exists()
+    out = capsys.readouterr().out
+    assert "Seeded 300 predictions" in out and "Grouped" in out
+    assert not Face.objects.filter(embedding__isnull=True).exists()
+    unknown = Face.objects.unknown()
+    assert unknown.exists() and not unknown.filter(person__isnull=True).exists()
+    assert not Face.objects.exclude(label="unknown").filter(person__isnull=False).exists()
+    assert Person.objects.shown().exists()  # grouped at the end, as the worker leaves them
 
 
 def test_it_removes_only_the_seeded_rows(model_version, make_prediction):
@@ -54,3 +57,18 @@ def test_the_benchmark_measures_every_request(model_version, capsys):
         assert f"staff  {request}" in out
         assert f"owner  {request}" in out
     assert "staff  people page" in out and "staff  API people" in out
+    for request in ("more photos (unknown)", "API more photos (athlete)"):
+        assert f"staff  {request}" in out
+
+
+def test_the_people_benchmark_prints_recall_and_the_cost_of_grouping(model_version, capsys):
+    call_command("seed_history", "--count", "200")
+    capsys.readouterr()
+
+    call_command("bench_people", "--queries", "20", "--placements", "5")
+
+    out = capsys.readouterr().out
+    assert "CPUs; load average" in out
+    assert "recall@10 against exact search: " in out
+    assert "grouping one arriving face: p50 " in out and "(5 faces, rolled back)" in out
+    assert Person.objects.shown().exists() and Face.objects.filter(person__isnull=False).exists()

@@ -1,5 +1,5 @@
 """manage.py bench_history: p50 and p95 of the history's pages and API, and (staff) of the
-people seen but not known, on this database.
+people seen but not known and "more photos of this person", on this database.
 
 Each request goes through the whole Django stack (middleware, sign-in, queries, templates or
 JSON) in this process, as staff who see every upload and as the seeded user who owns most
@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 from django.test import Client
 
-from classifier.models import Prediction
+from classifier.models import Face, Prediction
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -67,14 +67,21 @@ class Command(BaseCommand):
             ("prediction page", f"/predictions/{some.pk}/"),
             ("API prediction", f"/api/predictions/{some.pk}/"),
         ]
-        staff_only = [("people page", "/people/"), ("API people", "/api/people/")]
+        unknown = Face.objects.filter(person__isnull=False).order_by("pk")[total // 3 :].first()
+        named = Face.objects.exclude(label="unknown").filter(embedding__isnull=False).first()
+        staff_only = [("people page", "/people/"), ("API people", "/api/people/")] + [
+            (f"{where}more photos ({whose})", f"{prefix}/faces/{face.pk}/more-photos/")
+            for whose, face in (("unknown", unknown), ("athlete", named))
+            if face is not None
+            for where, prefix in (("", ""), ("API ", "/api"))
+        ]
         self.stdout.write(f"{total} predictions; {rounds} rounds; milliseconds")
-        self.stdout.write(f"{'who':<6} {'request':<28} {'p50':>7} {'p95':>7}")
+        self.stdout.write(f"{'who':<6} {'request':<30} {'p50':>7} {'p95':>7}")
         for who, client in clients():
             for name, url in requests + (staff_only if who == "staff" else []):
                 times = measure(client, url, rounds)
                 self.stdout.write(
-                    f"{who:<6} {name:<28} {percentile(times, 0.5):7.1f} "
+                    f"{who:<6} {name:<30} {percentile(times, 0.5):7.1f} "
                     f"{percentile(times, 0.95):7.1f}"
                 )
 

@@ -1,8 +1,10 @@
 """manage.py seed_history: fill the database with a big, realistic history, to measure it.
 
-Rows only: the photos they name are not written, so pages show empty thumbnails. Every seeded
-row is stamped with the visitor id ``seeded``, and ``--remove`` deletes exactly those rows (and
-their faces and reviews) again. Deterministic for a given ``--seed``.
+Rows only: the photos they name are not written, so pages show empty thumbnails. Every face
+has an embedding, near its athlete's direction or one made-up stranger's, and the unknown ones
+are grouped on People at the end (``manage.py group_people``), as the worker would have left
+them. Every seeded row is stamped with the visitor id ``seeded``, and ``--remove`` deletes
+exactly those rows (and their faces and reviews) again. Deterministic for a given ``--seed``.
 """
 
 import random
@@ -10,6 +12,7 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -28,8 +31,9 @@ SEEDED = "seeded"
 BATCH = 2000
 WORDS = ["match", "final", "press", "training", "crowd", "portrait", "court", "bench", "team"]
 UPLOADERS = 5
-# The seeded unknown faces are of this many made-up people, so that the people page groups them.
-STRANGERS = 300
+# The seeded unknown faces are of one made-up person per this many photos (at least 300), so
+# that People groups them and a stranger's nearest faces are mostly their own.
+PHOTOS_PER_STRANGER = 10
 
 
 class Command(BaseCommand):
@@ -54,7 +58,11 @@ class Command(BaseCommand):
             raise CommandError("--count must be at least 1.")
         users = uploaders()
         rng = random.Random(seed)
-        strangers = [[rng.gauss(0, 1) for _ in range(128)] for _ in range(STRANGERS)]
+        strangers = [
+            [rng.gauss(0, 1) for _ in range(128)]
+            for _ in range(max(300, count // PHOTOS_PER_STRANGER))
+        ]
+        directions = {label: [rng.gauss(0, 1) for _ in range(128)] for label in labels}
         now = timezone.now()
         for start in range(0, count, BATCH):
             rows = [
@@ -64,12 +72,13 @@ class Command(BaseCommand):
             with transaction.atomic():
                 Prediction.objects.bulk_create(rows)
                 faces = Face.objects.bulk_create(
-                    f for row in rows for f in seeded_faces(rng, row, labels, strangers)
+                    f for row in rows for f in seeded_faces(rng, row, labels, strangers, directions)
                 )
                 confirm_some(rng, faces)
             self.stdout.write(f"{start + len(rows)} / {count}")
         athletes = Athlete.objects.filter(label__in=labels).count()
         self.stdout.write(f"Seeded {count} predictions for {athletes} athletes.")
+        call_command("group_people", stdout=self.stdout)
 
 
 def uploaders() -> list:
@@ -131,9 +140,12 @@ def confirm_some(rng, faces: list[Face]) -> None:
     Face.objects.bulk_update(confirmed, ["review"])
 
 
-def seeded_faces(rng, prediction: Prediction, labels: list[str], strangers) -> list[Face]:
-    """One to three faces for a photo with an answer; none for no_face or failed ones. Unknown
-    faces get an embedding near one of the ``strangers``."""
+def seeded_faces(
+    rng, prediction: Prediction, labels: list[str], strangers, directions
+) -> list[Face]:
+    """One to three faces for a photo with an answer; none for no_face or failed ones. A named
+    face's embedding is near its athlete's direction, an unknown one's near one of the
+    ``strangers``."""
     if prediction.status != Prediction.Status.DONE or prediction.label == NO_FACE:
         return []
     faces = []
@@ -150,7 +162,9 @@ def seeded_faces(rng, prediction: Prediction, labels: list[str], strangers) -> l
                 y=50,
                 width=120,
                 height=120,
-                embedding=None if named else stranger_embedding(rng, strangers),
+                embedding=near(
+                    rng, directions[prediction.label] if named else rng.choice(strangers)
+                ),
                 label=prediction.label if named else UNKNOWN,
                 candidate=prediction.label if named else rng.choice(labels),
                 score=score,
@@ -161,6 +175,6 @@ def seeded_faces(rng, prediction: Prediction, labels: list[str], strangers) -> l
     return faces
 
 
-def stranger_embedding(rng, strangers: list[list[float]]) -> bytes:
-    """One of the strangers' faces: their direction, a little off (cosine about 0.8)."""
-    return embedding_bytes([value + rng.gauss(0, 0.5) for value in rng.choice(strangers)])
+def near(rng, direction: list[float]) -> bytes:
+    """A face of someone with this direction, a little off it (cosine about 0.8)."""
+    return embedding_bytes([value + rng.gauss(0, 0.5) for value in direction])
