@@ -3,9 +3,9 @@ face with an embedding.
 
 A process restores the latest snapshot from the site's storage once, which is how the web and
 workers on other machines get it, then adds the faces stored since at every search (one query
-by id). The worker saves a snapshot now and then (``save_snapshot``, a beat task and
-``manage.py index_faces``). Deleted faces may stay in the graph: callers read the faces they
-find from the database, which drops them.
+by id). The worker saves a snapshot once enough faces arrived since the last one
+(``save_snapshot``: the beat task and ``manage.py group_people``). Deleted faces may stay in
+the graph: callers read the faces they find from the database, which drops them.
 """
 
 import logging
@@ -24,7 +24,11 @@ from ml.neighbours import FaceIndex
 
 logger = logging.getLogger(__name__)
 
-SNAPSHOT = "face-index/faces.usearch"
+# Snapshots are named by the newest face they hold: face-index/faces-<id>.usearch.
+SNAPSHOTS = "face-index"
+# Faces that must have arrived since the last snapshot before another is saved: a snapshot of
+# 200,000 faces is about 120 MB.
+SAVE_EVERY = 2000
 # Faces read from the database at a time while catching up.
 BATCH = 5000
 # How far below its newest id the index looks again for faces whose transaction committed
@@ -44,18 +48,39 @@ def nearest_faces(vector: np.ndarray, count: int) -> list[tuple[int, float]]:
 
 
 def save_snapshot() -> int:
-    """Store this process's index, brought up to date, for other processes to start from;
-    returns how many faces it holds."""
+    """Store this process's index, brought up to date, for other processes to start from, if
+    ``SAVE_EVERY`` faces arrived since the last snapshot (replacing it); returns how many
+    faces the index holds."""
     with _lock:
         index = _current()
+        saved = _snapshots()
+        if saved and index.last_id - max(saved) < SAVE_EVERY:
+            return len(index)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "faces.usearch"
             index.save(path)
             with path.open("rb") as snapshot:
-                if default_storage.exists(SNAPSHOT):
-                    default_storage.delete(SNAPSHOT)
-                default_storage.save(SNAPSHOT, File(snapshot))
+                default_storage.save(_snapshot_name(index.last_id), File(snapshot))
+        for last_id in saved:
+            default_storage.delete(_snapshot_name(last_id))
         return len(index)
+
+
+def _snapshot_name(last_id: int) -> str:
+    return f"{SNAPSHOTS}/faces-{last_id}.usearch"
+
+
+def _snapshots() -> list[int]:
+    """The newest face id of each stored snapshot."""
+    if not default_storage.exists(SNAPSHOTS):
+        return []
+    _, names = default_storage.listdir(SNAPSHOTS)
+    return [
+        int(name.removeprefix("faces-").removesuffix(".usearch"))
+        for name in names
+        if name.startswith("faces-") and name.endswith(".usearch")
+        and name[len("faces-"):-len(".usearch")].isdigit()
+    ]  # fmt: skip
 
 
 def forget() -> None:
@@ -79,11 +104,12 @@ def _current() -> FaceIndex:
 
 
 def _restored() -> FaceIndex | None:
-    if not default_storage.exists(SNAPSHOT):
+    saved = _snapshots()
+    if not saved:
         return None
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "faces.usearch"
-        with default_storage.open(SNAPSHOT, "rb") as stored:
+        with default_storage.open(_snapshot_name(max(saved)), "rb") as stored:
             path.write_bytes(stored.read())
         try:
             return FaceIndex.restore(path)

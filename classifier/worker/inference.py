@@ -7,14 +7,18 @@ and reloads only when that changed, so an admin's activation applies to the next
 restarting the worker.
 """
 
+import logging
 import time
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from classifier.models import ModelVersion, Person, Prediction
 from classifier.models.drawing import store_drawing
 from ml.errors import ModelError
 from ml.imaging import load_image
+
+logger = logging.getLogger(__name__)
 
 # {version: predictor}: the one model this process has loaded.
 _loaded: dict = {}
@@ -79,4 +83,10 @@ def run(prediction: Prediction) -> None:
     if not saved:  # another delivery took the row over; keep no orphan file
         prediction.annotated.storage.delete(annotated_name)
         return
-    Person.objects.settle(prediction.faces.select_related("prediction", "review"))
+    try:
+        Person.objects.settle(prediction.faces.select_related("prediction", "review"))
+    except (DatabaseError, RuntimeError, ValueError):
+        # The photo is done; its unknown faces wait for the beat task to group them.
+        logger.exception(
+            "Grouping the faces of %s failed; they wait for group_people.", prediction.pk
+        )

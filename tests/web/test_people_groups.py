@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from django.contrib.auth.models import Permission
 
-from classifier.models import Face, FaceReview, Person
+from classifier.models import Face, FaceReview, Person, face_index
 from classifier.models.embeddings import embedding_bytes
 from classifier.models.face_index import nearest_faces
 from tests.web.test_people import SURE_NADAL, UNKNOWN_FACE, direction, stranger
@@ -273,3 +273,22 @@ def test_a_face_whose_transaction_commits_after_a_newer_one_is_still_found(make_
     Face.objects.filter(pk=late.pk).update(embedding=embedding_bytes(direction(0, 0.1)))
 
     assert [pk for pk, _ in nearest_faces(direction(0), 5)] == [newer.pk, late.pk]
+
+
+def test_a_snapshot_is_saved_once_enough_faces_arrived_and_a_process_starts_from_it(
+    make_prediction, media_root, monkeypatch
+):
+    monkeypatch.setattr(face_index, "SAVE_EVERY", 3)
+    faces = [stranger(make_prediction, direction(n), f"{n}.jpg") for n in range(3)]
+    saved = face_index.save_snapshot()
+    folder = media_root / "face-index"
+    assert saved == 3 and sorted(p.name for p in folder.iterdir()) == [
+        f"faces-{faces[-1].pk}.usearch"
+    ]
+
+    stranger(make_prediction, direction(5), "few.jpg")
+    face_index.save_snapshot()  # one face since: not worth another snapshot
+    assert sorted(p.name for p in folder.iterdir()) == [f"faces-{faces[-1].pk}.usearch"]
+
+    face_index.forget()
+    assert [pk for pk, _ in nearest_faces(direction(1), 1)] == [faces[1].pk]
