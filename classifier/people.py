@@ -50,11 +50,17 @@ def more_photos(face: Face, user) -> list[tuple[Face, float]]:
     if vector is None:
         return []
     found = dict(nearest_faces(vector, MORE_PHOTOS_SEARCHED))
-    faces = (
-        Face.objects.filter(pk__in=found, prediction__in=Prediction.objects.visible_to(user))
+    near = list(
+        Face.objects.filter(pk__in=found)
         .exclude(prediction_id=face.prediction_id)
         .select_related("prediction", "review")
     )
+    # Two lookups by key: SQLite read the whole history for ``prediction__in=visible``.
+    photos = {other.prediction_id for other in near}
+    visible = set(
+        Prediction.objects.visible_to(user).filter(pk__in=photos).values_list("pk", flat=True)
+    )
+    faces = [other for other in near if other.prediction_id in visible]
     ranked = sorted(faces, key=lambda other: -found[other.pk])
     return [(other, found[other.pk]) for other in ranked[:MORE_PHOTOS]]
 
