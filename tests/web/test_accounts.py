@@ -8,8 +8,6 @@ from classifier.models import Prediction
 from classifier.uploads import VISITOR_SESSION_KEY
 from tests.web.conftest import PASSWORD
 
-pytestmark = pytest.mark.db_engine
-
 NEW_PASSWORD = "tennis-clay-court-2026"
 
 

@@ -7,14 +7,13 @@ from django.db import IntegrityError, transaction
 from classifier.models import ModelVersion, Prediction
 from classifier.tasks import run_prediction
 
-pytestmark = pytest.mark.db_engine
-
 
 @pytest.fixture
 def second_version(model_version) -> ModelVersion:
     return ModelVersion.objects.create(version="v2", path="v2", manifest=model_version.manifest)
 
 
+@pytest.mark.db_engine  # the partial unique constraint, in a row-locked transaction
 def test_activate_makes_it_the_only_active_version(model_version, second_version):
     second_version.activate()
 
@@ -25,6 +24,7 @@ def test_activate_makes_it_the_only_active_version(model_version, second_version
     assert ModelVersion.objects.active() == second_version
 
 
+@pytest.mark.db_engine  # the partial unique constraint
 def test_the_database_refuses_two_active_versions(model_version, second_version):
     with pytest.raises(IntegrityError), transaction.atomic():
         ModelVersion.objects.filter(pk=second_version.pk).update(is_active=True)

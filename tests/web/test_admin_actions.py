@@ -5,8 +5,6 @@ import pytest
 from classifier.models import FaceReview
 from tests.web.conftest import photo_review
 
-pytestmark = pytest.mark.db_engine
-
 CHANGELIST = "/admin/classifier/prediction/"
 
 
@@ -18,6 +16,7 @@ def run_action(staff_client, action: str, predictions):
     )
 
 
+@pytest.mark.db_engine  # the latest review, joined
 def test_the_list_shows_thumbnails_labels_and_review_state(staff_client, make_prediction, staff):
     prediction = make_prediction(original_name="serve.jpg")
     prediction.review_all_faces(staff, "confirm")
@@ -55,6 +54,7 @@ def test_confirm_records_who_when_verdict_and_label(staff_client, make_predictio
     assert photo_review(second).label == "unknown"
 
 
+@pytest.mark.db_engine  # the latest of two reviews, by order
 def test_correct_to_an_athlete_replaces_an_earlier_review(staff_client, make_prediction, staff):
     prediction = make_prediction(label="rafael_nadal")
     prediction.review_all_faces(staff, "confirm")

@@ -12,8 +12,6 @@ from django.test import Client
 from classifier.models import Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
 
-pytestmark = pytest.mark.db_engine
-
 URL = "/api/predictions/"
 
 

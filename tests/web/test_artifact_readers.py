@@ -22,8 +22,6 @@ from ml.imaging import load_image
 from tests.web.conftest import jpeg_bytes
 from tests.web.test_version_comparison import make_version, reviewed, unit
 
-pytestmark = pytest.mark.db_engine  # reviews read with joins, counts and F()
-
 
 @dataclass
 class Machines:

@@ -6,8 +6,6 @@ import pytest
 
 from classifier.models import Event
 
-pytestmark = pytest.mark.db_engine
-
 
 def face(label: str, candidate: str = "", needs_review: bool = False, x: int = 4) -> dict:
     return {"box": [x, 4, 20, 20], "label": label, "candidate": candidate or label,
@@ -42,6 +40,7 @@ def photos(make_prediction, staff, final):
     return made
 
 
+@pytest.mark.db_engine  # faces and reviews joined, distinct
 def test_the_api_lists_every_photo_where_he_was_named(staff_client, photos):
     response = staff_client.get("/api/predictions/", {"athlete": "lebron_james"})
 
@@ -63,6 +62,7 @@ def test_the_api_refuses_an_unknown_athlete(staff_client, photos):
     assert "athlete" in response.json()
 
 
+@pytest.mark.db_engine  # faces and reviews joined, distinct
 def test_the_page_shows_the_same_photos_and_filters_by_event(staff_client, photos, final):
     page = staff_client.get("/athletes/lebron_james/")
     in_final = staff_client.get("/athletes/lebron_james/", {"event": final.pk})

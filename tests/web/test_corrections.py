@@ -6,8 +6,6 @@ import pytest
 
 from classifier.models import Face
 
-pytestmark = pytest.mark.db_engine
-
 NADAL = {"box": [4, 5, 20, 21], "label": "rafael_nadal", "candidate": "rafael_nadal",
          "score": 0.956, "needs_review": False}  # fmt: skip
 UNSURE = {"box": [4, 5, 20, 21], "label": "unknown", "candidate": "lebron_james",
@@ -70,6 +68,7 @@ def test_the_api_gives_the_correction_and_staff_the_models_answer(client, correc
     assert staff_view["faces"][0]["review"]["model_label"] == "rafael_nadal"
 
 
+@pytest.mark.db_engine  # filters over reviews: Exists() and joins
 def test_the_filters_find_the_photo_by_its_corrected_answer(client, corrected, staff):
     client.force_login(staff)
 
@@ -82,6 +81,7 @@ def test_the_filters_find_the_photo_by_its_corrected_answer(client, corrected, s
     assert [p.pk for p in page.context["page"].object_list] == [corrected.pk]
 
 
+@pytest.mark.db_engine  # Exists() over faces
 def test_the_needs_review_filter_finds_undecided_faces_only(client, make_prediction, staff):
     make_prediction(original_name="waiting.jpg", faces=[UNSURE], label="unknown")
     decided = make_prediction(original_name="decided.jpg", faces=[UNSURE], label="unknown")

@@ -11,8 +11,6 @@ from django.test import Client
 
 from classifier.models import Prediction
 
-pytestmark = pytest.mark.db_engine
-
 
 @pytest.fixture
 def visitor(db) -> Client:
@@ -29,6 +27,7 @@ def csrf_token(client: Client, url: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
 
+@pytest.mark.db_engine  # on_commit
 def test_it_deletes_the_row_and_then_the_files_through_the_api(
     user_client, make_prediction, with_files, media_root, django_capture_on_commit_callbacks
 ):
@@ -46,6 +45,7 @@ def test_it_deletes_the_row_and_then_the_files_through_the_api(
     assert user_client.get(f"/media/{prediction.image.name}").status_code == 404
 
 
+@pytest.mark.db_engine  # on_commit
 def test_it_deletes_from_the_site_after_a_confirmation(
     visitor, make_prediction, with_files, media_root, django_capture_on_commit_callbacks
 ):
@@ -103,6 +103,7 @@ def test_a_photo_still_being_processed_is_not_deleted(user_client, make_predicti
     assert Prediction.objects.filter(pk=prediction.pk).exists()
 
 
+@pytest.mark.db_engine  # on_commit, and the query for other rows' files
 def test_a_file_another_row_stores_is_kept(
     staff_client, make_prediction, with_files, media_root, django_capture_on_commit_callbacks
 ):
@@ -117,6 +118,7 @@ def test_a_file_another_row_stores_is_kept(
     assert not (media_root / source.thumbnail.name).exists()
 
 
+@pytest.mark.db_engine  # on_commit from a bulk delete
 def test_the_admin_deletes_the_files_too(
     staff_client, make_prediction, with_files, media_root, django_capture_on_commit_callbacks
 ):

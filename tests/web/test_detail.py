@@ -4,8 +4,6 @@ import uuid
 
 import pytest
 
-pytestmark = pytest.mark.db_engine
-
 
 def test_the_page_shows_the_answer_its_faces_and_one_confidence(client, make_prediction, staff):
     face = {
@@ -33,6 +31,7 @@ def test_the_page_shows_the_answer_its_faces_and_one_confidence(client, make_pre
     assert 'http-equiv="refresh"' not in html
 
 
+@pytest.mark.db_engine  # jsonb reorders keys
 def test_timings_are_shown_in_the_order_the_work_happened(client, make_prediction):
     # As PostgreSQL's jsonb returns them: shortest key first.
     timings = {"queue_ms": 9, "embed_ms": 28, "total_ms": 84, "detect_ms": 55, "worker_ms": 89}
@@ -89,6 +88,7 @@ def test_the_api_gives_every_documented_field(client, make_prediction, staff):
     assert body["review"]["verdict"] == "confirm"
 
 
+@pytest.mark.db_engine  # a text search (q)
 def test_it_never_shows_who_reviewed_to_the_public(
     client, user_client, make_prediction, django_user_model
 ):

@@ -14,8 +14,6 @@ from classifier.models import Event, Prediction, Team
 from classifier.tasks import run_prediction
 from tests.web.conftest import jpeg_bytes, upload_file
 
-pytestmark = pytest.mark.db_engine
-
 NADAL_FACE = {"box": [4, 4, 20, 20], "label": "rafael_nadal", "candidate": "rafael_nadal",
               "score": 0.9, "needs_review": False, "detection_confidence": 0.99}  # fmt: skip
 
@@ -32,6 +30,7 @@ def final(athletes) -> Event:
     return event
 
 
+@pytest.mark.db_engine  # a roster from two many-to-many joins
 def test_the_roster_is_its_teams_and_its_chosen_athletes(final, athletes):
     assert final.roster() == {"rafael_nadal"}
 
@@ -105,6 +104,7 @@ def test_outside_an_event_the_worker_names_anyone(
     assert prediction.status == Prediction.Status.DONE
 
 
+@pytest.mark.db_engine  # matching a null event
 def test_a_result_is_reused_only_within_the_same_event(client, final, model_version, sent_tasks):
     data = jpeg_bytes()
     first = client.post("/api/predictions/", {"image": upload_file(data)})
@@ -139,6 +139,7 @@ def test_the_api_lists_events_with_their_rosters(client, final):
     ]
 
 
+@pytest.mark.db_engine  # the export's order and status filter
 @pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
 def test_the_export_zips_the_tagged_photos_with_a_csv(
     staff_client, make_prediction, final, media_root, settings

@@ -7,8 +7,6 @@ from rest_framework.authtoken.models import Token
 
 from classifier.models import Face, FaceReview
 
-pytestmark = pytest.mark.db_engine
-
 GROUP = [
     {"box": [0, 0, 10, 10], "label": "rafael_nadal", "candidate": "rafael_nadal", "score": 0.9,
      "needs_review": False},
@@ -32,6 +30,7 @@ def review_url(face: Face) -> str:
     return f"/api/faces/{face.pk}/review/"
 
 
+@pytest.mark.db_engine  # a review and the photo's answer in one transaction
 def test_confirming_an_uncertain_face_names_its_candidate(staff_client, group, staff):
     _, unsure, _ = faces_of(group)
 
@@ -60,6 +59,7 @@ def test_confirming_an_uncertain_face_names_its_candidate(staff_client, group, s
     assert group.label == "lebron_james"  # a reviewer's athlete comes first
 
 
+@pytest.mark.db_engine  # the newest review, by order
 def test_a_later_decision_replaces_the_earlier_one_and_both_are_kept(staff_client, group, staff):
     sure, _, _ = faces_of(group)
 
@@ -102,6 +102,7 @@ def test_bulk_confirm_confirms_each_faces_own_answer(staff_client, group):
     assert labels == ["rafael_nadal", "lebron_james", "unknown"]
 
 
+@pytest.mark.db_engine  # a transaction rolled back
 def test_a_bulk_review_with_one_bad_face_records_nothing(staff_client, group):
     response = staff_client.post(
         "/api/faces/review/",
@@ -156,6 +157,7 @@ def test_a_missing_face_is_404(staff_client, db):
     assert staff_client.post("/api/faces/nope/review/", {"verdict": "confirm"}).status_code == 404
 
 
+@pytest.mark.db_engine  # on_commit
 def test_the_annotated_photo_is_redrawn_with_the_reviewed_answer(
     staff_client, make_prediction, media_photo, media_root, django_capture_on_commit_callbacks
 ):
@@ -181,6 +183,7 @@ def test_the_annotated_photo_is_redrawn_with_the_reviewed_answer(
     assert green > 150 and red < 120
 
 
+@pytest.mark.db_engine  # on_commit
 def test_a_photo_that_cannot_be_redrawn_keeps_the_review(
     staff_client, make_prediction, django_capture_on_commit_callbacks, caplog
 ):

@@ -6,8 +6,6 @@ from django.test import Client
 from classifier.models import Prediction
 from classifier.uploads import VISITOR_SESSION_KEY
 
-pytestmark = pytest.mark.db_engine
-
 
 @pytest.fixture
 def mixed(make_prediction, staff):
@@ -52,6 +50,7 @@ def test_the_page_filters(staff_client, mixed, params, expected):
     assert html_names(response) == expected
 
 
+@pytest.mark.db_engine  # filters: text search, Exists(), joins
 @pytest.mark.parametrize(("params", "expected"), FILTERS)
 def test_the_api_filters_the_same_way(staff_client, mixed, params, expected):
     response = staff_client.get("/api/predictions/", params)
@@ -60,6 +59,7 @@ def test_the_api_filters_the_same_way(staff_client, mixed, params, expected):
     assert api_names(response) == expected
 
 
+@pytest.mark.db_engine  # ordering
 def test_it_lists_newest_first(staff_client, mixed):
     response = staff_client.get("/api/predictions/")
 
@@ -146,6 +146,7 @@ def test_uploading_adds_the_photo_to_the_visitors_history(client, model_version,
     assert api_names(Client().get("/api/predictions/")) == set()
 
 
+@pytest.mark.db_engine  # ordering across pages
 def test_every_page_holds_the_rows_of_its_place_in_the_order(staff_client, make_prediction):
     for i in range(45):
         make_prediction(original_name=f"p{i}.jpg")

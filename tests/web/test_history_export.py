@@ -6,8 +6,6 @@ import io
 
 import pytest
 
-pytestmark = pytest.mark.db_engine
-
 FACE = {
     "box": [4, 5, 20, 21], "label": "rafael_nadal", "candidate": "rafael_nadal", "score": 0.91,
     "needs_review": False, "detection_confidence": 0.99,
@@ -36,6 +34,7 @@ def test_it_shows_the_total_count(staff_client, photos):
     assert "4 photos" in response.content.decode()
 
 
+@pytest.mark.db_engine  # ordering with nulls last and Exists()
 @pytest.mark.parametrize(
     ("sort", "expected"),
     [
@@ -53,6 +52,7 @@ def test_it_sorts(staff_client, photos, sort, expected):
     assert [item["original_name"] for item in api.json()["results"]] == expected
 
 
+@pytest.mark.db_engine  # a text search and faces in order
 def test_it_exports_the_filtered_list_as_csv_one_row_per_face(staff_client, photos):
     response = staff_client.get("/predictions/export.csv", {"label": "rafael_nadal", "q": "sure"})
 
@@ -67,6 +67,7 @@ def test_it_exports_the_filtered_list_as_csv_one_row_per_face(staff_client, phot
     assert rows[1]["face_needs_review"] == "True" and rows[1]["box"] == "40 5 20 21"
 
 
+@pytest.mark.db_engine  # ordering with nulls last
 def test_it_exports_json_with_faces_and_review(staff_client, photos):
     response = staff_client.get("/predictions/export.json", {"sort": "confidence"})
 

@@ -14,8 +14,6 @@ from classifier.models import Event, Prediction
 from tests.web.conftest import app_environment, jpeg_bytes
 from tests.web.processes import ROOT, wait_for
 
-pytestmark = pytest.mark.db_engine
-
 
 @pytest.fixture
 def final(db) -> Event:
@@ -46,6 +44,7 @@ def ingest(*args) -> str:
     return out.getvalue()
 
 
+@pytest.mark.db_engine  # duplicates found by query, on_commit
 def test_it_uploads_each_new_photo_once_then_nothing_more(
     folder, final, sent_tasks, django_capture_on_commit_callbacks
 ):
@@ -65,6 +64,7 @@ def test_it_uploads_each_new_photo_once_then_nothing_more(
     assert again.rstrip().endswith("0 uploaded, 30 already seen, 0 rejected.")
 
 
+@pytest.mark.db_engine  # matching a null event
 def test_a_photo_seen_in_another_event_is_uploaded_into_this_one(folder, final, sent_tasks):
     ingest(folder)
 
@@ -119,6 +119,7 @@ def test_it_refuses_a_folder_that_does_not_exist(tmp_path, db):
         ingest(tmp_path / "missing")
 
 
+@pytest.mark.db_engine  # two processes writing one database
 def test_watch_uploads_photos_dropped_into_the_hot_folder(
     transactional_db, django_db_blocker, tmp_path, settings
 ):

@@ -10,8 +10,6 @@ from rest_framework.authtoken.models import Token
 from classifier.models import FaceReview, ModelVersion
 from tests.web.conftest import photo_review
 
-pytestmark = pytest.mark.db_engine
-
 VERSIONS = "/admin/classifier/modelversion/"
 PREDICTIONS = "/admin/classifier/prediction/"
 

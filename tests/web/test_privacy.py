@@ -8,8 +8,6 @@ from django.test import Client
 from classifier.models import Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
 
-pytestmark = pytest.mark.db_engine
-
 PHOTO = jpeg_bytes(colour=(10, 120, 200))
 
 
@@ -30,6 +28,7 @@ def bob() -> Client:
     return bob
 
 
+@pytest.mark.db_engine  # a text search (q)
 def test_another_visitor_cannot_list_or_search_for_the_upload(alice_upload, bob):
     pages = [
         bob.get("/").content.decode(),

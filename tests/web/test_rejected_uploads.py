@@ -9,8 +9,6 @@ from PIL import Image
 from classifier.models import Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
 
-pytestmark = pytest.mark.db_engine
-
 
 def truncated_jpeg() -> bytes:
     buffer = io.BytesIO()

@@ -8,11 +8,10 @@ from django.utils import timezone
 
 from classifier.models import Prediction
 
-pytestmark = pytest.mark.db_engine
-
 LONG_AGO = timezone.now() - timedelta(hours=1)
 
 
+@pytest.mark.db_engine  # times compared in the query
 def test_it_enqueues_rows_that_never_reached_the_broker(make_prediction, sent_tasks):
     lost = make_prediction(status="queued", created_at=LONG_AGO, enqueued_at=None)
     fresh = make_prediction(status="queued", enqueued_at=None)
@@ -26,6 +25,7 @@ def test_it_enqueues_rows_that_never_reached_the_broker(make_prediction, sent_ta
     assert fresh.enqueued_at is None
 
 
+@pytest.mark.db_engine  # times compared in the query
 def test_it_enqueues_rows_waiting_too_long_after_enqueueing(make_prediction, sent_tasks):
     waiting = make_prediction(status="queued", created_at=LONG_AGO, enqueued_at=LONG_AGO)
     recent = make_prediction(status="queued", created_at=LONG_AGO, enqueued_at=timezone.now())
@@ -37,6 +37,7 @@ def test_it_enqueues_rows_waiting_too_long_after_enqueueing(make_prediction, sen
     assert recent.status == Prediction.Status.QUEUED
 
 
+@pytest.mark.db_engine  # a conditional UPDATE on times
 def test_it_puts_back_rows_running_past_the_time_limit(make_prediction, sent_tasks):
     stuck = make_prediction(status="running", task_id="dead", started_at=LONG_AGO)
     busy = make_prediction(status="running", task_id="alive", started_at=timezone.now())

@@ -7,8 +7,6 @@ from classifier.models.versions import Rerun
 from classifier.worker.rerun import rerun
 from tests.web.test_version_comparison import reviewed, unit, versions  # noqa: F401
 
-pytestmark = pytest.mark.db_engine  # reviews read with joins, counts and F()
-
 FACE = {"box": (1, 2, 30, 30), "label": "unknown", "candidate": "a", "score": 0.0}
 
 
@@ -18,6 +16,7 @@ def photo_of(make_prediction, vector) -> Prediction:
     return prediction
 
 
+@pytest.mark.db_engine  # bulk_update in a transaction, on_commit
 def test_it_names_stored_faces_again_and_keeps_reviews(make_prediction, staff, versions):  # noqa: F811
     _, new = versions
     of_c = photo_of(make_prediction, unit(2))
@@ -74,6 +73,7 @@ def test_it_needs_the_permission_to_activate(user_client, versions):  # noqa: F8
     assert ModelVersion.objects.get(version="new").rerun == {}
 
 
+@pytest.mark.db_engine  # the history's filters as a query
 def test_the_worker_s_task_re_runs_only_what_the_filters_select(make_prediction, versions):  # noqa: F811
     from classifier.tasks import rerun_history
 

@@ -5,11 +5,10 @@ import pytest
 
 from classifier.models import Prediction
 
-pytestmark = pytest.mark.db_engine
-
 FAILED = {"status": "failed", "label": "", "error": "Failed after 3 attempts: boom.", "attempts": 3}
 
 
+@pytest.mark.db_engine  # a conditional UPDATE, on_commit
 def test_it_queues_the_uploaders_failed_photo_again(
     user_client, make_prediction, sent_tasks, django_capture_on_commit_callbacks
 ):

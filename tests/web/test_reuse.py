@@ -14,8 +14,6 @@ from classifier.models import Face, FaceReview, ModelVersion, Prediction
 from classifier.models.embeddings import embedding_bytes
 from tests.web.conftest import jpeg_bytes, upload_file
 
-pytestmark = pytest.mark.db_engine
-
 NADAL_FACE = {
     "box": [4, 5, 20, 21],
     "label": "rafael_nadal",
@@ -50,6 +48,7 @@ def stored(media_root, prediction: Prediction, field: str) -> bytes:
     return (media_root / getattr(prediction, field).name).read_bytes()
 
 
+@pytest.mark.db_engine  # the finished result found by query
 def test_the_api_answers_201_with_the_stored_result(client, finished_original, sent_tasks):
     data = jpeg_bytes()
     original = finished_original(data)
@@ -69,6 +68,7 @@ def test_the_api_answers_201_with_the_stored_result(client, finished_original, s
     assert sent_tasks == []
 
 
+@pytest.mark.db_engine  # bulk_create of binary embeddings
 def test_the_reuse_has_its_own_copies_of_the_faces(client, finished_original, sent_tasks):
     """Copies, not links: each upload's faces are reviewed on their own, and deleting one
     upload leaves the other's faces whole."""
@@ -147,6 +147,7 @@ def test_the_result_page_says_it_was_reused(client, finished_original, sent_task
     assert "its result was reused" in html
 
 
+@pytest.mark.db_engine  # the original found by query
 def test_a_reuse_of_a_reuse_points_at_the_original(client, finished_original, sent_tasks):
     data = jpeg_bytes()
     original = finished_original(data)

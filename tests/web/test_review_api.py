@@ -7,8 +7,6 @@ from rest_framework.authtoken.models import Token
 from classifier.models import FaceReview
 from tests.web.conftest import photo_review
 
-pytestmark = pytest.mark.db_engine
-
 
 def review_url(prediction) -> str:
     return f"/api/predictions/{prediction.pk}/review/"
@@ -26,6 +24,7 @@ def test_staff_can_confirm(staff_client, make_prediction, staff):
     assert review.reviewed_at is not None
 
 
+@pytest.mark.db_engine  # the latest of two reviews, by order
 def test_staff_can_correct_to_an_athlete_or_unknown(staff_client, make_prediction):
     prediction = make_prediction(label="rafael_nadal")
 

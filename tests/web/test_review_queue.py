@@ -7,8 +7,6 @@ import pytest
 
 from classifier.models import FaceReview
 
-pytestmark = pytest.mark.db_engine
-
 SURE = {"box": [4, 4, 20, 20], "label": "rafael_nadal", "candidate": "rafael_nadal",
         "score": 0.9, "needs_review": False}  # fmt: skip
 UNSURE = {"box": [30, 4, 10, 10], "label": "unknown", "candidate": "lebron_james",
@@ -32,6 +30,7 @@ def test_it_refuses_users_without_the_review_permission(user_client, db):
     assert user_client.get("/review/").status_code == 403
 
 
+@pytest.mark.db_engine  # ordering over Exists() and joins
 def test_uncertain_faces_come_first_then_the_newest_photos(staff_client, make_prediction, staff):
     older = make_prediction(original_name="older.jpg", faces=[SURE])
     make_prediction(original_name="group.jpg", faces=[SURE, UNSURE])
@@ -95,6 +94,7 @@ def test_one_photos_faces_can_be_reviewed_again(staff_client, make_prediction, s
     ]
 
 
+@pytest.mark.db_engine  # ordering with the chosen face first
 def test_it_starts_from_the_face_the_admin_links_to(staff_client, make_prediction):
     first = make_prediction(faces=[UNSURE])
     chosen = make_prediction(faces=[SURE]).faces.get()

@@ -10,8 +10,6 @@ from classifier.tasks import NOT_READY_REASON, run_prediction
 from classifier.worker import inference
 from ml.errors import ImageRejected, ModelError
 
-pytestmark = pytest.mark.db_engine
-
 
 @pytest.fixture
 def queued(make_prediction, media_photo) -> Prediction:
@@ -32,6 +30,7 @@ def run(prediction: Prediction, task_id: str = "task-1") -> Prediction:
     return prediction
 
 
+@pytest.mark.db_engine  # JSON, binary embeddings and times stored
 def test_it_stores_the_result_and_the_annotated_photo(queued, fake_predictor, model_version):
     prediction = run(queued)
 
@@ -57,6 +56,7 @@ def test_it_stores_the_result_and_the_annotated_photo(queued, fake_predictor, mo
     assert prediction.error == ""
 
 
+@pytest.mark.db_engine  # the claim: a conditional UPDATE
 def test_it_does_nothing_for_a_finished_prediction(make_prediction, fake_predictor):
     prediction = make_prediction(status="done")
 
@@ -67,6 +67,7 @@ def test_it_does_nothing_for_a_finished_prediction(make_prediction, fake_predict
     assert prediction.attempts == 0
 
 
+@pytest.mark.db_engine  # the claim: a conditional UPDATE
 def test_a_duplicate_delivery_does_not_take_a_running_row(queued, fake_predictor):
     Prediction.objects.filter(pk=queued.pk).update(status="running", task_id="the-first-task")
 
@@ -77,6 +78,7 @@ def test_a_duplicate_delivery_does_not_take_a_running_row(queued, fake_predictor
     assert prediction.task_id == "the-first-task"
 
 
+@pytest.mark.db_engine  # the claim: a conditional UPDATE with F()
 def test_a_redelivery_after_a_lost_worker_finishes_the_row(queued, fake_predictor):
     Prediction.objects.filter(pk=queued.pk).update(status="running", task_id="task-1", attempts=1)
 
@@ -98,6 +100,7 @@ def test_it_gives_up_when_the_worker_was_lost_too_often(queued, fake_predictor, 
     assert "the worker stopped while processing this photo" in prediction.error
 
 
+@pytest.mark.db_engine  # attempts counted with F() across retries
 def test_it_retries_a_storage_error_a_bounded_number_of_times_then_fails_with_the_reason(
     queued, fake_predictor, settings
 ):
@@ -224,6 +227,7 @@ def test_a_missing_row_is_ignored(db, fake_predictor):
     assert fake_predictor.calls == 0
 
 
+@pytest.mark.db_engine  # an UPDATE of a deleted row
 def test_a_row_deleted_while_it_runs_keeps_no_annotated_file(
     queued, fake_predictor, model_version, media_root
 ):

@@ -6,9 +6,8 @@ from django.core.management import CommandError, call_command
 
 from classifier.models import Face, FaceReview, Person, Prediction
 
-pytestmark = pytest.mark.db_engine
 
-
+@pytest.mark.db_engine  # bulk_create returning ids, in a transaction
 def test_it_seeds_predictions_with_faces_and_reviews(model_version, capsys):
     call_command("seed_history", "--count", "300")
 
@@ -31,6 +30,7 @@ def test_it_seeds_predictions_with_faces_and_reviews(model_version, capsys):
     assert Person.objects.shown().exists()  # grouped at the end, as the worker leaves them
 
 
+@pytest.mark.db_engine  # bulk deletes
 def test_it_removes_only_the_seeded_rows(model_version, make_prediction):
     own = make_prediction()
     call_command("seed_history", "--count", "50")

@@ -15,8 +15,6 @@ from classifier.models import Prediction
 from classifier.tasks import clear_expired_sessions
 from tests.web.conftest import jpeg_bytes, upload_file
 
-pytestmark = pytest.mark.db_engine
-
 
 def test_it_writes_no_session_for_visitors_who_only_look(client, model_version, make_prediction):
     prediction = make_prediction()
@@ -43,6 +41,7 @@ def test_the_first_upload_starts_the_session_that_lists_it(client, model_version
     assert "mine.jpg" not in Client().get("/predictions/").content.decode()
 
 
+@pytest.mark.db_engine  # times compared in the query
 def test_beat_clears_expired_sessions_daily(db):
     expired, current = SessionStore(), SessionStore()
     for session in (expired, current):

@@ -15,7 +15,7 @@ from django.conf import settings
 from tests.web.conftest import PASSWORD, app_environment
 from tests.web.processes import WebServer
 
-pytestmark = [pytest.mark.integration, pytest.mark.db_engine]
+pytestmark = pytest.mark.integration
 
 LOGIN = "/admin/login/"
 
@@ -50,6 +50,7 @@ def sign_in(server: WebServer, password: str) -> requests.Response:
     )
 
 
+@pytest.mark.db_engine  # two processes counting failures in one table
 def test_it_locks_out_an_address_after_five_wrong_passwords(servers, transactional_db, staff):
     first_five = [sign_in(servers[n % 2], f"guess-{n}").status_code for n in range(5)]
     right_after_five = [sign_in(server, PASSWORD) for server in servers]

@@ -9,8 +9,6 @@ from classifier.worker.training import training_folder
 from ml.dataset import scan
 from tests.web.conftest import jpeg_bytes
 
-pytestmark = pytest.mark.db_engine  # reviews read with joins, counts and F()
-
 NADAL_FACE = {
     "box": (1, 2, 30, 30),
     "label": "rafael_nadal",
@@ -27,6 +25,7 @@ def face_with_embedding(prediction, value: float, position: int = 0) -> Face:
     return face
 
 
+@pytest.mark.db_engine  # reviews joined, binary embeddings
 def test_it_hands_training_every_reviewed_face_with_the_reviewer_s_answer(make_prediction, staff):
     group = make_prediction(faces=[NADAL_FACE, {**NADAL_FACE, "candidate": "lebron_james"}])
     face_with_embedding(group, 0.5).record_review(staff, "correct", "unknown")  # "not Nadal"
@@ -47,6 +46,7 @@ def test_it_hands_training_every_reviewed_face_with_the_reviewer_s_answer(make_p
     assert all(face.embedding.shape == (128,) for face in faces)
 
 
+@pytest.mark.db_engine  # the latest review, by order
 def test_a_later_decision_replaces_an_earlier_one(make_prediction, staff):
     face = face_with_embedding(make_prediction(faces=[NADAL_FACE]), 0.5)
     face.record_review(staff, "correct", "lebron_james")

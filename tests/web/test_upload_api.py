@@ -10,11 +10,10 @@ from PIL import Image
 from classifier.models import Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
 
-pytestmark = pytest.mark.db_engine
-
 URL = "/api/predictions/"
 
 
+@pytest.mark.db_engine  # on_commit
 def test_it_accepts_a_photo_and_queues_it(
     client, model_version, sent_tasks, django_capture_on_commit_callbacks
 ):
@@ -95,6 +94,7 @@ def test_it_records_the_uploader_when_signed_in(user_client, model_version, sent
     assert Prediction.objects.get().uploader.username == "fan"
 
 
+@pytest.mark.db_engine  # on_commit
 def test_it_keeps_the_upload_queued_when_the_broker_is_down(
     client, model_version, monkeypatch, django_capture_on_commit_callbacks
 ):

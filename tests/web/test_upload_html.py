@@ -5,8 +5,6 @@ import pytest
 from classifier.models import Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
 
-pytestmark = pytest.mark.db_engine
-
 
 def test_home_page_has_a_form_that_works_without_javascript(client, model_version):
     response = client.get("/")
@@ -26,6 +24,7 @@ def test_home_page_warns_when_no_model_is_active(client, db):
     assert "No model is active yet" in response.content.decode()
 
 
+@pytest.mark.db_engine  # on_commit
 def test_one_photo_redirects_to_its_result_page(
     client, model_version, sent_tasks, django_capture_on_commit_callbacks
 ):
@@ -89,6 +88,7 @@ def test_get_is_not_allowed_on_the_upload_url(client, db):
     assert client.get("/upload/").status_code == 405
 
 
+@pytest.mark.db_engine  # a transaction rolled back
 def test_a_failure_while_storing_the_second_photo_leaves_nothing_of_the_first(
     client, model_version, sent_tasks, media_root, monkeypatch
 ):

@@ -9,14 +9,12 @@ from classifier.models import Prediction
 from tests.web.conftest import app_environment, jpeg_bytes, upload_file
 from tests.web.processes import WebServer
 
-# The counts live in a table of the database when no CACHE_URL is set.
-pytestmark = pytest.mark.db_engine
-
 
 def photos(count: int, start: int = 0) -> list:
     return [upload_file(jpeg_bytes(colour=(start + n, 0, 0)), f"{n}.jpg") for n in range(count)]
 
 
+@pytest.mark.db_engine  # counts in the database cache's table
 def test_a_form_of_several_photos_counts_each_photo(client, model_version, sent_tasks, settings):
     settings.ATHLETES_UPLOAD_RATE = "5/hour"  # a minute window could restart mid-test
 
@@ -33,6 +31,7 @@ def test_a_form_of_several_photos_counts_each_photo(client, model_version, sent_
     assert Prediction.objects.count() == 5
 
 
+@pytest.mark.db_engine  # counts in the database cache's table
 def test_each_visitor_has_a_daily_quota(client, model_version, sent_tasks, settings):
     settings.ATHLETES_DAILY_UPLOAD_QUOTA = 3
 
@@ -71,6 +70,7 @@ def test_the_default_cache_is_shared_by_every_process():
     assert django_settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
 
 
+@pytest.mark.db_engine  # two processes counting in one table
 @pytest.mark.integration
 def test_two_gunicorn_workers_share_one_count(
     transactional_db, django_db_blocker, tmp_path, facenet_weights, model_version

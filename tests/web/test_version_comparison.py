@@ -9,8 +9,6 @@ from classifier.models import Face, FaceReview, ModelVersion
 from ml import artifact
 from tests.web.conftest import stored_manifest
 
-pytestmark = pytest.mark.db_engine  # reviews read with joins, counts and F()
-
 LABELS = ["a", "b", "c"]
 
 
@@ -57,6 +55,7 @@ def reviewed(make_prediction, staff, vector, label: str):
     return prediction
 
 
+@pytest.mark.db_engine  # reviews joined
 def test_it_counts_answers_changed_for_better_and_worse(
     staff_client, staff, versions, make_prediction
 ):
@@ -86,6 +85,7 @@ def test_it_counts_answers_changed_for_better_and_worse(
     assert ModelVersion.objects.active().version == "old"
 
 
+@pytest.mark.db_engine  # the newest reviews, by order and limit
 def test_it_takes_only_the_last_reviewed_faces(staff_client, staff, versions, make_prediction):
     reviewed(make_prediction, staff, unit(0), "a")
     reviewed(make_prediction, staff, unit(2), "c")
