@@ -351,12 +351,12 @@ def league(sample_data: Path) -> Path:
 
 # --- Shared object storage: a real S3-protocol server --------------------------------------
 
-S3_KEY, S3_SECRET = "test-key", "test-secret"
+S3_KEY, S3_SECRET = S3Server.key, S3Server.secret
 
 
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory):
-    """moto's standalone S3 server, for the whole session."""
+    """SeaweedFS's S3 server, for the whole session (of each pytest-xdist worker)."""
     server = S3Server(tmp_path_factory.mktemp("s3"))
     try:
         server.start()
@@ -382,15 +382,7 @@ def new_bucket(server: S3Server) -> str:
 
 
 def s3_client(server: S3Server):
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=server.url,
-        aws_access_key_id=S3_KEY,
-        aws_secret_access_key=S3_SECRET,
-        region_name="us-east-1",
-    )
+    return server.client()
 
 
 def bucket_keys(server: S3Server, bucket: str) -> list[str]:

