@@ -1,7 +1,11 @@
-"""Debian's Chromium through Playwright, for the browser tests: a desktop and a phone viewport,
-screenshots for the manual (docs/), and axe-core's WCAG 2.1 AA check of a page."""
+"""Debian's Chromium through Playwright, for the browser tests: one Chromium shared by a test
+session, a desktop and a phone viewport, screenshots of the pages, and axe-core's WCAG 2.1 AA
+check of a page."""
 
+import asyncio
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -10,7 +14,9 @@ from django.conf import settings
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TIMEOUT_MS = 120_000
-SCREENSHOTS = settings.BASE_DIR / "docs" / "screenshots"
+# Where screenshots go: var/screenshots, never the repository; scripts/screenshots sets it to
+# docs/screenshots to refresh the documentation's pictures.
+SCREENSHOTS = Path(os.environ.get("ATHLETES_SCREENSHOTS") or settings.VAR_DIR / "screenshots")
 # Installed by scripts/test (scripts/lib.sh: ensure_axe), never committed.
 AXE_SCRIPT = settings.BASE_DIR / "var" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -26,10 +32,51 @@ VIEWPORTS = {
 }
 
 
+# Layout tests run once on each viewport; every other browser test on the desktop only.
+on_desktop_and_phone = pytest.mark.parametrize("viewport", list(VIEWPORTS))
+
+
 def launch(playwright):
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium).")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+class SharedChromium:
+    """Playwright's sync API and one Chromium, started once and used by test after test.
+
+    While started, Playwright marks its event loop as this thread's running loop: Django then
+    refuses ORM calls (SynchronousOnlyOperation) and ``asyncio.run`` fails. So the mark is on
+    only while a browser test runs (``in_use``, which also lets that test's ORM calls through)
+    and off between them, when the other tests run."""
+
+    def __init__(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self._loop = asyncio.get_running_loop()
+        try:
+            self.browser = launch(self._playwright)
+        except BaseException:
+            self._playwright.stop()
+            raise
+        finally:
+            asyncio.events._set_running_loop(None)
+
+    @contextmanager
+    def in_use(self) -> Iterator:
+        asyncio.events._set_running_loop(self._loop)
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        try:
+            yield self.browser
+        finally:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+            asyncio.events._set_running_loop(None)
+
+    def close(self) -> None:
+        with self.in_use():
+            self.browser.close()
+            self._playwright.stop()
 
 
 def new_page(browser, viewport: str = "desktop"):

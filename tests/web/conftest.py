@@ -278,9 +278,16 @@ class Worker:
     pid: int
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def worker(django_db_setup, django_db_blocker, tmp_path_factory, facenet_weights):
-    """``celery worker --pool prefork --concurrency 1`` on the test database and Redis broker."""
+    """``celery worker --pool prefork --concurrency 1`` on the test database and this test
+    process's Redis database, started at the first test that asks for it and shared by every
+    later one (one per pytest-xdist worker). A test that kills or stops a worker, or needs other
+    settings, starts its own (``tests/web/processes.py``) on a broker of its own (a
+    ``RedisServer``), so that this one never takes its tasks.
+
+    It records a heartbeat as it starts and then only hourly: the heartbeats of the tests'
+    own workers are the ones the queue banner shows."""
     broker = django_settings.CELERY_BROKER_URL
     try:
         redis.Redis.from_url(broker, socket_connect_timeout=2).flushdb()
@@ -288,7 +295,10 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory, facenet_weights
         pytest.fail(f"Integration tests need Redis at {broker}: {exc}")
     folder = tmp_path_factory.mktemp("worker")
     media_root = folder / "media"
-    env = app_environment(django_db_blocker, media_root, facenet_weights, broker)
+    env = {
+        **app_environment(django_db_blocker, media_root, facenet_weights, broker),
+        "ATHLETES_WORKER_SILENT_AFTER_SECONDS": str(4 * 3600),
+    }
     process = WorkerProcess(folder, env)
     try:
         process.start()
@@ -412,9 +422,10 @@ class ServedSite:
         return f"Web:\n{self.web.logs()}\nWorker:\n{self.worker.log.read_text()}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served(worker, django_db_blocker, tmp_path_factory, facenet_weights):
-    """The site served by gunicorn as scripts/run serves it, in front of the module's worker."""
+    """The site served by gunicorn as scripts/run serves it, in front of the session's worker;
+    started once, like the worker."""
     folder = tmp_path_factory.mktemp("web")
     broker = django_settings.CELERY_BROKER_URL
     env = app_environment(django_db_blocker, worker.media_root, facenet_weights, broker)
@@ -433,26 +444,27 @@ def stored_files(media_root: Path) -> set[Path]:
 # --- Debian's Chromium, for browser tests --------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # between browser steps are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+@pytest.fixture(scope="session")
+def shared_chromium():
+    """Playwright and one Chromium, started at the first browser test of the session."""
+    shared = chromium.SharedChromium()
     try:
-        with sync_playwright() as playwright:
-            browser = chromium.launch(playwright)
-            yield browser
-            browser.close()
+        yield shared
     finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        shared.close()
 
 
-@pytest.fixture(params=list(chromium.VIEWPORTS))
-def viewport(request) -> str:
-    """Run the test once on a desktop (1366×900) and once on a phone (390×844)."""
-    return request.param
+@pytest.fixture
+def browser(shared_chromium):
+    """The session's Chromium, for one test."""
+    with shared_chromium.in_use() as browser:
+        yield browser
+
+
+@pytest.fixture
+def viewport() -> str:
+    """A desktop (1366×900); layout tests run on a phone too (``on_desktop_and_phone``)."""
+    return "desktop"
 
 
 @pytest.fixture

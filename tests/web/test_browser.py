@@ -3,7 +3,6 @@ group photo, the history filter, the admin's confirm and correct actions, and th
 keys; the manual's result, group photo and review screenshots come from here."""
 
 import pytest
-from django.conf import settings
 
 from classifier.models import Face, FaceReview, Prediction
 from tests.web.browser import axe_violations, new_page, screenshot, sign_in_as
@@ -16,13 +15,6 @@ from tests.web.conftest import (
 )
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOT = settings.BASE_DIR / "docs" / "screenshot.png"
-
-
-@pytest.fixture
-def viewport() -> str:
-    return "desktop"
 
 
 def sign_in(page, live_server, staff) -> None:
@@ -86,8 +78,6 @@ def test_an_upload_shows_live_status_then_the_named_faces(
     assert page.locator("table.faces tbody tr").count() >= 1
     prediction = Prediction.objects.get(original_name="nadal(3).jpg")
     assert (prediction.status, prediction.label) == ("done", "rafael_nadal")
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
     screenshot(page, "result-desktop")
 
     # The first upload started this new visitor's session and the other two waited for it, so

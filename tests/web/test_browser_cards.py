@@ -1,13 +1,13 @@
-"""Result cards and the result page, on a desktop and a phone: the file name stays, portraits
-are not cropped, a percentage never wraps, "No face found" has no confidence, and an athlete has
-one confidence per page."""
+"""Result cards and the result page: the file name stays, portraits are not cropped and a
+percentage never wraps (on a desktop and a phone), "No face found" has no confidence, and an
+athlete has one confidence per page."""
 
 import re
 
 import pytest
 
 from classifier.models import Prediction
-from tests.web.browser import axe_violations, sign_in_as
+from tests.web.browser import axe_violations, on_desktop_and_phone, sign_in_as
 from tests.web.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.browser
@@ -36,7 +36,7 @@ def store(media_root):
 
 
 def test_it_keeps_the_file_name_on_a_card_once_its_result_arrives(
-    page, viewport, live_server, model_version, sent_tasks, sample_data
+    page, live_server, model_version, sent_tasks, sample_data
 ):
     page.goto(live_server.url)
     photo = sample_data / "rafael_nadal" / "nadal(3).jpg"
@@ -56,8 +56,9 @@ def test_it_keeps_the_file_name_on_a_card_once_its_result_arrives(
     assert PERCENT.findall(card.inner_text()) == ["87.7%"]
 
 
+@on_desktop_and_phone
 def test_it_shows_a_portrait_whole_and_each_percentage_on_one_line(
-    page, viewport, live_server, make_prediction, store, client, staff
+    page, live_server, make_prediction, store, client, staff
 ):
     store("thumbs/2026/01/portrait.jpg", size=(120, 320))
     make_prediction(thumbnail="thumbs/2026/01/portrait.jpg", confidence=0.8774, faces=[NADAL_FACE])
@@ -77,7 +78,7 @@ def test_it_shows_a_portrait_whole_and_each_percentage_on_one_line(
 
 
 def test_it_shows_no_confidence_when_no_face_was_found(
-    page, viewport, live_server, make_prediction, client, staff
+    page, live_server, make_prediction, client, staff
 ):
     prediction = make_prediction(label="no_face", confidence=1.0, faces=[])
     sign_in_as(page, client, staff, live_server.url)
@@ -90,9 +91,7 @@ def test_it_shows_no_confidence_when_no_face_was_found(
     assert "confident" not in page.inner_text("main")
 
 
-def test_it_gives_an_athlete_one_confidence_per_page(
-    page, viewport, live_server, make_prediction, store
-):
+def test_it_gives_an_athlete_one_confidence_per_page(page, live_server, make_prediction, store):
     store("annotated/2026/01/nadal.jpg", size=(400, 300))
     prediction = make_prediction(
         annotated="annotated/2026/01/nadal.jpg",

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from classifier.models import Athlete, Event, Prediction, Team
-from tests.web.test_browser import sign_in, viewport  # noqa: F401  (desktop only)
+from tests.web.test_browser import sign_in
 
 pytestmark = [
     pytest.mark.browser,

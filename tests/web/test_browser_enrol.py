@@ -15,7 +15,7 @@ from classifier.models import Athlete, Example, ModelVersion, Prediction
 from ml.sample_people import sample_people_names
 from tests.web.browser import axe_violations, screenshot
 from tests.web.conftest import photos_of
-from tests.web.test_browser import sign_in, viewport  # noqa: F401  (desktop only)
+from tests.web.test_browser import sign_in
 from tests.web.test_browser_desk import side_by_side
 
 pytestmark = pytest.mark.browser

@@ -8,8 +8,6 @@ import itertools
 import pytest
 from PIL import Image
 
-from tests.web.test_browser import viewport  # noqa: F401  (desktop only)
-
 pytestmark = pytest.mark.browser
 
 WIDTH, HEIGHT = 1400, 700

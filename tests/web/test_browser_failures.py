@@ -1,4 +1,4 @@
-"""Failures, on a desktop and a phone: a refused photo and a failed one are told apart and say
+"""Failures: a refused photo and a failed one are told apart and say
 why, nothing shows a broken image, retry and delete are on the cards, and the size limit is
 checked before sending."""
 
@@ -31,7 +31,7 @@ def user(django_user_model):
 
 
 def test_it_tells_a_refused_photo_from_a_failed_one_and_says_why(
-    page, viewport, live_server, failures, client, user
+    page, live_server, failures, client, user
 ):
     sign_in_as(page, client, user, live_server.url)
 
@@ -51,7 +51,7 @@ def test_it_tells_a_refused_photo_from_a_failed_one_and_says_why(
 
 
 def test_it_retries_a_failed_photo_from_its_card(
-    page, viewport, live_server, failures, client, user, sent_tasks
+    page, live_server, failures, client, user, sent_tasks
 ):
     sign_in_as(page, client, user, live_server.url)
     page.goto(f"{live_server.url}/predictions/")
@@ -64,7 +64,7 @@ def test_it_retries_a_failed_photo_from_its_card(
     assert failures[1].status == "queued" and sent_tasks == [str(failures[1].pk)]
 
 
-def test_it_deletes_a_photo_from_its_card(page, viewport, live_server, failures, client, user):
+def test_it_deletes_a_photo_from_its_card(page, live_server, failures, client, user):
     sign_in_as(page, client, user, live_server.url)
     page.goto(f"{live_server.url}/predictions/")
 
@@ -77,7 +77,7 @@ def test_it_deletes_a_photo_from_its_card(page, viewport, live_server, failures,
 
 
 def test_it_refuses_a_photo_over_the_limit_before_sending_it(
-    page, viewport, live_server, model_version, settings, sent_tasks
+    page, live_server, model_version, settings, sent_tasks
 ):
     settings.ATHLETES_MAX_UPLOAD_BYTES = 1000
     uploads = []
@@ -95,9 +95,7 @@ def test_it_refuses_a_photo_over_the_limit_before_sending_it(
     assert uploads == [] and not Prediction.objects.exists()
 
 
-def test_a_file_that_is_no_photo_gets_no_broken_image(
-    page, viewport, live_server, model_version, sent_tasks
-):
+def test_a_file_that_is_no_photo_gets_no_broken_image(page, live_server, model_version, sent_tasks):
     page.goto(live_server.url)
 
     text = {"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo at all"}

@@ -1,16 +1,17 @@
-"""The first screen, on a desktop and a phone: a visible "Choose photos" button reached and
-opened with the keyboard, no "drop" on a touch screen, and a photo dropped anywhere uploaded
-instead of opened."""
+"""The first screen: a visible "Choose photos" button above the fold, reached and opened with
+the keyboard, and no "drop" on a touch screen (each on a desktop and a phone); a photo dropped
+anywhere is uploaded instead of opened."""
 
 import pytest
 
 from classifier.models import Prediction
-from tests.web.browser import axe_violations, screenshot, tab_to
+from tests.web.browser import axe_violations, on_desktop_and_phone, screenshot, tab_to
 from tests.web.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.browser
 
 
+@on_desktop_and_phone
 def test_it_shows_a_choose_photos_button_that_the_keyboard_opens(
     page, viewport, live_server, model_version
 ):
@@ -37,6 +38,7 @@ def test_it_shows_a_choose_photos_button_that_the_keyboard_opens(
     screenshot(page, f"upload-{viewport}")
 
 
+@on_desktop_and_phone
 def test_it_says_drop_only_where_there_is_a_mouse(page, viewport, live_server, model_version):
     page.goto(live_server.url)
 
@@ -48,7 +50,7 @@ def test_it_says_drop_only_where_there_is_a_mouse(page, viewport, live_server, m
 
 
 def test_it_uploads_a_photo_dropped_outside_the_button(
-    page, viewport, live_server, model_version, sent_tasks
+    page, live_server, model_version, sent_tasks
 ):
     page.goto(live_server.url)
 

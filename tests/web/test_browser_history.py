@@ -1,9 +1,9 @@
-"""The history at a hundred photos, on a desktop and a phone: the count, a page jump, a sort,
-the compact view, the export link of the filtered list, and a phone page of sensible height."""
+"""The history at a hundred photos: the count, a page jump, a sort, the export link of the
+filtered list; the compact view and a page of sensible height on a desktop and a phone."""
 
 import pytest
 
-from tests.web.browser import axe_violations, screenshot, sign_in_as
+from tests.web.browser import axe_violations, on_desktop_and_phone, screenshot, sign_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ def hundred(make_prediction, with_files):
         ))  # fmt: skip
 
 
-def test_it_counts_sorts_jumps_and_exports(page, viewport, live_server, hundred, client, staff):
+def test_it_counts_sorts_jumps_and_exports(page, live_server, hundred, client, staff):
     sign_in_as(page, client, staff, live_server.url)
     page.goto(f"{live_server.url}/predictions/")
 
@@ -43,6 +43,7 @@ def test_it_counts_sorts_jumps_and_exports(page, viewport, live_server, hundred,
     assert axe_violations(page) == []
 
 
+@on_desktop_and_phone
 def test_the_compact_view_and_a_phone_page_stay_short(
     page, viewport, live_server, hundred, client, staff
 ):

@@ -1,4 +1,4 @@
-"""A newcomer's path with the keyboard alone, on a desktop and a phone: open the site, upload
+"""A newcomer's path with the keyboard alone: open the site, upload
 three photos, read the results, sign up, then sign in from another browser and find them.
 Also the friendly 404 page and the account pages, checked by axe-core."""
 
@@ -65,7 +65,7 @@ def test_a_newcomer_finds_their_photos_from_another_browser(
         elsewhere.context.close()
 
 
-def test_a_bad_link_gets_a_friendly_page(page, viewport, live_server, db):
+def test_a_bad_link_gets_a_friendly_page(page, live_server, db):
     response = page.goto(f"{live_server.url}/predictions/00000000-0000-0000-0000-000000000000/")
 
     assert response.status == 404

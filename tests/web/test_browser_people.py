@@ -10,7 +10,7 @@ import pytest
 from classifier.models import Athlete, Face, Prediction
 from tests.web.browser import axe_violations
 from tests.web.conftest import wait_until_finished
-from tests.web.test_browser import sign_in, viewport  # noqa: F401  (desktop only)
+from tests.web.test_browser import sign_in
 
 pytestmark = pytest.mark.browser
 

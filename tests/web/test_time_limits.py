@@ -10,16 +10,14 @@ import shutil
 import time
 
 import pytest
-import redis
 import requests
-from django.conf import settings as django_settings
 from PIL import Image
 
 from classifier.models import ModelVersion, Prediction
 from classifier.tasks import out_of_time_reason
 from tests.web import corpus
 from tests.web.conftest import ServedSite, Worker, app_environment, wait_until_finished
-from tests.web.processes import WebServer, WorkerProcess
+from tests.web.processes import RedisServer, WebServer, WorkerProcess
 
 pytestmark = pytest.mark.integration
 HARD_LIMIT = 1
@@ -27,17 +25,18 @@ HARD_LIMIT = 1
 
 @pytest.fixture(scope="module")
 def impatient_site(django_db_setup, django_db_blocker, tmp_path_factory, facenet_weights):
-    """gunicorn, and a worker with a hard time limit of 1 s and no soft one."""
-    broker = django_settings.CELERY_BROKER_URL
-    redis.Redis.from_url(broker).flushdb()
+    """gunicorn, and a worker with a hard time limit of 1 s and no soft one, on a redis-server
+    of their own (the session's worker must not take the photo)."""
     folder = tmp_path_factory.mktemp("impatient")
+    broker = RedisServer(folder)
     env = {
-        **app_environment(django_db_blocker, folder / "media", facenet_weights, broker),
+        **app_environment(django_db_blocker, folder / "media", facenet_weights, broker.url),
         "ATHLETES_TASK_TIME_LIMIT": str(HARD_LIMIT),
         "ATHLETES_TASK_SOFT_TIME_LIMIT": "0",  # none: Celery applies the hard one after it
     }
     worker, web = WorkerProcess(folder, env), WebServer(folder, env)
     try:
+        broker.start()
         worker.start()
         web.start()
         yield ServedSite(
@@ -46,6 +45,7 @@ def impatient_site(django_db_setup, django_db_blocker, tmp_path_factory, facenet
     finally:
         web.stop()
         worker.stop()
+        broker.stop()
 
 
 def test_a_photo_killed_at_the_hard_time_limit_fails_once_with_the_reason(
