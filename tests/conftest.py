@@ -14,6 +14,24 @@ from ml import weights
 from ml.errors import ModelError
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="also run the slow lane, the tests marked slow (scripts/test --slow, as CI does)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without --slow, the tests marked slow are deselected (and counted as such)."""
+    if config.getoption("--slow"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
 @pytest.fixture(scope="session")
 def sample_data() -> Path:
     """The team's 60 labelled photos: the ATHLETES_SAMPLE_DATA setting (../shared by default)."""

@@ -4,7 +4,8 @@ server on loopback, and not one answer may be a server error.
 Requests follow the schema (positive) or break it on purpose (negative). They are sent as a
 staff member with a token, so the staff-only review is reached too, with ``{id}`` pointing at a
 real prediction (or its face), so detail and review get past their 404. Each operation gets a
-bounded number of examples; accepted uploads are recorded instead of sent to a broker.
+bounded number of examples: a few in the default lane, many more in the slow lane (``--slow``);
+accepted uploads are recorded instead of sent to a broker.
 
 (Schemathesis's ``from_fixture`` parametrisation fails on pytest 9, so the test drives each
 operation's Hypothesis strategy itself.)
@@ -20,7 +21,8 @@ from schemathesis.checks import not_a_server_error
 
 pytestmark = pytest.mark.db_engine
 
-EXAMPLES_PER_OPERATION = 40
+# Examples per operation and mode: the default lane's quick pass, and the slow lane's deep one.
+EXAMPLES = [pytest.param(10, id="quick"), pytest.param(100, id="deep", marks=pytest.mark.slow)]
 
 
 @pytest.fixture
@@ -33,12 +35,14 @@ def staff_headers(staff) -> dict[str, str]:
     return {"Authorization": f"Token {Token.objects.create(user=staff).key}"}
 
 
-def fuzz(operation, mode: GenerationMode, headers: dict, path_parameters: dict) -> bool:
+def fuzz(
+    operation, mode: GenerationMode, examples: int, headers: dict, path_parameters: dict
+) -> bool:
     """Fuzz one operation; False when it has nothing to get wrong (no input to break)."""
 
     @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
     @settings(
-        max_examples=EXAMPLES_PER_OPERATION,
+        max_examples=examples,
         deadline=None,
         database=None,
         phases=[Phase.explicit, Phase.generate],
@@ -55,9 +59,10 @@ def fuzz(operation, mode: GenerationMode, headers: dict, path_parameters: dict) 
     return True
 
 
+@pytest.mark.parametrize("examples", EXAMPLES)
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_no_request_makes_the_api_fail(
-    api_schema, staff_headers, make_prediction, sent_tasks, mode
+    api_schema, staff_headers, make_prediction, sent_tasks, mode, examples
 ):
     prediction = make_prediction()
     ids = {"/api/faces/": str(prediction.faces.get().pk), "/api/": str(prediction.pk)}
@@ -68,7 +73,7 @@ def test_no_request_makes_the_api_fail(
     for operation in operations:
         prefix = next(prefix for prefix in ids if operation.path.startswith(prefix))
         path_parameters = {"id": ids[prefix]} if "{id}" in operation.path else None
-        if fuzz(operation, mode, staff_headers, path_parameters):
+        if fuzz(operation, mode, examples, staff_headers, path_parameters):
             fuzzed.append(operation.label)
 
     assert "POST /api/predictions/" in fuzzed
