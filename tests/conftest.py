@@ -3,6 +3,7 @@ a trained model."""
 
 from __future__ import annotations
 
+import fcntl
 import ipaddress
 import os
 import socket
@@ -70,16 +71,26 @@ def facenet_weights() -> Path:
 
 @pytest.fixture(scope="session")
 def trained_model_dir(tmp_path_factory, sample_data: Path, facenet_weights: Path) -> Path:
-    """A real model trained once per test session on the 60 sample photos."""
+    """A real model trained once per test run on the 60 sample photos: under pytest-xdist the
+    first worker to need it trains it, in the folder the workers' temporary folders share, and
+    the others wait for it and read the same one."""
     from ml.sample_data import sample_display_names
     from ml.training import train
 
-    return train(
-        sample_data,
-        tmp_path_factory.mktemp("models"),
-        weights=facenet_weights,
-        display_names=sample_display_names(),
-    )
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    done = shared / "trained-model-dir.txt"
+    with (shared / "trained-model.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            folder = train(
+                sample_data,
+                shared / "trained-models",
+                weights=facenet_weights,
+                display_names=sample_display_names(),
+            )
+            done.write_text(str(folder))
+        return Path(done.read_text())
 
 
 @pytest.fixture

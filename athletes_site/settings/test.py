@@ -1,12 +1,16 @@
 """Settings for the test suite.
 
 The test database is a file for SQLite (not pytest-django's in-memory default), so the Celery
-worker that integration tests start in a subprocess sees the same rows. The broker is a
+worker that integration tests start in a subprocess sees the same rows; under pytest-xdist each
+worker has its own (pytest-django adds ``_gw0``, ``_gw1``… to the name). The broker is a
 dedicated Redis database that the tests may flush: ``ATHLETES_TEST_REDIS_URL``, never
-``CELERY_BROKER_URL``, so a developer's own broker is never touched.
+``CELERY_BROKER_URL``, so a developer's own broker is never touched; pytest-xdist's workers
+take the databases after it, one each (13 by default: 14 and 15 for two workers).
 """
 
+import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from athletes_site.settings.base import *  # noqa: F403
 from athletes_site.settings.base import DATABASES, VAR_DIR, env, env_int
@@ -23,7 +27,20 @@ ATHLETES_MODELS_DIR = Path(env("ATHLETES_MODELS_DIR", str(VAR_DIR / "test-models
 ATHLETES_UPLOAD_RATE = env("ATHLETES_UPLOAD_RATE", "10000/min")
 ATHLETES_DAILY_UPLOAD_QUOTA = 1_000_000
 
-CELERY_BROKER_URL = env("ATHLETES_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+def redis_database_of(base: str, xdist_worker: str | None) -> str:
+    """``base``, or for pytest-xdist's worker ``gwN`` the Redis database N + 1 after it."""
+    if not xdist_worker:
+        return base
+    url = urlsplit(base)
+    database = int(url.path.strip("/") or 0) + 1 + int(xdist_worker.removeprefix("gw"))
+    return url._replace(path=f"/{database}").geturl()
+
+
+CELERY_BROKER_URL = redis_database_of(
+    env("ATHLETES_TEST_REDIS_URL", "redis://127.0.0.1:6379/13"),
+    os.environ.get("PYTEST_XDIST_WORKER"),
+)
 CELERY_BROKER_TRANSPORT = None  # the URL's (Redis), not base.py's file broker
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Fault tests shorten it to see a task of a killed worker redelivered.

@@ -259,8 +259,9 @@ def app_environment(django_db_blocker, media_root: Path, weights: Path, broker: 
     """The environment of a worker or web process sharing the test database and ``media_root``."""
     with django_db_blocker.unblock():
         url = database_url(connection.settings_dict)
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
     return {
-        **os.environ,
+        **inherited,  # not a pytest-xdist worker: ``broker`` is already this worker's database
         "DJANGO_SETTINGS_MODULE": "athletes_site.settings.test",
         "DATABASE_URL": url,
         "MEDIA_ROOT": str(media_root),
