@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
+from ai_edge_litert.interpreter import Interpreter
 
+from ml import backbone
 from ml.backbone import ensure_lite, lite_path
 from ml.embedder import Embedder
 from ml.errors import ModelError
@@ -22,11 +25,24 @@ def weights_elsewhere(tmp_path: Path, facenet_weights: Path) -> Path:
     return link
 
 
+def small_network() -> keras.Model:
+    """A network of a few layers, converted in a second where FaceNet takes 20-40 s."""
+    inputs = keras.Input((16, 16, 3))
+    features = keras.layers.Conv2D(4, 3, activation="relu")(inputs)
+    outputs = keras.layers.Dense(8)(keras.layers.GlobalAveragePooling2D()(features))
+    return keras.Model(inputs, outputs)
+
+
 def test_it_converts_once_beside_the_weights_into_the_same_network(
-    weights_elsewhere: Path, embedder, detector, photo_path, capsys
+    weights_elsewhere: Path, monkeypatch, capsys
 ):
-    """Float32, as the models made before dynamic-int8 are served; the default network (the
-    ``embedder`` fixture, converted by ``weights fetch``) names the same faces nearly alike."""
+    """The conversion's steps, with a small network standing in for FaceNet as read from the
+    file. Converting FaceNet itself is what `weights fetch` did before the tests (scripts/test):
+    the network it made is pinned by a known embedding (test_embedder.py), and float32's is
+    checked against it below."""
+    network = small_network()
+    monkeypatch.setattr(backbone, "read_keras", lambda verified: network)
+
     with logged_lines() as messages:
         converted = ensure_lite(weights_elsewhere, "float32")
         again = ensure_lite(weights_elsewhere, "float32")
@@ -37,13 +53,28 @@ def test_it_converts_once_beside_the_weights_into_the_same_network(
     assert "Converting" not in capsys.readouterr().out  # a worker's stdout stays quiet
     assert not list(converted.parent.glob("*.partial"))
     assert not lite_path(weights_elsewhere).exists()  # only the network asked for
+    interpreter = Interpreter(model_path=str(converted))
+    interpreter.allocate_tensors()
+    batch = np.random.default_rng(0).random((1, 16, 16, 3), dtype=np.float32)
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], batch)
+    interpreter.invoke()
+    lite = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    assert lite == pytest.approx(network(batch).numpy(), abs=1e-5)
+
+
+def test_facenet_in_float32_names_faces_as_the_served_network_does(
+    facenet_weights: Path, embedder, detector, photo_path
+):
+    """Float32, as the models made before dynamic-int8 are served, converted beside the
+    weights by `weights fetch` (or now, once, if it was not); the served network (the
+    ``embedder`` fixture, dynamic-int8) names the same faces nearly alike."""
     faces = np.stack(
         [
             detector.detect(load_image(photo_path(name)).image).faces[0].crop
             for name in ("james(5).jpg", "nadal(3).jpg")
         ]
     )
-    float32 = Embedder(weights_elsewhere, "float32")
+    float32 = Embedder(facenet_weights, "float32")
     assert float32.network == "float32" and embedder.network == "dynamic-int8"
     agreement = np.sum(float32.embed(faces) * embedder.embed(faces), axis=1)
     assert agreement.min() > 0.99, agreement  # cosine: the vectors are unit length
