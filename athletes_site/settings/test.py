@@ -29,8 +29,9 @@ ATHLETES_DAILY_UPLOAD_QUOTA = 1_000_000
 
 
 def redis_database_of(base: str, xdist_worker: str | None) -> str:
-    """``base``, or for pytest-xdist's worker ``gwN`` the Redis database N + 1 after it."""
-    if not xdist_worker:
+    """``base``, or for pytest-xdist's worker ``gwN`` the Redis database N + 1 after it (a
+    broker that is not Redis, such as ``memory://``, stays as it is)."""
+    if not xdist_worker or not base.startswith(("redis://", "rediss://")):
         return base
     url = urlsplit(base)
     database = int(url.path.strip("/") or 0) + 1 + int(xdist_worker.removeprefix("gw"))
