@@ -73,12 +73,14 @@ def facenet_weights() -> Path:
 def trained_model_dir(tmp_path_factory, sample_data: Path, facenet_weights: Path) -> Path:
     """A real model trained once per test run on the 60 sample photos: under pytest-xdist the
     first worker to need it trains it, in the folder the workers' temporary folders share, and
-    the others wait for it and read the same one."""
+    the others wait for it and read the same one. ``ATHLETES_TEST_RUN_DIR`` names a folder to
+    share across pytest runs instead: scripts/test's two passes train once."""
     from ml.sample_data import sample_display_names
     from ml.training import train
 
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    shared = Path(os.environ.get("ATHLETES_TEST_RUN_DIR") or shared)
     done = shared / "trained-model-dir.txt"
     with (shared / "trained-model.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
