@@ -305,7 +305,7 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory, facenet_weights
         process.start()
         yield Worker(media_root, process.log, process.pid)
     finally:
-        process.stop()
+        process.discard()
 
 
 @pytest.fixture
@@ -435,7 +435,7 @@ def served(worker, django_db_blocker, tmp_path_factory, facenet_weights):
         web.start()
         yield ServedSite(web.url, worker.media_root, web, worker)
     finally:
-        web.stop()
+        web.discard()
 
 
 def stored_files(media_root: Path) -> set[Path]:

@@ -57,7 +57,7 @@ def default_run(django_db_setup, django_db_blocker, tmp_path_factory, facenet_we
         yield folder, web, supervisor
     finally:
         supervisor.stop()
-        web.stop()
+        web.discard()
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory, facenet_weights)
         yield Stack(broker, web, worker, media_root)
     finally:
         for process in (beat, worker, web, broker):
-            process.stop()
+            process.discard()
 
 
 @pytest.fixture

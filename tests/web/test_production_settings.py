@@ -87,7 +87,7 @@ def test_x_forwarded_proto_is_believed_only_from_the_trusted_proxy(
             timeout=10,
         )
     finally:
-        web.stop()
+        web.discard()
 
     assert response.status_code == answer, web.logs()
     if answer == 301:

@@ -101,8 +101,8 @@ def machines(transactional_db, django_db_blocker, tmp_path, facenet_weights, s3_
         yield started
     finally:
         for machine in started:
-            machine.process.stop()
-        redis.stop()
+            machine.process.discard()
+        redis.discard()
 
 
 @pytest.fixture

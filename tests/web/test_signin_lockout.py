@@ -34,7 +34,7 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory, facenet_weight
         yield servers
     finally:
         for server in servers:
-            server.stop()
+            server.discard()
 
 
 def sign_in(server: WebServer, password: str) -> requests.Response:

@@ -39,7 +39,7 @@ def test_two_slow_bodies_do_not_stop_the_site(
     finally:
         for connection in slow:
             connection.close()
-        web.stop()
+        web.discard()
 
     assert response.status_code == 200
     assert seconds < 2, f"the site took {seconds:.1f} s to answer"

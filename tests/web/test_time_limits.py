@@ -43,9 +43,9 @@ def impatient_site(django_db_setup, django_db_blocker, tmp_path_factory, facenet
             web.url, folder / "media", web, Worker(folder / "media", worker.log, worker.pid)
         )
     finally:
-        web.stop()
-        worker.stop()
-        broker.stop()
+        web.discard()
+        worker.discard()
+        broker.discard()
 
 
 def test_a_photo_killed_at_the_hard_time_limit_fails_once_with_the_reason(

@@ -96,7 +96,7 @@ def test_two_gunicorn_workers_share_one_count(
             for n in range(20)
         ]
     finally:
-        web.stop()
+        web.discard()
 
     assert sorted(statuses) == [202] * 10 + [429] * 10, web.logs()
     assert Prediction.objects.count() == 10
