@@ -203,7 +203,9 @@ def test_upload_training_rerun_comparison_and_deletion_across_machines(
     rerun = poll_version(
         staff_api, web.process, version, lambda b: b["rerun"].get("status") == "finished", logs
     )["rerun"]
-    assert rerun == {"status": "finished", "total": PHOTOS, "done": PHOTOS, "skipped": 0}
+    assert rerun == {
+        "status": "finished", "total": PHOTOS, "done": PHOTOS, "skipped": 0, "filters": {}
+    }  # fmt: skip
     assert len(second.ran("rerun_history")) == 1
     assert Prediction.objects.filter(model_version__version=version).count() == PHOTOS
 
