@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from classifier.models import Athlete, Event, ExampleFace, ModelVersion, Prediction, RosterImport
 from ml.dataset import label_for
 from tests.web.browser import axe_violations
-from tests.web.test_browser import sign_in, viewport  # noqa: F401  (desktop only)
+from tests.web.test_browser import sign_in
 
 pytestmark = pytest.mark.browser
 

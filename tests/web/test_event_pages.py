@@ -10,8 +10,6 @@ from django.test import Client
 from classifier.models import Athlete, Event, Example, ExampleFace, Team
 from tests.web.conftest import PASSWORD
 
-pytestmark = pytest.mark.db_engine
-
 
 @pytest.fixture
 def teams(athletes) -> tuple[Team, Team]:
@@ -22,6 +20,7 @@ def teams(athletes) -> tuple[Team, Team]:
     return lakers, spain
 
 
+@pytest.mark.db_engine  # a roster from two many-to-many joins, new athletes in one transaction
 def test_staff_make_an_event_of_two_teams_and_someone_not_enrolled_yet(staff_client, teams):
     lakers, spain = teams
 
@@ -48,6 +47,7 @@ def test_the_new_event_form_is_for_today_and_offers_every_team(staff_client, tea
     assert "Lakers" in page and "Spain" in page
 
 
+@pytest.mark.db_engine  # many-to-many rows replaced, the roster read back
 def test_editing_an_event_changes_its_roster(staff_client, teams, athletes):
     lakers, spain = teams
     event = Event.objects.create(name="Final", date=date(2026, 6, 7))

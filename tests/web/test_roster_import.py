@@ -19,9 +19,6 @@ from classifier.worker import roster_import
 from tests.photo_server import serve
 from tests.web.conftest import PASSWORD, jpeg_bytes
 
-# The one-import-a-user constraint, JSON reports and transactions: SQLite and PostgreSQL.
-pytestmark = pytest.mark.db_engine
-
 PEOPLE = ["john_salley", "john_savage", "john_schneider"]
 PHOTOS = 4
 
@@ -110,6 +107,7 @@ def league_zip(sample_people) -> bytes:
     return zipped(entries)
 
 
+@pytest.mark.db_engine  # duplicates found by query, JSON report, binary embeddings
 def test_a_zip_enrols_every_person_with_their_faces_and_says_what_was_wrong(
     staff_client, league_zip
 ):
@@ -138,6 +136,7 @@ def test_a_zip_enrols_every_person_with_their_faces_and_says_what_was_wrong(
     assert job.photos_added == 3 * PHOTOS
 
 
+@pytest.mark.db_engine  # duplicates found by query
 def test_importing_the_zip_again_adds_nothing(staff_client, league_zip):
     imported(staff_client, league_zip, "league.zip")
     before = (enrolled(), sorted(Example.objects.values_list("sha256", flat=True)))
@@ -221,6 +220,7 @@ def test_a_csv_of_urls_imports_the_good_photos_and_says_why_each_bad_one_failed(
     assert outside_loopback == []
 
 
+@pytest.mark.db_engine  # duplicates found by query
 def test_importing_the_csv_again_adds_nothing(staff_client, photo_site):
     imported(staff_client, roster_csv(photo_site), "roster.csv")
     before = enrolled()
@@ -258,6 +258,7 @@ def test_a_file_that_is_no_roster_is_refused_in_words(staff_client):
     assert response.json() == {"roster": ["This file is not a zip archive we can read."]}
 
 
+@pytest.mark.db_engine  # one running import per user, held by the database
 def test_one_import_at_a_time_per_user(staff_client, sent_tasks):
     first = send(staff_client, b"name\nAda Lovelace\n", "roster.csv")
 
@@ -327,6 +328,7 @@ def test_train_automatically_starts_a_training_when_done(staff_client, league_zi
     assert "Train now" not in page
 
 
+@pytest.mark.db_engine  # the claim: a conditional UPDATE on times
 def test_a_second_delivery_leaves_a_running_import_alone_unless_its_worker_was_lost(staff):
     job = RosterImport.objects.create(created_by=staff, source_name="roster.csv")
     assert job.claim() and job.status == "running"
