@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,10 +22,15 @@ from ml.normalisation import Normaliser
 from ml.recognizer import Lines, Recognizer
 from ml.weights import FACENET_SHA256, FLOAT32, NETWORK
 
+log = logging.getLogger(__name__)
+
 # Format 3 added models that normalise scores against a cohort (`scoring` NORMALISED, the
-# faces in COHORT). Format 2 manifests, all scoring plain cosines, are read as they are.
-FORMAT_VERSION = 3
-READABLE_FORMATS = (2, 3)
+# faces in COHORT); format 4 gave their lines `sure_without_cohort` (ml.recognizer.Lines).
+# Older manifests are read as they are: format 2 models score plain cosines, and format 3
+# models with a cohort name on the normalised score alone, as they were made (with a warning:
+# retrained, they keep the guard).
+FORMAT_VERSION = 4
+READABLE_FORMATS = (2, 3, 4)
 MANIFEST = "manifest.json"
 CENTROIDS = "centroids.npz"
 COHORT = "cohort.npz"
@@ -55,7 +61,8 @@ class Manifest:
     labels: list[str]
     display_names: dict[str, str]
     detector: str
-    # {label: {"sure": cosine, "unknown": cosine}}: see ml.recognizer.Lines.
+    # {label: {"sure": score, "unknown": score[, "sure_without_cohort": cosine]}}: see
+    # ml.recognizer.Lines.
     lines: dict[str, dict[str, float]]
     # Targets, impostor and genuine counts, estimated rates: ml.calibration.Calibration.
     calibration: dict[str, Any]
@@ -163,6 +170,13 @@ def load_recognizer(model_dir: Path, manifest: Manifest | None = None) -> Recogn
     centres = load_centroids(model_dir, manifest.labels)
     normaliser = None
     if manifest.scoring == NORMALISED:
+        if any(each.sure_without_cohort is None for each in lines.values()):
+            log.warning(
+                "Model %s was made before a model with a cohort kept the sure line of the "
+                "same training without it: it names faces on the normalised score alone, "
+                "look-alikes the cohort does not know included. Train it again to guard it.",
+                manifest.version,
+            )
         try:
             with np.load(model_dir / COHORT) as data:
                 normaliser = Normaliser(centres, data["faces"], int(data["top"]))

@@ -20,7 +20,11 @@ Two levels, one for the whole roster, come from the stated targets:
 
 An athlete's sure line never lets a face known not to be them through. Without a cohort it is
 also never below the score `sure_rate` of their own new photos reach: a few training photos'
-bystanders cannot show how close a look-alike comes.
+bystanders cannot show how close a look-alike comes. Nor can a cohort of other people than
+those the installation photographs: a model with a cohort also keeps the sure line the same
+training gives without it, on the cosine, and names a face only when it reaches both
+(`Lines.sure_without_cohort`). With the league's news photos as the cohort, a model of two
+basketball players named a look-alike of one of them that the model without it flagged.
 """
 
 from __future__ import annotations
@@ -107,7 +111,8 @@ def fit(
     said are them (see `training_rows`). `cohort` holds faces of people who are probably not
     enrolled (an installation's unknown faces, a reference set): with at least MIN_COHORT of
     them, scores are normalised against it (``ml.normalisation``) and the lines are read off it
-    (at most MAX_COHORT of them, a seeded sample).
+    (at most MAX_COHORT of them, a seeded sample); each athlete's lines then also keep the sure
+    line this fit gives without the cohort (`Lines.sure_without_cohort`).
     """
     usable = [item for item in embedded if item.athlete is not None]
     rows, row_labels = training_rows(usable, confirmed)
@@ -118,7 +123,9 @@ def fit(
     scorer = Recognizer(labels, centres, {}, Normaliser(centres, reference) if warm else None)
     index = {label: number for number, label in enumerate(labels)}
     owner = np.array([index[label] for label in row_labels[::2]], dtype=int)
-    genuine = leave_one_out_scores(scorer, rows, owner)
+    cosines = leave_one_out_cosines(rows, owner)
+    normaliser = scorer.normaliser
+    genuine = cosines if normaliser is None else normaliser.of_cosine(cosines, owner, rows[::2])
     own = _own_photos(owner, len(usable), len(labels))
     lowest_own = np.array([genuine[mine].min() for mine in own])
     table = _impostor_table(scorer, rows[::2], owner, lowest_own, usable, strangers, reference)
@@ -155,13 +162,24 @@ def fit(
             [score_reached_by(genuine[owner == n], targets.sure_rate) for n in range(len(labels))],
         )
     unknown = np.minimum(mean + unknown_level * spread, sure)
+    without = fit(embedded, labels, targets, rejected, confirmed, strangers)[0] if warm else None
     lines = {
-        label: Lines(sure=_round_up(sure[n]), unknown=_round_up(unknown[n]))
+        label: Lines(
+            sure=_round_up(sure[n]),
+            unknown=_round_up(unknown[n]),
+            sure_without_cohort=without.lines[label].sure if without else None,
+        )
         for n, label in enumerate(labels)
     }
+    own_named = np.array(
+        [
+            lines[labels[n]].names(score, cosine)
+            for n, score, cosine in zip(owner, genuine, cosines, strict=True)
+        ]
+    )
     recognizer = Recognizer(labels, centres, lines, scorer.normaliser)
     calibration = _report(
-        targets, labels, lines, table, known, extra, genuine, owner, highest,
+        targets, labels, lines, table, known, extra, genuine, own_named, owner, highest,
         {"sure": sure_level, "unknown": unknown_level}, warm, len(reference),
         mean + sure_level * spread,
     )  # fmt: skip
@@ -190,9 +208,9 @@ def training_rows(
     return np.concatenate(pairs).astype(np.float32), np.repeat(names, 2)
 
 
-def leave_one_out_scores(scorer: Recognizer, rows: np.ndarray, owner: np.ndarray) -> np.ndarray:
-    """Each athlete face (rows in pairs: a face and its mirror) scored for its own athlete
-    against the centroid of their *other* faces: what an unseen photo of them scores."""
+def leave_one_out_cosines(rows: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """Each athlete face's cosine (rows in pairs: a face and its mirror) to the centroid of
+    their *other* faces: what an unseen photo of them scores."""
     faces = rows[::2]
     cosines = np.empty(len(faces), np.float32)
     for number in np.unique(owner):
@@ -201,9 +219,7 @@ def leave_one_out_scores(scorer: Recognizer, rows: np.ndarray, owner: np.ndarray
         rest = pairs.sum(axis=0) - pairs
         rest /= np.linalg.norm(rest, axis=1, keepdims=True)
         cosines[mine] = np.sum(faces[mine] * rest, axis=1)
-    if scorer.normaliser is None:
-        return cosines
-    return scorer.normaliser.of_cosine(cosines, owner, faces)
+    return cosines
 
 
 def _own_photos(owner: np.ndarray, photos: int, athletes: int) -> np.ndarray:
@@ -306,9 +322,10 @@ def score_reached_by(scores: np.ndarray, share: float) -> float:
 
 
 def _report(
-    targets, labels, lines, table, known, extra, genuine, owner, highest, levels, warm, cohort,
-    impostor_lines,
+    targets, labels, lines, table, known, extra, genuine, own_named, owner, highest, levels, warm,
+    cohort, impostor_lines,
 ) -> Calibration:  # fmt: skip
+    """`own_named`: which of the athletes' own leave-one-out photos their lines name."""
     sure = np.array([lines[label].sure for label in labels])
     unknown = np.array([lines[label].unknown for label in labels])
     named = table >= sure
@@ -322,7 +339,7 @@ def _report(
             "genuine_mean": round(float(own.mean()), 4),
             "genuine_sd": round(float(own.std()), 4),
             "impostors": int((~np.isnan(table[:, number])).sum()) + len(extra[number]),
-            "sure_rate": round(float((own >= sure[number]).mean()), 4),
+            "sure_rate": round(float(own_named[owner == number].mean()), 4),
             "recall": round(float((own >= unknown[number]).mean()), 4),
         }
     estimated = {
@@ -343,10 +360,12 @@ def _report(
         )
         message = (
             f"{len(highest)} reference faces ({cohort} from the cohort) against {len(labels)} "
-            f"athletes: a stranger's photo is named with an estimated probability of "
+            f"athletes: a stranger's photo is named with an estimated probability of at most "
             f"{estimated['strangers_named_per_photo']:.2%} (target {targets.false_accept:g}) "
-            f"and flagged {estimated['strangers_flagged_per_photo']:.1%}; "
-            f"{estimated['reference_faces_named']} of the reference faces are named."
+            f"and flagged {estimated['strangers_flagged_per_photo']:.1%}; at most "
+            f"{estimated['reference_faces_named']} of the reference faces are named (a face "
+            "is named only where its cosine also reaches the sure line of the same training "
+            "without the cohort)."
         )
     else:
         message = (
@@ -360,7 +379,7 @@ def _report(
         targets=targets,
         impostors=impostors,
         genuine=len(genuine),
-        lines={label: asdict(lines[label]) for label in labels},
+        lines={label: lines[label].to_dict() for label in labels},
         estimated=estimated,
         too_few_impostors=not warm,
         message=message,

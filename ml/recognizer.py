@@ -1,11 +1,13 @@
 """Name faces from their embeddings: the cosine to each athlete's centroid (normalised against a
-cohort of strangers' faces when the model has one), read against two lines per athlete, and no
+cohort of strangers' faces when the model has one), read against two lines per athlete (and,
+with a cohort, the cosine against the sure line the same training gives without it), and no
 athlete named twice in one photo."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -15,11 +17,29 @@ from ml.results import UNKNOWN
 
 @dataclass(frozen=True)
 class Lines:
-    """An athlete's two thresholds on the score (`Recognizer.scores`): at or above `sure` the
-    face is named; below `unknown` it is nobody we know; in between it needs a reviewer."""
+    """An athlete's thresholds on the score (`Recognizer.scores`): at or above `sure` the
+    face is named; below `unknown` it is nobody we know; in between it needs a reviewer.
+
+    `sure_without_cohort`, for a model that normalises against a cohort: the sure line the
+    same training gives without the cohort, on the cosine. A face is named only when its
+    cosine reaches it too, so a cohort of other people than the installation photographs
+    (news photos, for a league of basketball players) never names a face that the model
+    without it would not; otherwise it is flagged. None for models without a cohort, and
+    for those made before the line existed (manifest format 3), which name on the score.
+    """
 
     sure: float
     unknown: float
+    sure_without_cohort: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest's form: `sure_without_cohort` only where there is one."""
+        return {name: value for name, value in asdict(self).items() if value is not None}
+
+    def names(self, score: float, cosine: float) -> bool:
+        """Whether a face with this score (and cosine) for the athlete is named surely."""
+        guard = self.sure_without_cohort
+        return score >= self.sure and (guard is None or cosine >= guard)
 
 
 @dataclass(frozen=True)
@@ -126,7 +146,7 @@ class Recognizer:
 
     def _judge(self, candidate: str, score: float, cosine: float) -> Naming:
         lines = self.lines[candidate]
-        sure = score >= lines.sure
+        sure = lines.names(score, cosine)
         review = not sure and score >= lines.unknown
         return Naming(candidate if sure else UNKNOWN, candidate, _round(cosine), review)
 

@@ -100,7 +100,7 @@ def test_loading_gives_back_the_trained_model(trained_model_dir, facenet_weights
     assert predictor.detector.name == manifest["detector"]
     for label in LABELS:
         lines = predictor.recognizer.lines[label]
-        assert (lines.sure, lines.unknown) == tuple(manifest["lines"][label].values())
+        assert lines.to_dict() == manifest["lines"][label]
     centres = predictor.recognizer.centres
     assert centres.shape == (len(LABELS), 128)
     assert np.linalg.norm(centres, axis=1) == pytest.approx(np.ones(len(LABELS)), abs=1e-4)
@@ -133,35 +133,49 @@ def test_a_model_of_format_2_is_served_as_it_was_made(copy_of_model, facenet_wei
     assert predictor.manifest.format_version == 2
 
 
-def test_a_model_with_a_cohort_keeps_it_and_scores_as_it_was_fitted(tmp_path):
+def model_with_a_cohort(model_dir: Path, lines, format_version: int = artifact.FORMAT_VERSION):
+    """A recognizer normalising against a cohort of 1,200 faces, saved with `lines` (one
+    Lines for both athletes) in a manifest of `format_version`; and the fitted recognizer."""
     from ml.normalisation import Normaliser
-    from ml.recognizer import Lines, Recognizer
+    from ml.recognizer import Recognizer
 
     rng = np.random.default_rng(0)
-    unit = lambda x: (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)  # noqa: E731
     centres, cohort = unit(rng.normal(size=(2, 128))), unit(rng.normal(size=(1200, 128)))
-    lines = dict.fromkeys(LABELS, Lines(sure=4.0, unknown=2.0))
-    fitted = Recognizer(LABELS, centres, lines, Normaliser(centres, cohort))
-    artifact.save_recognizer(tmp_path, fitted)
+    fitted = Recognizer(LABELS, centres, dict.fromkeys(LABELS, lines), Normaliser(centres, cohort))
+    artifact.save_recognizer(model_dir, fitted)
     manifest = artifact.Manifest(
         version="v",
         labels=LABELS,
         display_names={},
         detector="blazeface",
-        lines={label: {"sure": 4.0, "unknown": 2.0} for label in LABELS},
+        lines={label: lines.to_dict() for label in LABELS},
         calibration={},
         input_size=160,
         created_at=datetime.now().astimezone(),
         seed=0,
         training_counts={},
         scoring=artifact.scoring_of(fitted),
+        format_version=format_version,
     )
-    manifest.write(tmp_path)
-    faces = unit(centres[[0, 1, 0]] + 0.1 * rng.normal(size=(3, 128)))
+    manifest.write(model_dir)
+    return fitted
+
+
+def unit(vectors: np.ndarray) -> np.ndarray:
+    return (vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def test_a_model_with_a_cohort_keeps_it_and_scores_as_it_was_fitted(tmp_path):
+    from ml.recognizer import Lines
+
+    lines = Lines(sure=4.0, unknown=2.0, sure_without_cohort=0.7)
+    fitted = model_with_a_cohort(tmp_path, lines)
+    faces = unit(fitted.centres[[0, 1, 0]] + 0.1 * np.random.default_rng(1).normal(size=(3, 128)))
 
     loaded = artifact.load_recognizer(tmp_path)
 
-    assert manifest.scoring == artifact.NORMALISED
+    assert artifact.Manifest.read(tmp_path).scoring == artifact.NORMALISED
+    assert loaded.lines == fitted.lines
     assert np.allclose(loaded.scores(faces), fitted.scores(faces))
     assert not np.allclose(loaded.scores(faces), loaded.cosines(faces))
     (tmp_path / artifact.COHORT).unlink()
@@ -169,11 +183,34 @@ def test_a_model_with_a_cohort_keeps_it_and_scores_as_it_was_fitted(tmp_path):
         artifact.load_recognizer(tmp_path)
 
 
+def test_a_model_with_a_cohort_of_format_3_names_on_its_score_alone_and_says_so(tmp_path, caplog):
+    """Format 3 had no sure line without the cohort: it loads and names as it was made."""
+    from ml.recognizer import Lines
+
+    fitted = model_with_a_cohort(tmp_path, Lines(sure=4.0, unknown=2.0), format_version=3)
+    centre = fitted.centres[0]
+    away = unit(np.random.default_rng(2).normal(size=128))
+    look_alike = unit(0.6 * centre + 0.8 * unit(away - (away @ centre) * centre))[None]
+    assert fitted.scores(look_alike)[0, 0] >= 4.0  # named on the score, at a cosine of 0.6
+
+    loaded = artifact.load_recognizer(tmp_path)
+
+    assert loaded.lines[LABELS[0]].sure_without_cohort is None
+    assert loaded.name(look_alike)[0].label == LABELS[0]
+    assert "Train it again to guard it" in caplog.text
+    guarded = Lines(sure=4.0, unknown=2.0, sure_without_cohort=0.7)
+    model_with_a_cohort(tmp_path, guarded)
+    caplog.clear()
+    assert artifact.load_recognizer(tmp_path).name(look_alike)[0].needs_review
+    assert "Train it again" not in caplog.text
+
+
 def test_it_refuses_another_format_version(copy_of_model, facenet_weights):
     newer = artifact.FORMAT_VERSION + 1
     edit_manifest(copy_of_model, format_version=newer)
 
-    expected = rf"format {newer}.*reads formats 2, {artifact.FORMAT_VERSION}.*python -m ml train"
+    readable = ", ".join(map(str, artifact.READABLE_FORMATS))
+    expected = rf"format {newer}.*reads formats {readable}.*python -m ml train"
     with pytest.raises(ModelError, match=expected):
         Predictor.load(copy_of_model, facenet_weights)
 
@@ -222,6 +259,6 @@ def test_it_refuses_a_manifest_missing_a_field_by_name(copy_of_model, facenet_we
 
 @pytest.mark.parametrize("stored", [[], "v1", None, {"labels": ["rafael_nadal"]}])
 def test_a_stored_manifest_of_no_known_format_is_refused_with_a_model_error(stored):
-    expected = rf"has model format None; .* reads formats 2, {artifact.FORMAT_VERSION}"
+    expected = rf"has model format None; .* reads formats 2, 3, {artifact.FORMAT_VERSION}\."
     with pytest.raises(ModelError, match=expected):
         artifact.Manifest.from_dict(stored)

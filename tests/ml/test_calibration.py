@@ -94,9 +94,33 @@ def test_with_a_cohort_the_lines_are_read_off_it_and_the_rate_is_estimated():
     # The athletes' faces and the photos' bystanders are reference faces too.
     assert calibration.estimated["reference_faces"] == 40 + 40 + 2000
     assert calibration.estimated["strangers_named_per_photo"] == pytest.approx(0.001, rel=0.05)
-    assert "a stranger's photo is named with an estimated probability of 0.10%" in (
+    assert "a stranger's photo is named with an estimated probability of at most 0.10%" in (
         calibration.message
     )
+
+
+def test_a_cohort_of_other_people_names_no_face_the_fit_without_it_would_not():
+    # The cohort's faces lie far from the athletes (news photos for a basketball league): it
+    # makes a look-alike of LeBron's score look rare, so that score alone would name him. The
+    # sure line the same photos give without the cohort keeps him to a reviewer.
+    photos, cohort = dataset(), strangers(1500)
+    without, _ = fit(photos, LABELS)
+    recognizer, calibration = fit(photos, LABELS, cohort=cohort)
+    centre = recognizer.centres[0]
+    look_alike = unit(0.6 * centre + 0.8 * unit(stranger() - (stranger() @ centre) * centre))
+    look_alike = look_alike[None].astype(np.float32)
+
+    lebron = recognizer.lines[LEBRON]
+    assert recognizer.scores(look_alike)[0, 0] >= lebron.sure
+    assert float(look_alike[0] @ centre) < lebron.sure_without_cohort
+    (naming,) = recognizer.name(look_alike)
+    assert (naming.label, naming.candidate, naming.needs_review) == ("unknown", LEBRON, True)
+    for label in LABELS:
+        assert recognizer.lines[label].sure_without_cohort == without.lines[label].sure
+        assert without.lines[label].sure_without_cohort is None
+    assert calibration.lines[LEBRON]["sure_without_cohort"] == without.lines[LEBRON].sure
+    (him,) = recognizer.name(athlete_face(0, 0.2)[None].astype(np.float32))
+    assert him.label == LEBRON
 
 
 def test_a_face_rejected_for_an_athlete_is_their_impostor_and_is_not_named():

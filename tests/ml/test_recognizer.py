@@ -49,6 +49,19 @@ def test_a_face_below_the_unknown_line_is_unknown_with_its_closest_athlete(recog
     assert (naming.label, naming.candidate, naming.needs_review) == (UNKNOWN, NADAL, False)
 
 
+def test_a_face_under_the_sure_line_without_cohort_is_flagged_not_named():
+    # A model with a cohort names a face only when its cosine also reaches the sure line the
+    # same training gave without the cohort; here the score is the cosine, for simplicity.
+    centres = np.stack([unit(1.0), unit(0.0, 1.0)])
+    guarded = Lines(sure=0.7, unknown=0.5, sure_without_cohort=0.85)
+    recognizer = Recognizer([LEBRON, NADAL], centres, dict.fromkeys([LEBRON, NADAL], guarded))
+
+    under, over = recognizer.name(np.stack([face_scoring(0.8, 0.1), face_scoring(0.1, 0.9)]))
+
+    assert (under.label, under.candidate, under.needs_review) == (UNKNOWN, LEBRON, True)
+    assert (over.label, over.needs_review) == (NADAL, False)
+
+
 def test_each_athlete_is_judged_by_their_own_lines(recognizer):
     (naming,) = recognizer.name(np.stack([face_scoring(0.1, 0.65)]))  # sure for Nadal only
 
