@@ -13,26 +13,36 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ml.recognizer import Lines
 
-# [athlete, score] pairs: a genuine face scored for its own athlete, an impostor face for
-# the athlete it is closest to.
+# [athlete, score, cosine]: a genuine face scored for its own athlete, an impostor face for
+# the athlete it is closest to; the cosine is what `Lines.sure_without_cohort` reads (reports
+# written before it have [athlete, score], read on the score alone).
 Scores = Sequence[Sequence[Any]]
 
 
 def operating_points(lines: Mapping[str, Lines], genuine: Scores, impostor: Scores) -> dict:
     """False accepts and false rejects of the sure and unknown lines on these faces, each
-    face read against the lines of the athlete it is scored for."""
+    face read against the lines of the athlete it is scored for, as naming reads them."""
     points = {}
     for name in ("sure", "unknown"):
         points[name] = {
             "lines": {label: getattr(each, name) for label, each in lines.items()},
-            "false_accept": _rate(
-                [score >= getattr(lines[label], name) for label, score in impostor]
-            ),
-            "false_reject": _rate(
-                [score < getattr(lines[label], name) for label, score in genuine]
-            ),
+            "false_accept": _rate([_passes(lines, name, face) for face in impostor]),
+            "false_reject": _rate([not _passes(lines, name, face) for face in genuine]),
         }
     return points
+
+
+def scored(labels: list[str], athlete: int, scores: np.ndarray, cosines: np.ndarray) -> list:
+    """A face's entry in `Scores` for one athlete (an index), from its row of scores and
+    cosines (`Recognizer.scores`, `Recognizer.cosines`)."""
+    return [labels[athlete], round(float(scores[athlete]), 4), round(float(cosines[athlete]), 4)]
+
+
+def _passes(lines: Mapping[str, Lines], name: str, face: Sequence[Any]) -> bool:
+    label, score, *cosine = face
+    if name == "unknown":
+        return score >= lines[label].unknown
+    return lines[label].names(score, cosine[0] if cosine else math.inf)
 
 
 def _rate(hits: list[bool]) -> float:
@@ -49,8 +59,8 @@ def save_det_plot(
     score would give; the dots are what the model's per-athlete lines give. `report` has
     `scores` (genuine and impostor) and `operating_points`; `impostors` and `athletes` say on
     the axes what was scored."""
-    genuine = np.array([score for _, score in report["scores"]["genuine"]])
-    impostor = np.array([score for _, score in report["scores"]["impostor"]])
+    genuine = np.array([face[1] for face in report["scores"]["genuine"]])
+    impostor = np.array([face[1] for face in report["scores"]["impostor"]])
     floor = 1e-3
     size, margin = 520, 70
     image = Image.new("RGB", (size + margin + 20, size + margin + 40), "white")

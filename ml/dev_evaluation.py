@@ -16,7 +16,7 @@ from typing import Any
 from PIL import Image
 
 from ml.dataset import PHOTO_SUFFIXES
-from ml.det import operating_points
+from ml.det import operating_points, scored
 from ml.errors import ImageRejected, ModelError
 from ml.faces import FaceDetector
 from ml.imaging import load_image
@@ -53,15 +53,20 @@ def evaluate_dev(
             log.info("  skipped %s: %s", path, error)
             continue
         result, embeddings = predictor.analyse(image)
-        scores = recognizer.scores(embeddings)
+        scores, cosines = recognizer.scores(embeddings), recognizer.cosines(embeddings)
+        labels = recognizer.labels
         relative = str(path.relative_to(dev_dir))
         if folder in athletes:
-            column = recognizer.labels.index(folder)
+            column = labels.index(folder)
             if len(scores):
-                genuine.append([folder, float(scores[:, column].max())])
+                best = int(scores[:, column].argmax())
+                genuine.append(scored(labels, column, scores[best], cosines[best]))
             athletes[folder].append(_photo_entry(relative, result))
         elif folder == OTHERS:
-            impostor += [[recognizer.labels[int(row.argmax())], float(row.max())] for row in scores]
+            impostor += [
+                scored(labels, int(row.argmax()), row, cosine)
+                for row, cosine in zip(scores, cosines, strict=True)
+            ]
             others.append(_photo_entry(relative, result))
         elif folder == GROUPS:
             entry = {**_photo_entry(relative, result), "note": notes.get(relative, "")}

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ml.det import operating_points
+from ml.det import operating_points, scored
 from ml.recognizer import Recognizer
 from ml.results import UNKNOWN
 from ml.reviewed import HELD_OUT_EVERY, ReviewedFace
@@ -55,8 +55,9 @@ def measure(
     genuine: list[list[Any]] = []
     impostor: list[list[Any]] = []
     for face in held_out:
-        scores = recognizer.scores(face.embedding[np.newaxis].astype(np.float32))[0]
-        (naming,) = recognizer.name(face.embedding[np.newaxis].astype(np.float32))
+        embedding = face.embedding[np.newaxis].astype(np.float32)
+        scores, cosines = recognizer.scores(embedding)[0], recognizer.cosines(embedding)[0]
+        (naming,) = recognizer.name(embedding)
         if face.answer in athletes:
             counts = athletes[face.answer]
             counts["held_out"] += 1
@@ -65,12 +66,12 @@ def measure(
                 naming.needs_review and naming.candidate == face.answer
             )
             counts["named_wrongly"] += naming.label not in (face.answer, UNKNOWN)
-            genuine.append([face.answer, round(float(scores[labels.index(face.answer)]), 4)])
+            genuine.append(scored(labels, labels.index(face.answer), scores, cosines))
         else:
             strangers["held_out"] += 1
             strangers["named"] += naming.label != UNKNOWN
             strangers["flagged"] += naming.needs_review
-            impostor.append([labels[int(scores.argmax())], round(float(scores.max()), 4)])
+            impostor.append(scored(labels, int(scores.argmax()), scores, cosines))
     return {
         "held_out_every": HELD_OUT_EVERY,
         "reviewed_faces": len(fitting) + len(held_out),

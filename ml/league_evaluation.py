@@ -12,8 +12,11 @@ For each roster size, that many people drawn at random (seeded) are enrolled fro
 
 The threshold moves every person's sure line together (t = 0 is the model's own lines), so
 "FNIR at FPIR = 0.001" is what the model's lines, shifted until at most 1 stranger in 1,000
-is named, leave unnamed. The same figures for one cosine line shared by everyone measure the
-embeddings and centroids alone, before any calibration.
+is named, leave unnamed. These curves read the score alone: a model with a cohort names a face
+only where its cosine also reaches the sure line without the cohort
+(`Lines.sure_without_cohort`), which the desk's figures count. The same figures for one
+cosine line shared by everyone measure the embeddings and centroids alone, before any
+calibration.
 """
 
 from __future__ import annotations

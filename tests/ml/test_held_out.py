@@ -181,3 +181,24 @@ def test_with_nothing_held_out_the_report_says_n_a_rather_than_a_rate():
     assert rows["DET curve"].startswith("n/a: it needs held-out faces of athletes and of other")
     assert not has_det_curve(report)
     assert not any("%" in figures for figures in rows.values())
+
+
+def test_the_sure_line_reads_the_cosine_too_where_the_model_keeps_one_without_cohort():
+    # A model with a cohort names a face only where its cosine reaches the sure line without
+    # the cohort: the report's operating point must say what naming does (here score = cosine).
+    lines = Lines(sure=0.8, unknown=0.6, sure_without_cohort=0.95)
+    recognizer = Recognizer(LABELS, np.stack([axis(0), axis(1)]), dict.fromkeys(LABELS, lines))
+    near = lambda n: 0.9 * axis(n) + np.sqrt(1 - 0.81) * axis(9)  # noqa: E731
+    held = [
+        ReviewedFace("a", axis(0), LEBRON),  # named surely
+        ReviewedFace("b", near(0), LEBRON),  # 0.9: over the sure line, under 0.95: flagged
+        ReviewedFace("c", near(1), "unknown"),  # a stranger at 0.9 to Nadal: flagged
+    ]
+
+    report = measure(recognizer, [], held, dict.fromkeys(LABELS, 10), dict.fromkeys(LABELS, 40))
+
+    assert (report["athletes"][LEBRON]["sure"], report["athletes"][LEBRON]["flagged"]) == (1, 2)
+    assert report["strangers"] == {"held_out": 1, "named": 0, "flagged": 1}
+    assert report["operating_points"]["sure"]["false_reject"] == 0.5
+    assert report["operating_points"]["sure"]["false_accept"] == 0.0
+    assert report["operating_points"]["unknown"]["false_accept"] == 1.0
