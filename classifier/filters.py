@@ -1,8 +1,12 @@
 """The history filters, declared once: the history page's form, the API's query parameters and
 their OpenAPI description all come from ``PredictionFilter``."""
 
+from datetime import date, timedelta
+
 import django_filters
 from django.db.models import Exists, F, OuterRef
+from django.forms import DateInput
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 
 from classifier.models import Athlete, Event, Face, Prediction, PredictionQuerySet
@@ -23,6 +27,10 @@ SORTS = {
         F("created_at").desc(),
     ],
 }
+
+
+# How many days back each choice of "uploaded" starts: today, yesterday alone, the last 7 days.
+UPLOADED_DAYS = {"today": (0, 0), "yesterday": (1, 1), "week": (6, 0)}
 
 
 def athlete_choices() -> list[tuple[str, str]]:
@@ -74,11 +82,30 @@ class PredictionFilter(django_filters.FilterSet):
         queryset=Event.objects.all(), empty_label="Any event", help_text="An event's id."
     )
     q = django_filters.CharFilter(
-        field_name="original_name",
-        lookup_expr="icontains",
+        method="search",
         max_length=200,
-        label="File name",
-        help_text="Part of the original file name.",
+        label="Search",
+        help_text="Part of the original file name or of the name of an athlete named on it.",
+    )
+    uploaded = django_filters.ChoiceFilter(
+        choices=[("today", "Today"), ("yesterday", "Yesterday"), ("week", "Last 7 days")],
+        empty_label="Any day",
+        method="filter_uploaded",
+        label="Uploaded",
+        help_text='"today", "yesterday" or "week" (the last 7 days, today included), in the '
+        "site's time zone.",
+    )
+    since = django_filters.DateFilter(
+        method="filter_since",
+        label="From",
+        widget=DateInput(attrs={"type": "date"}),
+        help_text="A date (YYYY-MM-DD): photos uploaded that day or later.",
+    )
+    until = django_filters.DateFilter(
+        method="filter_until",
+        label="To",
+        widget=DateInput(attrs={"type": "date"}),
+        help_text="A date (YYYY-MM-DD): photos uploaded that day or earlier.",
     )
 
     sort = django_filters.ChoiceFilter(
@@ -95,7 +122,10 @@ class PredictionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Prediction
-        fields = ["label", "athlete", "status", "reviewed", "needs_review", "event", "q", "sort"]
+        fields = [
+            "label", "athlete", "status", "reviewed", "needs_review", "event", "q", "uploaded",
+            "since", "until", "sort",
+        ]  # fmt: skip
 
     def sort_by(self, predictions: PredictionQuerySet, name: str, value: str) -> PredictionQuerySet:
         return predictions.order_by(*SORTS[value])
@@ -114,3 +144,25 @@ class PredictionFilter(django_filters.FilterSet):
         self, predictions: PredictionQuerySet, name: str, value: str
     ) -> PredictionQuerySet:
         return predictions.showing(value)
+
+    def search(self, predictions: PredictionQuerySet, name: str, value: str) -> PredictionQuerySet:
+        return predictions.search(value)
+
+    def filter_uploaded(
+        self, predictions: PredictionQuerySet, name: str, value: str
+    ) -> PredictionQuerySet:
+        first, last = UPLOADED_DAYS[value]
+        today = timezone.localdate()
+        return predictions.uploaded_between(
+            today - timedelta(days=first), today - timedelta(days=last)
+        )
+
+    def filter_since(
+        self, predictions: PredictionQuerySet, name: str, value: date
+    ) -> PredictionQuerySet:
+        return predictions.uploaded_between(value, None)
+
+    def filter_until(
+        self, predictions: PredictionQuerySet, name: str, value: date
+    ) -> PredictionQuerySet:
+        return predictions.uploaded_between(None, value)

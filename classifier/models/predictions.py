@@ -5,7 +5,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from contextlib import suppress
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 
 import numpy as np
@@ -44,6 +44,11 @@ TIMING_ORDER = [
 
 class ReviewError(ValueError):
     """The review cannot be recorded; the message says why."""
+
+
+def start_of(day: date) -> datetime:
+    """The first moment of ``day`` in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class PredictionQuerySet(models.QuerySet["Prediction"]):
@@ -89,6 +94,26 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
         reviewed = Q(faces__review__label=label)
         sure = Q(faces__review__isnull=True, faces__label=label)
         return self.filter(reviewed | sure, status=Prediction.Status.DONE).distinct()
+
+    def search(self, text: str) -> "PredictionQuerySet":
+        """Photos whose file name holds ``text``, or where an athlete whose name holds it was
+        named (as ``showing`` reads it)."""
+        labels = Athlete.objects.filter(display_name__icontains=text).values("label")
+        named = Face.objects.filter(
+            Q(review__label__in=labels) | Q(review__isnull=True, label__in=labels),
+            prediction=OuterRef("pk"),
+        )
+        return self.filter(Q(original_name__icontains=text) | Exists(named))
+
+    def uploaded_between(self, first: date | None, last: date | None) -> "PredictionQuerySet":
+        """Photos uploaded from the day ``first`` to the day ``last``, both included, in the
+        site's time zone; a range of times, so the newest-first index still serves it."""
+        photos = self
+        if first is not None:
+            photos = photos.filter(created_at__gte=start_of(first))
+        if last is not None:
+            photos = photos.filter(created_at__lt=start_of(last + timedelta(days=1)))
+        return photos
 
     def reusable_for(self, sha256: str, event: "Event | None" = None) -> "Prediction | None":
         """A finished prediction of the same bytes by the active model in the same event (whose

@@ -1,7 +1,10 @@
 """The history page and GET /api/predictions/: newest first, filters, search, privacy."""
 
+from datetime import datetime, time, timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from classifier.models import Prediction
 from classifier.uploads import VISITOR_SESSION_KEY
@@ -39,6 +42,8 @@ FILTERS = [
     ({"reviewed": "false"}, {"nadal-serve.jpg", "crowd.jpg", "empty-court.png", "new.jpg"}),
     ({"q": "JAMES"}, {"James dunk.jpg"}),
     ({"q": "court", "label": "no_face"}, {"empty-court.png"}),
+    ({"q": "lebron"}, {"James dunk.jpg"}),
+    ({"q": "Rafael N"}, {"nadal-serve.jpg"}),
 ]
 
 
@@ -157,3 +162,82 @@ def test_every_page_holds_the_rows_of_its_place_in_the_order(staff_client, make_
 
     assert [item["id"] for page in pages for item in page["results"]] == newest_first
     assert [str(p.pk) for p in html] == newest_first[24:45]
+
+
+@pytest.fixture
+def dated(make_prediction, settings):
+    """Photos uploaded at the edges of days in a time zone far from UTC, so a day read in UTC
+    would hold the wrong ones."""
+    settings.TIME_ZONE = "Pacific/Auckland"
+    today = timezone.localdate()
+
+    def at(days_ago: int, clock: time) -> datetime:
+        return timezone.make_aware(datetime.combine(today - timedelta(days=days_ago), clock))
+
+    make_prediction(original_name="today.jpg", created_at=at(0, time(0, 1)))
+    make_prediction(original_name="late-yesterday.jpg", created_at=at(1, time(23, 59)))
+    make_prediction(original_name="early-yesterday.jpg", created_at=at(1, time(0, 0)))
+    make_prediction(original_name="six-days-ago.jpg", created_at=at(6, time(12)))
+    make_prediction(original_name="a-week-ago.jpg", created_at=at(7, time(23, 59)))
+    return {days: (today - timedelta(days=days)).isoformat() for days in range(8)}
+
+
+DATES = [
+    ({"uploaded": "today"}, {"today.jpg"}),
+    ({"uploaded": "yesterday"}, {"late-yesterday.jpg", "early-yesterday.jpg"}),
+    (
+        {"uploaded": "week"},
+        {"today.jpg", "late-yesterday.jpg", "early-yesterday.jpg", "six-days-ago.jpg"},
+    ),
+    ({"since": 1, "until": 1}, {"late-yesterday.jpg", "early-yesterday.jpg"}),
+    ({"since": 6, "until": 1}, {"late-yesterday.jpg", "early-yesterday.jpg", "six-days-ago.jpg"}),
+    ({"until": 6}, {"six-days-ago.jpg", "a-week-ago.jpg"}),
+    ({"since": 0}, {"today.jpg"}),
+    ({"since": 1, "until": 6}, set()),
+]
+
+
+def with_dates(params: dict, dated: dict) -> dict:
+    return {
+        key: dated[value] if key in ("since", "until") else value for key, value in params.items()
+    }
+
+
+@pytest.mark.parametrize(("params", "expected"), DATES)
+def test_the_page_filters_by_the_day_of_upload(staff_client, dated, params, expected):
+    response = staff_client.get("/predictions/", with_dates(params, dated))
+
+    assert response.status_code == 200
+    assert html_names(response) == expected
+
+
+@pytest.mark.db_engine  # time zones and datetime comparison
+@pytest.mark.parametrize(("params", "expected"), DATES)
+def test_the_api_and_the_export_filter_by_the_day_the_same_way(
+    staff_client, dated, params, expected
+):
+    query = with_dates(params, dated)
+
+    listed = staff_client.get("/api/predictions/", query)
+    exported = staff_client.get("/predictions/export.json", query)
+
+    assert api_names(listed) == expected
+    assert {item["original_name"] for item in exported.json()} == expected
+
+
+def test_a_date_that_is_not_one_is_refused_in_words(staff_client, dated):
+    page = staff_client.get("/predictions/", {"since": "yesterday"})
+    api = staff_client.get("/api/predictions/", {"since": "yesterday"})
+
+    assert len(page.context["page"].object_list) == 5
+    assert "Enter a valid date." in page.content.decode()
+    assert api.status_code == 400
+    assert api.json() == {"since": ["Enter a valid date."]}
+
+
+def test_the_search_finds_a_name_a_reviewer_gave(staff_client, mixed, staff):
+    mixed["stranger"].review_all_faces(staff, "correct", "lebron_james")
+
+    response = staff_client.get("/api/predictions/", {"q": "LeBron"})
+
+    assert api_names(response) == {"James dunk.jpg", "crowd.jpg"}

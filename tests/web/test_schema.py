@@ -81,6 +81,9 @@ def test_the_list_documents_the_history_filters(client, db):
         "event": "integer",
         "needs_review": "boolean",
         "q": "string",
+        "uploaded": "string",
+        "since": "string",
+        "until": "string",
         "sort": "string",
         "page": "integer",
     }
