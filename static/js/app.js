@@ -103,9 +103,9 @@
   async function upload(form, file, names, summary) {
     var view = uploadCard(file);
     document.getElementById("uploads").prepend(view.card);
-    function settle(status, text) {
+    function settle(status, text, prediction) {
       view.status(status, text);
-      summary.finished(status);
+      summary.finished(status, prediction);
     }
     var limit = Number(form.dataset.maxUpload);
     if (file.size > limit) {
@@ -143,15 +143,27 @@
       if (final.status === "done") {
         var notes = [shownConfidence(final), final.reused ? "result reused" : ""];
         view.result(final, names, detailUrl);
-        settle("done", notes.filter(Boolean).join(" · "));
+        settle("done", notes.filter(Boolean).join(" · "), final);
       } else {
         settle(final.status, final.error);
       }
     });
   }
 
-  // What a screen reader hears: one sentence when photos are sent and one each time a photo is
-  // finished, never every status change of every card.
+  // What a finished photo counts as in the batch's summary: what the desk does next with it.
+  var OUTCOMES = ["named", "to review", "unknown", "no face", "refused", "failed"];
+  function outcome(status, prediction) {
+    if (status !== "done") return status;
+    if (prediction.needs_review) return "to review";
+    if (prediction.label === "unknown") return "unknown";
+    if (prediction.label === "no_face") return "no face";
+    return "named";
+  }
+
+  // The batch's summary, shown above its cards and what a screen reader hears: one sentence
+  // when photos are sent and one each time a photo is finished, never every status change of
+  // every card; once all are finished, what became of them ("20 done: 12 named, 1 to
+  // review, 7 unknown.").
   function uploadSummary(region) {
     var total = 0;
     var finished = 0;
@@ -162,16 +174,19 @@
         total += count;
         say("Uploading " + count + (count === 1 ? " photo." : " photos."));
       },
-      finished: function (status) {
-        counts[status] = (counts[status] || 0) + 1;
+      finished: function (status, prediction) {
+        var kind = outcome(status, prediction);
+        counts[kind] = (counts[kind] || 0) + 1;
         finished += 1;
-        var text = finished + " of " + total + " photos finished";
-        if (finished === total) {
-          text += ": " + Object.keys(counts).map(function (key) {
-            return counts[key] + " " + key;
-          }).join(", ");
+        if (finished < total) {
+          say(finished + " of " + total + " photos finished.");
+          return;
         }
-        say(text + ".");
+        var failures = (counts.refused || 0) + (counts.failed || 0);
+        var parts = OUTCOMES.filter(function (key) { return counts[key]; }).map(function (key) {
+          return counts[key] + " " + key;
+        });
+        say(total + (failures ? " finished: " : " done: ") + parts.join(", ") + ".");
       },
     };
   }

@@ -5,7 +5,8 @@ every status change."""
 
 import pytest
 
-from classifier.models import Prediction
+from classifier.models import Face, Prediction
+from ml.results import FaceResult
 from tests.web.browser import axe_violations, on_desktop_and_phone, sign_in_as
 
 pytestmark = pytest.mark.browser
@@ -92,16 +93,45 @@ def test_the_live_region_announces_a_summary(
               .observe(region, {childList: true, characterData: true, subtree: true});
         }"""
     )
-    photos = [sample_data / "rafael_nadal" / f"nadal({n}).jpg" for n in (3, 8, 9)]
+    photos = [sample_data / "rafael_nadal" / f"nadal({n}).jpg" for n in (3, 8, 9, 10, 11)]
 
     page.set_input_files("input[type=file]", [str(photo) for photo in photos])
-    page.locator("#uploads .badge-queued").nth(2).wait_for()
-    Prediction.objects.update(status="done", label="rafael_nadal", confidence=0.9)
-    page.locator("#uploads .badge-done").nth(2).wait_for()
+    page.locator("#uploads .badge-queued").nth(4).wait_for()
+    finish_as(
+        {
+            "nadal(3).jpg": ("rafael_nadal", "rafael_nadal", False),
+            "nadal(8).jpg": ("unknown", "rafael_nadal", True),
+            "nadal(9).jpg": ("unknown", "lebron_james", False),
+            "nadal(10).jpg": ("no_face", None, False),
+        }
+    )
+    Prediction.objects.filter(original_name="nadal(11).jpg").update(
+        status="refused", error="Unreadable."
+    )
+    page.locator("#uploads .badge-done").nth(3).wait_for()
+    page.locator("#uploads .badge-refused").wait_for()
 
     said = page.evaluate("window.said")
-    assert said[0] == "Uploading 3 photos."
-    assert said[-1] == "3 of 3 photos finished: 3 done."
-    assert len(said) == 4, said
+    assert said[0] == "Uploading 5 photos."
+    assert said[1] == "1 of 5 photos finished."
+    assert said[-1] == "5 finished: 1 named, 1 to review, 1 unknown, 1 no face, 1 refused."
+    assert len(said) == 6, said
     assert page.locator("[aria-live]").count() == 1  # the cards themselves are not announced
     assert page.get_attribute("#upload-summary", "role") == "status"
+    assert page.is_visible("#upload-summary")  # the desk reads it too
+
+
+def finish_as(answers: dict[str, tuple[str, str | None, bool]]) -> None:
+    """Finish each upload by name as the worker would: its label, and one face (unless
+    ``None``) with that candidate, awaiting review or not."""
+    for name, (label, candidate, unsure) in answers.items():
+        prediction = Prediction.objects.get(original_name=name)
+        if candidate is not None:
+            face = FaceResult(
+                box=(4, 4, 20, 20), label=label, candidate=candidate, score=0.9,
+                needs_review=unsure, detection_confidence=0.99,
+            )  # fmt: skip
+            Face.from_result(prediction, 0, face, None).save()
+        Prediction.objects.filter(pk=prediction.pk).update(
+            status="done", label=label, confidence=0.9
+        )

@@ -30,7 +30,7 @@ def test_a_newcomer_finds_their_photos_from_another_browser(
     page.locator("#uploads .badge-queued").nth(2).wait_for()
     Prediction.objects.update(status="done", label="rafael_nadal", confidence=0.9)  # the worker
     page.locator("#uploads .badge-done").nth(2).wait_for()
-    assert page.inner_text("#upload-summary") == "3 of 3 photos finished: 3 done."
+    assert page.inner_text("#upload-summary") == "3 done: 3 named."
 
     tab_to(page, "#uploads .card > a")
     page.keyboard.press("Enter")
