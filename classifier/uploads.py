@@ -3,7 +3,8 @@
 A photo is accepted only if ``ml.imaging`` can decode it: the extension and the client's content
 type are never trusted. What the site stores and serves is a re-encode of the decoded pixels
 (orientation applied, EXIF and GPS gone) under a name the server chooses; ``sha256`` and
-``size`` describe the bytes the user sent.
+``size`` describe the bytes the user sent, and ``credits`` the rights, credit, caption and capture
+date they carried (``classifier.desk.credits``), which tagged downloads write back.
 
 A request is all or nothing: every file is checked before any is stored, one refused file
 refuses the request, and the rows and files of a request are written together or not at all.
@@ -117,14 +118,17 @@ class NewPhoto(CheckedUpload):
 
     image: Image.Image
     format: str
+    credits: Credits
 
     @property
     def pixels(self) -> int:
         return self.image.width * self.image.height
 
     def store(self, prediction: Prediction) -> None:
-        """A clean copy and its thumbnail; enqueued once committed."""
+        """A clean copy and its thumbnail, the file's credits beside it; enqueued once
+        committed."""
         prediction.width, prediction.height = self.image.size
+        prediction.credits = self.credits
         prediction.enqueued_at = timezone.now()  # reset by enqueue() if the broker refuses it
         served, suffix = encode(self.image, self.format)
         files = {"image": (suffix, served), "thumbnail": (".jpg", thumbnail(self.image))}
@@ -217,7 +221,9 @@ def check_upload(upload: UploadedFile, event: Event | None = None) -> CheckedUpl
     if earlier is not None:
         return SeenBefore(name, len(data), sha256, earlier)
     decoded = load_image(data)
-    return NewPhoto(name, len(data), sha256, pixels_only(decoded.image), decoded.format)
+    return NewPhoto(
+        name, len(data), sha256, pixels_only(decoded.image), decoded.format, read_credits(data)
+    )
 
 
 def pixels_only(image: Image.Image) -> Image.Image:

@@ -179,9 +179,10 @@ class PredictionViewSet(
     @action(detail=True, methods=["get"])
     def photo(self, request, pk=None):
         """The photo as a download named ``<original name>-athletes.jpg``: the named athletes
-        (``Iptc4xmpExt:PersonInImage``), one MWG face region per named face and a caption in its
-        XMP, and no other metadata (no GPS, no camera EXIF). Open to whoever has the id, like
-        the photo itself."""
+        (``Iptc4xmpExt:PersonInImage``), one MWG face region per named face, the names as
+        keywords and a caption, and the credits the sent file carried (creator, credit, rights,
+        source, capture date); no GPS, no serial numbers. Open to whoever has the id, like the
+        photo itself."""
         prediction = self.get_object()
         if prediction.is_pending:
             raise StillProcessing("This photo is still being processed: download it once done.")

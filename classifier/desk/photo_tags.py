@@ -1,10 +1,13 @@
 """Names written into the photo itself, the way sports desks file pictures.
 
 A tagged copy carries XMP ``Iptc4xmpExt:PersonInImage`` (the named athletes), MWG face regions
-(``mwg-rs:Regions``: one normalised box per named face, with its name) and a caption
-(``dc:description``) that Photo Mechanic, Lightroom, digiKam and the like read. Everything else is
-removed first, GPS and camera EXIF included. exiftool writes it: the reference implementation of
-these schemas, so no XMP is written by hand here.
+(``mwg-rs:Regions``: one normalised box per named face, with its name), the names as keywords
+(``dc:subject`` and IPTC Keywords, after the file's own) and a caption (``dc:description`` and
+IPTC Caption-Abstract) that Photo Mechanic, Lightroom, digiKam and the like read, plus the
+credits the sent file carried (``classifier.desk.credits``: creator, credit, rights, source,
+capture date), written back as they came. Everything else is removed first: GPS, serial numbers
+and the camera's EXIF. exiftool writes it: the reference implementation of these schemas, so no
+XMP or IPTC is written by hand here.
 """
 
 import json
@@ -12,8 +15,10 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from classifier.desk.credits import Credits
 
 EXIFTOOL_SECONDS = 30
 
@@ -37,9 +42,12 @@ class PhotoTags:
     caption: str
     width: int
     height: int
+    keywords: list[str] = field(default_factory=list)
+    kept: Credits = field(default_factory=dict)
 
     def as_exiftool_json(self) -> dict:
-        """The tags in exiftool's JSON import form. MWG areas are normalised and centred."""
+        """The tags in exiftool's JSON import form. MWG areas are normalised and centred; IPTC
+        is written as UTF-8 and says so."""
         regions = [
             {
                 "Area": {
@@ -56,8 +64,13 @@ class PhotoTags:
             for x, y, w, h in [face.box]
         ]
         tags: dict = {
+            **self.kept,
             "XMP-iptcExt:PersonInImage": self.people,
             "XMP-dc:Description": self.caption,
+            "IPTC:Caption-Abstract": self.caption,
+            "XMP-dc:Subject": self.keywords,
+            "IPTC:Keywords": self.keywords,
+            "IPTC:CodedCharacterSet": "UTF8",
         }
         if regions:
             tags["XMP-mwg-rs:RegionInfo"] = {
@@ -99,7 +112,10 @@ def tag_photos(photos: Sequence[tuple[bytes, str, PhotoTags]]) -> list[bytes]:
             imports.append({**tags.as_exiftool_json(), "SourceFile": str(source)})
         tag_file = Path(folder) / "tags.json"
         tag_file.write_text(json.dumps(imports))
-        command = [exiftool, "-q", "-q", "-all=", f"-json={tag_file}", "-o", f"{tagged}/%f.%e"]
+        command = [
+            exiftool, "-q", "-q", "-m", "-charset", "iptc=UTF8", "-all=", f"-json={tag_file}",
+            "-o", f"{tagged}/%f.%e",
+        ]  # fmt: skip
         try:
             subprocess.run(
                 [*command, *(str(sources / name) for name in names)],

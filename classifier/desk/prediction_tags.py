@@ -1,5 +1,6 @@
 """What the tagged copy of an uploaded photo says: the athletes in it and where their faces are,
-a caption from the settings' template, and the name the download gets."""
+a caption from the settings' template, the credits and keywords the sent file carried, and the
+name the download gets."""
 
 import logging
 from pathlib import Path
@@ -8,6 +9,12 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
+from classifier.desk.credits import (
+    date_taken,
+    kept_as_they_came,
+    original_caption,
+    original_keywords,
+)
 from classifier.desk.photo_tags import NamedFace, PhotoTags, joined_names
 from classifier.models import Athlete, Prediction
 
@@ -36,9 +43,22 @@ def named_faces(prediction: Prediction) -> list[NamedFace]:
 
 
 def caption(prediction: Prediction, people: list[str]) -> str:
-    """The settings' caption template filled in for this photo."""
+    """The settings' caption template filled in for this photo, dated by when it was taken
+    if the file said so, and followed by the caption the file came with."""
+    ours = names_caption(prediction, people)
+    original = original_caption(prediction.credits)
+    if not original:
+        return ours
+    if not ours:
+        return original
+    return f"{ours}{'' if ours.endswith(('.', '!', '?')) else '.'} {original}"
+
+
+def names_caption(prediction: Prediction, people: list[str]) -> str:
     event = prediction.event
-    day = event.date if event else timezone.localtime(prediction.created_at)
+    day = date_taken(prediction.credits) or (
+        event.date if event else timezone.localtime(prediction.created_at)
+    )
     values = {
         "names": joined_names(people),
         "event": event.name if event else "",
@@ -58,6 +78,13 @@ def photo_tags(prediction: Prediction) -> PhotoTags:
     """What a tagged download of this photo says."""
     faces = named_faces(prediction)
     people = [face.name for face in faces]
+    keywords = original_keywords(prediction.credits)
     return PhotoTags(
-        people, faces, caption(prediction, people), prediction.width, prediction.height
+        people,
+        faces,
+        caption(prediction, people),
+        prediction.width,
+        prediction.height,
+        keywords=[*keywords, *(name for name in people if name not in keywords)],
+        kept=kept_as_they_came(prediction.credits),
     )

@@ -235,6 +235,10 @@ class Prediction(models.Model):
     )
     # A random id kept in the uploading browser's session (see PredictionQuerySet.visible_to).
     visitor = models.CharField(max_length=32, blank=True)
+    # The rights, credit, caption, keywords and capture date the sent file carried
+    # ({exiftool tag: value}, classifier.desk.credits); the stored copy has no metadata, and
+    # tagged downloads write these back.
+    credits = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -312,7 +316,7 @@ class Prediction(models.Model):
         nothing that describes the earlier upload (its name, times, wait or review) is taken.
         """
         for field in (
-            "width", "height", "label", "confidence", "probabilities", "model_version",
+            "width", "height", "label", "confidence", "probabilities", "model_version", "credits",
         ):  # fmt: skip
             setattr(self, field, getattr(source, field))
         self.timings = {step: ms for step, ms in source.timings.items() if step != "queue_ms"}

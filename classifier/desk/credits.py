@@ -1,0 +1,188 @@
+"""What an uploaded file says about itself that a desk must keep: who took it, who owns it, who
+sent it, its caption, its keywords and when it was taken.
+
+The site stores a clean re-encode of every upload (``classifier.uploads``), so these fields are
+read from the sender's bytes on arrival, with Pillow (no exiftool start-up per upload), and kept
+on the prediction as ``{exiftool tag: value}``; the tagged download writes them back
+(``classifier.desk.photo_tags``). Nothing else is read: GPS, camera and lens serial numbers, the
+camera's settings and the owner's name never leave the upload.
+"""
+
+import io
+import logging
+import re
+import warnings
+from datetime import date
+from xml.etree import ElementTree
+
+from PIL import Image, IptcImagePlugin
+from PIL.ImageFile import ImageFile
+
+logger = logging.getLogger(__name__)
+
+Credits = dict[str, str | list[str]]
+
+EXIF_IFD0 = {0x013B: "EXIF:Artist", 0x8298: "EXIF:Copyright"}
+EXIF_SUB_IFD, EXIF_DATE_TAKEN = 0x8769, 0x9003
+IPTC = {
+    (2, 80): "IPTC:By-line",
+    (2, 110): "IPTC:Credit",
+    (2, 115): "IPTC:Source",
+    (2, 116): "IPTC:CopyrightNotice",
+    (2, 120): "IPTC:Caption-Abstract",
+    (2, 25): "IPTC:Keywords",
+    (2, 55): "IPTC:DateCreated",
+}
+IPTC_LISTS = {"IPTC:By-line", "IPTC:Keywords"}
+IPTC_UTF8 = b"\x1b%G"
+NAMESPACES = {
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "photoshop": "http://ns.adobe.com/photoshop/1.0/",
+    "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
+    "exif": "http://ns.adobe.com/exif/1.0/",
+}
+XMP = {
+    ("dc", "creator"): "XMP-dc:Creator",
+    ("dc", "rights"): "XMP-dc:Rights",
+    ("dc", "description"): "XMP-dc:Description",
+    ("dc", "subject"): "XMP-dc:Subject",
+    ("photoshop", "Credit"): "XMP-photoshop:Credit",
+    ("photoshop", "Source"): "XMP-photoshop:Source",
+    ("photoshop", "DateCreated"): "XMP-photoshop:DateCreated",
+    ("xmpRights", "UsageTerms"): "XMP-xmpRights:UsageTerms",
+    ("exif", "DateTimeOriginal"): "XMP-exif:DateTimeOriginal",
+}
+XMP_TAGS = {f"{{{NAMESPACES[prefix]}}}{name}": tag for (prefix, name), tag in XMP.items()}
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# An XMP packet in a JPEG is at most 64 KB; a PNG's could be anything.
+MAX_XMP_BYTES = 256 * 1024
+
+# The caption and keywords are rewritten with the names (``photo_tags``); these are the originals.
+CAPTIONS = ("XMP-dc:Description", "IPTC:Caption-Abstract")
+KEYWORDS = ("XMP-dc:Subject", "IPTC:Keywords")
+DATES_TAKEN = (
+    "EXIF:DateTimeOriginal", "XMP-exif:DateTimeOriginal", "XMP-photoshop:DateCreated",
+    "IPTC:DateCreated",
+)  # fmt: skip
+DAY = re.compile(r"(\d{4})[:-]?(\d{2})[:-]?(\d{2})")
+
+
+def read_credits(data: bytes) -> Credits:
+    """The kept fields of the file ``data``; ``{}`` when it has none or they cannot be read
+    (a damaged block of metadata never refuses a photo)."""
+    credits: Credits = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = Image.open(io.BytesIO(data))
+            credits.update(exif_credits(image))
+            credits.update(iptc_credits(image))
+            credits.update(xmp_credits(image))
+    except Exception:  # noqa: BLE001  (anything a hostile header can raise in a parser)
+        logger.info("An upload's metadata could not be read; its credits are not kept.")
+        return {}
+    return {tag: value for tag, value in credits.items() if value}
+
+
+def text(value: object) -> str:
+    """EXIF and IPTC strings are bytes in no declared encoding: UTF-8 when they are, else
+    Latin-1 (what older cameras and wires write). Pillow hands EXIF ASCII over as Latin-1."""
+    if not isinstance(value, str | bytes):
+        return ""
+    if isinstance(value, str):
+        value = value.encode("latin-1", "replace")
+    try:
+        decoded = value.decode("utf-8")
+    except UnicodeDecodeError:
+        decoded = value.decode("latin-1")
+    return decoded.rstrip("\x00").strip()
+
+
+def exif_credits(image: Image.Image) -> Credits:
+    exif = image.getexif()
+    credits: Credits = {
+        tag: text(exif[number]) for number, tag in EXIF_IFD0.items() if number in exif
+    }
+    taken = exif.get_ifd(EXIF_SUB_IFD).get(EXIF_DATE_TAKEN)
+    if taken:
+        credits["EXIF:DateTimeOriginal"] = text(taken)
+    return credits
+
+
+def iptc_credits(image: ImageFile) -> Credits:
+    info = IptcImagePlugin.getiptcinfo(image) or {}
+    credits: Credits = {}
+    for key, tag in IPTC.items():
+        if key not in info:
+            continue
+        raw = info[key] if isinstance(info[key], list) else [info[key]]
+        values = [value for value in map(text, raw) if value]
+        credits[tag] = values if tag in IPTC_LISTS else "".join(values[:1])
+    return credits
+
+
+def xmp_credits(image: Image.Image) -> Credits:
+    packet = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp") or b""
+    if isinstance(packet, str):
+        packet = packet.encode()
+    if not packet or len(packet) > MAX_XMP_BYTES or b"<!DOCTYPE" in packet or b"<!ENTITY" in packet:
+        return {}
+    root = ElementTree.fromstring(packet.strip(b"\x00 \r\n\t"))
+    credits: Credits = {}
+    for description in root.iter(f"{RDF}Description"):
+        for name, value in description.attrib.items():
+            if name in XMP_TAGS:
+                credits[XMP_TAGS[name]] = value.strip()
+        for element in description:
+            if element.tag in XMP_TAGS:
+                credits[XMP_TAGS[element.tag]] = xmp_value(element)
+    return credits
+
+
+def xmp_value(element: ElementTree.Element) -> str | list[str]:
+    """A simple property's text, an rdf:Alt's default language, an rdf:Seq's or Bag's items."""
+    for container in element:
+        items = container.findall(f"{RDF}li")
+        if container.tag == f"{RDF}Alt":
+            default = [item for item in items if item.get(XML_LANG) == "x-default"]
+            return ((default or items or [element])[0].text or "").strip()
+        if container.tag in (f"{RDF}Seq", f"{RDF}Bag"):
+            return [(item.text or "").strip() for item in items if (item.text or "").strip()]
+    return (element.text or "").strip()
+
+
+def original_caption(credits: Credits) -> str:
+    """The caption the file came with (XMP first: it is Unicode by definition)."""
+    for tag in CAPTIONS:
+        if isinstance(caption := credits.get(tag), str) and caption:
+            return caption
+    return ""
+
+
+def original_keywords(credits: Credits) -> list[str]:
+    keywords: list[str] = []
+    for tag in KEYWORDS:
+        value = credits.get(tag, [])
+        for keyword in [value] if isinstance(value, str) else value:
+            if keyword not in keywords:
+                keywords.append(keyword)
+    return keywords
+
+
+def date_taken(credits: Credits) -> date | None:
+    """The day the photo was taken, by its capture date (EXIF DateTimeOriginal first)."""
+    for tag in DATES_TAKEN:
+        value = credits.get(tag)
+        if isinstance(value, str) and (match := DAY.match(value)):
+            try:
+                return date(*(int(part) for part in match.groups()))
+            except ValueError:
+                continue
+    return None
+
+
+def kept_as_they_came(credits: Credits) -> Credits:
+    """The fields written back unchanged: all but the caption and keywords, which the tagged
+    copy rewrites with the names."""
+    return {tag: value for tag, value in credits.items() if tag not in (*CAPTIONS, *KEYWORDS)}
