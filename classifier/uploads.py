@@ -34,6 +34,7 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.request import Request
 
+from classifier.desk.credits import Credits, read_credits
 from classifier.models import Athlete, Event, Example, Prediction
 from ml.errors import ImageRejected
 from ml.imaging import load_image
