@@ -22,6 +22,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from classifier import task_names
@@ -186,6 +187,16 @@ class ModelVersion(models.Model):
         """The held-out report as (what, figures) rows, for any page that shows the version."""
         report = self.held_out_report
         return [NOT_HELD_OUT] if report is None else describe_held_out(report)
+
+    @property
+    def charts(self) -> list[tuple[FieldFile, str]]:
+        """The stored plots of what was measured, each with the words that say what it shows."""
+        plots = [
+            (self.held_out_det_curve, f"DET curve of {self.version} on held-out reviewed faces"),
+            (self.dev_det_curve, f"DET curve of {self.version} on the dev set"),
+            (self.confusion_matrix, f"Confusion matrix of {self.version}"),
+        ]
+        return [(plot, caption) for plot, caption in plots if plot]
 
     @property
     def display_names(self) -> dict[str, str]:

@@ -1,5 +1,6 @@
-"""The staff page of model versions: train a new one and follow its progress, see its figures
-and how it compares with the active one, activate it or roll back, one click each."""
+"""The staff page of model versions: train a new one and follow its progress, see its figures,
+its held-out report and quality charts, and how it compares with the active one, activate it
+or roll back, one click each."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -40,6 +41,8 @@ def version_view(model_version: ModelVersion, active: ModelVersion | None) -> di
         "athletes": [(names[label], counts.get(label, 0)) for label in model_version.labels],
         "accuracy": model_version.metrics.get("accuracy_mean"),
         "dev": describe_dev(report) if report else [],
+        "held_out": model_version.held_out_figures,
+        "charts": model_version.charts,
         "comparison": comparison,
     }
 

@@ -124,6 +124,9 @@ def test_a_third_athlete_enrolled_in_the_browser_is_named_and_a_correction_shows
     comparison = section.locator("[data-comparison]")
     expect(comparison).to_contain_text(f"Against the active version {active_model.version}")
     print(comparison.inner_text())
+    section.locator("details.quality summary").click()
+    chart = section.locator("details.quality img").first
+    assert chart.evaluate("img => img.decode().then(() => img.naturalWidth)") > 100
     assert axe_violations(page) == []
     screenshot(page, "models-desktop")
 

@@ -15,6 +15,8 @@ from classifier.worker.training import train_version
 from ml.reviewed import held_out
 
 LEBRON, NADAL = "lebron_james", "rafael_nadal"
+PNG = b"\x89PNG\r\n\x1a\n a dev set's DET curve"
+DEV_REPORT = {"operating_points": {"sure": {"false_accept": 0.01, "false_reject": 0.2}}}
 TRAINING = {LEBRON: ["james(5).jpg", "james(6).jpg", "james(10).jpg"],
             NADAL: ["nadal(2).jpg", "nadal(3).jpg", "nadal(4).jpg"]}  # fmt: skip
 # (photo, who the model said, the reviewer's verdict and answer, held out or fitted)
@@ -117,6 +119,24 @@ def test_the_version_page_and_the_api_show_the_held_out_figures_and_curve(traine
     assert body["held_out_det_curve"].endswith(trained.held_out_det_curve.url)
     assert body["metrics"]["held_out"]["held_out_faces"] == 4
     assert staff_client.get(trained.held_out_det_curve.url).status_code == 200
+
+
+def test_the_models_page_shows_the_held_out_report_and_the_charts(trained, staff_client):
+    trained.record_dev_report(DEV_REPORT, PNG)
+    trained.activate()
+    ModelVersion.objects.exclude(pk=trained.pk).update(status="failed")  # nothing to compare
+
+    html = staff_client.get("/models/").content.decode()
+
+    for what, shown in trained.held_out_figures:
+        assert f"<dt>{what}</dt><dd>{shown}</dd>".replace("'", "&#x27;") in html
+    assert "<dt>Sure line</dt><dd>false accepts 1.0%, false rejects 20.0%</dd>" in html
+    for chart, caption in (
+        (trained.held_out_det_curve, f"DET curve of {trained.version} on held-out reviewed faces"),
+        (trained.dev_det_curve, f"DET curve of {trained.version} on the dev set"),
+    ):
+        assert f'<img src="{chart.url}" alt="{caption}"' in html
+        assert staff_client.get(chart.url).status_code == 200
 
 
 def test_with_nothing_held_out_the_page_says_n_a_and_shows_no_curve(

@@ -42,6 +42,15 @@ def test_a_ready_version_shows_its_figures_and_its_comparison(staff_client, mode
     assert "Activate v1" not in page  # already active
 
 
+def test_a_version_without_a_report_or_charts_says_so(staff_client, model_version):
+    page = staff_client.get("/models/").content.decode()
+
+    assert "Quality of v1: held-out report</summary>" in page
+    assert "Not measured: trained before reviewed faces were held out." in page
+    assert "Not evaluated on a dev set: <code>manage.py evaluate_model v1 --dev DIR</code>" in page
+    assert "<img" not in page
+
+
 def test_activate_then_roll_back_one_click_each(staff_client, model_version):
     model_version.activate()
     newer = ready("v2")
