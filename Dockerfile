@@ -2,8 +2,12 @@
 #   web:    gunicorn, migrations and Celery beat. Django, DRF and the Celery client only: no
 #           TensorFlow, Keras or face detectors, which the web never imports.
 #   worker: the Celery worker and the training commands (bootstrap, train_model): the
-#           recognizer, with the FaceNet weights fetched, checksum-verified and converted for
-#           LiteRT at build time, so containers never download or convert anything.
+#           recognizer on LiteRT, and FaceNet as the .tflite files that the `facenet` stage
+#           fetched, checksum-verified and converted. No TensorFlow, Keras or MTCNN: containers
+#           never download or convert anything.
+# Sizes, uncompressed, estimated from the installed packages (docs/several-machines.md): web
+# about 0.5 GB, worker about 0.85 GB (2.1 GB when it carried TensorFlow); the facenet stage
+# is not shipped.
 FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -37,11 +41,20 @@ EXPOSE 8000
 CMD ["gunicorn", "athletes_site.wsgi", "--bind", "0.0.0.0:8000"]
 
 
+FROM base AS facenet
+# The lab's TensorFlow converts the Keras weights for LiteRT, in this build stage only.
+RUN pip install -r requirements/lab.txt
+COPY ml/ ml/
+RUN python -m ml weights fetch
+
+
 FROM base AS worker
 RUN pip install -r requirements/worker.txt \
     && pip install --no-deps -r requirements/worker-nodeps.txt
+# The converted networks only: ATHLETES_FACENET_WEIGHTS still names the Keras file, beside
+# which the worker finds them by its checksum (ml/weights.py), but the file stays behind.
+COPY --from=facenet --chown=athletes:athletes /opt/athletes/*.tflite /opt/athletes/
 COPY --chown=athletes:athletes . .
 USER athletes
-RUN python -m ml weights fetch
 CMD ["celery", "-A", "athletes_site", "worker", "--pool", "prefork", "--concurrency", "1", \
      "--loglevel", "INFO"]

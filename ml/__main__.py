@@ -311,25 +311,27 @@ def _parser() -> argparse.ArgumentParser:
 
 def _weights(args) -> int:
     """Every network is converted, the float32 one too, so that a worker serving a model made
-    before dynamic-int8 never converts (nor imports TensorFlow) at its first photo."""
-    from ml.backbone import ensure_lite, lite_path
-
+    before dynamic-int8 never converts (nor needs TensorFlow) at its first photo. `check`
+    fails while one is missing."""
     if args.action == "fetch":
         weights.fetch(args.weights)
         for network in weights.NETWORKS:
-            print(f"FaceNet converted for LiteRT, {network}: {ensure_lite(args.weights, network)}")
+            lite = weights.converted(args.weights, network)
+            print(f"FaceNet converted for LiteRT, {network}: {lite}")
         return 0
     print(f"FaceNet weights OK: {weights.verify(args.weights)}")
+    missing = 0
     for network in weights.NETWORKS:
-        lite = lite_path(args.weights, network)
+        lite = weights.lite_path(args.weights, network)
         if lite.is_file():
             print(f"FaceNet converted for LiteRT, {network}: {lite}")
         else:
+            missing += 1
             print(
                 f"FaceNet not yet converted for LiteRT, {network}: `weights fetch` or the "
                 "first load does it."
             )
-    return 0
+    return 1 if missing else 0
 
 
 def _samples(args) -> int:

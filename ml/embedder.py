@@ -9,7 +9,7 @@ from ai_edge_litert.interpreter import Interpreter
 
 from ml.errors import ModelError
 from ml.threads import inference_threads
-from ml.weights import NETWORK, lite_path, verify
+from ml.weights import NETWORK, converted
 
 INPUT_SIZE = 160
 EMBEDDING_SIZE = 128
@@ -37,11 +37,7 @@ class Embedder:
     def __init__(self, weights: Path, network: str = NETWORK):
         """FaceNet's `weights` as the LiteRT `network` (``ml.weights.NETWORKS``)."""
         self.network = network
-        lite = lite_path(verify(weights), network)
-        if not lite.is_file():
-            from ml.backbone import ensure_lite  # TensorFlow: only to convert, once
-
-            lite = ensure_lite(weights, network)
+        lite = converted(weights, network)
         try:
             self._interpreter = Interpreter(model_path=str(lite), num_threads=inference_threads())
         except ValueError as error:

@@ -60,6 +60,29 @@ def lite_path(weights: Path, network: str = NETWORK) -> Path:
     return weights.with_name(f"{weights.stem}.{FACENET_SHA256[:12]}{kind}.tflite")
 
 
+def converted(weights: Path, network: str = NETWORK) -> Path:
+    """FaceNet as LiteRT runs it: the `network` file beside `weights`, converted from them
+    unless it is there.
+
+    A worker given the converted files (the worker image) loads them without the Keras file
+    and without TensorFlow, which only the conversion needs (requirements/lab.txt).
+    """
+    lite = lite_path(weights, network)
+    if lite.is_file():
+        return lite
+    verify(weights)
+    try:
+        from ml.backbone import ensure_lite
+    except ImportError as error:
+        raise ModelError(
+            f"FaceNet is not yet converted for LiteRT ({lite} is missing), and converting it "
+            f"needs TensorFlow, which is not installed here ({error.name}). Run `pip install "
+            "-r requirements/lab.txt` and `python -m ml weights fetch`, or copy the converted "
+            ".tflite files beside the weights from a machine that has them."
+        ) from error
+    return ensure_lite(weights, network)
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as file:

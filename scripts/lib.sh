@@ -35,7 +35,15 @@ ensure_venv() {  # ensure_venv REQUIREMENTS_FILE
 }
 
 ensure_weights() {
+  # Offline once done: the weights and their LiteRT conversions stay in ~/.cache/athletes.
+  # Converting needs TensorFlow, which only requirements/lab.txt installs: installed here only
+  # while a conversion is missing.
   say "Checking the FaceNet weights"
+  if ! python -m ml weights check >/dev/null 2>&1 && ! python -c 'import tensorflow' 2>/dev/null
+  then
+    say "Installing TensorFlow to convert FaceNet for LiteRT (requirements/lab.txt)"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements/lab.txt
+  fi
   python -m ml weights fetch
 }
 

