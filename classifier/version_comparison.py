@@ -3,20 +3,21 @@ version's, for better and for worse. Only the stored embeddings are named again 
 read, no network runs), so this runs in the web process in milliseconds; the versions' artifacts
 come from storage like a worker's, so a web machine needs no shared folder."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from classifier.models import Face, ModelVersion
+from classifier.models import Face, ModelVersion, Prediction
 from ml.artifact import load_recognizer
 
 
 @dataclass(frozen=True)
 class Change:
-    """A reviewed face whose answer the candidate version changes."""
+    """A reviewed face whose answer the candidate version changes, and its photo's id (None
+    for a caller who may not list that photo)."""
 
-    prediction: str
+    prediction: str | None
     reviewed: str
     before: str
     after: str
@@ -40,6 +41,19 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "changed": self.changed}
+
+    def shown_to(self, user, visitor: str = "") -> "Comparison":
+        """The comparison with only the photo ids ``user`` may list
+        (``PredictionQuerySet.visible_to``): seeing a version's figures is no way to find
+        other people's photos."""
+        ids = [change.prediction for change in self.changes if change.prediction]
+        visible = Prediction.objects.visible_to(user, visitor).filter(pk__in=ids)
+        shown = {str(pk) for pk in visible.values_list("pk", flat=True)}
+        changes = [
+            replace(change, prediction=change.prediction if change.prediction in shown else None)
+            for change in self.changes
+        ]
+        return replace(self, changes=changes)
 
 
 def answers(model_version: ModelVersion, embeddings: np.ndarray) -> list[str]:

@@ -16,6 +16,7 @@ from classifier.models import (
     Example,
     ExampleFace,
     Face,
+    FaceQuerySet,
     FaceReview,
     ModelVersion,
     PeopleError,
@@ -194,6 +195,11 @@ class ReviewInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(errors) from exc
 
 
+def visible_faces(request) -> FaceQuerySet:
+    """The faces a request may name by number: those of photos its caller may list."""
+    return Face.objects.visible_to(request.user, uploads.visitor_id(request))
+
+
 MAX_FACE_ID = 2**63 - 1  # a BigAutoField's largest
 MAX_BULK_FACES = 500
 
@@ -207,7 +213,7 @@ class BulkReviewInputSerializer(ReviewInputSerializer):
     )
 
     def validate_faces(self, ids: list[int]) -> list[Face]:
-        faces = Face.objects.in_bulk(ids)
+        faces = visible_faces(self.context["request"]).in_bulk(ids)
         if missing := [str(pk) for pk in ids if pk not in faces]:
             raise serializers.ValidationError(f"No face has the id {', '.join(missing)}.")
         return [faces[pk] for pk in dict.fromkeys(ids)]
@@ -448,7 +454,7 @@ class NamePersonSerializer(serializers.Serializer):
     )
 
     def validate_faces(self, ids: list[int]) -> list[Face]:
-        faces = Face.objects.with_review().in_bulk(ids)
+        faces = visible_faces(self.context["request"]).with_review().in_bulk(ids)
         if missing := [str(pk) for pk in ids if pk not in faces]:
             raise serializers.ValidationError(f"No face has the id {', '.join(missing)}.")
         chosen = [faces[pk] for pk in dict.fromkeys(ids)]

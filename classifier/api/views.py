@@ -13,7 +13,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
-from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
@@ -223,9 +222,15 @@ class PredictionViewSet(
 class FaceViewSet(viewsets.GenericViewSet):
     """The faces of finished photos, reviewed one by one."""
 
-    queryset = Face.objects.with_review()
     serializer_class = FaceSerializer
     permission_classes = [MayReview]
+
+    def get_queryset(self):
+        """Only faces of photos the caller may list: a face's number opens nothing else."""
+        faces = Face.objects.with_review()
+        if getattr(self, "swagger_fake_view", False):  # the schema's generator: no session
+            return faces
+        return faces.visible_to(self.request.user, visitor_id(self.request))
 
     @extend_schema(responses={200: SimilarFaceSerializer(many=True)})
     @action(detail=True, url_path="more-photos", permission_classes=[MaySeePeople])
@@ -233,8 +238,7 @@ class FaceViewSet(viewsets.GenericViewSet):
         """More photos of this person: the faces nearest this one across the archive (any
         face, an athlete's or an unknown one), in other photos, most alike first. A face
         only in a photo the caller may list."""
-        visible = Prediction.objects.visible_to(request.user, visitor_id(request))
-        face = get_object_or_404(self.get_queryset().filter(prediction__in=visible), pk=pk)
+        face = self.get_object()
         found = people.more_photos(face, request.user)
         for other, similarity in found:
             other.similarity = round(similarity, 4)
@@ -528,7 +532,8 @@ class ModelVersionViewSet(
     @action(detail=True, methods=["get"])
     def comparison(self, request, version=None):
         """This version beside the active one on the last reviewed faces: how many answers
-        change, how many for the better (now what the reviewer said) and for the worse."""
+        change, how many for the better (now what the reviewer said) and for the worse. Each
+        change names its photo only to a caller who may list that photo (null otherwise)."""
         model_version = self.get_object()
         active = ModelVersion.objects.active()
         if model_version.status != ModelVersion.Status.READY:
@@ -539,7 +544,8 @@ class ModelVersionViewSet(
             last = min(max(int(request.query_params.get("last", 200)), 1), 5000)
         except ValueError as exc:
             raise ValidationError({"last": "A whole number of faces."}) from exc
-        return Response(compare(model_version, active, last).to_dict())
+        comparison = compare(model_version, active, last)
+        return Response(comparison.shown_to(request.user, visitor_id(request)).to_dict())
 
     @extend_schema(
         request=None,

@@ -53,20 +53,25 @@ def start_of(day: date) -> datetime:
 
 class PredictionQuerySet(models.QuerySet["Prediction"]):
     def visible_to(self, user, visitor: str = "") -> "PredictionQuerySet":
-        """The predictions a visitor may list.
+        """The predictions a visitor may list, and reach through anything but their own id.
 
-        A prediction's page and API resource are open to whoever has its id: ids are random
-        UUIDs, so the link itself is the permission, and it is what a user shares. Lists are
-        private: users with the ``classifier.view_prediction`` permission see every
-        prediction, a signed-in user sees their own uploads, and an anonymous visitor sees the
-        uploads stamped with ``visitor``, the random id their browser session holds
-        (``classifier.uploads.visitor_id``).
+        The one rule of who sees which photo: lists, and every endpoint that reaches a photo
+        through a face's or another record's number, go through it. A prediction's own page
+        and API resource are open to whoever has its id: ids are random UUIDs, so the link
+        itself is the permission, and it is what a user shares. Users with the
+        ``classifier.view_prediction`` permission see every prediction; reviewers
+        (``classifier.review_prediction``) every finished one, as the review queue hands
+        them every finished photo's faces; a signed-in user sees their own uploads, and an
+        anonymous visitor the uploads stamped with ``visitor``, the random id their browser
+        session holds (``classifier.uploads.visitor_id``).
         """
         if user.has_perm("classifier.view_prediction"):
             return self
         own = Q(visitor=visitor) if visitor else Q(pk__in=[])
         if user.is_authenticated:
             own |= Q(uploader=user)
+        if user.has_perm("classifier.review_prediction"):
+            own |= Q(status=Prediction.Status.DONE)
         return self.filter(own)
 
     def with_faces(self) -> "PredictionQuerySet":
@@ -481,6 +486,11 @@ def lead_face(faces: Sequence["Face"]) -> "Face":
 class FaceQuerySet(models.QuerySet["Face"]):
     def with_review(self) -> "FaceQuerySet":
         return self.select_related("review__reviewer")
+
+    def visible_to(self, user, visitor: str = "") -> "FaceQuerySet":
+        """The faces of the photos a visitor may list (``PredictionQuerySet.visible_to``):
+        a face's number is no permission to see its photo."""
+        return self.filter(prediction__in=Prediction.objects.visible_to(user, visitor))
 
     def unreviewed(self) -> "FaceQuerySet":
         return self.filter(review__isnull=True)

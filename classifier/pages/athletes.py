@@ -16,7 +16,7 @@ from classifier.filters import PredictionFilter
 from classifier.models import Athlete, Example, ExampleFace, Face, ModelVersion
 from classifier.pages.crops import face_geometry
 from classifier.pages.photos import HISTORY_PAGE_SIZE, visible_predictions
-from classifier.uploads import UploadsRefused, check_examples, store_examples
+from classifier.uploads import UploadsRefused, check_examples, store_examples, visitor_id
 from classifier.web.access import staff_page
 from classifier.web.pagination import KeysFirstPaginator
 from classifier.web.throttling import UploadRefused, admit_photos
@@ -147,8 +147,9 @@ def remove_example(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @enrol_page
 def face_to_example(request: HttpRequest, pk: int) -> HttpResponse:
-    """Make a face of a photo in the history an example of the athlete chosen."""
-    face = get_object_or_404(Face.objects.select_related("prediction"), pk=pk)
+    """Make a face of a photo the enroller may list an example of the athlete chosen."""
+    visible = Face.objects.visible_to(request.user, visitor_id(request))
+    face = get_object_or_404(visible.select_related("prediction"), pk=pk)
     athlete = Athlete.objects.filter(label=request.POST.get("athlete", "")).first()
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from classifier.models import Athlete, Face, FaceReview, ReviewError
 from classifier.pages.crops import REVIEW_CROP_PX, face_geometry
+from classifier.uploads import visitor_id
 from classifier.web.access import staff_page
 
 # Faces the review page hands the browser at once; it loads the page again for more.
@@ -50,7 +51,8 @@ def faces_to_review(request: HttpRequest) -> list[Face]:
     """The queue (``Face.objects.review_queue``), or one photo's faces (``?photo=``), or the
     queue from one face on (``?face=``): those two include faces already reviewed, to
     decide again. Raise Http404 for an id that names nothing."""
-    faces = Face.objects.with_review().select_related("prediction")
+    visible = Face.objects.visible_to(request.user, visitor_id(request))
+    faces = visible.with_review().select_related("prediction")
     queue = Face.objects.review_queue()
     try:
         if photo := request.GET.get("photo"):
@@ -72,7 +74,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         # "confirm", or the label the face is corrected to ("unknown": not an athlete).
         choice = request.POST.get("choice", "")
         try:
-            face = get_object_or_404(Face, pk=int(request.POST.get("face", "")))
+            pk = int(request.POST.get("face", ""))
+            face = get_object_or_404(
+                Face.objects.visible_to(request.user, visitor_id(request)), pk=pk
+            )
         except ValueError:
             raise Http404("No such face.") from None
         try:
