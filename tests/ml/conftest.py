@@ -36,6 +36,8 @@ SMALL_DATASET = {
     ],
 }
 BLANK_NAME = "blank page (1).png"
+# Someone who is none of the athletes (tests/data/README.md says whose photo it is).
+STRANGER = Path(__file__).parents[1] / "data" / "astronaut.jpg"
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +57,14 @@ def photo(photo_path) -> Callable[[str], Image.Image]:
     from ml.imaging import load_image
 
     return lambda name: load_image(photo_path(name)).image
+
+
+@pytest.fixture(scope="session")
+def stranger() -> Image.Image:
+    """A real photo of one face that is none of the athletes'."""
+    from ml.imaging import load_image
+
+    return load_image(STRANGER).image
 
 
 @pytest.fixture(scope="session")

@@ -7,21 +7,20 @@ import shutil
 from pathlib import Path
 
 import pytest
-import skimage.data
 from PIL import Image
 
 from tests.ml.test_cli import run_ml
 
 
 @pytest.fixture(scope="module")
-def dev_folder(tmp_path_factory, photo_path) -> Path:
+def dev_folder(tmp_path_factory, photo_path, stranger) -> Path:
     """Laid out like the lookalikes set: athletes, others/ (in sub-folders) and groups/."""
     root = tmp_path_factory.mktemp("dev")
     for name, folder in [("nadal(3).jpg", "rafael_nadal"), ("james(5).jpg", "lebron_james")]:
         (root / folder).mkdir()
         shutil.copy(photo_path(name), root / folder / name)
     (root / "others" / "eileen_collins").mkdir(parents=True)
-    Image.fromarray(skimage.data.astronaut()).save(root / "others" / "eileen_collins" / "a.png")
+    stranger.save(root / "others" / "eileen_collins" / "a.png")
     (root / "groups").mkdir()
     shutil.copy(photo_path("nadal(19).jpg"), root / "groups" / "crowd.jpg")
     (root / "SOURCES.tsv").write_text("file\tnote\ngroups/crowd.jpg\tWITH Nadal\n")

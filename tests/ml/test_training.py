@@ -136,14 +136,13 @@ def test_training_does_not_import_the_demo_cnn():
 
 
 @pytest.fixture(scope="module")
-def crowded_dataset(tmp_path_factory, small_dataset, photo) -> Path:
+def crowded_dataset(tmp_path_factory, small_dataset, photo, stranger) -> Path:
     """The small dataset plus one Nadal photo where a stranger's face is larger than his."""
-    import skimage.data
     from PIL import Image
 
     root = Path(shutil.copytree(small_dataset, tmp_path_factory.mktemp("crowded") / "data"))
     frame = Image.new("RGB", (900, 520), (128, 128, 128))
-    frame.paste(Image.fromarray(skimage.data.astronaut()).resize((500, 500)), (0, 10))
+    frame.paste(stranger.resize((500, 500)), (0, 10))
     nadal = photo("nadal(3).jpg").crop((276, 31, 481, 264))  # his face with a margin
     frame.paste(nadal.resize((round(nadal.width * 0.7), round(nadal.height * 0.7))), (640, 150))
     frame.save(root / "rafael_nadal" / "stranger in front.jpg")
