@@ -51,6 +51,13 @@ def too_large_message(size: int, limit: int | None = None) -> str:
     return f"The upload is too large: {filesizeformat(size)}; the limit is {shown}."
 
 
+def check_size(size: int) -> None:
+    """Refuse a file larger than ``ATHLETES_MAX_UPLOAD_BYTES`` from its size alone, before a
+    byte of it is read."""
+    if size > settings.ATHLETES_MAX_UPLOAD_BYTES:
+        raise ImageRejected(too_large_message(size))
+
+
 def visitor_id(request: HttpRequest, *, create: bool = False) -> str:
     """This browser session's random visitor id, or "" if it has none.
 
@@ -212,9 +219,7 @@ def check_uploads(files: list[UploadedFile], event: Event | None = None) -> list
 def check_upload(upload: UploadedFile, event: Event | None = None) -> CheckedUpload:
     """Read and validate one uploaded file for ``event``; raise ImageRejected with a message for
     the user. An earlier result is reused only from the same event, whose roster shaped it."""
-    size = upload.size or 0
-    if size > settings.ATHLETES_MAX_UPLOAD_BYTES:
-        raise ImageRejected(too_large_message(size))
+    check_size(upload.size or 0)
     data = upload.read()
     sha256 = hashlib.sha256(data).hexdigest()
     name = (upload.name or "upload")[:255]
@@ -292,10 +297,8 @@ def check_examples(files: list[UploadedFile]) -> list[ExamplePhoto]:
     """The checks of ``check_uploads``, for enrolment photos (never reused, never queued)."""
     checked, reasons = [], []
     for file in files:
-        size = file.size or 0
         try:
-            if size > settings.ATHLETES_MAX_UPLOAD_BYTES:
-                raise ImageRejected(too_large_message(size))
+            check_size(file.size or 0)
             decoded = load_image(file.read())
         except ImageRejected as exc:
             reasons.append(f"{file.name}: {exc}")
