@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from classifier import task_names
 
@@ -320,6 +321,19 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_start": 0,
     "interval_step": 0.5,
     "interval_max": 0.5,
+}
+# Training, re-running history and importing a roster take minutes: they go to a queue of their
+# own, which a worker of its own consumes (scripts/run, docker-compose.yml), so photos never
+# wait behind them. A worker started without --queues consumes both.
+ATHLETES_TRAINING_QUEUE = "training"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [
+    Queue(CELERY_TASK_DEFAULT_QUEUE, routing_key=CELERY_TASK_DEFAULT_QUEUE),
+    Queue(ATHLETES_TRAINING_QUEUE, routing_key=ATHLETES_TRAINING_QUEUE),
+]
+CELERY_TASK_ROUTES = {
+    name: {"queue": ATHLETES_TRAINING_QUEUE, "routing_key": ATHLETES_TRAINING_QUEUE}
+    for name in (task_names.TRAIN_MODEL_VERSION, task_names.RERUN_HISTORY, task_names.IMPORT_ROSTER)
 }
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-predictions": {

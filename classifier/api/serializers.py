@@ -317,12 +317,18 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         help_text="The held-out report (metrics.held_out) as [what, figures] rows."
     )
     held_out_det_curve = serializers.FileField(read_only=True, allow_null=True)
+    started_by = serializers.CharField(
+        source="started_by.username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who started its training; null for a version a command registered.",
+    )
 
     class Meta:
         model = ModelVersion
         fields = [
             "version", "status", "progress", "error", "is_active", "created_at", "activated_at",
-            "labels", "training_counts", "calibration", "metrics", "held_out_figures",
+            "started_by", "labels", "training_counts", "calibration", "metrics", "held_out_figures",
             "held_out_det_curve", "rerun",
         ]  # fmt: skip
         read_only_fields = fields

@@ -45,6 +45,7 @@ from classifier.filters import PredictionFilter
 from classifier.models import (
     AlreadyImporting,
     Athlete,
+    Busy,
     Event,
     Face,
     ImportRefused,
@@ -480,7 +481,7 @@ class ModelVersionViewSet(
     roll back."""
 
     serializer_class = ModelVersionSerializer
-    queryset = ModelVersion.objects.all()
+    queryset = ModelVersion.objects.select_related("started_by")
     lookup_field = "version"
     permission_classes = [HasPerm]
     required_perms = {
@@ -493,10 +494,20 @@ class ModelVersionViewSet(
         "rerun": "classifier.activate_modelversion",
     }
 
-    @extend_schema(request=None, responses={202: ModelVersionSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            202: ModelVersionSerializer,
+            409: OpenApiResponse(description="Another version is still in training."),
+        },
+    )
     def create(self, request):
-        """Start training a new version in the worker; poll its ``Location`` for progress."""
-        model_version = ModelVersion.objects.start_training()
+        """Start training a new version in the worker; poll its ``Location`` for progress.
+        One at a time."""
+        try:
+            model_version = ModelVersion.objects.start_training(request.user)
+        except Busy as exc:
+            raise NotReady(str(exc)) from exc
         location = reverse("api:modelversion-detail", args=[model_version.version])
         return Response(
             self.get_serializer(model_version).data,
@@ -552,7 +563,9 @@ class ModelVersionViewSet(
         responses={
             202: ModelVersionSerializer,
             400: OpenApiResponse(description="A filter is not valid."),
-            409: OpenApiResponse(description="Still training, or training failed."),
+            409: OpenApiResponse(
+                description="Still training, training failed, or another re-run is going."
+            ),
         },
     )
     @action(detail=True, methods=["post"])
@@ -560,14 +573,17 @@ class ModelVersionViewSet(
         """Name the history's faces again with this version, in the worker: every finished
         photo, or those the history's filters select (the query string of
         ``GET /api/predictions/``: label, status, reviewed, needs_review, q). Reviews are kept; poll
-        the version's ``rerun`` for progress."""
+        the version's ``rerun`` for progress. One re-run at a time, whatever the version."""
         model_version = self.get_object()
         if model_version.status != ModelVersion.Status.READY:
             raise NotReady(f"Version {model_version.version} is {model_version.status}.")
         filters = PredictionFilter(data=request.query_params, queryset=Prediction.objects.none())
         if not filters.is_valid():
             raise ValidationError(filters.errors)
-        model_version.start_rerun(request.query_params.dict())
+        try:
+            model_version.start_rerun(request.query_params.dict())
+        except Busy as exc:
+            raise NotReady(str(exc)) from exc
         return Response(self.get_serializer(model_version).data, status.HTTP_202_ACCEPTED)
 
     @extend_schema(

@@ -19,13 +19,14 @@ from classifier.models.predictions import (
     PredictionQuerySet,
     ReviewError,
 )
-from classifier.models.versions import ModelVersion, ModelVersionQuerySet
+from classifier.models.versions import Busy, ModelVersion, ModelVersionQuerySet
 from classifier.models.workers import WorkerHeartbeat, WorkerHeartbeatQuerySet
 
 __all__ = [
     "AlreadyImporting",
     "Athlete",
     "AthleteQuerySet",
+    "Busy",
     "Event",
     "Example",
     "ExampleFace",

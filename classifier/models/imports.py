@@ -21,7 +21,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from classifier import task_names
-from classifier.models.versions import ModelVersion
+from classifier.models.versions import Busy, ModelVersion
 from ml import fetch, roster
 
 logger = logging.getLogger(__name__)
@@ -215,8 +215,11 @@ class RosterImport(models.Model):
     def finish(self) -> None:
         self.status, self.finished_at = self.Status.DONE, timezone.now()
         if self.train:
-            self.model_version = ModelVersion.objects.start_training()
-        self.save(update_fields=["status", "finished_at", "model_version"])
+            try:
+                self.model_version = ModelVersion.objects.start_training(self.created_by)
+            except Busy as exc:  # the import is done all the same; training is one click
+                self.problems = [*self.problems, f"Not trained: {exc}"]
+        self.save(update_fields=["status", "finished_at", "model_version", "problems"])
 
     def fail(self, reason: str) -> None:
         RosterImport.objects.filter(pk=self.pk).update(

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,7 +21,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
@@ -45,25 +46,57 @@ NOT_HELD_OUT = (
 )
 
 
+# A training or a re-run still unfinished this long after it started lost its worker: longer
+# than either task's hard time limit (31 and 61 minutes) plus the wait behind the other on the
+# training queue, so a lost one no longer blocks the next.
+LOST_AFTER = timedelta(hours=2)
+ONE_TRAINING = "A model is already being trained: wait for it to finish, then train again."
+ONE_RERUN = "History is already being re-run: wait for it to finish, then re-run again."
+
+
+class Busy(Exception):
+    """A training or a re-run was refused because another is still going; ``str()`` says so."""
+
+
 @dataclass(frozen=True)
 class Rerun:
     """The last re-run of history with a version (``ModelVersion.rerun``): where it is, which
-    photos it takes (the history's filters) and how far it got."""
+    photos it takes (the history's filters), how far it got, and when it started (ISO 8601)."""
 
     status: Literal["queued", "running", "finished", "failed"]
     filters: dict[str, str] = field(default_factory=dict)
     total: int = 0
     done: int = 0
     skipped: int = 0
+    started_at: str = ""
+
+    @property
+    def is_going(self) -> bool:
+        """Queued or running, and not lost (``LOST_AFTER``); a re-run recorded before starts
+        were dated counts as lost."""
+        if self.status not in ("queued", "running") or not self.started_at:
+            return False
+        return datetime.fromisoformat(self.started_at) > timezone.now() - LOST_AFTER
 
 
 class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
     def active(self) -> "ModelVersion | None":
         return self.filter(is_active=True).first()
 
-    def start_training(self) -> "ModelVersion":
-        """A new version named now, in training until the worker has trained it."""
-        model_version = self.create(version=new_version(), status=ModelVersion.Status.TRAINING)
+    def start_training(self, user=None) -> "ModelVersion":
+        """A new version named now, started by ``user``, in training until the worker has
+        trained it; raise Busy while another is in training (a constraint holds it, whatever
+        two requests race). One lost by its worker (``LOST_AFTER``) is marked failed first."""
+        self.filter(
+            status=ModelVersion.Status.TRAINING, created_at__lt=timezone.now() - LOST_AFTER
+        ).update(status=ModelVersion.Status.FAILED, error="The worker never finished it.")
+        try:
+            with transaction.atomic():
+                model_version = self.create(
+                    version=new_version(), status=ModelVersion.Status.TRAINING, started_by=user
+                )
+        except IntegrityError as exc:
+            raise Busy(ONE_TRAINING) from exc
         transaction.on_commit(
             lambda: current_app.send_task(
                 task_names.TRAIN_MODEL_VERSION, args=[model_version.version]
@@ -78,9 +111,11 @@ class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
         registered before is returned as it is."""
         manifest = Manifest.read(model_dir)
         with transaction.atomic():
-            model_version, _ = self.select_for_update().get_or_create(
-                version=manifest.version, defaults={"status": ModelVersion.Status.TRAINING}
-            )
+            # A new row is inserted ready, never in training: one training at a time is for
+            # the worker's, not for what a command registers.
+            model_version = self.select_for_update().filter(
+                version=manifest.version
+            ).first() or ModelVersion(version=manifest.version, status=ModelVersion.Status.TRAINING)
             if model_version.status == ModelVersion.Status.TRAINING:
                 model_version.path = stored_path(model_dir)
                 model_version.manifest = manifest.to_dict()
@@ -136,6 +171,14 @@ class ModelVersion(models.Model):
     archive_sha256 = models.CharField(max_length=64, blank=True)
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Who asked the site to train it; empty for a version a command registered.
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = ModelVersionQuerySet.as_manager()
 
@@ -147,7 +190,12 @@ class ModelVersion(models.Model):
                 fields=["is_active"],
                 condition=Q(is_active=True),
                 name="one_active_model_version",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="training"),
+                name="one_model_version_in_training",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -229,8 +277,13 @@ class ModelVersion(models.Model):
 
     def start_rerun(self, filters: dict[str, str]) -> None:
         """Re-run the finished predictions that ``filters`` (the history's) select, in the
-        worker."""
-        self.record_rerun(Rerun("queued", filters))
+        worker; raise Busy while a re-run with any version is going. Every version's row is
+        locked while this one checks, so two requests cannot both start one."""
+        with transaction.atomic():
+            versions = ModelVersion.objects.select_for_update().only("rerun").order_by("pk")
+            if any(each.last_rerun and each.last_rerun.is_going for each in versions):
+                raise Busy(ONE_RERUN)
+            self.record_rerun(Rerun("queued", filters, started_at=timezone.now().isoformat()))
         transaction.on_commit(
             lambda: current_app.send_task(task_names.RERUN_HISTORY, args=[self.version, filters])
         )

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from classifier.models import ModelVersion
+from classifier.models import Busy, ModelVersion
 from classifier.version_comparison import compare
 from classifier.web.access import staff_page
 from ml.dev_report import describe as describe_dev
@@ -50,21 +50,29 @@ def version_view(model_version: ModelVersion, active: ModelVersion | None) -> di
 @require_safe
 @view_page
 def model_versions(request: HttpRequest) -> HttpResponse:
+    return render_page(request)
+
+
+def render_page(request: HttpRequest, status: int = 200) -> HttpResponse:
     active = ModelVersion.objects.active()
-    versions = list(ModelVersion.objects.all())
+    versions = list(ModelVersion.objects.select_related("started_by"))
     context = {
         "versions": [version_view(each, active) for each in versions],
         "active": active,
         "rollback": ModelVersion.objects.rollback_target(),
         "training": any(each.status == ModelVersion.Status.TRAINING for each in versions),
     }
-    return render(request, "classifier/models.html", context)
+    return render(request, "classifier/models.html", context, status=status)
 
 
 @require_POST
 @train_action
 def train(request: HttpRequest) -> HttpResponse:
-    model_version = ModelVersion.objects.start_training()
+    try:
+        model_version = ModelVersion.objects.start_training(request.user)
+    except Busy as exc:  # the page again, saying why, as 409 Conflict
+        messages.error(request, str(exc))
+        return render_page(request, status=409)
     messages.success(request, f"Training {model_version.version}: this page shows its progress.")
     return redirect("model_versions")
 

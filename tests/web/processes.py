@@ -129,7 +129,8 @@ class Process:
 
 class WorkerProcess(Process):
     """``celery worker --pool prefork --concurrency 1``, run by ``python``: this virtualenv's,
-    unless a test installed another."""
+    unless a test installed another. It consumes every queue (photos and
+    ``ATHLETES_TRAINING_QUEUE``), as a worker started without ``--queues`` does."""
 
     name = "worker"
     python = sys.executable
@@ -309,9 +310,10 @@ class Supervisor(Process):
             timeout=10,
         ).stdout
 
-    def worker_pid(self) -> int:
-        """The worker's main process id; 0 while it is not running."""
-        answer = self.ctl("pid", "worker").strip()
+    def worker_pid(self, program: str = "worker") -> int:
+        """The main process id of the photos' worker (or of ``program``); 0 while it is not
+        running."""
+        answer = self.ctl("pid", program).strip()
         return int(answer) if answer.isdigit() else 0
 
     def stop(self) -> None:

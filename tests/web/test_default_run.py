@@ -4,7 +4,8 @@ and beat under supervisord (scripts/supervisord.conf), with gunicorn in front.
 The worker's main process is killed with its pool children (SIGKILL to its process group, as
 an out-of-memory kill or a crash would end it): supervisord must start it again and every photo
 queued at the time must finish; while no worker runs, the banner must say so. Messages that
-cannot be read must be set aside without stopping the worker. Photos are uploaded over HTTP and
+cannot be read must be set aside without stopping the worker. A training goes to a worker of
+its own, so a photo never waits behind it. Photos are uploaded over HTTP and
 the rows read from the database the processes share.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 from django.db.models import F
+from rest_framework.authtoken.models import Token
 
 from classifier.models import ModelVersion, Prediction
 from tests.web.conftest import app_environment
@@ -182,3 +184,34 @@ def test_a_killed_worker_shows_the_banner_is_started_again_and_every_queued_phot
     attempts = sorted(p.attempts for p in predictions)
     assert attempts[:-1] == [1] * (len(predictions) - 1) and attempts[-1] in (1, 2), attempts
     wait_for(lambda: "queue-banner" not in home_page(web), 30, lambda: home_page(web))
+
+
+def test_a_photo_never_waits_behind_a_training(run, sample_data, django_user_model):
+    folder, web, supervisor = run
+    wait_for(lambda: "RUNNING" in supervisor.ctl("status", "trainer"), 30, supervisor.logs)
+    staff = django_user_model.objects.create_user("trainer", is_staff=True, is_superuser=True)
+    api = requests.Session()
+    api.headers["Authorization"] = f"Token {Token.objects.create(user=staff).key}"
+    # The trainer is held, so the training stays queued ahead of the photo: a worker that took
+    # both queues would train first.
+    trainer = supervisor.worker_pid("trainer")
+    os.killpg(trainer, signal.SIGSTOP)
+    try:
+        response = api.post(f"{web.url}/api/models/", timeout=30)
+        assert response.status_code == 202, response.text
+        version = ModelVersion.objects.get(version=response.json()["version"])
+        ((photo, _),) = photos(sample_data, 1)
+        (prediction,) = finished([upload(web, photo)], supervisor.worker_log)
+        assert prediction.status == "done", prediction.error
+        version.refresh_from_db()
+        assert version.status == "training"
+    finally:
+        os.killpg(trainer, signal.SIGCONT)
+
+    wait_for(
+        lambda: ModelVersion.objects.get(pk=version.pk).status != "training",
+        600,
+        lambda: (folder / "trainer.log").read_text(),
+    )
+    version.refresh_from_db()
+    assert (version.status, version.error, version.started_by) == ("ready", "", staff)

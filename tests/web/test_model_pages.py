@@ -1,6 +1,7 @@
 """/models/: train a new version and follow it, compare it, activate it, roll back."""
 
 from classifier.models import ModelVersion
+from classifier.models.versions import ONE_TRAINING
 from tests.web.conftest import stored_manifest
 
 
@@ -28,6 +29,20 @@ def test_train_starts_a_version_the_page_follows(
     assert '<meta http-equiv="refresh"' in page
     assert 'value="40"' in page
     assert "Train a new model</button>" in page and "disabled" in page
+
+
+def test_a_second_training_is_refused_and_the_page_says_who_started_the_first(
+    staff_client, staff, model_version, sent_tasks
+):
+    assert staff_client.post("/models/train/").status_code == 302
+
+    response = staff_client.post("/models/train/")
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert ONE_TRAINING in page
+    assert f"Started by {staff.username}" in page
+    assert ModelVersion.objects.filter(status=ModelVersion.Status.TRAINING).count() == 1
 
 
 def test_a_ready_version_shows_its_figures_and_its_comparison(staff_client, model_version):

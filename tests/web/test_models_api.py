@@ -1,8 +1,12 @@
 """POST /api/models/ (train), GET /api/models/{version}/, activate and roll back."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from classifier.models import ModelVersion
+from classifier.models.versions import ONE_TRAINING
 from tests.web.conftest import stored_manifest
 
 
@@ -35,6 +39,34 @@ def test_it_starts_training_in_the_worker(
     model_version = ModelVersion.objects.get(version=version)
     assert (model_version.status, model_version.is_active) == ("training", False)
     assert sent_training == [("classifier.tasks.train_model_version", [version])]
+
+
+def test_a_second_training_is_refused_while_one_is_going(
+    staff_client, staff, sent_training, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = staff_client.post("/api/models/")
+        second = staff_client.post("/api/models/")
+
+    assert first.status_code == 202
+    assert first.json()["started_by"] == staff.username
+    assert second.status_code == 409
+    assert second.json()["detail"] == ONE_TRAINING
+    training = ModelVersion.objects.get(status=ModelVersion.Status.TRAINING)
+    assert training.started_by == staff
+    assert sent_training == [("classifier.tasks.train_model_version", [training.version])]
+
+
+def test_a_training_whose_worker_was_lost_no_longer_blocks_the_next(staff_client, sent_training):
+    lost = ModelVersion.objects.create(
+        version="lost", status=ModelVersion.Status.TRAINING,
+        created_at=timezone.now() - timedelta(hours=3),
+    )  # fmt: skip
+
+    assert staff_client.post("/api/models/").status_code == 202
+
+    lost.refresh_from_db()
+    assert (lost.status, lost.error) == ("failed", "The worker never finished it.")
 
 
 def test_it_shows_a_version_s_status_and_metrics(staff_client, model_version):

@@ -3,7 +3,7 @@
 import pytest
 
 from classifier.models import Face, ModelVersion, Prediction
-from classifier.models.versions import Rerun
+from classifier.models.versions import ONE_RERUN, Rerun
 from classifier.worker.rerun import rerun
 from tests.web.test_version_comparison import reviewed, unit, versions  # noqa: F401
 
@@ -53,6 +53,23 @@ def test_it_starts_in_the_worker_with_the_history_s_filters(staff_client, versio
         "label": "unknown",
         "reviewed": "false",
     }
+
+
+def test_a_second_rerun_is_refused_while_one_is_going(staff_client, versions, monkeypatch):  # noqa: F811
+    from athletes_site.celery_app import app
+
+    monkeypatch.setattr(app, "send_task", lambda name, args, **kwargs: None)
+    assert staff_client.post("/api/models/new/rerun/").status_code == 202
+
+    for version in ("new", "old"):
+        response = staff_client.post(f"/api/models/{version}/rerun/")
+        assert response.status_code == 409
+        assert response.json()["detail"] == ONE_RERUN
+    assert ModelVersion.objects.get(version="old").rerun == {}
+
+    new = ModelVersion.objects.get(version="new")
+    new.record_rerun(Rerun("finished", started_at=new.rerun["started_at"]))
+    assert staff_client.post("/api/models/old/rerun/").status_code == 202
 
 
 def test_it_refuses_a_filter_that_is_not_valid(staff_client, versions):  # noqa: F811

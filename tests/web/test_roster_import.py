@@ -14,7 +14,8 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from classifier.models import Athlete, Example, ExampleFace, RosterImport
+from classifier.models import Athlete, Example, ExampleFace, ModelVersion, RosterImport
+from classifier.models.versions import ONE_TRAINING
 from classifier.worker import roster_import
 from tests.photo_server import serve
 from tests.web.conftest import PASSWORD, jpeg_bytes
@@ -339,3 +340,22 @@ def test_a_second_delivery_leaves_a_running_import_alone_unless_its_worker_was_l
     assert job.claim()
     job.finish()
     assert not job.claim()
+
+
+def test_an_import_done_while_a_model_trains_says_it_did_not_train(
+    staff, staff_client, league_zip, sent_tasks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    other = ModelVersion.objects.start_training(staff)
+    staff_client.post(
+        "/imports/", {"roster": SimpleUploadedFile("league.zip", league_zip), "train": "on"}
+    )
+    job = RosterImport.objects.get()
+    job.claim()
+    roster_import.run(job)
+    job.refresh_from_db()
+
+    assert (job.status, job.model_version) == ("done", None)
+    assert f"Not trained: {ONE_TRAINING}" in job.problems
+    assert list(ModelVersion.objects.filter(status="training")) == [other]
