@@ -113,7 +113,7 @@ class PredictionAdmin(admin.ModelAdmin):
     actions = ["confirm"]
     fields = readonly_fields = (
         "annotated_photo", "original_name", "status", "label", "confidence", "error",
-        "probabilities", "timings", "model_version", "reused_from", "attempts",
+        "timings", "model_version", "reused_from", "attempts",
         "sha256", "size", "width", "height", "uploader", "created_at", "started_at", "finished_at",
     )  # fmt: skip
 

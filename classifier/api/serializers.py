@@ -102,7 +102,6 @@ class PredictionSerializer(serializers.ModelSerializer):
         help_text="The photo's answer from its faces, reviewers' answers first.",
     )
     faces = FaceSerializer(source="face_list", many=True, read_only=True)
-    probabilities = serializers.DictField(child=serializers.FloatField(), read_only=True)
     timings = serializers.DictField(
         child=serializers.FloatField(), read_only=True, help_text="Milliseconds per step."
     )
@@ -127,7 +126,7 @@ class PredictionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Prediction
         fields = [
-            "id", "status", "label", "confidence", "faces", "probabilities", "model_version",
+            "id", "status", "label", "confidence", "faces", "model_version",
             "created_at", "started_at", "finished_at", "error", "image_url", "annotated_url",
             "needs_review", "reviewed", "review", "original_name", "sha256", "size", "width",
             "height", "timings", "reused", "event",

@@ -219,7 +219,6 @@ class Prediction(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     label = models.CharField(max_length=100, blank=True)
     confidence = models.FloatField(null=True, blank=True)
-    probabilities = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     model_version = models.ForeignKey(
         ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="predictions"
@@ -321,7 +320,7 @@ class Prediction(models.Model):
         nothing that describes the earlier upload (its name, times, wait or review) is taken.
         """
         for field in (
-            "width", "height", "label", "confidence", "probabilities", "model_version", "credits",
+            "width", "height", "label", "confidence", "model_version", "credits",
         ):  # fmt: skip
             setattr(self, field, getattr(source, field))
         self.timings = {step: ms for step, ms in source.timings.items() if step != "queue_ms"}

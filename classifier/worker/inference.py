@@ -75,7 +75,6 @@ def run(prediction: Prediction) -> None:
     saved = prediction.mark_done(
         result,
         embeddings,
-        probabilities={},
         timings=timings,
         model_version=model_version,
         annotated=annotated_name,

@@ -185,7 +185,6 @@ def make_prediction(db, model_version):
             "status": Prediction.Status.DONE,
             "label": "rafael_nadal",
             "confidence": 0.9,
-            "probabilities": {"rafael_nadal": 0.9, "lebron_james": 0.1},
             "model_version": model_version,
         }
         prediction = Prediction.objects.create(**{**defaults, **fields})

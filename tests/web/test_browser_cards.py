@@ -97,7 +97,6 @@ def test_it_gives_an_athlete_one_confidence_per_page(page, live_server, make_pre
         annotated="annotated/2026/01/nadal.jpg",
         confidence=0.8774,
         faces=[NADAL_FACE],
-        probabilities={"rafael_nadal": 0.93, "lebron_james": 0.07},
     )
 
     page.goto(f"{live_server.url}/predictions/{prediction.pk}/")

@@ -131,7 +131,7 @@ def test_an_uncertain_face_shows_its_candidate_as_needing_review(client, make_pr
         "needs_review": True,
         "detection_confidence": 0.99,
     }
-    prediction = make_prediction(faces=[face], label="unknown", confidence=0.55, probabilities={})
+    prediction = make_prediction(faces=[face], label="unknown", confidence=0.55)
 
     response = client.get(f"/predictions/{prediction.pk}/")
 

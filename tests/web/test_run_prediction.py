@@ -17,7 +17,6 @@ def queued(make_prediction, media_photo) -> Prediction:
         status="queued",
         label="",
         confidence=None,
-        probabilities={},
         annotated="",
         image=media_photo,
         model_version=None,
@@ -46,7 +45,6 @@ def test_it_stores_the_result_and_the_annotated_photo(queued, fake_predictor, mo
     )
     assert (face.score, face.needs_review, face.detection_confidence) == (0.97, False, 0.99)
     assert face.vector.dtype == np.float32 and face.vector.tolist() == [pytest.approx(0.0884)] * 128
-    assert prediction.probabilities == {}
     assert prediction.model_version == model_version
     assert prediction.annotated.name.startswith("annotated/")
     assert prediction.annotated.storage.exists(prediction.annotated.name)
