@@ -8,6 +8,9 @@ from typing import Any, Protocol
 
 UNKNOWN = "unknown"
 NO_FACE = "no_face"
+# A reviewer's answer for a false detection (an arm, a logo): no face at all, so it names
+# nobody, counts for no photo's answer, and is never grouped or trained on.
+NOT_A_FACE = "not_a_face"
 
 
 class Answered(Protocol):
@@ -28,7 +31,9 @@ def photo_answer(faces: Sequence[Answered]) -> tuple[str, float | None]:
     """A photo's label and confidence from its faces, reviewers' answers first: the athlete a
     reviewer named, else the model's best sure face that no reviewer overruled, else `unknown`
     (`no_face` without faces). The confidence is the model's score when the answer is the
-    model's candidate, None when a reviewer named someone else."""
+    model's candidate, None when a reviewer named someone else. Faces a reviewer said are
+    not faces count for nothing."""
+    faces = [face for face in faces if face.answer != NOT_A_FACE]
     if not faces:
         return NO_FACE, 0.0
     named = [face for face in faces if face.reviewed and face.answer != UNKNOWN]

@@ -176,7 +176,8 @@ class ReviewInputSerializer(serializers.Serializer):
     label = serializers.CharField(  # type: ignore[assignment]  # as in FaceSerializer
         required=False,
         allow_blank=True,
-        help_text='For "correct": an athlete\'s label, or "unknown" for "not an athlete".',
+        help_text='For "correct": an athlete\'s label, "unknown" for "not an athlete", or '
+        '"not_a_face" for a false detection.',
     )
 
     def validate(self, data: dict) -> dict:

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Count, Q
 
 from ml.dataset import display_name, label_for
-from ml.results import NO_FACE, UNKNOWN
+from ml.results import NO_FACE, NOT_A_FACE, UNKNOWN
 
 if TYPE_CHECKING:
     from classifier.models.versions import ModelVersion
@@ -22,7 +22,12 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
 
     def label_names(self) -> dict[str, str]:
         """Every label a prediction can carry, with the name to show for it."""
-        return {**self.display_names(), UNKNOWN: "Unknown person", NO_FACE: "No face found"}
+        return {
+            **self.display_names(),
+            UNKNOWN: "Unknown person",
+            NO_FACE: "No face found",
+            NOT_A_FACE: "Not a face",
+        }
 
     def ensure(self, labels: list[str], display_names: dict[str, str] | None = None) -> list[str]:
         """Create the athletes that do not exist yet; return the labels created."""

@@ -38,10 +38,11 @@ def store_drawing(
 
 
 def redraw_annotated(prediction: "Prediction") -> None:
-    """Draw the faces' current answers on the photo again, reviewers' answers marked, so the
-    annotated photo agrees with the review. Called once the review is committed: a photo that
-    cannot be read keeps its drawing (logged), and the review stands."""
-    faces = list(prediction.faces.with_review())
+    """Draw the faces' current answers on the photo again, reviewers' answers marked and
+    false detections left out, so the annotated photo agrees with the review. Called once the
+    review is committed: a photo that cannot be read keeps its drawing (logged), and the review
+    stands."""
+    faces = [face for face in prediction.faces.with_review() if not face.discarded]
     result = ImageResult.from_faces([face.as_result() for face in faces], len(faces), {})
     reviewed = {position for position, face in enumerate(faces) if face.review_id}
     names = prediction.model_version.display_names if prediction.model_version else {}

@@ -5,7 +5,9 @@ A process restores the latest snapshot from the site's storage once, which is ho
 workers on other machines get it, then adds the faces stored since at every search (one query
 by id). The worker saves a snapshot once enough faces arrived since the last one
 (``save_snapshot``: the beat task and ``manage.py group_people``). Deleted faces may stay in
-the graph: callers read the faces they find from the database, which drops them.
+the graph: callers read the faces they find from the database, which drops them. Faces a
+reviewer said are not faces leave it: a search drops those it finds, and they are never added
+(one a reviewer takes back comes back when the index is next built anew).
 """
 
 import logging
@@ -21,6 +23,7 @@ from django.db.models import Max
 from classifier.models.embeddings import embedding_vector
 from classifier.models.predictions import Face
 from ml.neighbours import FaceIndex
+from ml.results import NOT_A_FACE
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +47,15 @@ def nearest_faces(vector: np.ndarray, count: int) -> list[tuple[int, float]]:
     similarity, nearest first; a face deleted lately may be among them."""
     with _lock:
         index = _current()
-        return index.nearest(vector, count)
+        found = index.nearest(vector, count)
+        discarded = set(
+            Face.objects.filter(
+                pk__in=[pk for pk, _ in found], review__label=NOT_A_FACE
+            ).values_list("pk", flat=True)
+        )
+        if discarded:
+            index.remove(sorted(discarded))
+        return [(pk, similarity) for pk, similarity in found if pk not in discarded]
 
 
 def save_snapshot() -> int:
@@ -122,11 +133,11 @@ def _catch_up(index: FaceIndex) -> None:
     """Add the faces stored since the index's newest one, and those just below it that were
     not there yet: ids are handed out when rows are written but seen when their transaction
     commits, so a worker's face may appear after a higher id of another worker's."""
-    recent = Face.objects.filter(pk__gt=index.last_id - LATE_IDS, embedding__isnull=False)
+    recent = Face.objects.kept().filter(pk__gt=index.last_id - LATE_IDS, embedding__isnull=False)
     late = [pk for pk in recent.filter(pk__lte=index.last_id).values_list("pk", flat=True)
             if pk not in index]  # fmt: skip
     _add(index, Face.objects.filter(pk__in=late))
-    while _add(index, Face.objects.filter(pk__gt=index.last_id, embedding__isnull=False)):
+    while _add(index, Face.objects.kept().filter(pk__gt=index.last_id, embedding__isnull=False)):
         pass
 
 

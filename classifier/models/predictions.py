@@ -24,7 +24,7 @@ from classifier.models.athletes import Athlete, Event
 from classifier.models.drawing import redraw_annotated
 from classifier.models.embeddings import embedding_bytes, embedding_vector
 from classifier.models.versions import ModelVersion
-from ml.results import NO_FACE, UNKNOWN, FaceResult, ImageResult, photo_answer
+from ml.results import NO_FACE, NOT_A_FACE, UNKNOWN, FaceResult, ImageResult, photo_answer
 from ml.reviewed import ReviewedFace
 
 logger = logging.getLogger(__name__)
@@ -287,8 +287,9 @@ class Prediction(models.Model):
 
     @property
     def face_list(self) -> list["Face"]:
-        """This photo's faces in the order the model gave them; uses a prefetched ``faces``."""
-        return list(self.faces.all())
+        """This photo's faces in the order the model gave them, without those a reviewer said
+        are not faces; uses a prefetched ``faces``."""
+        return [face for face in self.faces.all() if not face.discarded]
 
     def copy_faces_from(self, source: "Prediction") -> None:
         """A reused result's own copies of its source's faces as the model saw them (see
@@ -504,11 +505,16 @@ class FaceQuerySet(models.QuerySet["Face"]):
             .order_by("-needs_review", "-prediction__created_at", "prediction_id", "position")
         )
 
+    def kept(self) -> "FaceQuerySet":
+        """Faces no reviewer said are not faces (``NOT_A_FACE``)."""
+        return self.exclude(review__label=NOT_A_FACE)
+
     def reviewed(self) -> "FaceQuerySet":
         """Faces with an embedding and a reviewer's current decision, the latest first: who
-        they are, to train and to compare versions on."""
+        they are, to train and to compare versions on. A false detection is neither."""
         return (
-            self.filter(review__isnull=False, embedding__isnull=False)
+            self.kept()
+            .filter(review__isnull=False, embedding__isnull=False)
             .select_related("review")
             .order_by("-review__reviewed_at")
         )
@@ -609,14 +615,22 @@ class Face(models.Model):
     def reviewed(self) -> bool:
         return self.review_id is not None
 
+    @property
+    def discarded(self) -> bool:
+        """A reviewer said it is not a face: it is shown, drawn, grouped and trained on
+        nowhere."""
+        return self.answer == NOT_A_FACE
+
     def review_answer(self, verdict: str, label: str = "") -> str:
         """The answer a review with this verdict gives; raise ReviewError if it is not allowed."""
         if verdict == FaceReview.Verdict.CONFIRM:
             return self.shown_answer
         if verdict != FaceReview.Verdict.CORRECT:
             raise ReviewError(f'The verdict must be "confirm" or "correct", not "{verdict}".')
-        if label not in Athlete.objects.correction_labels():
-            raise ReviewError(f'"{label}" is not an athlete\'s label or "{UNKNOWN}".')
+        if label != NOT_A_FACE and label not in Athlete.objects.correction_labels():
+            raise ReviewError(
+                f'"{label}" is not an athlete\'s label, "{UNKNOWN}" or "{NOT_A_FACE}".'
+            )
         return label
 
     def record_review(self, reviewer, verdict: str, label: str = "") -> "FaceReview":
