@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from classifier.models import Athlete, Face, FaceReview, ReviewError
+from classifier.models import Athlete, Event, Face, FaceReview, ReviewError
 from classifier.pages.crops import REVIEW_CROP_PX, face_geometry
 from classifier.uploads import visitor_id
 from classifier.web.access import staff_page
@@ -34,6 +34,7 @@ def queue_entry(face: Face) -> dict:
         "photo_id": str(prediction.pk),
         "photo_name": prediction.original_name,
         "photo_url": reverse("detail", args=[prediction.pk]),
+        "event": prediction.event_id,
         "width": prediction.width,
         "height": prediction.height,
         "box": face.box,
@@ -65,14 +66,44 @@ def faces_to_review(request: HttpRequest) -> list[Face]:
     return list(queue[:REVIEW_BATCH])
 
 
+def roster_choices(faces: list[Face]) -> dict:
+    """Who a reviewer may name, for the name box (static/js/review.js ranks them per face):
+    every athlete with their jersey number and team, and the roster of each event the faces
+    were shot at. Nothing is numbered by position, so adding an athlete changes no key."""
+    athletes = Athlete.objects.order_by("display_name", "label")
+    events = {face.prediction.event_id for face in faces if face.prediction.event_id}
+    rosters = {
+        event.pk: sorted(event.roster_athletes().values_list("label", flat=True))
+        for event in Event.objects.filter(pk__in=events)
+    }
+    return {
+        "athletes": [
+            {"label": a.label, "name": a.display_name, "number": a.number, "team": a.team}
+            for a in athletes
+        ],
+        "rosters": rosters,
+    }
+
+
+def decision(face: Face, choice: str) -> tuple[str, str]:
+    """The verdict and label of a plain form's choice: "confirm", or a label, which confirms
+    the model when it is what the model offered ("not an athlete" on an unknown face)."""
+    if choice in (FaceReview.Verdict.CONFIRM, face.shown_answer):
+        return FaceReview.Verdict.CONFIRM, ""
+    return FaceReview.Verdict.CORRECT, choice
+
+
 @require_http_methods(["GET", "POST"])
 @review_page
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Staff review faces one by one. A POST records one decision (the page's plain forms);
     static/js/review.js sends them to the API instead and never reloads."""
     if request.method == "POST":
-        # "confirm", or the label the face is corrected to ("unknown": not an athlete).
+        # "confirm", "athlete" (the one chosen in the list), or the label the face is
+        # corrected to ("unknown": not an athlete; "not_a_face": a false detection).
         choice = request.POST.get("choice", "")
+        if choice == "athlete":
+            choice = request.POST.get("athlete", "")
         try:
             pk = int(request.POST.get("face", ""))
             face = get_object_or_404(
@@ -81,10 +112,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         except ValueError:
             raise Http404("No such face.") from None
         try:
-            if choice == FaceReview.Verdict.CONFIRM:
-                face.record_review(request.user, FaceReview.Verdict.CONFIRM)
-            else:
-                face.record_review(request.user, FaceReview.Verdict.CORRECT, choice)
+            face.record_review(request.user, *decision(face, choice))
         except ReviewError as exc:
             messages.error(request, str(exc))
         return redirect(request.get_full_path())
@@ -94,7 +122,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "faces": [queue_entry(face) for face in faces],
         "first": faces[0] if faces else None,
         "waiting": Face.objects.review_queue().count(),
-        "athletes": list(Athlete.objects.values_list("label", "display_name")),
+        "choices": roster_choices(faces),
         "names": names,
         "crop_px": REVIEW_CROP_PX,
         "batch": REVIEW_BATCH,

@@ -69,6 +69,8 @@ def test_every_page_of_the_site_passes_axe(page, live_server, every_kind, client
         *(f"/predictions/{prediction.pk}/" for prediction in every_kind.values()),
         f"/predictions/{done}/delete/",
         "/predictions/00000000-0000-0000-0000-000000000000/",
+        "/review/",
+        f"/review/?photo={done}",
         *ADMIN_CHANGELISTS,
         f"/admin/classifier/prediction/{done}/change/",
     ]

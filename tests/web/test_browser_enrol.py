@@ -91,7 +91,8 @@ def test_a_third_athlete_enrolled_in_the_browser_is_named_and_a_correction_shows
     page.goto(f"{live_server.url}/review/?photo={group.pk}")
     while int(page.input_value("[data-face-id]")) != face.pk:
         page.click("[data-skip]")
-    page.click(f"[data-choice={THIRD}]")
+    page.fill("[data-name]", THIRD_NAME)
+    page.keyboard.press("Enter")
     page.wait_for_function("document.querySelector('.review').dataset.saved === '1'")
     face.refresh_from_db()
     assert (face.review.verdict, face.review.label) == ("correct", THIRD)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from classifier.models import FaceReview
+from classifier.models import Athlete, FaceReview
 
 SURE = {"box": [4, 4, 20, 20], "label": "rafael_nadal", "candidate": "rafael_nadal",
         "score": 0.9, "needs_review": False}  # fmt: skip
@@ -112,3 +112,35 @@ def test_an_unknown_photo_or_face_is_404(staff_client, db, query):
 def test_a_post_for_a_missing_face_is_404(staff_client, db):
     assert staff_client.post("/review/", {"face": "x", "choice": "confirm"}).status_code == 404
     assert not FaceReview.objects.exists()
+
+
+def test_a_plain_form_names_someone_else_from_the_list(staff_client, make_prediction):
+    face = make_prediction(faces=[UNSURE]).faces.get()
+
+    staff_client.post("/review/", {"face": face.pk, "choice": "athlete", "athlete": "rafael_nadal"})
+
+    review = FaceReview.objects.get()
+    assert (review.verdict, review.label) == ("correct", "rafael_nadal")
+
+
+def test_choosing_what_the_model_offered_is_a_confirmation(staff_client, make_prediction):
+    unknown = {**UNSURE, "needs_review": False}
+    face = make_prediction(faces=[unknown], label="unknown").faces.get()
+
+    staff_client.post("/review/", {"face": face.pk, "choice": "unknown"})
+
+    review = FaceReview.objects.get()
+    assert (review.verdict, review.label) == ("confirm", "unknown")
+
+
+def test_the_page_offers_the_athletes_with_their_numbers_and_no_positional_keys(
+    staff_client, make_prediction
+):
+    Athlete.objects.filter(label="lebron_james").update(number="23")
+    make_prediction(faces=[UNSURE])
+
+    html = staff_client.get("/review/").content.decode()
+
+    assert "23 · LeBron James" in html
+    assert "data-key" not in html
+    assert html.count('data-choice="') == 3  # not an athlete, not a face, confirm
