@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("classifier", "0020_credits"),
+        ("classifier", "0021_model_version_started_by"),
     ]
 
     operations = [
