@@ -10,6 +10,7 @@ and the camera's EXIF. exiftool writes it: the reference implementation of these
 XMP or IPTC is written by hand here.
 """
 
+import base64
 import json
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from classifier.desk.credits import Credits
 
@@ -88,6 +90,19 @@ def joined_names(names: Iterable[str]) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def literal(value: Any) -> Any:
+    """``value`` with every string base64-encoded, as exiftool's JSON import decodes it: a
+    string of the form ``base64:…`` would otherwise be decoded, so a name (or a credit) that
+    looks like one is written as it reads."""
+    if isinstance(value, str):
+        return f"base64:{base64.b64encode(value.encode()).decode()}"
+    if isinstance(value, list):
+        return [literal(item) for item in value]
+    if isinstance(value, dict):
+        return {key: literal(item) for key, item in value.items()}
+    return value
+
+
 def tag_photo(photo: bytes, suffix: str, tags: PhotoTags) -> bytes:
     """A copy of ``photo`` (a JPEG or PNG, by ``suffix``) with only these tags in it."""
     return tag_photos([(photo, suffix, tags)])[0]
@@ -109,7 +124,7 @@ def tag_photos(photos: Sequence[tuple[bytes, str, PhotoTags]]) -> list[bytes]:
             source = sources / f"{number}{suffix}"
             source.write_bytes(photo)
             names.append(source.name)
-            imports.append({**tags.as_exiftool_json(), "SourceFile": str(source)})
+            imports.append({**literal(tags.as_exiftool_json()), "SourceFile": str(source)})
         tag_file = Path(folder) / "tags.json"
         tag_file.write_text(json.dumps(imports))
         command = [

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 
 from ml.dataset import display_name, label_for
 from ml.results import NO_FACE, NOT_A_FACE, UNKNOWN
+from ml.roster import CONTROL
 
 if TYPE_CHECKING:
     from classifier.models.versions import ModelVersion
@@ -95,9 +96,16 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
         return self.filter(label__in=model_version.labels)
 
 
+def validate_printable(name: str) -> None:
+    """A name is written into photos' XMP and IPTC, which cannot hold control characters: one
+    would come back as something else than the name shown."""
+    if CONTROL.search(name):
+        raise ValidationError("A name cannot hold control characters (a tab, a line break…).")
+
+
 class Athlete(models.Model):
     label = models.SlugField(max_length=100, unique=True)
-    display_name = models.CharField(max_length=200)
+    display_name = models.CharField(max_length=200, validators=[validate_printable])
     team = models.CharField(max_length=200, blank=True)
     sport = models.CharField(max_length=100, blank=True)
     number = models.CharField(max_length=4, blank=True, help_text="Jersey number.")

@@ -112,3 +112,26 @@ def test_it_needs_the_permission_to_add_examples(user_client, athletes):
 
     assert response.status_code == 403
     assert not Example.objects.exists()
+
+
+def test_it_refuses_a_name_with_control_characters(staff_client):
+    response = staff_client.post(
+        "/api/athletes/", {"display_name": "Ada\x07Bell"}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["display_name"] == [
+        "A name cannot hold control characters (a tab, a line break…)."
+    ]
+    assert not Athlete.objects.exists()
+
+
+def test_a_name_that_looks_like_an_exiftool_value_stays_free(staff_client):
+    response = staff_client.post(
+        "/api/athletes/",
+        {"display_name": "base64:QUJD", "label": "abc"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201
+    assert Athlete.objects.get(label="abc").display_name == "base64:QUJD"

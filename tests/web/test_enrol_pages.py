@@ -275,3 +275,11 @@ def test_a_task_for_an_example_already_done_keeps_the_choice(athletes):
 
     example.refresh_from_db()
     assert (example.status, example.chosen.position) == (Example.Status.READY, 1)
+
+
+def test_it_refuses_a_name_with_a_line_break(staff_client):
+    response = staff_client.post("/athletes/", {"display_name": "Ada\nBell"})
+
+    assert response.status_code == 400
+    assert "A name cannot hold control characters" in response.content.decode()
+    assert not Athlete.objects.exists()

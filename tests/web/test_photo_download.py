@@ -11,7 +11,7 @@ import subprocess
 import pytest
 from PIL import Image
 
-from classifier.models import Prediction
+from classifier.models import Athlete, Prediction
 
 pytestmark = pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
 
@@ -149,6 +149,23 @@ def test_it_fills_in_the_caption_template_from_the_settings(client, stored, tmp_
 
     caption = read_tags(response.content, tmp_path)["XMP-dc:Description"]
     assert caption.startswith("Pictured: Rafael Nadal (") and caption.endswith(")")
+
+
+# exiftool's JSON import decodes a value of the form "base64:…" (these two would be "Hello" and
+# ""); names are passed so that it never does.
+@pytest.mark.parametrize("name", ["base64:SGVsbG8=", "base64:", "-all= Zoë ☃ & <b>"])
+def test_a_name_is_written_exactly_as_it_is_shown(client, stored, tmp_path, name):
+    Athlete.objects.filter(label="rafael_nadal").update(display_name=name)
+    prediction = stored(faces=[NADAL])
+
+    response = client.get(f"/api/predictions/{prediction.pk}/photo/")
+
+    tags = read_tags(response.content, tmp_path)
+    assert tags["XMP-iptcExt:PersonInImage"] == [name]
+    assert tags["XMP-mwg-rs:RegionInfo"]["RegionList"][0]["Name"] == name
+    assert tags["XMP-dc:Subject"] == [name]
+    assert tags["IPTC:Keywords"] == name
+    assert tags["XMP-dc:Description"].startswith(f"{name}, ")
 
 
 def test_it_is_open_to_whoever_has_the_id_like_the_photo(client, stored, django_user_model):
