@@ -6,6 +6,7 @@ from classifier.pages import (
     athletes,
     events,
     imports,
+    invitations,
     model_versions,
     people,
     photos,
@@ -49,4 +50,17 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", invitations.accounts, name="accounts"),
+    path("accounts/<int:pk>/role/", invitations.change_role, name="change_role"),
+    path("accounts/<int:pk>/link/", invitations.new_link, name="new_link"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
 ]

@@ -71,6 +71,8 @@ def test_every_page_of_the_site_passes_axe(page, live_server, every_kind, client
         "/predictions/00000000-0000-0000-0000-000000000000/",
         "/review/",
         f"/review/?photo={done}",
+        "/models/",
+        "/accounts/",
         *ADMIN_CHANGELISTS,
         f"/admin/classifier/prediction/{done}/change/",
     ]
