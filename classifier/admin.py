@@ -205,7 +205,8 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["name", "date"]
+    list_display = ["name", "date", "open"]
+    list_filter = ["open"]
     search_fields = ["name"]
     date_hierarchy = "date"
     filter_horizontal = ["teams", "athletes"]

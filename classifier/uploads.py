@@ -70,6 +70,17 @@ def visitor_id(request: HttpRequest, *, create: bool = False) -> str:
     return request.session.get(VISITOR_SESSION_KEY, "")
 
 
+def visitor_stamp(request: HttpRequest | Request) -> str:
+    """The visitor id an API upload is stamped with: its browser session's (made on its first
+    upload), none for a signed-in caller without cookies, and for an anonymous one without
+    cookies a random id that no session holds: no list shows that upload, and it never passes
+    for one made on the server (``manage.py ingest``), which has neither uploader nor visitor
+    (``PredictionQuerySet.from_event_uploaders``)."""
+    if from_browser(request):
+        return visitor_id(request, create=True)
+    return "" if request.user.is_authenticated else secrets.token_hex(16)
+
+
 def from_browser(request: HttpRequest | Request) -> bool:
     """The request brings the site's session or CSRF cookie, as its pages and their script do.
     Such an API request acts for its browser session (and must pass CSRF checks); one without

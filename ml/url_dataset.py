@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 SOURCES = "sources.csv"
 SOURCE_COLUMNS = ["label", "file", "url", "sha256"]
 SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "BMP": ".bmp", "GIF": ".gif"}
-LABEL = re.compile(r"^[A-Za-z0-9_-]+$")
+# Not "-" first: every cell of sources.csv then starts with a letter, a digit or "_" (the
+# label, the file under it, an http(s) URL, a sha256), never as a spreadsheet formula would.
+LABEL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,8 @@ def read_url_list(path: Path) -> list[tuple[str, str]]:
         label, tab, url = line.strip().partition("\t")
         if not tab or not LABEL.match(label) or not url.startswith(("http://", "https://")):
             raise ModelError(
-                f"{path}:{number}: expected a label (letters, digits, _ or -), a tab and an "
-                f"http(s) URL, got {line!r}"
+                f"{path}:{number}: expected a label (letters, digits, _ or - but not first), "
+                f"a tab and an http(s) URL, got {line!r}"
             )
         pairs.append((label, url.strip()))
     return pairs

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.settings import api_settings
 
 from classifier import people, uploads
@@ -140,8 +141,14 @@ class UploadSerializer(serializers.Serializer):
         queryset=Event.objects.all(),
         required=False,
         allow_null=True,
-        help_text="An event's id: only athletes on its roster are named.",
+        help_text="An event's id: only athletes on its roster are named. An event takes "
+        "photos from accounts allowed to upload into events, or from anyone if it is open.",
     )
+
+    def validate_event(self, event: Event | None) -> Event | None:
+        if event is not None and (why := event.why_no_uploads_from(self.context["request"].user)):
+            raise PermissionDenied(why)
+        return event
 
     def validate_image(self, file):
         if len(self.context["request"].FILES) > 1 or len(self.initial_data.getlist("image")) > 1:
@@ -162,7 +169,7 @@ class UploadSerializer(serializers.Serializer):
         (prediction,) = uploads.store_uploads(
             [validated_data["image"]],
             uploader=request.user,
-            visitor=uploads.visitor_id(request, create=uploads.from_browser(request)),
+            visitor=uploads.visitor_stamp(request),
             event=validated_data.get("event"),
         )
         return prediction

@@ -610,6 +610,14 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     queryset = Event.objects.all()
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "uploads",
+                str,
+                enum=["all"],
+                description="all: every upload into the event you may list, strangers' too.",
+            )
+        ],
         responses={
             (200, "application/zip"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="Tagged photos and photos.csv."
@@ -620,11 +628,15 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["get"])
     def export(self, request, pk=None):
         """A zip of the event's finished photos that you may list, each tagged as by
-        ``/api/predictions/{id}/photo/``, and ``photos.csv`` naming who is in which file."""
+        ``/api/predictions/{id}/photo/``, and ``photos.csv`` naming who is in which file.
+        Only the photos of accounts allowed to upload into events and of the hot folder,
+        unless ``uploads=all``."""
         event = self.get_object()
+        photos = event.predictions.visible_to(request.user, visitor_id(request))
+        if request.query_params.get("uploads") != "all":
+            photos = photos.from_event_uploaders()
         photos = (
-            event.predictions.visible_to(request.user, visitor_id(request))
-            .filter(status=Prediction.Status.DONE)
+            photos.filter(status=Prediction.Status.DONE)
             .select_related("event")
             .with_faces()
             .order_by("created_at")

@@ -1,7 +1,6 @@
 """An event's batch export, as a desk files it: every finished photo tagged with its names
 (``classifier.desk.prediction_tags``) in one zip, with a CSV saying who is in which file."""
 
-import csv
 import io
 import tempfile
 import zipfile
@@ -10,6 +9,7 @@ from itertools import islice
 from pathlib import Path
 from typing import IO
 
+from classifier.desk.csv_files import SafeWriter
 from classifier.desk.photo_tags import tag_photos
 from classifier.desk.prediction_tags import download_name, photo_tags
 from classifier.models import Prediction
@@ -56,7 +56,7 @@ def event_zip(predictions: Iterable[Prediction]) -> IO[bytes]:
 
 def write_zip(archive: IO[bytes], predictions: Iterable[Prediction]) -> None:
     table = io.StringIO()
-    rows = csv.writer(table)
+    rows = SafeWriter(table)
     rows.writerow(CSV_COLUMNS)
     taken: set[str] = set()
     with zipfile.ZipFile(archive, "w") as bundle:

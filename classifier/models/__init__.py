@@ -2,7 +2,14 @@
 enrolled examples, roster imports, predictions with their faces and reviews, the groups of
 unknown faces on People, and the workers' heartbeats."""
 
-from classifier.models.athletes import Athlete, AthleteQuerySet, Event, Team
+from classifier.models.athletes import (
+    UPLOAD_TO_EVENT,
+    Athlete,
+    AthleteQuerySet,
+    Event,
+    EventQuerySet,
+    Team,
+)
 from classifier.models.examples import Example, ExampleFace, ExampleQuerySet
 from classifier.models.imports import (
     AlreadyImporting,
@@ -23,11 +30,13 @@ from classifier.models.versions import Busy, ModelVersion, ModelVersionQuerySet
 from classifier.models.workers import WorkerHeartbeat, WorkerHeartbeatQuerySet
 
 __all__ = [
+    "UPLOAD_TO_EVENT",
     "AlreadyImporting",
     "Athlete",
     "AthleteQuerySet",
     "Busy",
     "Event",
+    "EventQuerySet",
     "Example",
     "ExampleFace",
     "ExampleQuerySet",

@@ -146,6 +146,18 @@ class Team(models.Model):
         return self.name
 
 
+# Who may upload into every event; an event marked ``open`` takes anyone's photos.
+UPLOAD_TO_EVENT = "classifier.upload_to_event"
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def taking_uploads_from(self, user) -> "EventQuerySet":
+        """The events ``user`` may upload into: every one with the permission to upload into
+        events, the open ones otherwise. An event's zip, its caption and its roster speak for
+        the desk, so a stranger's photo gets into an event only if the desk opened it."""
+        return self if user.has_perm(UPLOAD_TO_EVENT) else self.filter(open=True)
+
+
 class Event(models.Model):
     """A game or a shoot. Photos uploaded into it are named only from its roster: the athletes
     of its teams and the athletes chosen one by one. An event without a roster limits nobody."""
@@ -154,12 +166,29 @@ class Event(models.Model):
     date = models.DateField()
     teams = models.ManyToManyField(Team, related_name="events", blank=True)
     athletes = models.ManyToManyField(Athlete, related_name="events", blank=True)
+    open = models.BooleanField(
+        default=False,
+        help_text="Anyone may upload photos into it, anonymous visitors too; otherwise only "
+        "accounts with the permission to upload into events.",
+    )
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "name"]
+        permissions = [("upload_to_event", "Can upload photos into any event")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.date:%Y-%m-%d})"
+
+    def why_no_uploads_from(self, user) -> str:
+        """Empty when ``user`` may upload into this event; otherwise why not, for them."""
+        if Event.objects.taking_uploads_from(user).filter(pk=self.pk).exists():
+            return ""
+        refusal = f"{self.name} takes photos only from accounts allowed to upload into events"
+        if not user.is_authenticated:
+            return f"{refusal}: sign in, or upload without an event."
+        return f"{refusal}, and yours is not: upload without an event, or ask for the permission."
 
     def roster(self) -> set[str] | None:
         """The labels the recognizer may name in this event, or None for anyone."""

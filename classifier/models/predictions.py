@@ -11,6 +11,7 @@ from functools import partial
 import numpy as np
 from celery import current_app
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.storage import Storage
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -20,7 +21,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from classifier import task_names
-from classifier.models.athletes import Athlete, Event
+from classifier.models.athletes import UPLOAD_TO_EVENT, Athlete, Event
 from classifier.models.drawing import redraw_annotated
 from classifier.models.embeddings import embedding_bytes, embedding_vector
 from classifier.models.versions import ModelVersion
@@ -28,6 +29,9 @@ from ml.results import NO_FACE, NOT_A_FACE, UNKNOWN, FaceResult, ImageResult, ph
 from ml.reviewed import ReviewedFace
 
 logger = logging.getLogger(__name__)
+
+# The backend that knows Django's permissions, for listing who holds one.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 # The steps of a prediction, in the order they happen, for showing its ``timings``.
@@ -73,6 +77,14 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
         if user.has_perm("classifier.review_prediction"):
             own |= Q(status=Prediction.Status.DONE)
         return self.filter(own)
+
+    def from_event_uploaders(self) -> "PredictionQuerySet":
+        """The uploads of accounts that may upload into every event, and those made on the
+        server (``manage.py ingest``: no uploader, no visitor): what an event's zip holds
+        unless asked for every upload, so that a stranger's photo in an open event is never
+        filed and captioned as the desk's without someone choosing it."""
+        uploaders = get_user_model().objects.with_perm(UPLOAD_TO_EVENT, backend=MODEL_BACKEND)
+        return self.filter(Q(uploader__in=uploaders) | Q(uploader=None, visitor=""))
 
     def with_faces(self) -> "PredictionQuerySet":
         """Prefetch the faces and their current reviews that pages and the API show."""
@@ -237,7 +249,8 @@ class Prediction(models.Model):
     event = models.ForeignKey(
         Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="predictions"
     )
-    # A random id kept in the uploading browser's session (see PredictionQuerySet.visible_to).
+    # A random id kept in the uploading browser's session (see PredictionQuerySet.visible_to);
+    # empty for an upload made on the server (classifier.uploads.visitor_stamp).
     visitor = models.CharField(max_length=32, blank=True)
     # The rights, credit, caption, keywords and capture date the sent file carried
     # ({exiftool tag: value}, classifier.desk.credits); the stored copy has no metadata, and

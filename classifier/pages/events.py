@@ -53,8 +53,8 @@ class RosterForm(forms.ModelForm):
 class EventForm(RosterForm):
     class Meta:
         model = Event
-        fields = ["name", "date", "teams", "athletes"]
-        labels = {"athletes": "Other people"}
+        fields = ["name", "date", "teams", "athletes", "open"]
+        labels = {"athletes": "Other people", "open": "Open to anyone"}
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}),
             "teams": forms.CheckboxSelectMultiple,

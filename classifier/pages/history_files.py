@@ -1,13 +1,13 @@
 """The history as a file: CSV with one row per face (a photo without faces gets one row), or
 JSON with the API's representation of each photo, faces included."""
 
-import csv
 import io
 import json
 
 from django.http import HttpRequest
 
 from classifier.api.serializers import PredictionSerializer
+from classifier.desk.csv_files import SafeWriter
 from classifier.models import Prediction
 
 PHOTO_COLUMNS = [
@@ -30,7 +30,7 @@ def photo_row(prediction: Prediction) -> list:
 
 def as_csv(predictions) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(PHOTO_COLUMNS + FACE_COLUMNS)
     for prediction in predictions:
         photo = photo_row(prediction)

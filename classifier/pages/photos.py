@@ -79,6 +79,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     if chosen and event is None:
         messages.error(request, "That event does not exist any more; choose another.")
         return render_home(request, status=400)
+    if event is not None and (why := event.why_no_uploads_from(request.user)):
+        messages.error(request, why)
+        return render_home(request, status=403)
 
     try:
         checked = check_uploads(files, event)

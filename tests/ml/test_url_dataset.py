@@ -165,6 +165,15 @@ def test_a_malformed_line_is_refused_with_its_number(tmp_path):
         read_url_list(path)
 
 
+def test_a_label_a_spreadsheet_would_read_as_a_formula_is_refused(tmp_path):
+    """sources.csv starts each row with the label: "-" first would be a formula in Excel."""
+    path = tmp_path / "urls.txt"
+    path.write_text("-2-cmd\thttps://example.org/a.jpg\n")
+
+    with pytest.raises(ModelError, match=r"urls.txt:1: expected a label"):
+        read_url_list(path)
+
+
 def test_only_web_urls_are_fetched(tmp_path):
     path = tmp_path / "urls.txt"
     path.write_text("rafael_nadal\tfile:///etc/passwd\n")

@@ -8,6 +8,8 @@ import zipfile
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 
 from classifier.desk import event_zip
 from classifier.models import Event, Prediction, Team
@@ -30,6 +32,36 @@ def final(athletes) -> Event:
     return event
 
 
+@pytest.fixture
+def desk(django_user_model):
+    """An account with the permission to upload into events."""
+    user = django_user_model.objects.create_user("desk", password="a-long-password")
+    user.user_permissions.set(Permission.objects.filter(codename="upload_to_event"))
+    return user
+
+
+@pytest.fixture
+def desk_client(client, desk):
+    client.force_login(desk)
+    return client
+
+
+def stored_photo(make_prediction, media_root, **fields) -> Prediction:
+    prediction = make_prediction(faces=[NADAL_FACE], **fields)
+    (media_root / prediction.image.name).parent.mkdir(parents=True, exist_ok=True)
+    (media_root / prediction.image.name).write_bytes(jpeg_bytes())
+    return prediction
+
+
+def zipped(response) -> zipfile.ZipFile:
+    assert response.status_code == 200, response.content
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def csv_rows(bundle: zipfile.ZipFile) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(bundle.read("photos.csv").decode())))
+
+
 @pytest.mark.db_engine  # a roster from two many-to-many joins
 def test_the_roster_is_its_teams_and_its_chosen_athletes(final, athletes):
     assert final.roster() == {"rafael_nadal"}
@@ -43,8 +75,8 @@ def test_an_event_without_a_roster_limits_nobody(db):
     assert Event.objects.create(name="Open day", date=date(2026, 1, 1)).roster() is None
 
 
-def test_it_uploads_into_an_event_through_the_api(client, final, model_version, sent_tasks):
-    response = client.post(
+def test_it_uploads_into_an_event_through_the_api(desk_client, final, model_version, sent_tasks):
+    response = desk_client.post(
         "/api/predictions/", {"image": upload_file(jpeg_bytes()), "event": final.pk}
     )
 
@@ -62,14 +94,48 @@ def test_it_refuses_an_event_that_does_not_exist(client, db, sent_tasks):
     assert sent_tasks == []
 
 
-def test_it_uploads_into_an_event_from_the_page(client, final, model_version, sent_tasks):
-    page = client.get("/").content.decode()
+def test_it_uploads_into_an_event_from_the_page(desk_client, final, model_version, sent_tasks):
+    page = desk_client.get("/").content.decode()
     assert f'<option value="{final.pk}">Final (2026-06-07)</option>' in page
 
-    response = client.post("/upload/", {"image": upload_file(jpeg_bytes()), "event": final.pk})
+    response = desk_client.post("/upload/", {"image": upload_file(jpeg_bytes()), "event": final.pk})
 
     assert response.status_code == 302
     assert Prediction.objects.get().event == final
+
+
+def test_only_accounts_allowed_may_upload_into_an_event(
+    user_client, final, model_version, sent_tasks
+):
+    stranger = Client()  # anonymous, and no cookies: a script
+    photo = {"image": upload_file(jpeg_bytes()), "event": final.pk}
+
+    api = stranger.post("/api/predictions/", photo)
+    page = Client().post("/upload/", {"image": upload_file(jpeg_bytes()), "event": final.pk})
+    signed_in = user_client.post(
+        "/api/predictions/", {"image": upload_file(jpeg_bytes()), "event": final.pk}
+    )
+
+    assert (api.status_code, page.status_code, signed_in.status_code) == (403, 403, 403)
+    assert "Final takes photos only from accounts allowed" in api.json()["detail"]
+    assert "sign in" in page.content.decode()
+    assert "yours is not" in signed_in.json()["detail"]
+    assert not Prediction.objects.exists()
+    assert sent_tasks == []
+
+
+def test_an_open_event_takes_anyones_photos(client, final, model_version, sent_tasks):
+    final.open = True
+    final.save()
+
+    api = Client().post(
+        "/api/predictions/", {"image": upload_file(jpeg_bytes()), "event": final.pk}
+    )
+    page = client.post("/upload/", {"image": upload_file(jpeg_bytes()), "event": final.pk})
+
+    assert (api.status_code, page.status_code) == (202, 302)
+    assert Prediction.objects.filter(event=final).count() == 2
+    assert not Prediction.objects.from_event_uploaders().exists()  # neither passes for the desk's
 
 
 def test_the_page_refuses_an_event_that_does_not_exist(client, db, sent_tasks):
@@ -105,14 +171,18 @@ def test_outside_an_event_the_worker_names_anyone(
 
 
 @pytest.mark.db_engine  # matching a null event
-def test_a_result_is_reused_only_within_the_same_event(client, final, model_version, sent_tasks):
+def test_a_result_is_reused_only_within_the_same_event(
+    desk_client, final, model_version, sent_tasks
+):
     data = jpeg_bytes()
-    first = client.post("/api/predictions/", {"image": upload_file(data)})
+    first = desk_client.post("/api/predictions/", {"image": upload_file(data)})
     finished = {"status": "done", "label": "rafael_nadal", "model_version": model_version}
     Prediction.objects.filter(pk=first.json()["id"]).update(**finished)
 
-    other_event = client.post("/api/predictions/", {"image": upload_file(data), "event": final.pk})
-    same_event = client.post("/api/predictions/", {"image": upload_file(data)})
+    other_event = desk_client.post(
+        "/api/predictions/", {"image": upload_file(data), "event": final.pk}
+    )
+    same_event = desk_client.post("/api/predictions/", {"image": upload_file(data)})
 
     assert (other_event.status_code, same_event.status_code) == (202, 201)
     assert Prediction.objects.get(pk=other_event.json()["id"]).reused_from is None
@@ -203,3 +273,37 @@ def test_each_exported_photo_carries_its_own_names_across_exiftool_runs(
             check=True, capture_output=True, text=True,
         ).stdout.strip()  # fmt: skip
         assert written == expected
+
+
+@pytest.mark.db_engine  # users holding a permission, directly or through a group
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
+def test_the_export_keeps_to_the_events_own_uploaders_unless_asked(
+    staff_client, desk, django_user_model, make_prediction, final, media_root
+):
+    """A stranger's photo in an open event (or from before events were closed) is not filed
+    and captioned as the desk's unless the desk asks for every upload."""
+    fan = django_user_model.objects.create_user("fan", password="a-long-password")
+    stored_photo(make_prediction, media_root, original_name="desk.jpg", event=final, uploader=desk)
+    stored_photo(make_prediction, media_root, original_name="hot-folder.jpg", event=final)
+    stored_photo(make_prediction, media_root, original_name="fan.jpg", event=final, uploader=fan)
+    stored_photo(
+        make_prediction, media_root, original_name="stranger.jpg", event=final, visitor="b" * 32
+    )
+
+    default = csv_rows(zipped(staff_client.get(f"/api/events/{final.pk}/export/")))
+    every = csv_rows(zipped(staff_client.get(f"/api/events/{final.pk}/export/?uploads=all")))
+
+    assert sorted(row["original_name"] for row in default) == ["desk.jpg", "hot-folder.jpg"]
+    assert len(every) == 4
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
+def test_the_exports_csv_never_starts_a_cell_with_a_formula(
+    staff_client, make_prediction, final, media_root
+):
+    name = "+cmd|' -c calc'!A0.jpg"
+    stored_photo(make_prediction, media_root, original_name=name, event=final)
+
+    (row,) = csv_rows(zipped(staff_client.get(f"/api/events/{final.pk}/export/")))
+
+    assert row["original_name"] == f"'{name}"

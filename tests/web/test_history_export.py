@@ -88,3 +88,14 @@ def test_it_exports_only_the_visitors_own_photos(client, photos):
 
 def test_an_unknown_format_is_not_found(staff_client, photos):
     assert staff_client.get("/predictions/export.xml").status_code == 404
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"])
+def test_the_csv_never_starts_a_cell_with_a_formula(staff_client, make_prediction, name):
+    make_prediction(original_name=name, faces=[FACE])
+
+    response = staff_client.get("/predictions/export.csv")
+
+    (row,) = csv.DictReader(io.StringIO(response.content.decode()))
+    assert row["original_name"] == f"'{name}"
+    assert row["face_score"] == "0.91"
