@@ -70,6 +70,10 @@ class Manifest:
     created_at: datetime
     seed: int
     training_counts: dict[str, int]
+    # Faces reviewed as each athlete that the fit took besides their photos.
+    reviewed_counts: dict[str, int] = field(default_factory=dict)
+    # Athletes left out for too few faces ({label: faces}): ml.training.train_embedded.
+    left_out: dict[str, int] = field(default_factory=dict)
     skipped: list[dict[str, str]] = field(default_factory=list)
     athlete_not_largest_face: list[str] = field(default_factory=list)
     # COSINE, or NORMALISED against the faces in COHORT: the scale of `lines`.
@@ -93,8 +97,9 @@ class Manifest:
                 f"{source} has model format {found!r}; this version of Athletes reads formats "
                 f"{', '.join(map(str, READABLE_FORMATS))}. Retrain it with `python -m ml train`."
             )
-        # Manifests written before the field ran FaceNet in float32.
-        data = {"network": FLOAT32, **data}
+        # Manifests written before these fields ran FaceNet in float32, fitted no reviewed
+        # face beside the photos and left nobody out.
+        data = {"network": FLOAT32, "reviewed_counts": {}, "left_out": {}, **data}
         names = [item.name for item in dataclasses.fields(cls)]
         missing = [name for name in names if name not in data]
         if missing:

@@ -53,6 +53,9 @@ EMPIRICAL = 10
 TAIL = 50
 # Fewer reference faces than this cannot place the flagged line: recall alone sets it.
 MIN_REFERENCES = 20
+# An athlete's genuine scores compare each of their faces with their other faces: one face
+# cannot be trained.
+MIN_FACES = 2
 
 
 @dataclass(frozen=True)
@@ -421,7 +424,7 @@ def _round_up(line: float) -> float:
 def _require_two_faces_each(row_labels: np.ndarray, labels: list[str]) -> None:
     """An athlete's genuine scores compare each face with the athlete's other faces."""
     counts = {label: int((row_labels == label).sum()) // 2 for label in labels}
-    short = [f"{label} ({count})" for label, count in counts.items() if count < 2]
+    short = [f"{label} ({count})" for label, count in counts.items() if count < MIN_FACES]
     if short:
         raise ModelError(
             "Every athlete needs at least two photos with a face (or faces reviewed as them); "

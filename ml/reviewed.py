@@ -8,7 +8,7 @@ answer); nothing here knows where they were stored.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,12 +37,17 @@ def held_out(photo: str) -> bool:
     return int.from_bytes(digest[:8], "big") % HELD_OUT_EVERY == 0
 
 
-def split(faces: Iterable[ReviewedFace]) -> tuple[list[ReviewedFace], list[ReviewedFace]]:
-    """The faces to fit on, and the faces held out (whole photos)."""
+def split(
+    faces: Iterable[ReviewedFace], fit_all: Collection[str] = ()
+) -> tuple[list[ReviewedFace], list[ReviewedFace]]:
+    """The faces to fit on, and the faces held out (whole photos). Faces reviewed as an
+    athlete of `fit_all` are all fitted: they are all that athlete has to be learnt from (one
+    named on People, with too few photos of their own)."""
     fitting: list[ReviewedFace] = []
     measuring: list[ReviewedFace] = []
     for face in faces:
-        (measuring if held_out(face.photo) else fitting).append(face)
+        kept = held_out(face.photo) and face.answer not in fit_all
+        (measuring if kept else fitting).append(face)
     return fitting, measuring
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 
 from ml import artifact
-from ml.calibration import DEFAULT_TARGETS, Calibration, Targets, fit
+from ml.calibration import DEFAULT_TARGETS, MIN_FACES, Calibration, Targets, fit
 from ml.dataset import Box, display_name, scan
 from ml.det import save_det_plot
 from ml.embedder import INPUT_SIZE, Embedder
+from ml.errors import ModelError
 from ml.evaluation import cross_validate_embeddings, save_confusion_plot
 from ml.faces import FaceDetector
 from ml.features import PhotoEmbeddings, embed_photos
@@ -44,6 +45,8 @@ def train(
     progress: Callable[[int, int], None] | None = None,
     boxes: Mapping[Path, Box] | None = None,
     cohort: np.ndarray | None = None,
+    athletes: Collection[str] = (),
+    leave_out_too_few: bool = False,
 ) -> Path:
     """Train on `<data_dir>/<label>/<photos>`; returns the new artifact directory.
 
@@ -65,6 +68,8 @@ def train(
         network=embedder.network,
         cohort=cohort,
         reviewed=reviewed,
+        athletes=athletes,
+        leave_out_too_few=leave_out_too_few,
         rejected=rejected,
         display_names=display_names,
         targets=targets,
@@ -82,6 +87,8 @@ def train_embedded(
     network: str = NETWORK,
     cohort: np.ndarray | None = None,
     reviewed: Sequence[ReviewedFace] = (),
+    athletes: Collection[str] = (),
+    leave_out_too_few: bool = False,
     rejected: Mapping[str, np.ndarray] | None = None,
     display_names: Mapping[str, str] | None = None,
     targets: Targets = DEFAULT_TARGETS,
@@ -99,24 +106,38 @@ def train_embedded(
     (``ml.calibration.fit``). `reviewed` are the faces reviewers decided on: those of one photo
     in four are held out to measure the model on (the manifest's `metrics["held_out"]`,
     ``ml.held_out``); the others are fitted, a face reviewed as an athlete as one more of
-    their faces, any other as a known stranger. `rejected` maps an athlete to faces known not
-    to be them. `display_names` spells names the labels cannot (`LeBron James`). With
-    `cv_folds` > 1 the photos are also cross-validated for the manifest's metrics (each fold
-    a fit). `version` names the model when the caller chose it beforehand
-    (`artifact.new_version`).
+    their faces, any other as a known stranger. `athletes` are labels that may be trained from
+    their reviewed faces alone, with no photo (someone named on People); an athlete with fewer
+    than two photos has all their reviewed faces fitted, none held out. With
+    `leave_out_too_few`, an athlete with fewer than MIN_FACES faces is left out (the
+    manifest's `left_out`) instead of refusing the training: a site trains whom it can.
+    `rejected` maps an athlete to faces known not to be them. `display_names` spells names
+    the labels cannot (`LeBron James`). With `cv_folds` > 1 the photos are also
+    cross-validated for the manifest's metrics (each fold a fit). `version` names the model
+    when the caller chose it beforehand (`artifact.new_version`).
     """
-    labels = sorted({item.photo.label for item in embedded})
+    faces, fit_all = faces_per_athlete(embedded, reviewed, athletes)
+    left_out = {label: n for label, n in faces.items() if n < MIN_FACES and leave_out_too_few}
+    for label, count in left_out.items():
+        log.warning("Left out %s: %d face(s), and an athlete needs %d.", label, count, MIN_FACES)
+    labels = [label for label in faces if label not in left_out]
+    if left_out and len(labels) < 2:
+        raise ModelError(
+            f"Only {len(labels)} athlete(s) have {MIN_FACES} faces or more; training needs at "
+            f"least two. Too few faces: {', '.join(f'{k} ({n})' for k, n in left_out.items())}."
+        )
+    embedded = [item for item in embedded if item.photo.label in labels]
     skipped = [{"path": str(e.photo.path), "reason": e.skipped} for e in embedded if e.skipped]
     for refusal in skipped:
         log.info("  skipped %s: %s", refusal["path"], refusal["reason"])
     not_largest = [str(e.photo.path) for e in embedded if not e.skipped and e.athlete_index]
     for path in not_largest:
         log.info("  the athlete is not the largest face in %s", path)
-    counts = {label: 0 for label in labels}
+    counts = dict.fromkeys(labels, 0)
     for photo in embedded:
         counts[photo.photo.label] += photo.athlete is not None
     recognizer, calibration, report = fit_with_reviews(
-        embedded, labels, targets, rejected, reviewed, counts, cohort
+        embedded, labels, targets, rejected, reviewed, counts, cohort, fit_all
     )
     for label, lines in calibration.lines.items():
         log.debug("Lines for %s: sure %.3f, unknown %.3f", label, lines["sure"], lines["unknown"])
@@ -140,8 +161,15 @@ def train_embedded(
     folds = feasible_folds(embedded, cv_folds)
     if folds > 1:
         log.info("Cross-validating (%d folds) ...", folds)
+        photographed = sorted({item.photo.label for item in embedded})
         metrics = cross_validate_embeddings(
-            embedded, labels, folds=folds, repeats=1, seed=seed, targets=targets, cohort=cohort
+            embedded,
+            photographed,
+            folds=folds,
+            repeats=1,
+            seed=seed,
+            targets=targets,
+            cohort=cohort,
         )
         log.info("Cross-validated accuracy: %.1f%%", 100 * metrics["accuracy_mean"])
     elif cv_folds > 1:
@@ -173,6 +201,8 @@ def train_embedded(
         created_at=created,
         seed=seed,
         training_counts=counts,
+        reviewed_counts={label: faces[label] - counts[label] for label in labels},
+        left_out=left_out,
         skipped=skipped,
         athlete_not_largest_face=not_largest,
         scoring=artifact.scoring_of(recognizer),
@@ -191,10 +221,11 @@ def fit_with_reviews(
     reviewed: Sequence[ReviewedFace],
     training_photos: Mapping[str, int],
     cohort: np.ndarray | None = None,
+    fit_all: Collection[str] = (),
 ) -> tuple[Recognizer, Calibration, dict[str, Any]]:
     """Fit on the training photos and the reviewed faces of the fit part; measure the result
-    on the held-out part, which never reaches `fit`."""
-    fitting, held_out = split(reviewed)
+    on the held-out part, which never reaches `fit` (``ml.reviewed.split``, `fit_all`)."""
+    fitting, held_out = split(reviewed, fit_all)
     recognizer, calibration = fit(
         embedded,
         labels,
@@ -210,6 +241,21 @@ def fit_with_reviews(
         calibration,
         measure(recognizer, fitting, held_out, training_photos, impostors),
     )
+
+
+def faces_per_athlete(
+    embedded: list[PhotoEmbeddings], reviewed: Sequence[ReviewedFace], athletes: Collection[str]
+) -> tuple[dict[str, int], set[str]]:
+    """Each athlete's faces that a fit takes: their photos with a face and their reviewed
+    faces of the fitted part, for the athletes with photos and those of `athletes` reviewed
+    faces name; and the athletes with fewer than MIN_FACES photos, whose reviewed faces are
+    all fitted (``ml.reviewed.split``'s `fit_all`)."""
+    photos = Counter(item.photo.label for item in embedded if item.athlete is not None)
+    named = {face.answer for face in reviewed} & set(athletes)
+    labels = sorted({item.photo.label for item in embedded} | named)
+    few = {label for label in labels if photos[label] < MIN_FACES}
+    fitted = Counter(face.answer for face in split(reviewed, few)[0])
+    return {label: photos[label] + fitted[label] for label in labels}, few
 
 
 def feasible_folds(embedded: list[PhotoEmbeddings], wanted: int) -> int:

@@ -29,6 +29,8 @@ MANIFEST_KEYS = {
     "input_size",
     "created_at",
     "training_counts",
+    "reviewed_counts",
+    "left_out",
     "skipped",
     "metrics",
     "network",
