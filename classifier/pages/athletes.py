@@ -14,12 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from classifier.filters import PredictionFilter
 from classifier.models import Athlete, Example, ExampleFace, Face, ModelVersion
+from classifier.models.readiness import faces_to_train
 from classifier.pages.crops import face_geometry
 from classifier.pages.photos import HISTORY_PAGE_SIZE, visible_predictions
 from classifier.uploads import UploadsRefused, check_examples, store_examples, visitor_id
 from classifier.web.access import staff_page
 from classifier.web.pagination import KeysFirstPaginator
 from classifier.web.throttling import UploadRefused, admit_photos
+from ml.calibration import MIN_FACES
 
 EXAMPLE_CROP_PX = 96
 HEADSHOT_PX = 160
@@ -52,18 +54,24 @@ class NewAthleteForm(forms.ModelForm):
 @require_http_methods(["GET", "POST"])
 @enrol_page
 def athletes(request: HttpRequest) -> HttpResponse:
-    """Every athlete with their example count and whether the active model knows them; a form
-    adds one and leads to their photos."""
+    """Every athlete with their example count, the faces the next training would learn them
+    from, and whether the active model knows them; a form adds one and leads to their
+    photos."""
     form = NewAthleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         athlete = form.save()
         messages.success(request, f"{athlete.display_name} was added: now add photos of them.")
         return redirect("enrol", label=athlete.label)
     active = ModelVersion.objects.active()
+    faces = faces_to_train()
     context = {
         "form": form,
-        "athletes": Athlete.objects.annotate(example_count=Count("examples")),
+        "athletes": [
+            (athlete, faces[athlete.label])
+            for athlete in Athlete.objects.annotate(example_count=Count("examples"))
+        ],
         "known": set(active.labels) if active else set(),
+        "needed": MIN_FACES,
     }
     return render(request, "classifier/athletes.html", context, status=400 if form.errors else 200)
 

@@ -8,8 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from classifier.models import Busy, ModelVersion
+from classifier.models.readiness import short_of_faces
 from classifier.version_comparison import compare
 from classifier.web.access import staff_page
+from ml.calibration import MIN_FACES
 from ml.dev_report import describe as describe_dev
 
 # Reviewed faces the page compares a version with the active one on (the API's default).
@@ -35,10 +37,17 @@ def version_view(model_version: ModelVersion, active: ModelVersion | None) -> di
     comparison = None
     if active is not None and not model_version.is_active:
         comparison = compare(model_version, active, COMPARED_FACES)
-    names, counts = model_version.display_names, model_version.artifact_manifest.training_counts
+    names, manifest = model_version.display_names, model_version.artifact_manifest
+    photos, reviewed = manifest.training_counts, manifest.reviewed_counts
     return {
         "version": model_version,
-        "athletes": [(names[label], counts.get(label, 0)) for label in model_version.labels],
+        "athletes": [
+            (names[label], photos.get(label, 0), reviewed.get(label, 0))
+            for label in model_version.labels
+        ],
+        "left_out": [
+            (names.get(label, label), faces) for label, faces in manifest.left_out.items()
+        ],
         "accuracy": model_version.metrics.get("accuracy_mean"),
         "dev": describe_dev(report) if report else [],
         "held_out": model_version.held_out_figures,
@@ -61,6 +70,8 @@ def render_page(request: HttpRequest, status: int = 200) -> HttpResponse:
         "active": active,
         "rollback": ModelVersion.objects.rollback_target(),
         "training": any(each.status == ModelVersion.Status.TRAINING for each in versions),
+        "short": short_of_faces(),
+        "needed": MIN_FACES,
     }
     return render(request, "classifier/models.html", context, status=status)
 

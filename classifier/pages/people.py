@@ -20,6 +20,7 @@ from classifier.api.serializers import (
     SplitInputSerializer,
 )
 from classifier.models import Athlete, Face, Person, Prediction
+from classifier.models.readiness import short_of_faces
 from classifier.pages.crops import face_geometry
 from classifier.pages.staff import error_sentences
 from classifier.uploads import visitor_id
@@ -92,7 +93,11 @@ def act(request: HttpRequest, person: Person) -> str:
     naming.is_valid(raise_exception=True)
     athlete = naming.save()
     count = len(naming.validated_data["faces"])
-    return f"{'1 face is' if count == 1 else f'{count} faces are'} now {athlete.display_name}."
+    named = f"{'1 face is' if count == 1 else f'{count} faces are'} now {athlete.display_name}"
+    short = [each for each in short_of_faces() if each.athlete == athlete]
+    if short:
+        return f"{named}. {short[0].sentence}"
+    return f"{named}: the next model trained learns them."
 
 
 @require_http_methods(["GET", "POST"])
@@ -129,6 +134,7 @@ def people_page(request: HttpRequest) -> HttpResponse:
         "athletes": list(Athlete.objects.values_list("label", "display_name")),
         "crop_px": PERSON_CROP_PX,
         "may_add": request.user.has_perm("classifier.add_athlete"),
+        "short": short_of_faces(named_only=True),
     }
     return render(request, "classifier/people.html", context, status=status)
 

@@ -14,7 +14,8 @@ from ml.dataset import Box
 
 def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
     """Train on ``data_dir`` and the site's reviewed faces, as the worker does; athletes
-    already known keep the display names the admin gave them."""
+    already known keep the display names the admin gave them, and those with too few faces
+    are left out (``classifier.models.readiness``)."""
     from ml.training import train
 
     models_dir = Path(settings.ATHLETES_MODELS_DIR)
@@ -26,6 +27,8 @@ def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
         seed=seed,
         display_names=Athlete.objects.display_names(),
         reviewed=Face.objects.training_faces(),
+        athletes=list(Athlete.objects.values_list("label", flat=True)),
+        leave_out_too_few=True,
     )
     return ModelVersion.objects.register(model_dir)
 
@@ -58,7 +61,9 @@ def training_folder(root: Path) -> dict[Path, Box]:
 
 def train_version(model_version: ModelVersion) -> ModelVersion:
     """Train the version the web started (``ModelVersionQuerySet.start_training``) from the
-    enrolled examples, the training folder and the reviewed faces, and make it ready."""
+    enrolled examples, the training folder and the reviewed faces (which alone train an
+    athlete named on People), and make it ready; an athlete with too few faces is left out,
+    and the version's manifest says so."""
     from ml.training import train
 
     model_version.set_progress(5)
@@ -72,6 +77,8 @@ def train_version(model_version: ModelVersion) -> ModelVersion:
             weights=settings.ATHLETES_FACENET_WEIGHTS,
             display_names=Athlete.objects.display_names(),
             reviewed=Face.objects.training_faces(),
+            athletes=list(Athlete.objects.values_list("label", flat=True)),
+            leave_out_too_few=True,
             version=model_version.version,
             progress=lambda done, total: model_version.set_progress(5 + 85 * done // total),
             boxes=boxes,

@@ -69,7 +69,7 @@ def test_naming_a_group_of_unknown_faces_enrols_the_person(
 
     group.locator("input[name=name]").fill(NAME)
     group.locator("button:has-text('Name this person')").click()
-    page.wait_for_selector(f".message.success:has-text('3 faces are now {NAME}.')")
+    page.wait_for_selector(f".message.success:has-text('3 faces are now {NAME}: the next')")
     assert page.locator("[data-person]").count() == 0
 
     athlete = Athlete.objects.get(label=LABEL)

@@ -46,7 +46,7 @@ def fake_training(monkeypatch, trained_model_dir):
 
     asked = []
 
-    def train(data_dir, out_dir, *, weights, seed=0, display_names=None, reviewed=()):
+    def train(data_dir, out_dir, *, weights, seed=0, display_names=None, reviewed=(), **more):
         asked.append(display_names)
         return shutil.copytree(trained_model_dir, out_dir / trained_model_dir.name)
 

@@ -122,7 +122,7 @@ def test_naming_a_group_on_the_page_records_a_review_on_each_face(staff_client, 
         assert Prediction.objects.get(pk=face.prediction_id).label == "lebron_james"
     assert list(a[2].reviews.values_list("label", flat=True)) == ["lebron_james", "unknown"]
     page = staff_client.get("/people/").content.decode()
-    assert "3 faces are now LeBron James." in page
+    assert "3 faces are now LeBron James: the next model trained learns them." in page
     assert page.count("data-person ") == 1  # only B is left
 
 
