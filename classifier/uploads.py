@@ -36,6 +36,7 @@ from rest_framework.request import Request
 
 from classifier.desk.credits import Credits, read_credits
 from classifier.models import Athlete, Event, Example, Prediction
+from classifier.models.drawing import redraw_annotated
 from ml.errors import ImageRejected
 from ml.imaging import load_image
 
@@ -100,7 +101,8 @@ class CheckedUpload(ABC):
 
     @property
     def pixels(self) -> int:
-        """The pixels the web decoded to check it: none when an earlier result is reused."""
+        """The pixels the web decodes for it: to check a new photo, or to draw a reused one's
+        faces."""
         return 0
 
     @abstractmethod
@@ -121,14 +123,21 @@ class SeenBefore(CheckedUpload):
 
     earlier: Prediction
 
+    @property
+    def pixels(self) -> int:
+        return self.earlier.width * self.earlier.height
+
     def store(self, prediction: Prediction) -> None:
-        """The model's answer, and copies of the files under the new row's own id."""
+        """The model's answer, copies of the photo and its thumbnail under the new row's own
+        id, and its own faces drawn on it: the earlier row's drawing shows that upload's
+        reviews, which are not this one's."""
         prediction.copy_result_from(self.earlier)
-        save_with_files(
-            prediction,
-            copied_files(self.earlier),
-            and_then=lambda: prediction.copy_faces_from(self.earlier),
-        )
+
+        def faces_and_drawing() -> None:
+            prediction.copy_faces_from(self.earlier)
+            redraw_annotated(prediction)
+
+        save_with_files(prediction, copied_files(self.earlier), and_then=faces_and_drawing)
 
 
 @dataclass(frozen=True)
@@ -155,9 +164,10 @@ class NewPhoto(CheckedUpload):
 
 
 def copied_files(source: Prediction) -> dict[str, tuple[str, bytes]]:
-    """A reused prediction's own copies of its source's files: nothing names the source."""
+    """A reused prediction's own copies of its source's photo and thumbnail: nothing names
+    the source."""
     copies = {}
-    for field in ("image", "thumbnail", "annotated"):
+    for field in ("image", "thumbnail"):
         file = getattr(source, field)
         if not file:
             continue

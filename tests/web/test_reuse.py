@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 
 from classifier.models import Face, FaceReview, ModelVersion, Prediction
+from classifier.models.drawing import redraw_annotated
 from classifier.models.embeddings import embedding_bytes
 from tests.web.conftest import jpeg_bytes, upload_file
 
@@ -113,8 +114,9 @@ def test_it_never_shows_the_earlier_uploads_id_or_files(finished_original, media
         assert getattr(reused, field).name.endswith(f"/{reused.pk}.jpg")
         served = someone_else.get(response.json()[url])
         assert served.status_code == 200
-        assert b"".join(served.streaming_content) == stored(media_root, original, field)
+    assert stored(media_root, reused, "image") == stored(media_root, original, "image")
     assert stored(media_root, reused, "thumbnail") == stored(media_root, original, "thumbnail")
+    assert stored(media_root, reused, "annotated") != stored(media_root, original, "annotated")
     page = someone_else.get(f"/predictions/{reused.pk}/").content.decode()
     assert str(original.pk) not in page
     assert "mine.jpg" in page and original.original_name not in page
@@ -134,6 +136,28 @@ def test_a_reuse_is_reviewed_on_its_own(client, staff, finished_original, sent_t
     assert (response.json()["label"], response.json()["review"]) == ("rafael_nadal", None)
     assert not FaceReview.objects.filter(face__prediction_id=response.json()["id"]).exists()
     assert response.json()["faces"][0]["review"] is None
+
+
+def test_a_reuse_draws_its_own_faces_never_the_earlier_review(
+    client, staff, finished_original, media_root, sent_tasks
+):
+    """The earlier upload's drawing shows its reviewer's "LeBron James, reviewed"; the reuse,
+    whose JSON says the model's answer and no review, draws that."""
+    data = jpeg_bytes()
+    original = finished_original(data)
+    original.faces.get().record_review(staff, "correct", "lebron_james")
+    redraw_annotated(original)
+    original.refresh_from_db()
+
+    response = client.post("/api/predictions/", {"image": upload_file(data)})
+
+    reused = Prediction.objects.get(pk=response.json()["id"])
+    assert (response.json()["label"], response.json()["review"]) == ("rafael_nadal", None)
+    drawn = stored(media_root, reused, "annotated")
+    assert drawn != stored(media_root, original, "annotated")
+    redraw_annotated(reused)  # the model's answer, drawn afresh from the reuse's own faces
+    reused.refresh_from_db()
+    assert stored(media_root, reused, "annotated") == drawn
 
 
 def test_the_result_page_says_it_was_reused(client, finished_original, sent_tasks):
