@@ -279,10 +279,16 @@ def thumbnail(image: Image.Image) -> bytes:
 
 
 def store_uploads(
-    checked: list[CheckedUpload], *, uploader=None, visitor: str = "", event: Event | None = None
+    checked: list[CheckedUpload],
+    *,
+    uploader=None,
+    visitor: str = "",
+    source: str = "",
+    event: Event | None = None,
 ) -> list[Prediction]:
     """Create the predictions of one request, all or none: reused at once, or queued for the
-    worker after commit. If anything fails, the files already written are deleted."""
+    worker after commit, stamped with the sender's ``source`` (``Prediction.source``). If
+    anything fails, the files already written are deleted."""
     predictions = [
         Prediction(
             event=event,
@@ -291,6 +297,7 @@ def store_uploads(
             size=upload.size,
             uploader=uploader if uploader and uploader.is_authenticated else None,
             visitor=visitor,
+            source=source,
         )
         for upload in checked
     ]

@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "classifier.pages.accounts.sign_up_context",
             ],
         },
     },
@@ -245,11 +246,18 @@ ATHLETES_SAMPLE_DATA = Path(
 ATHLETES_CAPTION_TEMPLATE = env("ATHLETES_CAPTION_TEMPLATE", "{names} during {event}, {date}")
 # The same, for a photo uploaded outside any event.
 ATHLETES_CAPTION_TEMPLATE_NO_EVENT = env("ATHLETES_CAPTION_TEMPLATE_NO_EVENT", "{names}, {date}")
-# Photos (not requests) per visitor: a signed-in user, or else a client address. Staff are never
-# throttled. Past ATHLETES_MAX_BACKLOG queued photos, uploads get a 503 with Retry-After.
+# Photos (not requests) per signed-in user and per client address, the stricter winning. Staff
+# are never throttled. Past ATHLETES_MAX_BACKLOG queued photos, uploads get a 503 with
+# Retry-After; past ATHLETES_BACKLOG_SHARE queued photos of one account or address, that
+# visitor's uploads get a 429, so one client cannot fill the queue for everyone.
 ATHLETES_UPLOAD_RATE = env("ATHLETES_UPLOAD_RATE", "60/min")
 ATHLETES_DAILY_UPLOAD_QUOTA = env_int("ATHLETES_DAILY_UPLOAD_QUOTA", 1000)
 ATHLETES_MAX_BACKLOG = env_int("ATHLETES_MAX_BACKLOG", 1000)
+ATHLETES_BACKLOG_SHARE = env_int("ATHLETES_BACKLOG_SHARE", 100)
+# Sign-up on the site: off, so accounts are made by an administrator; when on, sign-ups from one
+# address are limited to ATHLETES_SIGNUP_RATE.
+ATHLETES_SIGNUP = env_bool("ATHLETES_SIGNUP", False)
+ATHLETES_SIGNUP_RATE = env("ATHLETES_SIGNUP_RATE", "5/hour")
 ATHLETES_BACKLOG_RETRY_AFTER = env_int("ATHLETES_BACKLOG_RETRY_AFTER", 60)
 # Queued rows whose task has not started after this long are enqueued again, by a sweep that
 # beat runs this often.

@@ -27,6 +27,7 @@ from classifier.models import (
     RosterImport,
 )
 from classifier.uploads import ExamplePhoto
+from classifier.web.throttling import address_key
 from ml.errors import ImageRejected
 
 
@@ -170,6 +171,7 @@ class UploadSerializer(serializers.Serializer):
             [validated_data["image"]],
             uploader=request.user,
             visitor=uploads.visitor_stamp(request),
+            source=address_key(request),
             event=validated_data.get("event"),
         )
         return prediction

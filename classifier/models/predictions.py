@@ -161,6 +161,7 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
             task_id=task_id,
             started_at=timezone.now(),
             attempts=F("attempts") + 1,
+            source="",
         )
         return self.get(pk=pk) if claimed else None
 
@@ -252,6 +253,9 @@ class Prediction(models.Model):
     # A random id kept in the uploading browser's session (see PredictionQuerySet.visible_to);
     # empty for an upload made on the server (classifier.uploads.visitor_stamp).
     visitor = models.CharField(max_length=32, blank=True)
+    # The uploader's address as a keyed hash (classifier.web.throttling.address_key), stamped on
+    # upload to count each address's share of the queue; cleared when a worker takes the photo.
+    source = models.CharField(max_length=32, blank=True)
     # The rights, credit, caption, keywords and capture date the sent file carried
     # ({exiftool tag: value}, classifier.desk.credits); the stored copy has no metadata, and
     # tagged downloads write these back.

@@ -17,7 +17,7 @@ from classifier.models import Athlete, Event, ModelVersion, Prediction
 from classifier.pages import history_files
 from classifier.uploads import UploadsRefused, check_uploads, store_uploads, visitor_id
 from classifier.web.pagination import KeysFirstPaginator
-from classifier.web.throttling import UploadRefused, admit_photos
+from classifier.web.throttling import UploadRefused, address_key, admit_photos
 
 HISTORY_PAGE_SIZE = 24
 RECENT_ON_HOME = 6
@@ -90,7 +90,11 @@ def upload(request: HttpRequest) -> HttpResponse:
             messages.error(request, reason)
         return render_home(request, status=400)
     accepted = store_uploads(
-        checked, uploader=request.user, visitor=visitor_id(request, create=True), event=event
+        checked,
+        uploader=request.user,
+        visitor=visitor_id(request, create=True),
+        source=address_key(request),
+        event=event,
     )
     for prediction in accepted:
         if prediction.reused:

@@ -1,18 +1,24 @@
-"""Limits on uploads, shared by the API and the HTML form.
+"""Limits on uploads, shared by the API and the HTML form, and on sign-ups.
 
-Photos are counted, not requests: a form with 20 photos counts 20. Each visitor (a signed-in
-user, or else a client address) may send ``ATHLETES_UPLOAD_RATE`` photos (``60/min``) and
-``ATHLETES_DAILY_UPLOAD_QUOTA`` a day; staff are exempt. Counts live in the shared cache (the
-database's cache table unless ``CACHE_URL`` names Redis), so every web process sees the same
-ones. When more than ``ATHLETES_MAX_BACKLOG`` photos wait in the queue, everyone's uploads get a
-503 with ``Retry-After`` until the workers catch up.
+Photos are counted, not requests: a form with 20 photos counts 20. Each signed-in user and each
+client address may send ``ATHLETES_UPLOAD_RATE`` photos (``60/min``) and
+``ATHLETES_DAILY_UPLOAD_QUOTA`` a day, and a signed-in user's photos count against both their
+account and their address, so new accounts from one address bring no fresh limits; staff are
+exempt. Counts live in the shared cache (the database's cache table unless ``CACHE_URL`` names
+Redis), so every web process sees the same ones. When more than ``ATHLETES_MAX_BACKLOG`` photos
+wait in the queue, everyone's uploads get a 503 with ``Retry-After`` until the workers catch up;
+one account or address may have ``ATHLETES_BACKLOG_SHARE`` of them waiting, so one client cannot
+fill the queue for everyone.
 """
 
 import contextlib
+import hashlib
+import hmac
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from rest_framework.exceptions import APIException
 from rest_framework.throttling import BaseThrottle
 
@@ -62,11 +68,20 @@ def seconds_left(seconds: int) -> int:
     return int(seconds - time.time() % seconds) + 1
 
 
+def address_key(request) -> str:
+    """The client's address as a keyed hash, stamped on its queued photos
+    (``Prediction.source``) to count its share of the queue without storing the address."""
+    address = BaseThrottle().get_ident(request)
+    digest = hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
 def admit_photos(request, count: int) -> None:
-    """Count ``count`` photos against the queue and this visitor's limits; raise UploadRefused
-    (with nothing counted) when one of them would pass."""
-    waiting = Prediction.objects.filter(status=Prediction.Status.QUEUED).count()
-    if waiting + count > settings.ATHLETES_MAX_BACKLOG:
+    """Count ``count`` photos against the queue, this visitor's share of it, and the limits of
+    their account and their address; raise UploadRefused (with nothing counted) when one of
+    them would pass."""
+    queued = Prediction.objects.filter(status=Prediction.Status.QUEUED)
+    if queued.count() + count > settings.ATHLETES_MAX_BACKLOG:
         raise UploadRefused(
             503,
             "Too many photos are waiting to be analysed. Try again in a minute.",
@@ -75,19 +90,39 @@ def admit_photos(request, count: int) -> None:
     user = request.user
     if user.is_staff:
         return
-    ident = f"user-{user.pk}" if user.is_authenticated else BaseThrottle().get_ident(request)
+    own = queued.filter(source=address_key(request))
+    if user.is_authenticated:
+        own = queued.filter(Q(source=address_key(request)) | Q(uploader=user))
+    if own.count() + count > settings.ATHLETES_BACKLOG_SHARE:
+        raise UploadRefused(
+            429,
+            f"You have {settings.ATHLETES_BACKLOG_SHARE} photos or more waiting to be analysed: "
+            "wait for them to finish, then send more.",
+            settings.ATHLETES_BACKLOG_RETRY_AFTER,
+        )
+    idents = [BaseThrottle().get_ident(request)]
+    if user.is_authenticated:
+        idents.append(f"user-{user.pk}")
     per_period, period = parse_rate(settings.ATHLETES_UPLOAD_RATE)
-    rate_window = take(f"uploads:rate:{ident}", count, per_period, period)
-    if rate_window is None:
-        raise UploadRefused(
-            429,
-            f"Too many uploads: at most {settings.ATHLETES_UPLOAD_RATE} photos. Wait, then retry.",
-            seconds_left(period),
-        )
-    if take(f"uploads:day:{ident}", count, settings.ATHLETES_DAILY_UPLOAD_QUOTA, DAY) is None:
-        give_back(rate_window, count)
-        raise UploadRefused(
-            429,
-            f"Daily limit reached: at most {settings.ATHLETES_DAILY_UPLOAD_QUOTA} photos a day.",
-            seconds_left(DAY),
-        )
+    limits = [
+        ("rate", per_period, period,
+         f"Too many uploads: at most {settings.ATHLETES_UPLOAD_RATE} photos. Wait, then retry."),
+        ("day", settings.ATHLETES_DAILY_UPLOAD_QUOTA, DAY,
+         f"Daily limit reached: at most {settings.ATHLETES_DAILY_UPLOAD_QUOTA} photos a day."),
+    ]  # fmt: skip
+    taken: list[str] = []
+    for name, limit, seconds, message in limits:
+        for ident in idents:
+            window = take(f"uploads:{name}:{ident}", count, limit, seconds)
+            if window is None:
+                for each in taken:
+                    give_back(each, count)
+                raise UploadRefused(429, message, seconds_left(seconds))
+            taken.append(window)
+
+
+def admit_sign_up(request) -> bool:
+    """Count a sign-up attempt against its address's ``ATHLETES_SIGNUP_RATE``; False when it
+    would pass it."""
+    limit, seconds = parse_rate(settings.ATHLETES_SIGNUP_RATE)
+    return take(f"signup:{BaseThrottle().get_ident(request)}", 1, limit, seconds) is not None

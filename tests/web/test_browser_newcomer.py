@@ -1,5 +1,6 @@
 """A newcomer's path with the keyboard alone: open the site, upload
-three photos, read the results, sign up, then sign in from another browser and find them.
+three photos, read the results, sign up and sign in, then sign in from another browser and find
+them.
 Also the friendly 404 page and the account pages, checked by axe-core."""
 
 import pytest
@@ -18,8 +19,9 @@ def type_into(page, selector: str, text: str) -> None:
 
 
 def test_a_newcomer_finds_their_photos_from_another_browser(
-    page, viewport, browser, live_server, model_version, sent_tasks, sample_data
+    page, viewport, browser, live_server, model_version, sent_tasks, sample_data, settings
 ):
+    settings.ATHLETES_SIGNUP = True
     photos = [str(sample_data / "rafael_nadal" / f"nadal({n}).jpg") for n in (3, 8, 9)]
     # Only the system's file dialog is not the page's: Playwright answers it.
     page.on("filechooser", lambda chooser: chooser.set_files(photos))
@@ -44,6 +46,10 @@ def test_a_newcomer_finds_their_photos_from_another_browser(
     type_into(page, "#id_username", USERNAME)
     type_into(page, "#id_password1", PASSWORD)
     type_into(page, "#id_password2", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/accounts/login/")
+    type_into(page, "#id_username", USERNAME)
+    type_into(page, "#id_password", PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url("**/predictions/")
     assert Prediction.objects.filter(uploader__username=USERNAME).count() == 3
