@@ -8,7 +8,8 @@
 # Sizes, uncompressed, estimated from the installed packages (docs/several-machines.md): web
 # about 0.5 GB, worker about 0.85 GB (2.1 GB when it carried TensorFlow); the facenet stage
 # is not shipped.
-FROM python:3.11-slim AS base
+# Pinned by version, as is every image in docker-compose.yml (tests/test_dependencies.py).
+FROM python:3.11.15-slim-bookworm AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -21,6 +21,14 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# pip and setuptools in the virtualenv, pinned: the ones `python3.11 -m venv` leaves there (pip
+# 23.2.1, setuptools 65.5.0) have known advisories (pip: CVE-2023-5752, CVE-2025-8869;
+# setuptools: CVE-2022-40897, CVE-2024-6345, CVE-2025-47273).
+VENV_TOOLS=(pip==26.3 setuptools==84.2.1)
+ensure_venv_tools() {
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${VENV_TOOLS[@]}"
+}
+
 ensure_venv() {  # ensure_venv REQUIREMENTS_FILE
   "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
     || die "Python 3.11 or newer is needed (found $("$PYTHON" --version))."
@@ -28,6 +36,7 @@ ensure_venv() {  # ensure_venv REQUIREMENTS_FILE
     say "Creating the virtualenv in .venv"
     "$PYTHON" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; "$PYTHON" -m venv "$VENV"; }
   fi
+  ensure_venv_tools
   say "Installing Python packages from $1"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$1"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps -r requirements/worker-nodeps.txt
