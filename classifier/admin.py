@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 
 from classifier.models import (
     Athlete,
+    CannotServe,
     Event,
     Face,
     FaceReview,
@@ -305,5 +306,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
             self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
             return
         model_version = queryset.get()
-        model_version.activate()
+        try:
+            model_version.activate()
+        except CannotServe as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
         self.message_user(request, f"Version {model_version} is now active.", messages.SUCCESS)

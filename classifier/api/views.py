@@ -46,6 +46,7 @@ from classifier.models import (
     AlreadyImporting,
     Athlete,
     Busy,
+    CannotServe,
     Event,
     Face,
     ImportRefused,
@@ -526,9 +527,10 @@ class ModelVersionViewSet(
     def activate(self, request, version=None):
         """Make this version the one the workers serve, from their next photo on."""
         model_version = self.get_object()
-        if model_version.status != ModelVersion.Status.READY:
-            raise NotReady(f"Version {model_version.version} is {model_version.status}.")
-        model_version.activate()
+        try:
+            model_version.activate()
+        except CannotServe as exc:
+            raise NotReady(str(exc)) from exc
         return Response(self.get_serializer(model_version).data)
 
     @extend_schema(
@@ -547,8 +549,8 @@ class ModelVersionViewSet(
         change names its photo only to a caller who may list that photo (null otherwise)."""
         model_version = self.get_object()
         active = ModelVersion.objects.active()
-        if model_version.status != ModelVersion.Status.READY:
-            raise NotReady(f"Version {model_version.version} is {model_version.status}.")
+        if why := model_version.why_not_serving:
+            raise NotReady(why)
         if active is None:
             raise NotReady("No version is active to compare with.")
         try:
@@ -575,8 +577,8 @@ class ModelVersionViewSet(
         ``GET /api/predictions/``: label, status, reviewed, needs_review, q). Reviews are kept; poll
         the version's ``rerun`` for progress. One re-run at a time, whatever the version."""
         model_version = self.get_object()
-        if model_version.status != ModelVersion.Status.READY:
-            raise NotReady(f"Version {model_version.version} is {model_version.status}.")
+        if why := model_version.why_not_serving:
+            raise NotReady(why)
         filters = PredictionFilter(data=request.query_params, queryset=Prediction.objects.none())
         if not filters.is_valid():
             raise ValidationError(filters.errors)

@@ -26,7 +26,7 @@ from classifier.models.predictions import (
     PredictionQuerySet,
     ReviewError,
 )
-from classifier.models.versions import Busy, ModelVersion, ModelVersionQuerySet
+from classifier.models.versions import Busy, CannotServe, ModelVersion, ModelVersionQuerySet
 from classifier.models.workers import WorkerHeartbeat, WorkerHeartbeatQuerySet
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "Athlete",
     "AthleteQuerySet",
     "Busy",
+    "CannotServe",
     "Event",
     "EventQuerySet",
     "Example",

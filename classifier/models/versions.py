@@ -58,6 +58,10 @@ class Busy(Exception):
     """A training or a re-run was refused because another is still going; ``str()`` says so."""
 
 
+class CannotServe(Exception):
+    """The version is still training or failed, so it cannot name photos; ``str()`` says so."""
+
+
 @dataclass(frozen=True)
 class Rerun:
     """The last re-run of history with a version (``ModelVersion.rerun``): where it is, which
@@ -251,8 +255,19 @@ class ModelVersion(models.Model):
         """Names to draw on faces: the admin's athlete names win over the artifact's."""
         return {**self.artifact_manifest.display_names, **Athlete.objects.display_names()}
 
+    @property
+    def why_not_serving(self) -> str:
+        """Empty when the version can name photos (activate, compare, re-run); otherwise why
+        not, for staff. A failed version activated would fail every photo."""
+        if self.is_ready:
+            return ""
+        return f"Version {self.version} is {self.status}: it cannot serve."
+
     def activate(self) -> None:
-        """Make this the one active version; workers pick it up on their next task."""
+        """Make this the one active version; workers pick it up on their next task. Raises
+        CannotServe for a version that is not ready, whoever asks (page, API, admin, command)."""
+        if why := self.why_not_serving:
+            raise CannotServe(why)
         with transaction.atomic():
             ModelVersion.objects.select_for_update().filter(is_active=True).exclude(
                 pk=self.pk

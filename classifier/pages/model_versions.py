@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from classifier.models import Busy, ModelVersion
+from classifier.models import Busy, CannotServe, ModelVersion
 from classifier.models.readiness import short_of_faces
 from classifier.version_comparison import compare
 from classifier.web.access import staff_page
@@ -30,8 +30,7 @@ activate_action = staff_page(
 def version_view(model_version: ModelVersion, active: ModelVersion | None) -> dict:
     """One version's row: its figures, and beside a ready one that is not active, how its
     answers on the last reviewed faces differ from the active version's."""
-    ready = model_version.status == ModelVersion.Status.READY
-    if not ready:
+    if model_version.why_not_serving:
         return {"version": model_version}
     report = model_version.dev_report
     comparison = None
@@ -92,10 +91,11 @@ def train(request: HttpRequest) -> HttpResponse:
 @activate_action
 def activate(request: HttpRequest, version: str) -> HttpResponse:
     model_version = get_object_or_404(ModelVersion, version=version)
-    if model_version.status != ModelVersion.Status.READY:
-        messages.error(request, f"Version {version} is {model_version.status}: it cannot serve.")
-    else:
+    try:
         model_version.activate()
+    except CannotServe as exc:
+        messages.error(request, str(exc))
+    else:
         messages.success(request, f"Version {version} is active: new photos are named with it.")
     return redirect("model_versions")
 

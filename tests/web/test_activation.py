@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 
 from classifier.models import ModelVersion, Prediction
@@ -37,8 +38,6 @@ def test_the_command_activates_a_version(second_version):
 
 
 def test_the_command_names_the_known_versions_when_the_version_is_unknown(model_version):
-    from django.core.management.base import CommandError
-
     with pytest.raises(CommandError, match="Known: v1"):
         call_command("activate_model", "v9")
 
@@ -58,6 +57,32 @@ def test_the_admin_action_activates_exactly_one_version(
     response = staff_client.post(url, {"action": "activate", "_selected_action": both}, follow=True)
     assert "Select exactly one version" in response.content.decode()
     assert ModelVersion.objects.active() == second_version
+
+
+@pytest.mark.parametrize("status", ["failed", "training"])
+def test_no_door_activates_a_version_that_cannot_serve(
+    staff_client, model_version, second_version, status
+):
+    """The admin, the page, the API and the command refuse alike: a failed version activated
+    would fail every photo."""
+    ModelVersion.objects.filter(pk=second_version.pk).update(status=status)
+    refusal = f"Version v2 is {status}: it cannot serve."
+
+    admin = staff_client.post(
+        "/admin/classifier/modelversion/",
+        {"action": "activate", "_selected_action": [second_version.pk]},
+        follow=True,
+    )
+    page = staff_client.post("/models/v2/activate/", follow=True)
+    api = staff_client.post("/api/models/v2/activate/")
+    with pytest.raises(CommandError, match=refusal):
+        call_command("activate_model", "v2")
+
+    assert refusal in admin.content.decode()
+    assert "is now active" not in admin.content.decode()
+    assert refusal in page.content.decode()
+    assert (api.status_code, api.json()["detail"]) == (409, refusal)
+    assert ModelVersion.objects.active() == model_version
 
 
 def test_the_admin_shows_metrics_and_the_confusion_matrix(staff_client, model_version):

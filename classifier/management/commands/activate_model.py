@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from classifier.models import ModelVersion
+from classifier.models import CannotServe, ModelVersion
 
 
 class Command(BaseCommand):
@@ -17,5 +17,8 @@ class Command(BaseCommand):
         except ModelVersion.DoesNotExist as exc:
             known = ", ".join(ModelVersion.objects.values_list("version", flat=True)) or "none"
             raise CommandError(f"No model version {version!r}. Known: {known}.") from exc
-        model_version.activate()
+        try:
+            model_version.activate()
+        except CannotServe as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(f"Version {version} is now active.")
