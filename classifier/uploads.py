@@ -19,6 +19,7 @@ it (``visitor_id``), which is what lets that visitor list their uploads
 import hashlib
 import io
 import secrets
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -285,12 +286,16 @@ def store_uploads(
     visitor: str = "",
     source: str = "",
     event: Event | None = None,
+    batch: uuid.UUID | None = None,
 ) -> list[Prediction]:
     """Create the predictions of one request, all or none: reused at once, or queued for the
     worker after commit, stamped with the sender's ``source`` (``Prediction.source``). If
-    anything fails, the files already written are deleted."""
+    anything fails, the files already written are deleted. They are one batch: ``batch``,
+    which a browser sending its photos one by one gives each of them, or a new one."""
+    batch = batch or uuid.uuid4()
     predictions = [
         Prediction(
+            batch=batch,
             event=event,
             original_name=upload.original_name,
             sha256=upload.sha256,

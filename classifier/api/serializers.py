@@ -145,6 +145,12 @@ class UploadSerializer(serializers.Serializer):
         help_text="An event's id: only athletes on its roster are named. An event takes "
         "photos from accounts allowed to upload into events, or from anyone if it is open.",
     )
+    batch = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="The same UUID on photos sent together, as one batch (the review queue's "
+        '"your last upload"); a new one when absent.',
+    )
 
     def validate_event(self, event: Event | None) -> Event | None:
         if event is not None and (why := event.why_no_uploads_from(self.context["request"].user)):
@@ -173,6 +179,7 @@ class UploadSerializer(serializers.Serializer):
             visitor=uploads.visitor_stamp(request),
             source=address_key(request),
             event=validated_data.get("event"),
+            batch=validated_data.get("batch"),
         )
         return prediction
 

@@ -25,6 +25,7 @@ from classifier.models.predictions import (
     Prediction,
     PredictionQuerySet,
     ReviewError,
+    ReviewScope,
 )
 from classifier.models.versions import Busy, CannotServe, ModelVersion, ModelVersionQuerySet
 from classifier.models.workers import WorkerHeartbeat, WorkerHeartbeatQuerySet
@@ -53,6 +54,7 @@ __all__ = [
     "Prediction",
     "PredictionQuerySet",
     "ReviewError",
+    "ReviewScope",
     "RosterImport",
     "RosterImportQuerySet",
     "Team",

@@ -132,6 +132,13 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
             photos = photos.filter(created_at__lt=start_of(last + timedelta(days=1)))
         return photos
 
+    def last_batch(self, user) -> uuid.UUID | None:
+        """The batch of the latest photos this signed-in user sent."""
+        if not user.is_authenticated:
+            return None
+        latest = self.filter(uploader=user, batch__isnull=False).order_by("-created_at")
+        return latest.values_list("batch", flat=True).first()
+
     def reusable_for(self, sha256: str, event: "Event | None" = None) -> "Prediction | None":
         """A finished prediction of the same bytes by the active model in the same event (whose
         roster shaped its answer), if there is one."""
@@ -256,6 +263,9 @@ class Prediction(models.Model):
     # The uploader's address as a keyed hash (classifier.web.throttling.address_key), stamped on
     # upload to count each address's share of the queue; cleared when a worker takes the photo.
     source = models.CharField(max_length=32, blank=True)
+    # The photos sent together (one form, one drop on the page), for the review queue's
+    # "your last upload" scope.
+    batch = models.UUIDField(null=True, blank=True, db_index=True)
     # The rights, credit, caption, keywords and capture date the sent file carried
     # ({exiftool tag: value}, classifier.desk.credits); the stored copy has no metadata, and
     # tagged downloads write these back.
@@ -500,6 +510,15 @@ def lead_face(faces: Sequence["Face"]) -> "Face":
     return max(faces, key=lambda face: (face.answer != UNKNOWN, face.score))
 
 
+class ReviewScope(models.TextChoices):
+    """Which waiting faces the review queue shows: the flagged ones by default."""
+
+    FLAGGED = "flagged", "Flagged only"
+    EVENT = "event", "This event"
+    BATCH = "batch", "Your last upload"
+    ALL = "all", "All waiting"
+
+
 class FaceQuerySet(models.QuerySet["Face"]):
     def with_review(self) -> "FaceQuerySet":
         return self.select_related("review__reviewer")
@@ -512,14 +531,21 @@ class FaceQuerySet(models.QuerySet["Face"]):
     def unreviewed(self) -> "FaceQuerySet":
         return self.filter(review__isnull=True)
 
-    def review_queue(self) -> "FaceQuerySet":
+    def review_queue(
+        self, scope: str = "all", event: int | None = None, batch: uuid.UUID | None = None
+    ) -> "FaceQuerySet":
         """Faces waiting for a reviewer: those the model is unsure about first, then the
-        newest photos' faces, each photo's faces in order."""
-        return (
-            self.unreviewed()
-            .filter(prediction__status=Prediction.Status.DONE)
-            .select_related("prediction")
-            .order_by("-needs_review", "-prediction__created_at", "prediction_id", "position")
+        newest photos' faces, each photo's faces in order. ``scope`` (``ReviewScope``) narrows
+        them to the flagged ones, one event's or one upload batch's."""
+        faces = self.unreviewed().filter(prediction__status=Prediction.Status.DONE)
+        if scope == ReviewScope.FLAGGED:
+            faces = faces.filter(needs_review=True)
+        elif scope == ReviewScope.EVENT:
+            faces = faces.filter(prediction__event=event) if event else faces.none()
+        elif scope == ReviewScope.BATCH:
+            faces = faces.filter(prediction__batch=batch) if batch else faces.none()
+        return faces.select_related("prediction").order_by(
+            "-needs_review", "-prediction__created_at", "prediction_id", "position"
         )
 
     def kept(self) -> "FaceQuerySet":

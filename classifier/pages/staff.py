@@ -4,14 +4,18 @@ static/js/review.js reviews the queue face by face without page loads; every pag
 JavaScript.
 """
 
+import uuid
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from classifier.models import Athlete, Event, Face, FaceReview, ReviewError
+from classifier.models import Athlete, Event, Face, FaceReview, Prediction, ReviewError, ReviewScope
 from classifier.pages.crops import REVIEW_CROP_PX, face_geometry
 from classifier.uploads import visitor_id
 from classifier.web.access import staff_page
@@ -48,13 +52,61 @@ def queue_entry(face: Face) -> dict:
     }
 
 
-def faces_to_review(request: HttpRequest) -> list[Face]:
-    """The queue (``Face.objects.review_queue``), or one photo's faces (``?photo=``), or the
-    queue from one face on (``?face=``): those two include faces already reviewed, to
-    decide again. Raise Http404 for an id that names nothing."""
+@dataclass
+class QueueScope:
+    """The part of the queue a reviewer chose (``?scope=``, flagged only by default; an
+    event's with ``&event=``; an upload batch's with ``&batch=``, the reviewer's last by
+    default), and how many faces wait in each scope, for the page's choice."""
+
+    scope: str
+    event: int | None
+    batch: uuid.UUID | None
+
+    @classmethod
+    def of(cls, request: HttpRequest) -> "QueueScope":
+        scope = request.GET.get("scope", "")
+        if scope not in ReviewScope.values:
+            scope = ReviewScope.FLAGGED
+        event = request.GET.get("event", "")
+        try:
+            batch = uuid.UUID(request.GET["batch"]) if request.GET.get("batch") else None
+        except ValueError:
+            batch = None
+        return cls(
+            scope,
+            int(event) if event.isdigit() else None,
+            batch or Prediction.objects.last_batch(request.user),
+        )
+
+    def queue(self) -> QuerySet[Face]:
+        return Face.objects.review_queue(self.scope, self.event, self.batch)
+
+    def counts(self) -> dict:
+        """Faces waiting in each scope; per event, for the events with faces waiting."""
+        waiting = Face.objects.review_queue
+        by_event = dict(
+            waiting()
+            .filter(prediction__event__isnull=False)
+            .order_by()
+            .values_list("prediction__event")
+            .annotate(count=Count("pk"))
+        )
+        events = Event.objects.filter(pk__in={*by_event, self.event or 0})
+        return {
+            ReviewScope.FLAGGED: waiting(ReviewScope.FLAGGED).count(),
+            ReviewScope.BATCH: waiting(ReviewScope.BATCH, batch=self.batch).count(),
+            ReviewScope.ALL: waiting().count(),
+            "events": [(event, by_event.get(event.pk, 0)) for event in events],
+        }
+
+
+def faces_to_review(request: HttpRequest, scope: QueueScope) -> list[Face]:
+    """The queue in the chosen scope, or one photo's faces (``?photo=``), or the queue from
+    one face on (``?face=``): those two include faces already reviewed, to decide again.
+    Raise Http404 for an id that names nothing."""
     visible = Face.objects.visible_to(request.user, visitor_id(request))
     faces = visible.with_review().select_related("prediction")
-    queue = Face.objects.review_queue()
+    queue = scope.queue()
     try:
         if photo := request.GET.get("photo"):
             return list(faces.filter(prediction_id=photo).order_by("position")[:REVIEW_BATCH])
@@ -116,12 +168,16 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         except ReviewError as exc:
             messages.error(request, str(exc))
         return redirect(request.get_full_path())
-    faces = faces_to_review(request)
+    scope = QueueScope.of(request)
+    faces = faces_to_review(request, scope)
     names = Athlete.objects.label_names()
     context = {
         "faces": [queue_entry(face) for face in faces],
         "first": faces[0] if faces else None,
-        "waiting": Face.objects.review_queue().count(),
+        "scope": scope,
+        "scopes": ReviewScope,
+        "counts": scope.counts(),
+        "waiting": scope.queue().count(),
         "choices": roster_choices(faces),
         "names": names,
         "crop_px": REVIEW_CROP_PX,

@@ -100,7 +100,7 @@
 
   // Send one photo; resolves once the server has answered the upload (the result is then
   // followed in the background).
-  async function upload(form, file, names, summary) {
+  async function upload(form, file, names, summary, batch) {
     var view = uploadCard(file);
     document.getElementById("uploads").prepend(view.card);
     function settle(status, text, prediction) {
@@ -117,6 +117,7 @@
     data.append("image", file);
     var event = form.querySelector("[name=event]");
     if (event && event.value) data.append("event", event.value);
+    data.append("batch", batch);
     var token = form.querySelector("[name=csrfmiddlewaretoken]").value;
     var response;
     try {
@@ -191,6 +192,18 @@
     };
   }
 
+  // A random UUID for the photos sent together (crypto.randomUUID needs HTTPS).
+  function newBatch() {
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) {
+      return (b + 0x100).toString(16).slice(1);
+    }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20),
+      hex.slice(20)].join("-");
+  }
+
   function setUpDropZone(form) {
     var names = JSON.parse(document.getElementById("label-names").textContent);
     var input = form.querySelector("input[type=file]");
@@ -201,8 +214,9 @@
       var list = Array.prototype.slice.call(files);
       if (!list.length) return;
       summary.added(list.length);
-      await upload(form, list[0], names, summary);
-      list.slice(1).forEach(function (file) { upload(form, file, names, summary); });
+      var batch = newBatch();
+      await upload(form, list[0], names, summary, batch);
+      list.slice(1).forEach(function (file) { upload(form, file, names, summary, batch); });
     }
     form.querySelector("button.choose").addEventListener("click", function () { input.click(); });
     input.addEventListener("change", function () {

@@ -85,6 +85,9 @@ def test_an_upload_shows_live_status_then_the_named_faces(
     names = [photo.name for photo in photos]
     visitors = set(Prediction.objects.filter(original_name__in=names).values_list("visitor"))
     assert len(visitors) == 1 and ("",) not in visitors
+    # Sent together, they are one batch (the review queue's "your last upload").
+    batches = set(Prediction.objects.filter(original_name__in=names).values_list("batch"))
+    assert len(batches) == 1 and (None,) not in batches
     page.goto(f"{live_server.url}/predictions/")
     assert page.locator(".card").count() == 3
 
@@ -206,7 +209,7 @@ def test_reviewing_50_faces_takes_at_most_60_keys_or_clicks(page, live_server, f
     keys = {"lebron_james": ["2", "3", "Enter"], "rafael_nadal": ["/", *"nad", "Enter"],
             "unknown": ["n"]}  # fmt: skip
     sign_in(page, live_server, staff)
-    page.goto(f"{live_server.url}/review/")
+    page.goto(f"{live_server.url}/review/?scope=all")
     decided: set[int] = set()
     pressed = 0
 

@@ -4,6 +4,7 @@ on a focused button doing what the button says, "not a face" taking a false box 
 Back returning to the face last shown, and a stage whose buttons stay put."""
 
 import datetime
+import uuid
 
 import pytest
 
@@ -190,3 +191,31 @@ def test_the_buttons_stay_put_whatever_the_photo(page, live_server, game, client
         page.keyboard.press("s")
 
     assert len(set(tops)) == 1, tops
+
+
+def test_the_queues_scopes_count_right(page, live_server, game, make_prediction, client, staff):
+    game([flagged("lebron_james"), flagged("unknown", x=300) | {"needs_review": False}])
+    batch = uuid.uuid4()
+    for _ in range(2):
+        make_prediction(faces=[flagged("jaylen_brown")], uploader=staff, batch=batch)
+    sign_in_as(page, client, staff, live_server.url)
+    page.goto(f"{live_server.url}/review/")
+
+    def count(scope: str) -> str:
+        return page.inner_text(f"a[data-scope={scope}] .count-badge")
+
+    assert (count("flagged"), count("batch"), count("all")) == ("3", "2", "4")
+    assert page.inner_text("select[data-scope=event] option") == "Lakers v Celtics, 1 Dec (2)"
+    assert page.inner_text("[data-waiting]") == "3"
+    page.keyboard.press("Enter")
+    wait_saved(page, 1)
+    page.reload()
+    assert (count("flagged"), count("batch"), count("all")) == ("2", "1", "3")
+
+    page.focus("select[data-scope=event]")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**scope=event**")
+    assert page.inner_text("[data-waiting]") == "2"
+    assert page.locator("[aria-current=page]").count() == 1
+    assert axe_violations(page) == []

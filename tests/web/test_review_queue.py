@@ -38,7 +38,7 @@ def test_uncertain_faces_come_first_then_the_newest_photos(staff_client, make_pr
     done.faces.get().record_review(staff, "confirm")
     make_prediction(original_name="queued.jpg", status="queued", label="")
 
-    response = staff_client.get("/review/")
+    response = staff_client.get("/review/", {"scope": "all"})
 
     assert response.status_code == 200
     faces = queued_faces(response)
