@@ -133,15 +133,17 @@ CACHES = {
 }
 
 # --- Admin sign-in ----------------------------------------------------------------------------
-# django-axes refuses sign-in to an address after this many failures in a row, for this long
-# (classifier.web.signin). It counts in the database, so every web process shares the count.
+# django-axes refuses sign-in to one username from one address after this many failures in a
+# row, for this long (classifier.web.signin): the pair, so that a guesser locks out neither the
+# account everywhere nor everyone behind a shared address. It counts in the database, so every
+# web process shares the count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("ATHLETES_SIGNIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("ATHLETES_SIGNIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "classifier.web.signin.client_address"
 AXES_LOCKOUT_CALLABLE = "classifier.web.signin.locked_out"
 AXES_RESET_ON_SUCCESS = True

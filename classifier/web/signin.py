@@ -1,9 +1,10 @@
-"""Admin sign-in protection (django-axes): the client address it counts failures by, and the page
-a locked-out client sees.
+"""Sign-in protection (django-axes): the client address it counts failures by, and the page a
+locked-out client sees.
 
-Failures are counted in the database, so every web process sees the same counts. The settings
-(``AXES_*`` in ``athletes_site/settings/base.py``) say how many failures lock an address out,
-and for how long.
+Failures are counted per username and address together, in the database, so every web process
+sees the same counts: a guesser blocks that one name from that one address, never the account
+for its owner elsewhere, nor the other people behind the same address. The settings (``AXES_*``
+in ``athletes_site/settings/base.py``) say how many failures lock out, and for how long.
 """
 
 from django.conf import settings
@@ -22,9 +23,9 @@ def client_address(request: HttpRequest) -> str:
 def locked_out(request: HttpRequest, credentials: dict | None, *args, **kwargs) -> HttpResponse:
     minutes = round(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
     message = (
-        f"Too many failed sign-ins from your address: signing in is blocked for {minutes} "
-        "minutes. Wait, then try again; an administrator can lift the block with "
-        "`manage.py axes_reset`."
+        "Too many failed sign-ins to this account from your address: signing in to it from "
+        f"here is blocked for {minutes} minutes. Wait, then try again; an administrator can "
+        "lift the block with `manage.py axes_reset`."
     )
     context = {"title": "Signing in is blocked", "message": message}
     return render(request, "classifier/error.html", context, status=429)

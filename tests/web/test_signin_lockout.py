@@ -1,4 +1,5 @@
-"""The admin's sign-in locks an address out after five wrong passwords, on every web server.
+"""The sign-in locks a username out from an address after five wrong passwords, on every web
+server, and only that pair.
 
 Two gunicorn servers share the test database, as two web machines would. Wrong passwords go to
 one and the other in turn: a lockout counted in one process's memory would never reach five in
@@ -11,11 +12,10 @@ import pytest
 import requests
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.test import Client
 
 from tests.web.conftest import PASSWORD, app_environment
 from tests.web.processes import WebServer
-
-pytestmark = pytest.mark.integration
 
 LOGIN = "/admin/login/"
 
@@ -50,6 +50,7 @@ def sign_in(server: WebServer, password: str) -> requests.Response:
     )
 
 
+@pytest.mark.integration
 @pytest.mark.db_engine  # two processes counting failures in one table
 def test_it_locks_out_an_address_after_five_wrong_passwords(servers, transactional_db, staff):
     first_five = [sign_in(servers[n % 2], f"guess-{n}").status_code for n in range(5)]
@@ -65,9 +66,31 @@ def test_it_locks_out_an_address_after_five_wrong_passwords(servers, transaction
     assert AccessAttempt.objects.get(ip_address="127.0.0.1").failures_since_start >= 5
 
 
+@pytest.mark.integration
 def test_the_right_password_works_before_any_lockout(servers, transactional_db, staff):
     response = sign_in(servers[1], PASSWORD)
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/"
     assert not AccessAttempt.objects.exists()
+
+
+def sign_in_from(address: str, username: str, password: str) -> int:
+    response = Client(REMOTE_ADDR=address).post(
+        f"{LOGIN}?next=/admin/", {"username": username, "password": password}
+    )
+    return response.status_code
+
+
+def test_the_lockout_holds_one_username_at_one_address_only(staff, django_user_model):
+    """A guesser blocks neither the account's owner elsewhere nor colleagues behind the same
+    address (a newsroom's one outgoing address)."""
+    django_user_model.objects.create_user("colleague", password=PASSWORD, is_staff=True)
+    guesser, elsewhere = "203.0.113.7", "198.51.100.20"
+    guesses = [sign_in_from(guesser, "staff", f"guess-{n}") for n in range(5)]
+
+    assert guesses == [200, 200, 200, 200, 429]
+    assert sign_in_from(guesser, "staff", PASSWORD) == 429
+    assert sign_in_from(elsewhere, "staff", PASSWORD) == 302
+    assert sign_in_from(guesser, "colleague", PASSWORD) == 302
+    assert sign_in_from(guesser, "staff", PASSWORD) == 429  # still, after the others came in
