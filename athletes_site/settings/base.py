@@ -248,6 +248,11 @@ ATHLETES_SAMPLE_DATA = Path(
 ATHLETES_CAPTION_TEMPLATE = env("ATHLETES_CAPTION_TEMPLATE", "{names} during {event}, {date}")
 # The same, for a photo uploaded outside any event.
 ATHLETES_CAPTION_TEMPLATE_NO_EVENT = env("ATHLETES_CAPTION_TEMPLATE_NO_EVENT", "{names}, {date}")
+# Tagged downloads and event exports per account and per address, the stricter winning (each
+# may start exiftool); staff are exempt.
+ATHLETES_TAGGING_RATE = env("ATHLETES_TAGGING_RATE", "30/min")
+# exiftool processes at once on one machine (web and worker together).
+ATHLETES_EXIFTOOL_PROCESSES = env_int("ATHLETES_EXIFTOOL_PROCESSES", 2)
 # Photos (not requests) per signed-in user and per client address, the stricter winning. Staff
 # are never throttled. Past ATHLETES_MAX_BACKLOG queued photos, uploads get a 503 with
 # Retry-After; past ATHLETES_BACKLOG_SHARE queued photos of one account or address, that

@@ -57,7 +57,7 @@ from classifier.models import (
 )
 from classifier.uploads import MEDIA_TYPES, visitor_id
 from classifier.version_comparison import compare
-from classifier.web.throttling import admit_photos
+from classifier.web.throttling import TaggingThrottle, admit_photos
 
 
 class MayReview(BasePermission):
@@ -95,6 +95,10 @@ class StillProcessing(APIException):
 class TaggingFailed(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "tagging_unavailable"
+
+    def __init__(self, reason: TaggingUnavailable):
+        super().__init__(str(reason))
+        self.wait = reason.retry_after  # DRF sends it as Retry-After
 
 
 class PredictionViewSet(
@@ -174,10 +178,11 @@ class PredictionViewSet(
             ),
             (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
             409: OpenApiResponse(description="Still being processed; download it once done."),
+            429: OpenApiResponse(description="Too many tagged downloads; see Retry-After."),
             503: OpenApiResponse(description="The server cannot write metadata now."),
         },
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], throttle_classes=[TaggingThrottle])
     def photo(self, request, pk=None):
         """The photo as a download named ``<original name>-athletes.jpg``: the named athletes
         (``Iptc4xmpExt:PersonInImage``), one MWG face region per named face, the names as
@@ -195,7 +200,7 @@ class PredictionViewSet(
         try:
             tagged = tag_photo(photo, suffix, photo_tags(prediction))
         except TaggingUnavailable as exc:
-            raise TaggingFailed(str(exc)) from exc
+            raise TaggingFailed(exc) from exc
         disposition = content_disposition_header(True, download_name(prediction))
         return HttpResponse(
             tagged, content_type=MEDIA_TYPES[suffix], headers={"Content-Disposition": disposition}
@@ -624,10 +629,11 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             (200, "application/zip"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="Tagged photos and photos.csv."
             ),
+            429: OpenApiResponse(description="Too many tagged downloads; see Retry-After."),
             503: OpenApiResponse(description="The server cannot write metadata now."),
         },
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], throttle_classes=[TaggingThrottle])
     def export(self, request, pk=None):
         """A zip of the event's finished photos that you may list, each tagged as by
         ``/api/predictions/{id}/photo/``, and ``photos.csv`` naming who is in which file.
@@ -646,7 +652,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         try:
             archive = event_zip(photos)
         except TaggingUnavailable as exc:
-            raise TaggingFailed(str(exc)) from exc
+            raise TaggingFailed(exc) from exc
         name = f"{slugify(event.name) or 'event'}-{event.date:%Y-%m-%d}-athletes.zip"
         return FileResponse(
             archive, as_attachment=True, filename=name, content_type="application/zip"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from classifier.desk.csv_files import SafeWriter
-from classifier.desk.photo_tags import tag_photos
+from classifier.desk.photo_tags import DOWNLOAD_WAIT_SECONDS, tag_photos
 from classifier.desk.prediction_tags import download_name, photo_tags
 from classifier.models import Prediction
 
@@ -68,7 +68,7 @@ def write_zip(archive: IO[bytes], predictions: Iterable[Prediction]) -> None:
                     suffix = Path(prediction.image.name or "").suffix
                     photos.append((stored.read(), suffix, tags_of_photo))
             for prediction, tags_of_photo, tagged in zip(
-                batch, tags, tag_photos(photos), strict=True
+                batch, tags, tag_photos(photos, wait_seconds=DOWNLOAD_WAIT_SECONDS), strict=True
             ):
                 name = unique_name(download_name(prediction), taken)
                 bundle.writestr(name, tagged)

@@ -11,22 +11,62 @@ XMP or IPTC is written by hand here.
 """
 
 import base64
+import fcntl
 import json
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
 from classifier.desk.credits import Credits
 
 EXIFTOOL_SECONDS = 30
+# How long a download waits for one of the machine's exiftool slots before it answers "busy".
+DOWNLOAD_WAIT_SECONDS = 5
 
 
 class TaggingUnavailable(RuntimeError):
     """exiftool is missing or failed; the message is fit for the user."""
+
+    retry_after: int | None = None
+
+
+class TaggingBusy(TaggingUnavailable):
+    """Every exiftool slot of this machine is taken."""
+
+    retry_after = 10
+
+
+@contextmanager
+def exiftool_slot(wait_seconds: float) -> Iterator[None]:
+    """Hold one of the machine's ``ATHLETES_EXIFTOOL_PROCESSES`` slots while exiftool runs: a
+    lock file each, taken with ``flock``, so the web's processes and threads and a worker on the
+    same machine share the cap, and a crashed holder frees its slot. Raise TaggingBusy when no
+    slot frees up within ``wait_seconds``."""
+    folder = settings.VAR_DIR / "exiftool-slots"
+    folder.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        for number in range(settings.ATHLETES_EXIFTOOL_PROCESSES):
+            with open(folder / f"{number}.lock", "a") as slot:
+                try:
+                    fcntl.flock(slot, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue
+                yield  # closing the file frees the slot
+                return
+        if time.monotonic() >= deadline:
+            raise TaggingBusy(
+                "The server is writing names into other photos right now: try again shortly."
+            )
+        time.sleep(0.1)
 
 
 @dataclass(frozen=True)
@@ -105,12 +145,15 @@ def literal(value: Any) -> Any:
 
 def tag_photo(photo: bytes, suffix: str, tags: PhotoTags) -> bytes:
     """A copy of ``photo`` (a JPEG or PNG, by ``suffix``) with only these tags in it."""
-    return tag_photos([(photo, suffix, tags)])[0]
+    return tag_photos([(photo, suffix, tags)], wait_seconds=DOWNLOAD_WAIT_SECONDS)[0]
 
 
-def tag_photos(photos: Sequence[tuple[bytes, str, PhotoTags]]) -> list[bytes]:
+def tag_photos(
+    photos: Sequence[tuple[bytes, str, PhotoTags]], *, wait_seconds: float
+) -> list[bytes]:
     """Tagged copies of several photos, in order, from one exiftool run: starting exiftool
-    costs far more than tagging one photo (docs/benchmarks.md)."""
+    costs far more than tagging one photo (docs/benchmarks.md). The run waits up to
+    ``wait_seconds`` for an exiftool slot (``exiftool_slot``)."""
     exiftool = shutil.which("exiftool")
     if exiftool is None:
         raise TaggingUnavailable(
@@ -132,12 +175,13 @@ def tag_photos(photos: Sequence[tuple[bytes, str, PhotoTags]]) -> list[bytes]:
             "-o", f"{tagged}/%f.%e",
         ]  # fmt: skip
         try:
-            subprocess.run(
-                [*command, *(str(sources / name) for name in names)],
-                check=True,
-                capture_output=True,
-                timeout=EXIFTOOL_SECONDS + len(names),
-            )
+            with exiftool_slot(wait_seconds):
+                subprocess.run(
+                    [*command, *(str(sources / name) for name in names)],
+                    check=True,
+                    capture_output=True,
+                    timeout=EXIFTOOL_SECONDS + len(names),
+                )
             return [(tagged / name).read_bytes() for name in names]
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
             raise TaggingUnavailable("The names could not be written into these photos.") from exc

@@ -8,7 +8,8 @@ exempt. Counts live in the shared cache (the database's cache table unless ``CAC
 Redis), so every web process sees the same ones. When more than ``ATHLETES_MAX_BACKLOG`` photos
 wait in the queue, everyone's uploads get a 503 with ``Retry-After`` until the workers catch up;
 one account or address may have ``ATHLETES_BACKLOG_SHARE`` of them waiting, so one client cannot
-fill the queue for everyone.
+fill the queue for everyone. Tagged downloads and event exports are counted the same way, by
+``ATHLETES_TAGGING_RATE``.
 """
 
 import contextlib
@@ -76,6 +77,38 @@ def address_key(request) -> str:
     return digest.hexdigest()[:32]
 
 
+def limit_idents(request) -> list[str]:
+    """Whom a limit counts: the client's address, and the signed-in user too; each has its own
+    count and the stricter wins, so new accounts from one address bring no fresh limits."""
+    idents = [BaseThrottle().get_ident(request)]
+    if request.user.is_authenticated:
+        idents.append(f"user-{request.user.pk}")
+    return idents
+
+
+class TaggingThrottle(BaseThrottle):
+    """Tagged downloads and event exports per account and address (``ATHLETES_TAGGING_RATE``):
+    each may start exiftool, the most expensive thing an anonymous request can do. Staff are
+    exempt."""
+
+    def allow_request(self, request, view) -> bool:
+        if request.user.is_staff:
+            return True
+        limit, self.seconds = parse_rate(settings.ATHLETES_TAGGING_RATE)
+        taken: list[str] = []
+        for ident in limit_idents(request):
+            window = take(f"tagging:{ident}", 1, limit, self.seconds)
+            if window is None:
+                for each in taken:
+                    give_back(each, 1)
+                return False
+            taken.append(window)
+        return True
+
+    def wait(self) -> int:
+        return seconds_left(self.seconds)
+
+
 def admit_photos(request, count: int) -> None:
     """Count ``count`` photos against the queue, this visitor's share of it, and the limits of
     their account and their address; raise UploadRefused (with nothing counted) when one of
@@ -100,9 +133,7 @@ def admit_photos(request, count: int) -> None:
             "wait for them to finish, then send more.",
             settings.ATHLETES_BACKLOG_RETRY_AFTER,
         )
-    idents = [BaseThrottle().get_ident(request)]
-    if user.is_authenticated:
-        idents.append(f"user-{user.pk}")
+    idents = limit_idents(request)
     per_period, period = parse_rate(settings.ATHLETES_UPLOAD_RATE)
     limits = [
         ("rate", per_period, period,

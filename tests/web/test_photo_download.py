@@ -7,11 +7,13 @@ import io
 import json
 import shutil
 import subprocess
+from datetime import date
 
 import pytest
 from PIL import Image
 
-from classifier.models import Athlete, Prediction
+from classifier.desk import photo_tags
+from classifier.models import Athlete, Event, Prediction
 
 pytestmark = pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
 
@@ -218,3 +220,33 @@ def test_the_result_page_offers_the_download(client, stored):
 
     assert f'href="/api/predictions/{prediction.pk}/photo/"' in page
     assert 'download="bench-athletes.jpg"' in page
+
+
+def test_tagged_downloads_and_exports_are_throttled_per_visitor(client, stored, settings):
+    settings.ATHLETES_TAGGING_RATE = "2/min"
+    prediction = stored(faces=[NADAL])
+    event = Event.objects.create(name="Final", date=date(2026, 6, 7))
+    url = f"/api/predictions/{prediction.pk}/photo/"
+
+    answers = [client.get(url).status_code, client.get(url).status_code]
+    refused = [client.get(url), client.get(f"/api/events/{event.pk}/export/")]
+
+    assert answers == [200, 200]
+    assert [response.status_code for response in refused] == [429, 429]
+    assert 0 < int(refused[0]["Retry-After"]) <= 61
+
+
+def test_exiftool_runs_wait_for_a_free_slot_or_answer_busy(client, stored, settings, monkeypatch):
+    settings.ATHLETES_EXIFTOOL_PROCESSES = 1
+    monkeypatch.setattr(photo_tags, "DOWNLOAD_WAIT_SECONDS", 0.3)
+    prediction = stored(faces=[NADAL])
+    url = f"/api/predictions/{prediction.pk}/photo/"
+
+    with photo_tags.exiftool_slot(0):  # another download is running exiftool
+        busy = client.get(url)
+    free = client.get(url)
+
+    assert busy.status_code == 503
+    assert "try again shortly" in busy.json()["detail"]
+    assert busy["Retry-After"] == "10"
+    assert free.status_code == 200
