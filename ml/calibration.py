@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import t as student_t
 
+from ml.dataset import MIN_FACES
 from ml.embedder import EMBEDDING_SIZE
 from ml.errors import ModelError
 from ml.features import PhotoEmbeddings
@@ -53,9 +54,6 @@ EMPIRICAL = 10
 TAIL = 50
 # Fewer reference faces than this cannot place the flagged line: recall alone sets it.
 MIN_REFERENCES = 20
-# An athlete's genuine scores compare each of their faces with their other faces: one face
-# cannot be trained.
-MIN_FACES = 2
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,10 @@ from pathlib import Path
 from ml.errors import ModelError
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"}
+# An athlete's genuine scores compare each of their faces with their other faces
+# (``ml.calibration``): one face cannot be trained. Here, where the web reads it too, with
+# no network imported.
+MIN_FACES = 2
 
 
 # (x, y, width, height) in the photo's pixels.

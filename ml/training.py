@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from ml import artifact
-from ml.calibration import DEFAULT_TARGETS, MIN_FACES, Calibration, Targets, fit
-from ml.dataset import Box, display_name, scan
+from ml.calibration import DEFAULT_TARGETS, Calibration, Targets, fit
+from ml.dataset import MIN_FACES, Box, display_name, scan
 from ml.det import save_det_plot
 from ml.embedder import INPUT_SIZE, Embedder
 from ml.errors import ModelError

@@ -17,8 +17,7 @@ from django.db.models import Count, Q
 from classifier.models.athletes import Athlete
 from classifier.models.examples import Example
 from classifier.models.predictions import Face
-from ml.calibration import MIN_FACES
-from ml.dataset import PHOTO_SUFFIXES
+from ml.dataset import MIN_FACES, PHOTO_SUFFIXES
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from classifier.uploads import UploadsRefused, check_examples, store_examples, v
 from classifier.web.access import staff_page
 from classifier.web.pagination import KeysFirstPaginator
 from classifier.web.throttling import UploadRefused, admit_photos
-from ml.calibration import MIN_FACES
+from ml.dataset import MIN_FACES
 
 EXAMPLE_CROP_PX = 96
 HEADSHOT_PX = 160

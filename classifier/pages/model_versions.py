@@ -11,7 +11,7 @@ from classifier.models import Busy, CannotServe, ModelVersion
 from classifier.models.readiness import short_of_faces
 from classifier.version_comparison import compare
 from classifier.web.access import staff_page
-from ml.calibration import MIN_FACES
+from ml.dataset import MIN_FACES
 from ml.dev_report import describe as describe_dev
 
 # Reviewed faces the page compares a version with the active one on (the API's default).
