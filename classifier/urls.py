@@ -3,6 +3,7 @@ from django.urls import path, re_path
 
 from classifier.pages import (
     accounts,
+    api_tokens,
     athletes,
     events,
     imports,
@@ -44,6 +45,12 @@ urlpatterns = [
     path("faces/<int:pk>/more-photos/", people.more_photos_page, name="more_photos"),
     path("healthz/", healthz, name="healthz"),
     path("accounts/signup/", accounts.sign_up, name="signup"),
+    path("accounts/tokens/", api_tokens.api_tokens, name="api_tokens"),
+    path(
+        "accounts/tokens/<str:token_key>/revoke/",
+        api_tokens.revoke_api_token,
+        name="revoke_api_token",
+    ),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

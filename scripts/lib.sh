@@ -119,6 +119,15 @@ ensure_chromium() {
   [ -x /usr/bin/chromium ] || apt_install chromium
 }
 
+# var/ holds the database (accounts, sessions, API token digests), the secret key and the logs:
+# only the account that runs the site may read them. umask 077 for everything made from here on
+# (uploads too), and what an earlier run made loses its group and other bits.
+private_var() {
+  umask 077
+  mkdir -p var
+  chmod -R go= var
+}
+
 ensure_exiftool() {  # writes the names into tagged downloads
   command -v exiftool >/dev/null || apt_install libimage-exiftool-perl
 }

@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -364,10 +364,14 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- API ------------------------------------------------------------------------------------
+# API tokens (django-rest-knox): the database keeps a SHA-512 digest of each, never the token,
+# which its owner sees once. They last until revoked (on /accounts/tokens/), ten at most
+# per user. Sent as DRF's were: ``Authorization: Token <token>``.
+REST_KNOX = {"TOKEN_TTL": None, "TOKEN_LIMIT_PER_USER": 10, "AUTO_REFRESH": False}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "classifier.api.authentication.BrowserSessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     # Upload limits count per client address: the connection's, unless this many reverse

@@ -6,6 +6,7 @@ every status change."""
 import pytest
 
 from classifier.models import Face, Prediction
+from classifier.web.api_tokens import issue
 from ml.results import FaceResult
 from tests.web.browser import axe_violations, on_desktop_and_phone, sign_in_as
 
@@ -61,6 +62,7 @@ def test_every_badge_reads_at_4_5_to_1(page, live_server, model_version):
 @on_desktop_and_phone
 def test_every_page_of_the_site_passes_axe(page, live_server, every_kind, client, staff):
     sign_in_as(page, client, staff, live_server.url)
+    issue(staff)  # listed on /accounts/tokens/
     done = every_kind["done"].pk
     pages = [
         "/",
@@ -73,6 +75,7 @@ def test_every_page_of_the_site_passes_axe(page, live_server, every_kind, client
         f"/review/?photo={done}",
         "/models/",
         "/accounts/",
+        "/accounts/tokens/",
         *ADMIN_CHANGELISTS,
         f"/admin/classifier/prediction/{done}/change/",
     ]

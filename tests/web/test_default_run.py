@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 import requests
 from django.db.models import F
-from rest_framework.authtoken.models import Token
 
 from classifier.models import ModelVersion, Prediction
+from classifier.web.api_tokens import issue as issue_token
 from tests.web.conftest import app_environment
 from tests.web.processes import Supervisor, WebServer, is_alive, wait_for
 
@@ -191,7 +191,7 @@ def test_a_photo_never_waits_behind_a_training(run, sample_data, django_user_mod
     wait_for(lambda: "RUNNING" in supervisor.ctl("status", "trainer"), 30, supervisor.logs)
     staff = django_user_model.objects.create_user("trainer", is_staff=True, is_superuser=True)
     api = requests.Session()
-    api.headers["Authorization"] = f"Token {Token.objects.create(user=staff).key}"
+    api.headers["Authorization"] = f"Token {issue_token(staff)}"
     # The trainer is held, so the training stays queued ahead of the photo: a worker that took
     # both queues would train first.
     trainer = supervisor.worker_pid("trainer")

@@ -3,9 +3,9 @@ every decision is kept, the latest counts, and the photo's answer follows."""
 
 import pytest
 from PIL import Image
-from rest_framework.authtoken.models import Token
 
 from classifier.models import Face, FaceReview
+from classifier.web.api_tokens import issue as issue_token
 
 GROUP = [
     {"box": [0, 0, 10, 10], "label": "rafael_nadal", "candidate": "rafael_nadal", "score": 0.9,
@@ -140,12 +140,12 @@ def test_anonymous_and_plain_users_may_not_review(client, user_client, group):
 
 
 def test_a_token_with_the_review_permission_may(client, group, staff):
-    token = Token.objects.create(user=staff)
+    token = issue_token(staff)
 
     response = client.post(
         review_url(faces_of(group)[0]),
         {"verdict": "confirm"},
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {token}",
     )
 
     assert response.status_code == 200

@@ -15,9 +15,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+
+from classifier.web.api_tokens import issue as issue_token
 
 pytestmark = pytest.mark.db_engine
 
@@ -32,7 +33,7 @@ def api_schema(live_server):
 
 @pytest.fixture
 def staff_headers(staff) -> dict[str, str]:
-    return {"Authorization": f"Token {Token.objects.create(user=staff).key}"}
+    return {"Authorization": f"Token {issue_token(staff)}"}
 
 
 def fuzz(

@@ -5,9 +5,9 @@ more. Reviewing needs ``classifier.review_prediction``, activating a model
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from classifier.models import FaceReview, ModelVersion
+from classifier.web.api_tokens import issue as issue_token
 from tests.web.conftest import photo_review
 
 VERSIONS = "/admin/classifier/modelversion/"
@@ -81,13 +81,13 @@ def test_it_lets_staff_with_the_permissions_run_them(
 def test_it_refuses_api_reviews_to_staff_without_the_review_permission(
     client, django_user_model, make_prediction
 ):
-    token = Token.objects.create(user=staff_with(django_user_model, "view_prediction"))
+    token = issue_token(staff_with(django_user_model, "view_prediction"))
     prediction = make_prediction()
 
     response = client.post(
         f"/api/predictions/{prediction.pk}/review/",
         {"verdict": "confirm"},
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {token}",
     )
 
     assert response.status_code == 403
@@ -104,7 +104,7 @@ def test_it_accepts_api_reviews_from_a_non_staff_user_with_the_permission(
     response = client.post(
         f"/api/predictions/{prediction.pk}/review/",
         {"verdict": "confirm"},
-        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}",
+        HTTP_AUTHORIZATION=f"Token {issue_token(user)}",
     )
 
     assert response.status_code == 200

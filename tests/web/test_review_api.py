@@ -2,9 +2,9 @@
 correct a photo's faces in bulk; nobody else may."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from classifier.models import FaceReview
+from classifier.web.api_tokens import issue as issue_token
 from tests.web.conftest import photo_review
 
 
@@ -41,10 +41,10 @@ def test_staff_can_correct_to_an_athlete_or_unknown(staff_client, make_predictio
 
 def test_staff_can_use_a_token(client, make_prediction, staff):
     prediction = make_prediction()
-    token = Token.objects.create(user=staff)
+    token = issue_token(staff)
 
     response = client.post(
-        review_url(prediction), {"verdict": "confirm"}, HTTP_AUTHORIZATION=f"Token {token.key}"
+        review_url(prediction), {"verdict": "confirm"}, HTTP_AUTHORIZATION=f"Token {token}"
     )
 
     assert response.status_code == 200

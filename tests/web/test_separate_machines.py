@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 import requests
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from classifier.models import ModelVersion, Prediction
+from classifier.web.api_tokens import issue as issue_token
 from tests.web.conftest import app_environment, bucket_keys, s3_environment
 from tests.web.processes import RedisServer, WebServer, WorkerProcess, wait_for
 
@@ -110,7 +110,7 @@ def staff_api(django_user_model) -> requests.Session:
     """An API client with a staff member's token (a superuser: every permission)."""
     staff = django_user_model.objects.create_user("desk", is_staff=True, is_superuser=True)
     session = requests.Session()
-    session.headers["Authorization"] = f"Token {Token.objects.create(user=staff).key}"
+    session.headers["Authorization"] = f"Token {issue_token(staff)}"
     return session
 
 
