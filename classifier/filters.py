@@ -6,10 +6,19 @@ from datetime import date, timedelta
 import django_filters
 from django.db.models import Exists, F, OuterRef
 from django.forms import DateInput
+from django.http import HttpRequest
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 
-from classifier.models import Athlete, Event, Face, Prediction, PredictionQuerySet
+from classifier.models import (
+    Athlete,
+    Event,
+    EventQuerySet,
+    Face,
+    ModelVersion,
+    Prediction,
+    PredictionQuerySet,
+)
 
 AWAITING_REVIEW = Exists(
     Face.objects.filter(prediction=OuterRef("pk"), needs_review=True, review__isnull=True)
@@ -34,12 +43,23 @@ UPLOADED_DAYS = {"today": (0, 0), "yesterday": (1, 1), "week": (6, 0)}
 
 
 def athlete_choices() -> list[tuple[str, str]]:
-    return list(Athlete.objects.display_names().items())
+    """The athletes anyone's history may filter by (``AthleteQuerySet.shown_to_anyone``);
+    read per request, as athletes are trained and named."""
+    shown = Athlete.objects.shown_to_anyone(ModelVersion.objects.active())
+    return list(shown.display_names().items())
 
 
 def answer_choices() -> list[tuple[str, str]]:
-    """Every athlete, ``unknown`` and ``no_face``; read per request, as athletes are added."""
-    return list(Athlete.objects.label_names().items())
+    """Those athletes, ``unknown`` and ``no_face``."""
+    return list(
+        Athlete.objects.shown_to_anyone(ModelVersion.objects.active()).label_names().items()
+    )
+
+
+def events_for(request: HttpRequest | None) -> EventQuerySet:
+    """The events the caller may list (``EventQuerySet.visible_to``); every one for code that
+    filters with no caller (a re-run in the worker)."""
+    return Event.objects.all() if request is None else Event.objects.visible_to(request.user)
 
 
 class PredictionFilter(django_filters.FilterSet):
@@ -79,7 +99,7 @@ class PredictionFilter(django_filters.FilterSet):
         "named them on a face.",
     )
     event = django_filters.ModelChoiceFilter(
-        queryset=Event.objects.all(), empty_label="Any event", help_text="An event's id."
+        queryset=events_for, empty_label="Any event", help_text="An event's id."
     )
     q = django_filters.CharFilter(
         method="search",

@@ -611,10 +611,13 @@ class ModelVersionViewSet(
 
 
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Events and their rosters, to upload into; staff create them in the admin."""
+    """Events and their rosters, to upload into: those you may upload into (every one with
+    the permission to view events); staff create them on the Events pages or in the admin."""
 
     serializer_class = EventSerializer
-    queryset = Event.objects.all()
+
+    def get_queryset(self):
+        return Event.objects.visible_to(self.request.user)
 
     @extend_schema(
         parameters=[

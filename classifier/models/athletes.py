@@ -95,6 +95,14 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
             return self.none()
         return self.filter(label__in=model_version.labels)
 
+    def shown_to_anyone(self, active: "ModelVersion | None") -> "AthleteQuerySet":
+        """The athletes that any visitor's menus may list: those the ``active`` model knows,
+        and those a reviewer named on a face. One enrolled but not trained yet is the desk's
+        business (an upcoming signing, a roster)."""
+        from classifier.models.predictions import FaceReview  # predictions.py builds on this
+
+        return self.known_to(active) | self.filter(label__in=FaceReview.objects.values("label"))
+
 
 def validate_printable(name: str) -> None:
     """A name is written into photos' XMP and IPTC, which cannot hold control characters: one
@@ -157,6 +165,12 @@ class EventQuerySet(models.QuerySet["Event"]):
         the desk, so a stranger's photo gets into an event only if the desk opened it."""
         return self if user.has_perm(UPLOAD_TO_EVENT) else self.filter(open=True)
 
+    def visible_to(self, user) -> "EventQuerySet":
+        """The events ``user`` may list, with their names, dates and rosters (the API, the
+        menus of the upload page and the history): those they may upload into, and every one
+        for a user who may view events. A game's roster is planning data, not for anyone."""
+        return self if user.has_perm("classifier.view_event") else self.taking_uploads_from(user)
+
 
 class Event(models.Model):
     """A game or a shoot. Photos uploaded into it are named only from its roster: the athletes
@@ -185,7 +199,7 @@ class Event(models.Model):
         """Empty when ``user`` may upload into this event; otherwise why not, for them."""
         if Event.objects.taking_uploads_from(user).filter(pk=self.pk).exists():
             return ""
-        refusal = f"{self.name} takes photos only from accounts allowed to upload into events"
+        refusal = "This event takes photos only from accounts allowed to upload into events"
         if not user.is_authenticated:
             return f"{refusal}: sign in, or upload without an event."
         return f"{refusal}, and yours is not: upload without an event, or ask for the permission."

@@ -191,7 +191,7 @@ def athlete(request: HttpRequest, label: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     data = {"event": request.GET.get("event", ""), "athlete": label}
-    filters = PredictionFilter(data, queryset=visible_predictions(request))
+    filters = PredictionFilter(data, queryset=visible_predictions(request), request=request)
     page = KeysFirstPaginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "athlete": athlete,

@@ -44,12 +44,16 @@ def with_actions(request: HttpRequest, predictions) -> list[Prediction]:
 
 
 def render_home(request: HttpRequest, status: int = 200) -> HttpResponse:
+    active = ModelVersion.objects.active()
     context = {
         "recent": with_actions(request, visible_predictions(request)[:RECENT_ON_HOME]),
         "names": Athlete.objects.label_names(),
-        "active_model": ModelVersion.objects.active(),
+        # What the page's script names new uploads with: the active model's athletes only,
+        # not everyone enrolled.
+        "known_names": Athlete.objects.known_to(active).label_names(),
+        "active_model": active,
         "max_upload": settings.ATHLETES_MAX_UPLOAD_BYTES,
-        "events": Event.objects.all(),
+        "events": Event.objects.taking_uploads_from(request.user),
     }
     return render(request, "classifier/home.html", context, status=status)
 
@@ -160,7 +164,7 @@ def delete(request: HttpRequest, pk) -> HttpResponse:
 def filtered_history(request: HttpRequest) -> PredictionFilter:
     """The visitor's predictions with the history's filters and sort (invalid ones are shown as
     errors and ignored)."""
-    return PredictionFilter(request.GET, queryset=visible_predictions(request))
+    return PredictionFilter(request.GET, queryset=visible_predictions(request), request=request)
 
 
 @require_safe

@@ -117,7 +117,7 @@ def test_only_accounts_allowed_may_upload_into_an_event(
     )
 
     assert (api.status_code, page.status_code, signed_in.status_code) == (403, 403, 403)
-    assert "Final takes photos only from accounts allowed" in api.json()["detail"]
+    assert "This event takes photos only from accounts allowed" in api.json()["detail"]
     assert "sign in" in page.content.decode()
     assert "yours is not" in signed_in.json()["detail"]
     assert not Prediction.objects.exists()
@@ -200,13 +200,34 @@ def test_history_filters_by_event(staff_client, make_prediction, final):
     assert f'href="/api/events/{final.pk}/export/"' in page.content.decode()
 
 
-def test_the_api_lists_events_with_their_rosters(client, final):
-    response = client.get("/api/events/")
+def test_the_api_lists_events_with_their_rosters(desk_client, final):
+    response = desk_client.get("/api/events/")
 
     assert response.status_code == 200
     assert response.json()["results"] == [
         {"id": final.pk, "name": "Final", "date": "2026-06-07", "roster": ["rafael_nadal"]}
     ]
+
+
+def test_events_and_their_rosters_are_listed_only_to_who_may_upload_into_them(
+    client, user_client, final, athletes
+):
+    """A game's name, date and roster are planning data: anonymous visitors and accounts
+    without the permission see only the events marked open."""
+    public = Event.objects.create(name="Open day", date=date(2026, 6, 1), open=True)
+
+    anonymous = Client().get("/api/events/").json()["results"]
+    signed_in = user_client.get("/api/events/").json()["results"]
+    one = Client().get(f"/api/events/{final.pk}/")
+    export = Client().get(f"/api/events/{final.pk}/export/")
+    page = Client().get("/").content.decode()
+    history = Client().get("/predictions/").content.decode()
+
+    assert [event["name"] for event in anonymous] == ["Open day"]
+    assert [event["name"] for event in signed_in] == ["Open day"]
+    assert (one.status_code, export.status_code) == (404, 404)
+    assert f'<option value="{public.pk}">Open day (2026-06-01)</option>' in page
+    assert "Final" not in page and "Final" not in history
 
 
 @pytest.mark.db_engine  # the export's order and status filter
@@ -238,9 +259,11 @@ def test_the_export_zips_the_tagged_photos_with_a_csv(
 
 
 def test_the_export_holds_only_the_photos_you_may_list(client, make_prediction, final, media_root):
+    final.open = True
+    final.save()
     make_prediction(original_name="someone-elses.jpg", event=final, visitor="b" * 32)
 
-    response = client.get(f"/api/events/{final.pk}/export/")
+    response = client.get(f"/api/events/{final.pk}/export/?uploads=all")
 
     assert response.status_code == 200
     bundle = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))

@@ -5,7 +5,7 @@ by its random id, which is what its uploader shares."""
 import pytest
 from django.test import Client
 
-from classifier.models import Prediction
+from classifier.models import Athlete, Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
 
 PHOTO = jpeg_bytes(colour=(10, 120, 200))
@@ -77,3 +77,25 @@ def test_the_id_is_random_and_is_the_only_way_in(alice_upload, bob):
     assert alice_upload.pk.version == 4
     assert bob.get(f"/api/predictions/{alice_upload.pk}/").status_code == 200
     assert bob.get(f"/predictions/{alice_upload.pk}/").status_code == 200
+
+
+def test_pages_name_only_the_athletes_the_model_knows_or_a_reviewer_named(
+    make_prediction, staff, athletes
+):
+    """An athlete enrolled but not trained yet (a signing not announced) is in no page's data
+    for visitors: not the upload page's names, not the history's menus; once a reviewer names
+    them on a photo, the history may filter by them."""
+    Athlete.objects.create(label="yao_ming", display_name="Yao Ming")
+    visitor = Client()
+
+    home = visitor.get("/").content.decode()
+    history = visitor.get("/predictions/").content.decode()
+
+    assert "Rafael Nadal" in home and "Rafael Nadal" in history
+    assert "yao_ming" not in home and "Yao Ming" not in home
+    assert "yao_ming" not in history and "Yao Ming" not in history
+    make_prediction().faces.get().record_review(staff, "correct", "yao_ming")
+    assert (
+        '<option value="yao_ming">Yao Ming</option>'
+        in visitor.get("/predictions/").content.decode()
+    )
