@@ -18,7 +18,7 @@ from django.conf import settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from classifier.desk.photo_tags import NamedFace, PhotoTags, tag_photo, tag_photos  # noqa: E402
+from classifier.desk.photo_tags import NamedFace, PhotoTags, tag_photos  # noqa: E402
 
 # One exiftool at a time, as the site's cap would allow, with its slots in a scratch folder.
 settings.configure(VAR_DIR=Path(tempfile.mkdtemp()), ATHLETES_EXIFTOOL_PROCESSES=1)
@@ -43,7 +43,7 @@ def main() -> int:
 
     started = time.perf_counter()
     for photo in photos:
-        tag_photo(*photo)
+        tag_photos([photo], wait_seconds=60)
     one_by_one = (time.perf_counter() - started) * 1000 / len(photos)
 
     started = time.perf_counter()

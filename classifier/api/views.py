@@ -39,8 +39,8 @@ from classifier.api.serializers import (
     UploadSerializer,
 )
 from classifier.desk.event_zip import event_zip
-from classifier.desk.photo_tags import TaggingUnavailable, tag_photo
-from classifier.desk.prediction_tags import download_name, photo_tags
+from classifier.desk.photo_tags import TaggingUnavailable
+from classifier.desk.prediction_tags import download_name, tagged_copies
 from classifier.filters import PredictionFilter
 from classifier.models import (
     AlreadyImporting,
@@ -195,10 +195,8 @@ class PredictionViewSet(
         suffix = Path(prediction.image.name).suffix.lower()
         if suffix not in MEDIA_TYPES or not prediction.image.storage.exists(prediction.image.name):
             raise NotFound("This photo's file is missing.")
-        with prediction.image.open("rb") as stored:
-            photo = stored.read()
         try:
-            tagged = tag_photo(photo, suffix, photo_tags(prediction))
+            [(_, tagged)] = tagged_copies([prediction])
         except TaggingUnavailable as exc:
             raise TaggingFailed(exc) from exc
         disposition = content_disposition_header(True, download_name(prediction))

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from classifier.desk.csv_files import SafeWriter
-from classifier.desk.photo_tags import DOWNLOAD_WAIT_SECONDS, tag_photos
-from classifier.desk.prediction_tags import download_name, photo_tags
+from classifier.desk.prediction_tags import download_name, tagged_copies
 from classifier.models import Prediction
 
 CSV_NAME = "photos.csv"
@@ -38,7 +37,7 @@ def unique_name(name: str, taken: set[str]) -> str:
     return name
 
 
-def event_zip(predictions: Iterable[Prediction]) -> IO[bytes]:
+def event_zip(predictions: Iterable[Prediction], *, wait_seconds: float | None = None) -> IO[bytes]:
     """A zip of the tagged photos and ``photos.csv``, rewound for reading.
 
     Raises ``TaggingUnavailable`` like a single download when exiftool cannot write.
@@ -46,7 +45,7 @@ def event_zip(predictions: Iterable[Prediction]) -> IO[bytes]:
     # Returned open: FileResponse closes it once sent.
     archive = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES)  # noqa: SIM115
     try:
-        write_zip(archive, predictions)
+        write_zip(archive, predictions, wait_seconds)
     except BaseException:
         archive.close()
         raise
@@ -54,22 +53,17 @@ def event_zip(predictions: Iterable[Prediction]) -> IO[bytes]:
     return archive
 
 
-def write_zip(archive: IO[bytes], predictions: Iterable[Prediction]) -> None:
+def write_zip(
+    archive: IO[bytes], predictions: Iterable[Prediction], wait_seconds: float | None
+) -> None:
     table = io.StringIO()
     rows = SafeWriter(table)
     rows.writerow(CSV_COLUMNS)
     taken: set[str] = set()
     with zipfile.ZipFile(archive, "w") as bundle:
         for batch in batches(predictions, PHOTOS_PER_EXIFTOOL_RUN):
-            tags = [photo_tags(prediction) for prediction in batch]
-            photos = []
-            for prediction, tags_of_photo in zip(batch, tags, strict=True):
-                with prediction.image.open("rb") as stored:
-                    suffix = Path(prediction.image.name or "").suffix
-                    photos.append((stored.read(), suffix, tags_of_photo))
-            for prediction, tags_of_photo, tagged in zip(
-                batch, tags, tag_photos(photos, wait_seconds=DOWNLOAD_WAIT_SECONDS), strict=True
-            ):
+            copies = tagged_copies(batch, wait_seconds=wait_seconds)
+            for prediction, (tags_of_photo, tagged) in zip(batch, copies, strict=True):
                 name = unique_name(download_name(prediction), taken)
                 bundle.writestr(name, tagged)
                 reviewed = "yes" if prediction.is_reviewed else "no"

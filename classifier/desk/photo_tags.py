@@ -143,17 +143,15 @@ def literal(value: Any) -> Any:
     return value
 
 
-def tag_photo(photo: bytes, suffix: str, tags: PhotoTags) -> bytes:
-    """A copy of ``photo`` (a JPEG or PNG, by ``suffix``) with only these tags in it."""
-    return tag_photos([(photo, suffix, tags)], wait_seconds=DOWNLOAD_WAIT_SECONDS)[0]
-
-
 def tag_photos(
-    photos: Sequence[tuple[bytes, str, PhotoTags]], *, wait_seconds: float
+    photos: Sequence[tuple[bytes, str, PhotoTags]], *, wait_seconds: float | None = None
 ) -> list[bytes]:
     """Tagged copies of several photos, in order, from one exiftool run: starting exiftool
     costs far more than tagging one photo (docs/benchmarks.md). The run waits up to
-    ``wait_seconds`` for an exiftool slot (``exiftool_slot``)."""
+    ``wait_seconds`` (a download's ``DOWNLOAD_WAIT_SECONDS`` by default) for an exiftool slot
+    (``exiftool_slot``)."""
+    if wait_seconds is None:
+        wait_seconds = DOWNLOAD_WAIT_SECONDS
     exiftool = shutil.which("exiftool")
     if exiftool is None:
         raise TaggingUnavailable(

@@ -1,11 +1,15 @@
 """What the tagged copy of an uploaded photo says: the athletes in it and where their faces are,
 a caption from the settings' template, the credits and keywords the sent file carried, and the
-name the download gets."""
+name the download gets; and the tagged copies themselves, kept in storage per (photo, tags) so
+that exiftool runs once for each thing a photo says, however often it is downloaded."""
 
+import hashlib
+import json
 import logging
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -15,7 +19,12 @@ from classifier.desk.credits import (
     original_caption,
     original_keywords,
 )
-from classifier.desk.photo_tags import NamedFace, PhotoTags, joined_names
+from classifier.desk.photo_tags import (
+    NamedFace,
+    PhotoTags,
+    joined_names,
+    tag_photos,
+)
 from classifier.models import Athlete, Prediction
 
 logger = logging.getLogger(__name__)
@@ -88,3 +97,45 @@ def photo_tags(prediction: Prediction) -> PhotoTags:
         keywords=[*keywords, *(name for name in people if name not in keywords)],
         kept=kept_as_they_came(prediction.credits),
     )
+
+
+# Part of every stored copy's name: raise it when the way copies are written changes, so that
+# copies written the old way are not served again.
+TAGGING_VERSION = 1
+
+
+def tagged_copy_name(prediction: Prediction, tags: PhotoTags) -> str:
+    """The stored name of ``prediction``'s copy with ``tags`` written into it."""
+    written = json.dumps(
+        [TAGGING_VERSION, prediction.image.name, tags.as_exiftool_json()], sort_keys=True
+    )
+    key = hashlib.sha256(written.encode()).hexdigest()[:32]
+    return f"{prediction.tagged_folder}/{key}{Path(prediction.image.name or '').suffix}"
+
+
+def tagged_copies(
+    predictions: list[Prediction], *, wait_seconds: float | None = None
+) -> list[tuple[PhotoTags, bytes]]:
+    """Each photo's tags and tagged copy, in order: from storage when these tags were written
+    before, else from one exiftool run for all the others, which are then stored (replacing
+    the photo's copy with older tags). Raises ``TaggingUnavailable``."""
+    tags = [photo_tags(prediction) for prediction in predictions]
+    names = [tagged_copy_name(p, t) for p, t in zip(predictions, tags, strict=True)]
+    copies: dict[int, bytes] = {}
+    for number, (prediction, name) in enumerate(zip(predictions, names, strict=True)):
+        if prediction.image.storage.exists(name):
+            with prediction.image.storage.open(name, "rb") as stored:
+                copies[number] = stored.read()
+    missing = [number for number in range(len(predictions)) if number not in copies]
+    photos = []
+    for number in missing:
+        prediction = predictions[number]
+        with prediction.image.open("rb") as stored:
+            photos.append((stored.read(), Path(prediction.image.name or "").suffix, tags[number]))
+    written = tag_photos(photos, wait_seconds=wait_seconds) if photos else []
+    for number, tagged in zip(missing, written, strict=True):
+        prediction = predictions[number]
+        prediction.image.storage.save(names[number], ContentFile(tagged))
+        prediction.delete_tagged_copies(keep=names[number])
+        copies[number] = tagged
+    return [(tags[number], copies[number]) for number in range(len(predictions))]

@@ -402,6 +402,16 @@ class Prediction(models.Model):
             name for file in (self.image, self.thumbnail, self.annotated) if (name := file.name)
         ]
 
+    @property
+    def tagged_folder(self) -> str:
+        """Where the tagged copy of this photo is kept (``classifier.desk.prediction_tags``):
+        one file, named by the tags written into it."""
+        return f"tagged/{self.pk}"
+
+    def delete_tagged_copies(self, keep: str = "") -> None:
+        """Delete the stored tagged copies of this photo, all but the one named ``keep``."""
+        delete_folder(self.image.storage, self.tagged_folder, keep)
+
     def _update_if_ours(self, **fields) -> bool:
         """Save ``fields`` only while this task still holds the row; refresh self unless the row
         was deleted meanwhile."""
@@ -752,14 +762,28 @@ class Face(models.Model):
         )
 
 
+def delete_folder(storage: Storage, folder: str, keep: str = "") -> None:
+    """Delete the files of ``folder`` in ``storage``, all but the one named ``keep``."""
+    try:
+        _, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        if f"{folder}/{name}" != keep:
+            storage.delete(f"{folder}/{name}")
+
+
 @receiver(post_delete, sender=Prediction)
 def delete_files_of_deleted_prediction(sender, instance: Prediction, **kwargs) -> None:
     """A deleted prediction's photo, thumbnail and annotated photo go too, once the deletion is
-    committed (a rolled-back deletion keeps them), and only if no other row stores them."""
+    committed (a rolled-back deletion keeps them), and only if no other row stores them; so do
+    its tagged copies, which are its own."""
     names, storage = instance.file_names, instance.image.storage
     transaction.on_commit(
         lambda: Prediction.objects.delete_unused_files(storage, names), robust=True
     )
+    folder = instance.tagged_folder  # the instance loses its id once deleted
+    transaction.on_commit(lambda: delete_folder(storage, folder), robust=True)
 
 
 class FaceReview(models.Model):

@@ -250,3 +250,34 @@ def test_exiftool_runs_wait_for_a_free_slot_or_answer_busy(client, stored, setti
     assert "try again shortly" in busy.json()["detail"]
     assert busy["Retry-After"] == "10"
     assert free.status_code == 200
+
+
+def test_the_tagged_copy_is_kept_per_photo_and_tags(
+    client, stored, staff, monkeypatch, media_root, tmp_path, django_capture_on_commit_callbacks
+):
+    runs = []
+    run = subprocess.run
+
+    def counted(command, *args, **kwargs):
+        runs.extend(part for part in command if str(part).startswith("-json="))
+        return run(command, *args, **kwargs)
+
+    monkeypatch.setattr(photo_tags.subprocess, "run", counted)
+    prediction = stored(faces=[NADAL, JAMES])
+    url = f"/api/predictions/{prediction.pk}/photo/"
+
+    first, again = client.get(url), client.get(url)
+
+    assert len(runs) == 1  # exiftool ran once for the two downloads
+    assert first.content == again.content
+    # A review changes what the photo says: written again, and only the new copy is kept.
+    prediction.faces.get(position=1).record_review(staff, "correct", "unknown")
+    reviewed = client.get(url)
+    assert len(runs) == 2
+    assert read_tags(reviewed.content, tmp_path)["XMP-iptcExt:PersonInImage"] == ["Rafael Nadal"]
+    folder = media_root / prediction.tagged_folder
+    assert len(list(folder.iterdir())) == 1
+    # Deleting the photo deletes its tagged copy.
+    with django_capture_on_commit_callbacks(execute=True):
+        prediction.delete()
+    assert not list(folder.iterdir())
