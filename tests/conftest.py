@@ -110,3 +110,15 @@ def outside_loopback(monkeypatch) -> list:
 
     monkeypatch.setattr(socket, "create_connection", guarded)
     return tried
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fails a test that loads FaceNet or the face detector: training from what is stored
+    must not."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("training from stored embeddings must not load a network")
+
+    monkeypatch.setattr("ml.embedder.Embedder.__init__", refuse)
+    monkeypatch.setattr("ml.faces.FaceDetector.__init__", refuse)

@@ -244,6 +244,11 @@ ATHLETES_FACENET_WEIGHTS = Path(
 ATHLETES_SAMPLE_DATA = Path(
     env("ATHLETES_SAMPLE_DATA", str(BASE_DIR.parent / "shared" / "datasets" / "athletes"))
 )
+# A folder of photos of strangers (nobody enrolled): every face in them joins the archive's
+# unknown faces in the cohort the site's training normalises scores against. Empty: none.
+ATHLETES_COHORT_DIR = (
+    Path(env("ATHLETES_COHORT_DIR")).expanduser() if env("ATHLETES_COHORT_DIR") else None
+)
 # The caption written into tagged downloads: {names} (the named athletes), {event}, {date}.
 ATHLETES_CAPTION_TEMPLATE = env("ATHLETES_CAPTION_TEMPLATE", "{names} during {event}, {date}")
 # The same, for a photo uploaded outside any event.

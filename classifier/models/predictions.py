@@ -25,6 +25,7 @@ from classifier.models.athletes import UPLOAD_TO_EVENT, Athlete, Event
 from classifier.models.drawing import redraw_annotated
 from classifier.models.embeddings import embedding_bytes, embedding_vector
 from classifier.models.versions import ModelVersion
+from ml.normalisation import MAX_COHORT
 from ml.results import NO_FACE, NOT_A_FACE, UNKNOWN, FaceResult, ImageResult, photo_answer
 from ml.reviewed import ReviewedFace
 
@@ -580,6 +581,19 @@ class FaceQuerySet(models.QuerySet["Face"]):
             embedding__isnull=False,
             prediction__status=Prediction.Status.DONE,
         )
+
+    def cohort(self, limit: int = MAX_COHORT) -> list[np.ndarray]:
+        """The embeddings of the newest ``limit`` faces nobody knows: unknown to
+        the model, not flagged as possibly someone, and never reviewed. Probably not
+        enrolled, they are the strangers this site photographs, the cohort training
+        normalises scores against (``ml.normalisation``)."""
+        rows = (
+            self.filter(label=UNKNOWN, needs_review=False, review__isnull=True)
+            .filter(embedding__isnull=False, prediction__status=Prediction.Status.DONE)
+            .order_by("-pk")
+            .values_list("embedding", flat=True)[:limit]
+        )
+        return [vector for stored in rows if (vector := embedding_vector(stored)) is not None]
 
     def training_faces(self) -> list[ReviewedFace]:
         """Every reviewed face with an embedding, as training reads it (``ml.training.train``'s

@@ -1,15 +1,25 @@
 """Train a model version in the worker (or from a management command) and register it.
 
-Training loads TensorFlow, so ``ml.training`` is imported inside the functions that train
-(called by management commands and the worker only) and importing this module stays light."""
+Training loads LiteRT, so the networks and ``ml.training`` are imported inside the functions
+that train (called by management commands and the worker only) and importing this module
+stays light."""
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 from django.conf import settings
 
 from classifier.models import Athlete, Example, Face, ModelVersion
-from ml.dataset import Box
+from ml.dataset import PHOTO_SUFFIXES, LabelledPhoto
+
+if TYPE_CHECKING:
+    from ml.features import PhotoEmbeddings
+
+# Cross-validation folds for the version's figures, ``ml.training.train``'s default.
+CV_FOLDS = 5
 
 
 def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
@@ -33,54 +43,99 @@ def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
     return ModelVersion.objects.register(model_dir)
 
 
-def training_folder(root: Path) -> dict[Path, Box]:
-    """Lay out every usable enrolled example (``ExampleQuerySet.training_boxes``) as
-    ``<root>/<label>/<photo>``, beside the athletes of the deployment's own training folder
-    (``ATHLETES_SAMPLE_DATA``) that have no enrolled examples; return where the athlete's face
-    is in the examples where it was chosen, for ``ml.training.train``'s ``boxes``."""
-    root.mkdir(parents=True, exist_ok=True)
-    sample = Path(settings.ATHLETES_SAMPLE_DATA)
-    if sample.is_dir():
-        for folder in sorted(p for p in sample.iterdir() if p.is_dir()):
-            (root / folder.name).symlink_to(folder.resolve(), target_is_directory=True)
+def training_photos(root: Path, progress: Callable[[int, int], None]) -> list["PhotoEmbeddings"]:
+    """Every usable enrolled example (``ExampleQuerySet.training_boxes``) and the photos of the
+    training folder's (``ATHLETES_SAMPLE_DATA``) athletes who have none, as training reads
+    them. An example the worker found faces in is read from its stored embeddings, the face
+    chosen as the athlete's, and its photo is never opened (it may be gone); any other (still
+    waiting for the worker, or stored without embeddings) is copied under ``root`` and
+    embedded, as the folder's photos are (``progress`` hears about those)."""
+    from ml.features import PhotoEmbeddings, embed_photos
+
     boxes = Example.objects.training_boxes()
-    chosen: dict[Path, Box] = {}
-    for example in Example.objects.filter(pk__in=boxes).select_related("athlete"):
-        folder = root / example.athlete.label
-        if folder.is_symlink():  # enrolled examples replace the folder's photos
-            folder.unlink()
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{example.pk}{Path(str(example.image.name)).suffix}"
+    stored, to_embed = [], []
+    examples = Example.objects.filter(pk__in=boxes).select_related("athlete")
+    for example in examples.prefetch_related("faces"):
+        faces = list(example.faces.all())
+        vectors = [vector for face in faces if (vector := face.vector) is not None]
+        if example.chosen_id is None or len(vectors) < len(faces):
+            to_embed.append(example)
+            continue
+        chosen = [face.pk for face in faces].index(example.chosen_id)
+        name = f"{example.original_name} (example {example.pk})"
+        stored.append(
+            PhotoEmbeddings.stored(name, example.athlete.label, np.stack(vectors), chosen)
+        )
+    photos = folder_photos({example.athlete.label for example in examples})
+    for example in to_embed:
+        path = root / example.athlete.label / f"{example.pk}{Path(str(example.image.name)).suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
         # Copied, not linked: the photo may live in a bucket, not on this disk.
-        with example.image.open("rb") as stored:
-            path.write_bytes(stored.read())
-        if (box := boxes[example.pk]) is not None:
-            chosen[path] = box
-    return chosen
+        with example.image.open("rb") as kept:
+            path.write_bytes(kept.read())
+        photos.append(LabelledPhoto(path, example.athlete.label, boxes[example.pk]))
+    if not photos:
+        return stored
+    from ml.embedder import Embedder
+    from ml.faces import FaceDetector
+
+    embedder = Embedder(settings.ATHLETES_FACENET_WEIGHTS)
+    return stored + embed_photos(photos, FaceDetector(), embedder, progress)
+
+
+def folder_photos(enrolled: set[str]) -> list[LabelledPhoto]:
+    """The photos of the training folder's athletes, but those with enrolled examples (which
+    replace them)."""
+    sample = Path(settings.ATHLETES_SAMPLE_DATA)
+    if not sample.is_dir():
+        return []
+    return [
+        LabelledPhoto(path, folder.name)
+        for folder in sorted(p for p in sample.iterdir() if p.is_dir())
+        if folder.name not in enrolled
+        for path in sorted(folder.iterdir())
+        if path.suffix.lower() in PHOTO_SUFFIXES
+    ]
+
+
+def training_cohort() -> np.ndarray | None:
+    """Faces of people probably not enrolled, which training normalises scores against: the
+    archive's faces nobody knows (``FaceQuerySet.cohort``) and every face of the photos in
+    ATHLETES_COHORT_DIR (embedded once, ``ml.embedding_cache``); None without any."""
+    parts = [np.stack(faces)] if (faces := Face.objects.cohort()) else []
+    if settings.ATHLETES_COHORT_DIR is not None:
+        from ml.league import load_cohort
+
+        folder = settings.ATHLETES_COHORT_DIR
+        parts.append(load_cohort(folder, weights=settings.ATHLETES_FACENET_WEIGHTS))
+    return np.concatenate(parts).astype(np.float32) if parts else None
 
 
 def train_version(model_version: ModelVersion) -> ModelVersion:
     """Train the version the web started (``ModelVersionQuerySet.start_training``) from the
-    enrolled examples, the training folder and the reviewed faces (which alone train an
-    athlete named on People), and make it ready; an athlete with too few faces is left out,
-    and the version's manifest says so."""
-    from ml.training import train
+    enrolled examples' stored embeddings, the training folder and the reviewed faces (which
+    alone train an athlete named on People), against the cohort of strangers' faces, and
+    make it ready; an athlete with too few faces is left out, and the version says so."""
+    from ml.training import train_embedded
+    from ml.weights import NETWORK
 
     model_version.set_progress(5)
     models_dir = Path(settings.ATHLETES_MODELS_DIR)
     models_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as root:
-        boxes = training_folder(Path(root))
-        model_dir = train(
-            Path(root),
-            models_dir,
-            weights=settings.ATHLETES_FACENET_WEIGHTS,
-            display_names=Athlete.objects.display_names(),
-            reviewed=Face.objects.training_faces(),
-            athletes=list(Athlete.objects.values_list("label", flat=True)),
-            leave_out_too_few=True,
-            version=model_version.version,
-            progress=lambda done, total: model_version.set_progress(5 + 85 * done // total),
-            boxes=boxes,
+        embedded = training_photos(
+            Path(root), lambda done, total: model_version.set_progress(5 + 80 * done // total)
         )
+    model_dir = train_embedded(
+        embedded,
+        models_dir,
+        network=NETWORK,  # the worker's, which stored the examples' embeddings
+        cohort=training_cohort(),
+        display_names=Athlete.objects.display_names(),
+        reviewed=Face.objects.training_faces(),
+        athletes=list(Athlete.objects.values_list("label", flat=True)),
+        leave_out_too_few=True,
+        cv_folds=CV_FOLDS,
+        version=model_version.version,
+    )
     return ModelVersion.objects.register(model_dir)

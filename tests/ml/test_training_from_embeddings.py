@@ -30,15 +30,6 @@ def examples(label: str, axis: int, count: int = 6) -> list[PhotoEmbeddings]:
     return photos
 
 
-@pytest.fixture
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("training from stored embeddings must not load a network")
-
-    monkeypatch.setattr("ml.embedder.Embedder.__init__", refuse)
-    monkeypatch.setattr("ml.faces.FaceDetector.__init__", refuse)
-
-
 def test_a_stored_photo_without_mirrors_fills_both_rows():
     (photo,) = examples("a", 0, count=1)
 
