@@ -12,13 +12,14 @@ from pathlib import Path
 from ml import weights
 from ml.errors import ImageRejected, ModelError
 from ml.faces import DETECTORS
+from ml.native_logs import quiet_native_libraries
 from ml.url_dataset import Limits
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if not args.verbose:
-        _quiet_native_libraries()
+        quiet_native_libraries()
     _show_progress()
     try:
         return args.run(args)
@@ -34,19 +35,6 @@ def _show_progress() -> None:
     library = logging.getLogger("ml")
     library.addHandler(handler)
     library.setLevel(logging.INFO)
-
-
-def _quiet_native_libraries() -> None:
-    """TensorFlow, absl and LiteRT's XNNPACK write their log lines straight to file
-    descriptor 2. It now goes to /dev/null; Python's stderr (our messages and errors)
-    keeps a copy of the real one."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.stderr.flush()
-    kept = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-    sys.stderr = os.fdopen(kept, "w", buffering=1, encoding=sys.stderr.encoding)
 
 
 def _parser() -> argparse.ArgumentParser:

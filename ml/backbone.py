@@ -8,6 +8,8 @@ weights: `python -m ml weights fetch` does it, and the first load does it if nob
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 from pathlib import Path
 
@@ -55,10 +57,14 @@ def ensure_lite(weights: Path, network: str = NETWORK) -> Path:
     if target.is_file():
         return target
     log.info("Converting FaceNet for LiteRT, %s (once, about 20 s) into %s ...", network, target)
-    converter = tf.lite.TFLiteConverter.from_keras_model(read_keras(weights))
-    if network == DYNAMIC_INT8:
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    flatbuffer = converter.convert()
+    # Keras prints the exported network's signature (a hundred `TensorSpec` lines) on stdout:
+    # kept out of a first run's output and a worker's log, at debug level for who needs it.
+    with contextlib.redirect_stdout(io.StringIO()) as chatter:
+        converter = tf.lite.TFLiteConverter.from_keras_model(read_keras(weights))
+        if network == DYNAMIC_INT8:
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        flatbuffer = converter.convert()
+    log.debug("The converter said: %s", chatter.getvalue())
     partial = target.with_name(target.name + ".partial")
     try:
         partial.write_bytes(flatbuffer)

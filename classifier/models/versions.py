@@ -36,6 +36,7 @@ from ml.artifact import (
     Manifest,
     new_version,
 )
+from ml.dataset import display_name
 from ml.errors import ModelError
 from ml.held_out import describe as describe_held_out
 
@@ -262,6 +263,17 @@ class ModelVersion(models.Model):
         if self.is_ready:
             return ""
         return f"Version {self.version} is {self.status}: it cannot serve."
+
+    def knows(self, shown: int = 12) -> str:
+        """The athletes this version names, in words ("LeBron James and Rafael Nadal"; past
+        ``shown``, how many more), for the home page and the first run."""
+        display_names = self.display_names
+        names = [display_names.get(label) or display_name(label) for label in self.labels]
+        if len(names) > shown:
+            return f"{', '.join(names[:shown])} and {len(names) - shown} more athletes"
+        if len(names) > 1:
+            return f"{', '.join(names[:-1])} and {names[-1]}"
+        return names[0] if names else "no athlete yet"
 
     def activate(self) -> None:
         """Make this the one active version; workers pick it up on their next task. Raises

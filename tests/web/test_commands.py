@@ -1,5 +1,6 @@
 """Management commands: import_athletes, train_model, bootstrap."""
 
+import io
 import shutil
 
 import pytest
@@ -102,9 +103,15 @@ def test_bootstrap_trains_once_then_does_nothing(
     settings.ATHLETES_MODELS_DIR = tmp_path / "models"
     settings.ATHLETES_SAMPLE_DATA = sample_data
 
-    call_command("bootstrap")
-    call_command("bootstrap")
+    first, again = io.StringIO(), io.StringIO()
+    call_command("bootstrap", stdout=first)
+    call_command("bootstrap", stdout=again)
 
+    said = first.getvalue().splitlines()
+    assert said[0].startswith(f"Training a first model from {sample_data}")
+    assert said[1].endswith("is active. It knows LeBron James and Rafael Nadal.")
+    assert "create your account with `.venv/bin/python manage.py createsuperuser`" in said[2]
+    assert again.getvalue().splitlines()[0] == said[1]
     assert ModelVersion.objects.count() == 1
     assert ModelVersion.objects.active() is not None
     assert dict(Athlete.objects.values_list("label", "display_name")) == {
@@ -120,6 +127,34 @@ def test_bootstrap_activates_a_registered_version_instead_of_training(model_vers
     call_command("bootstrap")
 
     assert ModelVersion.objects.active() == model_version
+
+
+def test_bootstrap_says_what_to_do_next_only_while_it_is_to_do(model_version, staff):
+    said = io.StringIO()
+
+    call_command("bootstrap", stdout=said)
+
+    assert said.getvalue() == (
+        "Model version v1 is active. It knows LeBron James and Rafael Nadal.\n"
+    )
+
+
+def test_the_sqlite_index_warning_is_not_printed_by_every_command(db):
+    said = io.StringIO()
+
+    call_command("check", databases=["default"], stdout=said, stderr=said)
+
+    assert "W040" not in said.getvalue()
+
+
+def test_a_long_roster_is_shown_as_its_first_names_and_how_many_more(model_version):
+    labels = [f"player_{n:03}" for n in range(300)]
+    model_version.manifest = {**model_version.manifest, "labels": labels}
+
+    knows = model_version.knows()
+
+    assert knows.startswith("Player 000, Player 001, ")
+    assert knows.endswith("Player 011 and 288 more athletes")
 
 
 def test_bootstrap_refuses_a_folder_name_that_is_not_a_label(db, settings, tmp_path):

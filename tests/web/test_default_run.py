@@ -113,6 +113,16 @@ def finished(predictions: list[Prediction], logs: Path) -> list[Prediction]:
     return predictions
 
 
+def test_supervisord_keeps_its_lines_to_its_own_log(default_run):
+    """scripts/run's output carries supervisord's, which said CRIT twice on every start."""
+    folder, _, supervisor = default_run
+
+    output = supervisor.log.read_text()
+
+    assert "CRIT" not in output and "spawned" not in output, output
+    assert "spawned: 'worker'" in (folder / "supervisord.log").read_text()
+
+
 def test_unreadable_message_files_are_set_aside_and_the_worker_keeps_going(run, sample_data):
     folder, web, supervisor = run
     worker = supervisor.worker_pid()

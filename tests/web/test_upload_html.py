@@ -18,10 +18,17 @@ def test_home_page_has_a_form_that_works_without_javascript(client, model_versio
     assert "csrfmiddlewaretoken" in html
 
 
+def test_home_page_says_which_athletes_the_model_knows(client, model_version):
+    html = client.get("/").content.decode()
+
+    assert '<p class="knows">It knows LeBron James and Rafael Nadal.</p>' in html
+
+
 def test_home_page_warns_when_no_model_is_active(client, db):
     response = client.get("/")
 
     assert "No model is active yet" in response.content.decode()
+    assert "It knows" not in response.content.decode()
 
 
 @pytest.mark.db_engine  # on_commit
