@@ -358,6 +358,16 @@ class LoadTest:
         )
         for upload in failed[:5]:
             print(f"failed: prediction {upload.prediction}", file=sys.stderr)
+        if a.summary:
+            summary = {
+                "sustained_per_s": rate(finished),
+                "result_p95_ms": percentile(result, 0.95),
+                "cpu_ms_per_photo": {n: 1000 * t / len(done) for n, t in self.cpu.items()}
+                if done
+                else {},
+                "errors": errors,
+            }
+            a.summary.write_text(json.dumps(summary))
         return errors == 0 and len(done) == a.count
 
 
@@ -472,6 +482,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         help="report the CPU time per photo of this process and its children (repeatable)",
     )
     parser.add_argument("--timeout", type=int, default=600, help="stop after this many seconds")
+    parser.add_argument(
+        "--summary", type=Path, help="also write the main figures to this file, as JSON"
+    )
     parser.add_argument("--token", help="an API token; staff uploads are not throttled")
     args = parser.parse_args(argv)
     if urlsplit(args.url).hostname not in LOOPBACK:

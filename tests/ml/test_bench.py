@@ -19,6 +19,8 @@ def test_it_reports_load_time_stage_medians_and_peak_memory(
         assert report[f"{stage}_median_ms"] > 0
     assert report["total_median_ms"] <= report["total_p90_ms"]
     assert report["first_photo_ms"] > 0
+    # One photo is blank: the detector looks at it, nothing is embedded.
+    assert report["detect_embed_mean_ms"] > 0 and report["predict_cpu_mean_ms"] > 0
     assert report["peak_rss_mb"] > 200  # TensorFlow and FaceNet are in this process
     assert messages and messages[0].startswith("Model loaded in")
 
