@@ -235,6 +235,13 @@ def group_people() -> None:
     call_command("group_people")
 
 
+@shared_task(name=task_names.FORGET_BYSTANDERS, ignore_result=True)
+def forget_bystanders() -> None:
+    """Clear the embeddings of faces nobody named once they are older than
+    ``ATHLETES_BYSTANDER_RETENTION_DAYS`` (beat, daily; ``manage.py forget_bystanders``)."""
+    call_command("forget_bystanders")
+
+
 @shared_task(name=task_names.CLEAR_EXPIRED_SESSIONS, ignore_result=True)
 def clear_expired_sessions() -> None:
     """Delete expired browser sessions, which Django never deletes by itself (beat, daily)."""

@@ -255,6 +255,9 @@ ATHLETES_SAMPLE_DATA = Path(
 ATHLETES_COHORT_DIR = (
     Path(env("ATHLETES_COHORT_DIR")).expanduser() if env("ATHLETES_COHORT_DIR") else None
 )
+# Days a face nobody named keeps its embedding (a bystander's, mostly): then beat's daily
+# forget_bystanders clears it (classifier.models.people.forget_bystanders). 0 keeps them all.
+ATHLETES_BYSTANDER_RETENTION_DAYS = env_int("ATHLETES_BYSTANDER_RETENTION_DAYS", 365)
 # The caption written into tagged downloads: {names} (the named athletes), {event}, {date}.
 ATHLETES_CAPTION_TEMPLATE = env("ATHLETES_CAPTION_TEMPLATE", "{names} during {event}, {date}")
 # The same, for a photo uploaded outside any event.
@@ -371,6 +374,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": task_names.CLEAR_EXPIRED_SESSIONS,
         "schedule": 24 * 60 * 60.0,
     },
+    "forget-bystanders": {"task": task_names.FORGET_BYSTANDERS, "schedule": 24 * 60 * 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

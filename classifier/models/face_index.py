@@ -6,8 +6,10 @@ workers on other machines get it, then adds the faces stored since at every sear
 by id). The worker saves a snapshot once enough faces arrived since the last one
 (``save_snapshot``: the beat task and ``manage.py group_people``). Deleted faces may stay in
 the graph: callers read the faces they find from the database, which drops them. Faces a
-reviewer said are not faces leave it: a search drops those it finds, and they are never added
-(one a reviewer takes back comes back when the index is next built anew).
+reviewer said are not faces, and faces whose embedding was cleared (``forget_bystanders``),
+leave it: a search drops those it finds, and they are never added (one a reviewer takes back
+comes back when the index is next built anew). Clearing embeddings builds the index anew
+(``rebuild``), so that no snapshot keeps them.
 """
 
 import logging
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from django.core.files.base import File
 from django.core.files.storage import default_storage
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from classifier.models.embeddings import embedding_vector
 from classifier.models.predictions import Face
@@ -49,9 +51,9 @@ def nearest_faces(vector: np.ndarray, count: int) -> list[tuple[int, float]]:
         index = _current()
         found = index.nearest(vector, count)
         discarded = set(
-            Face.objects.filter(
-                pk__in=[pk for pk, _ in found], review__label=NOT_A_FACE
-            ).values_list("pk", flat=True)
+            Face.objects.filter(pk__in=[pk for pk, _ in found])
+            .filter(Q(review__label=NOT_A_FACE) | Q(embedding__isnull=True))
+            .values_list("pk", flat=True)
         )
         if discarded:
             index.remove(sorted(discarded))
@@ -67,14 +69,32 @@ def save_snapshot() -> int:
         saved = _snapshots()
         if saved and index.last_id - max(saved) < SAVE_EVERY:
             return len(index)
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "faces.usearch"
-            index.save(path)
-            with path.open("rb") as snapshot:
-                default_storage.save(_snapshot_name(index.last_id), File(snapshot))
-        for last_id in saved:
-            default_storage.delete(_snapshot_name(last_id))
+        _replace_snapshots(index, saved)
         return len(index)
+
+
+def rebuild() -> int:
+    """Build this process's index anew from the database and store it as the one snapshot,
+    so that faces whose embeddings were cleared are in neither (a removed vector may linger
+    in the graph's file); returns how many faces it holds. Other processes drop such faces
+    from their own copies as their searches meet them."""
+    global _index
+    with _lock:
+        _index = FaceIndex()
+        _catch_up(_index)
+        _replace_snapshots(_index, _snapshots())
+        return len(_index)
+
+
+def _replace_snapshots(index: FaceIndex, saved: list[int]) -> None:
+    """Store ``index`` as the snapshot in place of the ``saved`` ones."""
+    for last_id in saved:
+        default_storage.delete(_snapshot_name(last_id))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "faces.usearch"
+        index.save(path)
+        with path.open("rb") as snapshot:
+            default_storage.save(_snapshot_name(index.last_id), File(snapshot))
 
 
 def _snapshot_name(last_id: int) -> str:

@@ -8,6 +8,7 @@ worker, though new faces may still join it.
 """
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 import numpy as np
 from django.db import models, transaction
@@ -15,6 +16,7 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
+from classifier.models import face_index
 from classifier.models.embeddings import embedding_bytes, embedding_vector
 from classifier.models.face_index import nearest_faces
 from classifier.models.predictions import Face, Prediction
@@ -236,6 +238,31 @@ class Person(models.Model):
             self.save(update_fields=["arranged"])
             self.refresh_sum()
         return new
+
+
+# Faces whose embeddings are cleared in one transaction.
+FORGET_BATCH = 1000
+
+
+def forget_bystanders(days: int) -> int:
+    """Clear the embeddings of the faces nobody named (``FaceQuerySet.bystanders``) of photos
+    uploaded more than ``days`` ago, and return how many. Each leaves its group on People,
+    whose sum is taken again from the faces left (a group left empty goes), and the
+    nearest-faces index is built anew without them. The box stays on its photo; a re-run
+    cannot name such a face again."""
+    cutoff = timezone.now() - timedelta(days=days)
+    pks = list(Face.objects.bystanders(cutoff).values_list("pk", flat=True))
+    forgotten = 0
+    for start in range(0, len(pks), FORGET_BATCH):
+        with transaction.atomic():
+            # The rule again: a face reviewed since the first query keeps its embedding.
+            batch = Face.objects.bystanders(cutoff).filter(pk__in=pks[start : start + FORGET_BATCH])
+            persons = set(batch.filter(person__isnull=False).values_list("person_id", flat=True))
+            forgotten += batch.update(embedding=None, person=None)
+            Person.objects.recount(persons)
+    if forgotten:
+        face_index.rebuild()
+    return forgotten
 
 
 @receiver(pre_delete, sender=Prediction)

@@ -582,18 +582,34 @@ class FaceQuerySet(models.QuerySet["Face"]):
             prediction__status=Prediction.Status.DONE,
         )
 
+    def nobody_named(self) -> "FaceQuerySet":
+        """Faces with an embedding that nobody ever named: unknown to the model, not flagged
+        as possibly someone, and never reviewed. Strangers, bystanders mostly."""
+        return self.filter(
+            label=UNKNOWN, needs_review=False, review__isnull=True, embedding__isnull=False
+        )
+
     def cohort(self, limit: int = MAX_COHORT) -> list[np.ndarray]:
-        """The embeddings of the newest ``limit`` faces nobody knows: unknown to
-        the model, not flagged as possibly someone, and never reviewed. Probably not
-        enrolled, they are the strangers this site photographs, the cohort training
-        normalises scores against (``ml.normalisation``)."""
+        """The embeddings of the newest ``limit`` faces nobody named. Probably not enrolled,
+        they are the strangers this site photographs, the cohort training normalises scores
+        against (``ml.normalisation``)."""
         rows = (
-            self.filter(label=UNKNOWN, needs_review=False, review__isnull=True)
-            .filter(embedding__isnull=False, prediction__status=Prediction.Status.DONE)
+            self.nobody_named()
+            .filter(prediction__status=Prediction.Status.DONE)
             .order_by("-pk")
             .values_list("embedding", flat=True)[:limit]
         )
         return [vector for stored in rows if (vector := embedding_vector(stored)) is not None]
+
+    def bystanders(self, uploaded_before: datetime) -> "FaceQuerySet":
+        """The faces nobody named of photos uploaded before ``uploaded_before``, but for those
+        in a group staff arranged on People: whose embeddings retention clears. A face
+        waiting for a review keeps its embedding, which the review trains on."""
+        return (
+            self.nobody_named()
+            .filter(prediction__created_at__lt=uploaded_before)
+            .exclude(person__arranged=True)
+        )
 
     def training_faces(self) -> list[ReviewedFace]:
         """Every reviewed face with an embedding, as training reads it (``ml.training.train``'s

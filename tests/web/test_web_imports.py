@@ -95,3 +95,5 @@ def test_every_task_runs_under_the_name_the_web_sends():
     assert tasks.requeue_stale.name == task_names.REQUEUE_STALE == "classifier.tasks.requeue_stale"
     assert tasks.clear_expired_sessions.name == task_names.CLEAR_EXPIRED_SESSIONS
     assert task_names.CLEAR_EXPIRED_SESSIONS == "classifier.tasks.clear_expired_sessions"
+    assert tasks.forget_bystanders.name == task_names.FORGET_BYSTANDERS
+    assert task_names.FORGET_BYSTANDERS == "classifier.tasks.forget_bystanders"
