@@ -79,6 +79,20 @@ def test_a_person_named_on_people_is_learnt_and_a_new_photo_of_them_is_recognise
         [NAME] if face.label == PERSON else [f"Possibly {NAME}, needs review"]
     )
 
+    # An athlete with no face yet: Models says the next training leaves them out, and one
+    # click leads to adding their photos.
+    page.click("nav >> text=Athletes")
+    page.fill("#id_display_name", "Kawhi Leonard")
+    page.click("button:has-text('Add athlete')")
+    page.click("nav >> text=Models")
+    short = page.locator("[data-shortfall] [data-short=kawhi_leonard]")
+    expect(short).to_contain_text(
+        "Kawhi Leonard has no face; training needs 2, so the next model leaves them out."
+    )
+    assert axe_violations(page) == []
+    short.locator("a:has-text('Add photos of Kawhi Leonard')").click()
+    expect(page.locator("input[name=images]")).to_be_visible()
+
 
 def largest(faces) -> Face:
     """The person a photo of the Johns is of: its largest face (others stand behind)."""
