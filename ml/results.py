@@ -13,6 +13,11 @@ NO_FACE = "no_face"
 NOT_A_FACE = "not_a_face"
 
 
+def percent(score: float) -> str:
+    """A score as every page and drawing shows it: 0.874 is "87.4%"."""
+    return f"{score * 100:.1f}%"
+
+
 class Answered(Protocol):
     """A face as the photo's answer reads it: who it is now, whether a reviewer said so, and
     the model's closest athlete and score."""

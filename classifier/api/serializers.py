@@ -110,6 +110,11 @@ class PredictionSerializer(serializers.ModelSerializer):
     needs_review = serializers.BooleanField(
         read_only=True, help_text="A face awaits a reviewer's decision."
     )
+    possibly = serializers.CharField(
+        read_only=True,
+        help_text='For an "unknown" photo with a face awaiting review, the athlete it might be '
+        '(pages say "Possibly X, needs review"); else "".',
+    )
     reviewed = serializers.BooleanField(
         source="is_reviewed", read_only=True, help_text="At least one face was reviewed."
     )
@@ -130,7 +135,8 @@ class PredictionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "status", "label", "confidence", "faces", "model_version",
             "created_at", "started_at", "finished_at", "error", "image_url", "annotated_url",
-            "needs_review", "reviewed", "review", "original_name", "sha256", "size", "width",
+            "needs_review", "possibly", "reviewed", "review", "original_name", "sha256", "size",
+            "width",
             "height", "timings", "reused", "event",
         ]  # fmt: skip
         read_only_fields = fields

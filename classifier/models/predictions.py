@@ -315,9 +315,11 @@ class Prediction(models.Model):
 
     @property
     def face_list(self) -> list["Face"]:
-        """This photo's faces in the order the model gave them, without those a reviewer said
-        are not faces; uses a prefetched ``faces``."""
-        return [face for face in self.faces.all() if not face.discarded]
+        """This photo's faces left to right, as captions name them and pages and drawings
+        number them (``ml.annotate.left_to_right``), without those a reviewer said are not
+        faces; uses a prefetched ``faces``."""
+        kept = [face for face in self.faces.all() if not face.discarded]
+        return sorted(kept, key=lambda face: (face.x, face.position))
 
     def copy_faces_from(self, source: "Prediction") -> None:
         """A reused result's own copies of its source's faces as the model saw them (see
@@ -487,6 +489,41 @@ class Prediction(models.Model):
     @property
     def is_reviewed(self) -> bool:
         return any(face.review_id is not None for face in self.face_list)
+
+    @property
+    def shown_confidence(self) -> float | None:
+        """The percentage pages show beside the answer: the model's, for an athlete it named;
+        none once a reviewer gave the answer (pages say "reviewed" instead)."""
+        if not self.names_an_athlete:
+            return None
+        if any(face.reviewed and face.answer == self.label for face in self.face_list):
+            return None
+        return self.confidence
+
+    @property
+    def review_summary(self) -> str:
+        """The photo's review in a line, over all its faces: "2 of 3 faces reviewed (1
+        confirmed, 1 corrected); 1 needs review"."""
+        faces = self.face_list
+        if not faces:
+            return "No face to review"
+        reviews = [face.review for face in faces if face.review is not None]
+        waiting = sum(face.awaits_review for face in faces)
+        needs = f"{waiting} need{'s' if waiting == 1 else ''} review" if waiting else ""
+        if not reviews:
+            return f"Not reviewed yet; {needs}" if needs else "Not reviewed yet"
+        confirmed = sum(review.verdict == FaceReview.Verdict.CONFIRM for review in reviews)
+        verdicts = ", ".join(
+            f"{count} {word}"
+            for count, word in ((confirmed, "confirmed"), (len(reviews) - confirmed, "corrected"))
+            if count
+        )
+        done = (
+            f"{'The face' if len(faces) == 1 else f'All {len(faces)} faces'} reviewed"
+            if len(reviews) == len(faces)
+            else f"{len(reviews)} of {len(faces)} faces reviewed"
+        )
+        return f"{done} ({verdicts})" + (f"; {needs}" if needs else "")
 
     @property
     def latest_review(self) -> "FaceReview | None":

@@ -109,7 +109,7 @@ def faces_to_review(request: HttpRequest, scope: QueueScope) -> list[Face]:
     queue = scope.queue()
     try:
         if photo := request.GET.get("photo"):
-            return list(faces.filter(prediction_id=photo).order_by("position")[:REVIEW_BATCH])
+            return list(faces.filter(prediction_id=photo).order_by("x", "position")[:REVIEW_BATCH])
         if face := request.GET.get("face"):
             first = get_object_or_404(faces, pk=face)
             return [first, *queue.exclude(pk=first.pk)[: REVIEW_BATCH - 1]]

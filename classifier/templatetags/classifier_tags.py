@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from classifier.web.queue_health import queue_health
+from ml.results import percent as as_percent
 
 register = template.Library()
 
@@ -19,7 +20,7 @@ def label_name(label: str, names: dict[str, str]) -> str:
 
 @register.filter
 def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
+    return "–" if value is None else as_percent(value)
 
 
 @register.filter

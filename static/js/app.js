@@ -86,7 +86,13 @@
       result: function (prediction, names, detailUrl) {
         link.href = detailUrl;
         if (prediction.annotated_url) image.src = prediction.annotated_url;
-        title.textContent = names[prediction.label] || prediction.label;
+        if (prediction.possibly) {
+          // Flagged, as History and the photo's page say it.
+          var name = names[prediction.possibly] || prediction.possibly;
+          title.replaceChildren(element("span", "needs-review", "Possibly " + name + ", needs review"));
+        } else {
+          title.textContent = names[prediction.label] || prediction.label;
+        }
       },
     };
   }

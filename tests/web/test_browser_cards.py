@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from classifier.models import Prediction
+from classifier.models import Face, Prediction
+from ml.results import FaceResult
 from tests.web.browser import axe_violations, on_desktop_and_phone, sign_in_as
 from tests.web.conftest import jpeg_bytes
 
@@ -54,6 +55,30 @@ def test_it_keeps_the_file_name_on_a_card_once_its_result_arrives(
     assert card.locator(".card-title").inner_text() == "Rafael Nadal"
     assert card.locator(".card-file").inner_text() == "nadal(3).jpg"
     assert PERCENT.findall(card.inner_text()) == ["87.7%"]
+
+
+def test_a_live_card_says_a_flagged_photo_needs_review_as_history_does(
+    page, live_server, model_version, sent_tasks, sample_data
+):
+    page.goto(live_server.url)
+    photo = sample_data / "lebron_james" / "james(2).jpg"
+    page.set_input_files("input[type=file]", str(photo))
+    page.locator("#uploads .badge-queued").wait_for()
+
+    prediction = Prediction.objects.get(original_name="james(2).jpg")
+    flagged = FaceResult((4, 4, 20, 20), "unknown", "lebron_james", 0.62, True, 0.99)
+    Face.from_result(prediction, 0, flagged, None).save()
+    Prediction.objects.filter(pk=prediction.pk).update(  # as the worker finishes it
+        status="done", label="unknown", confidence=0.62, annotated=prediction.thumbnail.name
+    )
+    card = page.locator("#uploads .card")
+    card.locator(".badge-done").wait_for()
+
+    assert card.locator(".card-title").inner_text() == "Possibly LeBron James, needs review"
+    assert PERCENT.findall(card.inner_text()) == []
+    page.goto(f"{live_server.url}/predictions/")
+    history = page.locator(".card .card-title").first.inner_text()
+    assert history == "Possibly LeBron James, needs review"
 
 
 @on_desktop_and_phone

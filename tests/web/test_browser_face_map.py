@@ -1,6 +1,6 @@
 """In Chromium: a crowded group photo stays readable. Every face has a number, no two numbers
-overlap, a face and its table row light up together, unknown faces are drawn lighter, and the
-photo zooms to full size."""
+overlap, faces are numbered left to right, a face and its table row light up together, unknown
+faces are drawn lighter, and the photo zooms to full size with every box still on its face."""
 
 import io
 import itertools
@@ -102,7 +102,8 @@ def test_unknown_faces_are_drawn_lighter_and_kinds_differ_by_line_not_only_colou
             " return [s.borderTopWidth, s.borderTopStyle, s.borderTopColor]; }",
         )
 
-    named, review, unknown = border(1), border(3), border(10)
+    # Numbered left to right: faces 1 and 2 are the first column, 5 the third's front row.
+    named, review, unknown = border(1), border(5), border(10)
     assert (named[0], named[1]) == ("2px", "solid")
     assert (review[0], review[1]) == ("2px", "dashed")
     assert (unknown[0], unknown[1]) == ("1px", "dotted")
@@ -119,3 +120,36 @@ def test_the_photo_opens_full_size_and_zooms(page, live_server, bench):
 
     assert page.locator(".face-map img").bounding_box()["width"] == WIDTH
     assert page.get_attribute("[data-zoom]", "aria-pressed") == "true"
+
+
+def box_on_photo(page, face: int) -> tuple[float, float, float, float]:
+    """Where a face's box sits on the photo as shown, in the photo's own pixels."""
+    image = page.locator(".face-map img").bounding_box()
+    box = page.locator(f'.face-box[data-face="{face}"]').bounding_box()
+    scale = WIDTH / image["width"]
+    return (
+        (box["x"] - image["x"]) * scale,
+        (box["y"] - image["y"]) * scale,
+        box["width"] * scale,
+        box["height"] * scale,
+    )
+
+
+def test_the_boxes_stay_on_their_faces_fitted_and_at_full_size(page, live_server, bench):
+    page.goto(f"{live_server.url}/predictions/{bench.pk}/")
+    page.wait_for_selector("[data-face-map][data-placed=true]")
+    faces = {1: (500, 300), 2: (500, 340), 22: (800, 340)}  # left to right, front row second
+
+    def placed() -> dict:
+        return {face: box_on_photo(page, face) for face in faces}
+
+    fitted = placed()
+    page.click("[data-zoom]")
+    page.locator(".face-map").evaluate("(map) => { map.scrollLeft = 400; map.scrollTop = 200; }")
+    full = placed()
+
+    assert page.locator(".face-map img").bounding_box()["width"] == WIDTH
+    for face, (x, y) in faces.items():
+        for shown in (fitted[face], full[face]):
+            assert abs(shown[0] - x) <= 2 and abs(shown[1] - y) <= 2, (face, shown)
+            assert abs(shown[2] - 28) <= 2 and abs(shown[3] - 28) <= 2, (face, shown)

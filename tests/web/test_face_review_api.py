@@ -179,8 +179,8 @@ def test_the_annotated_photo_is_redrawn_with_the_reviewed_answer(
     assert not (media_root / earlier).exists()
     drawn = Image.open(media_root / prediction.annotated.name).convert("RGB")
     assert drawn.size == (64, 48)
-    red, green, blue = drawn.getpixel((4, 25))  # the box's left edge: an athlete's green
-    assert green > 150 and red < 120
+    red, green, blue = drawn.getpixel((4, 25))  # the box's left edge: an athlete's blue
+    assert blue > 150 and red < 120
 
 
 @pytest.mark.db_engine  # on_commit
