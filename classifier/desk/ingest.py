@@ -15,6 +15,7 @@ import io
 import os
 import stat
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,8 @@ class Ingest:
     report: Callable[[str], None] = print
     # Entries already handled, as they were then: not read (nor reported) again when watching.
     handled: set[Found] = field(default_factory=set)
+    # The upload batch of this look at the folder (the review queue's "your last upload").
+    batch: uuid.UUID = field(default_factory=uuid.uuid4)
 
     def photos(self) -> list[Found]:
         """Every entry under the folder named as a photo is, by path; links to folders are
@@ -102,6 +105,7 @@ class Ingest:
         """Go over the folder once, with a line of progress per photo; return the counts."""
         tally = Tally()
         photos = self.photos()
+        self.batch = uuid.uuid4()
         for number, found in enumerate(photos, start=1):
             self.ingest(found, tally, progress=f"[{number}/{len(photos)}] ")
         return tally
@@ -116,6 +120,7 @@ class Ingest:
         before: dict[Path, Found] = {}
         while True:
             now = {found.path: found for found in self.photos()}
+            self.batch = uuid.uuid4()
             for path, found in now.items():
                 if before.get(path) == found:
                     self.ingest(found, tally)
@@ -150,7 +155,9 @@ class Ingest:
             tally.skipped += 1
             self.report(f"{progress}{name}: skipped: {unreadable(exc)}")
             return
-        (prediction,) = store_uploads([checked], uploader=self.uploader, event=self.event)
+        (prediction,) = store_uploads(
+            [checked], uploader=self.uploader, event=self.event, batch=self.batch
+        )
         tally.uploaded += 1
         self.report(f"{progress}{name}: uploaded, {prediction.status}")
 

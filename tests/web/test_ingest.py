@@ -69,6 +69,16 @@ def test_it_uploads_each_new_photo_once_then_nothing_more(
     assert again.rstrip().endswith("0 uploaded, 30 already seen, 0 rejected, 0 skipped.")
 
 
+def test_each_run_is_one_upload_batch(folder, final, sent_tasks):
+    ingest(folder, "--event", "Final")
+    (folder / "late.jpg").write_bytes(distinct_photo(99))
+    ingest(folder, "--event", "Final")
+
+    first = set(Prediction.objects.exclude(original_name="late.jpg").values_list("batch"))
+    late = Prediction.objects.get(original_name="late.jpg").batch
+    assert len(first) == 1 and late not in {batch for (batch,) in first}
+
+
 @pytest.mark.db_engine  # matching a null event
 def test_a_photo_seen_in_another_event_is_uploaded_into_this_one(folder, final, sent_tasks):
     ingest(folder)
