@@ -4,9 +4,9 @@ the tests' served site alike; command-line flags override them.
 Threaded workers (``gthread``), not gunicorn's default sync ones: a sync worker belongs to one
 connection until its request is read, so two clients sending a body at 1 byte/s took both
 workers and the site stopped answering. A thread waiting on a slow body holds only itself; it
-takes ``workers × threads`` such clients to fill the server. On a public address, put the
-buffering proxy of docker-compose.yml (deploy/nginx.conf) in front: it reads whole requests
-before gunicorn sees them.
+takes ``workers × threads`` such clients to fill the server. So scripts/run and
+docker-compose.yml put nginx in front (deploy/proxy.conf), which reads whole requests before
+gunicorn sees them; never expose gunicorn without it.
 """
 
 import os

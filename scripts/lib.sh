@@ -18,7 +18,8 @@ apt_install() {
   command -v apt-get >/dev/null || die "Please install $* with your package manager."
   say "Installing $* (Debian packages)"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  # RUNLEVEL=1: a package that brings a service (nginx) installs without starting it.
+  as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq "$@" >/dev/null
 }
 
 # pip and setuptools in the virtualenv, pinned: the ones `python3.11 -m venv` leaves there (pip
@@ -126,6 +127,22 @@ private_var() {
   umask 077
   mkdir -p var
   chmod -R go= var
+}
+
+ensure_nginx() {  # the buffering front of scripts/run
+  command -v nginx >/dev/null || apt_install nginx-light
+}
+
+# nginx_config LISTEN UPSTREAM FOLDER: deploy/nginx-run.conf filled in as FOLDER/nginx.conf,
+# listening on LISTEN (host:port) in front of gunicorn at UPSTREAM (unix:/path or host:port).
+nginx_config() {
+  local root user=""
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  [ "$(id -u)" = 0 ] && user="user root;"
+  mkdir -p "$3"
+  sed -e "s|@PREFIX@|$(cd "$3" && pwd)|g" -e "s|@LISTEN@|$1|g" -e "s|@UPSTREAM@|$2|g" \
+    -e "s|@DEPLOY@|$root/deploy|g" -e "s|^#@USER@$|$user|" \
+    "$root/deploy/nginx-run.conf" >"$3/nginx.conf"
 }
 
 ensure_exiftool() {  # writes the names into tagged downloads

@@ -1,5 +1,6 @@
 """Real processes for the integration tests: a Celery worker that a test can kill and start
-again, a gunicorn web server, a private redis-server that a test may stop, and an S3 server.
+again, a gunicorn web server and scripts/run's nginx in front of it, a private redis-server that
+a test may stop, and an S3 server.
 
 Each runs in its own process group, so a test can SIGKILL a whole worker (the parent and its
 pool children) at once. Only processes started here are ever signalled.
@@ -186,6 +187,37 @@ class WebServer(Process):
         return [
             sys.executable, "-m", "gunicorn", "athletes_site.wsgi", "--config",
             str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}",
+        ]  # fmt: skip
+
+    def is_ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz/", timeout=2) as response:
+                return response.status == 200
+        except (URLError, OSError):
+            return False
+
+
+class Front(Process):
+    """nginx in front of a WebServer, configured as scripts/run configures it (scripts/lib.sh:
+    nginx_config and deploy/nginx-run.conf), on a free loopback port of its own."""
+
+    name = "front"
+
+    def __init__(self, folder: Path, web: WebServer):
+        super().__init__(folder, dict(os.environ))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.prefix = folder / "nginx"
+        subprocess.run(
+            ["bash", "-c", 'source scripts/lib.sh && nginx_config "$@"', "nginx_config",
+             f"127.0.0.1:{self.port}", f"127.0.0.1:{web.port}", str(self.prefix)],
+            cwd=ROOT, check=True,
+        )  # fmt: skip
+
+    def command(self) -> list[str]:
+        return [
+            "nginx", "-p", str(self.prefix), "-c", str(self.prefix / "nginx.conf"), "-e", "stderr",
+            "-g", "daemon off;",
         ]  # fmt: skip
 
     def is_ready(self) -> bool:
