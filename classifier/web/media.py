@@ -15,6 +15,18 @@ from classifier.uploads import MEDIA_TYPES
 MODEL_PLOTS_FOLDER = "models"
 
 
+def stored_name(path: str) -> str | None:
+    """``path`` as the one name both the checks below and the storage use, or None when it is
+    not already in that form: storages normalise names each their own way (a bucket's drops a
+    leading or doubled slash and reads a backslash as one), so ``//models/plot.png`` once
+    passed the check for ``models/`` and was served from ``models/plot.png`` to anyone. A name
+    that normalising would change in any way is refused."""
+    name = posixpath.normpath(path)
+    if name != path or "\\" in path or name.startswith(("/", "..")) or name == ".":
+        return None
+    return name
+
+
 @require_safe
 def media(request: HttpRequest, path: str) -> FileResponse:
     """Serve a stored image with a fixed, safe content type (names are unguessable UUIDs).
@@ -22,15 +34,17 @@ def media(request: HttpRequest, path: str) -> FileResponse:
     Model plots (``models/``) describe the training photos: only users who may view model
     versions get them; anyone else gets the same 404 as for a missing file.
     """
-    content_type = MEDIA_TYPES.get(Path(path).suffix.lower())
-    folder = posixpath.normpath(path).split("/")[0]
-    staff_only = folder == MODEL_PLOTS_FOLDER
+    name = stored_name(path)
+    if name is None:
+        raise Http404("No such file.")
+    content_type = MEDIA_TYPES.get(Path(name).suffix.lower())
+    staff_only = name.split("/")[0] == MODEL_PLOTS_FOLDER
     try:
-        if content_type is None or not default_storage.exists(path):
+        if content_type is None or not default_storage.exists(name):
             raise Http404("No such file.")
         if staff_only and not request.user.has_perm("classifier.view_modelversion"):
             raise Http404("No such file.")
-        response = FileResponse(default_storage.open(path, "rb"), content_type=content_type)
+        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
     except SuspiciousFileOperation as exc:
         raise Http404("No such file.") from exc
     response["Cache-Control"] = "private, max-age=86400"

@@ -58,6 +58,30 @@ def test_it_serves_no_path_outside_the_bucket(client, db, bucket):
     assert client.get("/media/uploads/missing.jpg").status_code == 404
 
 
+def test_a_model_plot_is_for_staff_whatever_the_path_s_spelling(
+    client, django_user_model, db, bucket
+):
+    from django.contrib.auth.models import Permission
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save("models/v1-confusion.png", ContentFile(b"\x89PNG plot"))
+    spellings = [
+        f"/media/{name}", f"/media//{name}", f"/media///{name}", f"/media/./{name}",
+        f"/media/{name.replace('/', '//')}", f"/media/{name.replace('/', '%5C')}",
+        f"/media/{name.replace('/', '/./')}", f"/media/uploads/../{name}",
+    ]  # fmt: skip
+
+    assert {path: client.get(path).status_code for path in spellings} == dict.fromkeys(
+        spellings, 404
+    )
+    viewer = django_user_model.objects.create_user("viewer")
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_modelversion"))
+    client.force_login(viewer)
+    assert client.get(f"/media/{name}").status_code == 200
+    assert client.get(f"/media//{name}").status_code == 404  # refused, not read another way
+
+
 def test_it_never_serves_a_model_archive(client, athletes, bucket, artifact_dir):
     model_version = ModelVersion.objects.register(artifact_dir)
 
