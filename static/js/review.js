@@ -74,7 +74,7 @@
       cropStyle($("[data-crop]"), face, 224);
       var answer = $("[data-model-answer]");
       answer.replaceChildren(modelAnswer(face));
-      $("[data-score]").textContent = face.score.toFixed(2);
+      $("[data-score]").textContent = (face.score * 100).toFixed(1) + "%";  // as the pages' percent
       $("[data-current]").textContent =
         face.answer !== face.label ? "· now: " + name(face.answer) + " (reviewed)" : "";
       $("[data-photo]").src = face.photo;

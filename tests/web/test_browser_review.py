@@ -112,6 +112,7 @@ def test_the_name_box_offers_the_roster_with_numbers_the_candidate_first(
 
     page.keyboard.press("/")
 
+    assert page.inner_text("[data-score]") == "60.0%"  # one number format, as pages show it
     options = page.locator("[role=option]").all_inner_texts()
     assert options[0] == "7 · Jaylen Brown · Celtics"
     assert {"23 · LeBron James · Lakers", "0 · Jayson Tatum · Celtics"} <= set(options)
