@@ -131,8 +131,10 @@ class SeenBefore(CheckedUpload):
     def store(self, prediction: Prediction) -> None:
         """The model's answer, copies of the photo and its thumbnail under the new row's own
         id, and its own faces drawn on it: the earlier row's drawing shows that upload's
-        reviews, which are not this one's."""
+        reviews, which are not this one's. Never queued, so it carries no ``source``: the
+        sender's address hash is kept only while a photo waits for a worker."""
         prediction.copy_result_from(self.earlier)
+        prediction.source = ""
 
         def faces_and_drawing() -> None:
             prediction.copy_faces_from(self.earlier)

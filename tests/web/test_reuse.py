@@ -200,3 +200,14 @@ def test_a_failed_result_is_not_reused(client, make_prediction, sent_tasks):
     response = client.post("/api/predictions/", {"image": upload_file(data)})
 
     assert response.status_code == 202
+
+
+def test_a_reuse_keeps_no_hash_of_the_senders_address(client, finished_original, sent_tasks):
+    """The address hash counts a sender's share of the queue; a reuse never waits in it."""
+    data = jpeg_bytes()
+    finished_original(data)
+
+    response = client.post("/api/predictions/", {"image": upload_file(data, "again.jpg")})
+
+    assert response.status_code == 201
+    assert Prediction.objects.get(pk=response.json()["id"]).source == ""
