@@ -254,7 +254,20 @@
     window.addEventListener(type, function (event) { event.preventDefault(); });
   });
 
+  // The menu's links past Upload and History, folded on a phone (static/css/site.css).
+  function setUpMenu(toggle) {
+    var links = document.getElementById(toggle.getAttribute("aria-controls"));
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      links.classList.toggle("is-open", open);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var toggle = document.querySelector(".menu-toggle");
+    if (toggle) setUpMenu(toggle);
     var form = document.querySelector("form.dropzone");
     if (form) setUpDropZone(form);
     var result = document.querySelector("[data-prediction-api]");
