@@ -119,6 +119,9 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
     with_actions(request, [prediction])
     context = {
         "prediction": prediction,
+        # Its link opens the page; what reaches it through its faces' numbers (making a face
+        # an example) is only for those who may list it.
+        "listed": visible_predictions(request).filter(pk=prediction.pk).exists(),
         "names": Athlete.objects.label_names(),
         "athletes": Athlete.objects.values_list("label", "display_name"),
         "download_name": download_name(prediction),

@@ -42,6 +42,10 @@ def test_an_enroller_cannot_walk_face_numbers_to_other_peoples_photos(
     assert not Example.objects.exists()
     assert allowed.status_code == 302
     assert allowed["Location"] == f"/predictions/{own.prediction_id}/"
+    # A shared link opens the photo's page, without forms that would answer 404.
+    form = 'class="face-example"'
+    assert form not in enroller.get(f"/predictions/{theirs.prediction_id}/").content.decode()
+    assert form in enroller.get(f"/predictions/{own.prediction_id}/").content.decode()
 
 
 def test_a_reviewer_reaches_only_the_faces_of_finished_photos(
