@@ -60,6 +60,20 @@ def take(key: str, count: int, limit: int, seconds: int) -> str | None:
     return None
 
 
+def take_all(keys: list[str], count: int, limit: int, seconds: int) -> list[str] | None:
+    """``take`` from every one of ``keys`` or from none: the windows taken, or None (with
+    nothing taken) when one of them would pass ``limit``."""
+    taken: list[str] = []
+    for key in keys:
+        window = take(key, count, limit, seconds)
+        if window is None:
+            for each in taken:
+                give_back(each, count)
+            return None
+        taken.append(window)
+    return taken
+
+
 def give_back(window: str, count: int) -> None:
     with contextlib.suppress(ValueError):  # already expired: nothing to give back
         cache.decr(window, count)
@@ -95,15 +109,8 @@ class TaggingThrottle(BaseThrottle):
         if request.user.is_staff:
             return True
         limit, self.seconds = parse_rate(settings.ATHLETES_TAGGING_RATE)
-        taken: list[str] = []
-        for ident in limit_idents(request):
-            window = take(f"tagging:{ident}", 1, limit, self.seconds)
-            if window is None:
-                for each in taken:
-                    give_back(each, 1)
-                return False
-            taken.append(window)
-        return True
+        keys = [f"tagging:{ident}" for ident in limit_idents(request)]
+        return take_all(keys, 1, limit, self.seconds) is not None
 
     def wait(self) -> int:
         return seconds_left(self.seconds)
@@ -143,13 +150,12 @@ def admit_photos(request, count: int) -> None:
     ]  # fmt: skip
     taken: list[str] = []
     for name, limit, seconds, message in limits:
-        for ident in idents:
-            window = take(f"uploads:{name}:{ident}", count, limit, seconds)
-            if window is None:
-                for each in taken:
-                    give_back(each, count)
-                raise UploadRefused(429, message, seconds_left(seconds))
-            taken.append(window)
+        windows = take_all([f"uploads:{name}:{ident}" for ident in idents], count, limit, seconds)
+        if windows is None:
+            for each in taken:
+                give_back(each, count)
+            raise UploadRefused(429, message, seconds_left(seconds))
+        taken += windows
 
 
 def admit_sign_up(request) -> bool:
