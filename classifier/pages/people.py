@@ -19,7 +19,7 @@ from classifier.api.serializers import (
     NamePersonSerializer,
     SplitInputSerializer,
 )
-from classifier.models import Athlete, Face, Person, Prediction
+from classifier.models import Athlete, Face, Person
 from classifier.models.readiness import short_of_faces
 from classifier.pages.crops import face_geometry
 from classifier.pages.staff import error_sentences
@@ -143,11 +143,8 @@ def people_page(request: HttpRequest) -> HttpResponse:
 @people_page_guard
 def more_photos_page(request: HttpRequest, pk: int) -> HttpResponse:
     """More photos of this person: the faces nearest one face across the archive."""
-    visible = Prediction.objects.visible_to(request.user, visitor_id(request))
-    face = get_object_or_404(
-        Face.objects.select_related("prediction", "review", "person"), pk=pk,
-        prediction__in=visible,
-    )  # fmt: skip
+    visible = Face.objects.visible_to(request.user, visitor_id(request))
+    face = get_object_or_404(visible.select_related("prediction", "review", "person"), pk=pk)
     found = people.more_photos(face, request.user)
     context = {
         "face": face_entry(face),
