@@ -79,8 +79,9 @@ def role_group(role: Role) -> Group:
 
 
 def role_of(user: User) -> str:
-    """The account's role, by its groups: ``user`` when it has none of the roles' groups."""
-    groups = set(user.groups.values_list("name", flat=True))
+    """The account's role, by its groups: ``user`` when it has none of the roles' groups.
+    Reads ``groups.all()``, so a list that prefetched them asks nothing more per account."""
+    groups = {group.name for group in user.groups.all()}
     return next((key for key, role in ROLES.items() if role.group in groups), NO_ROLE)
 
 

@@ -143,3 +143,17 @@ def test_only_who_may_add_and_change_users_gets_the_page(client, django_user_mod
     assert "Only a superuser may give a superuser&#x27;s account a new link." in (
         response.content.decode()
     )
+
+
+def test_the_page_asks_the_same_queries_however_many_accounts(
+    staff_client, django_user_model, django_assert_max_num_queries
+):
+    def queries() -> int:
+        with django_assert_max_num_queries(1000) as counted:
+            assert staff_client.get("/accounts/").status_code == 200
+        return len(counted.captured_queries)
+
+    few = queries()
+    for n in range(5):
+        django_user_model.objects.create_user(f"fan{n}")
+    assert queries() == few
