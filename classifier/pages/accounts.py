@@ -17,7 +17,8 @@ from classifier.uploads import visitor_id
 from classifier.web.throttling import admit_sign_up
 
 CLOSED = "Accounts on this site are made by its administrators: ask one for an invitation."
-TOO_MANY = "Too many sign-ups from your address: wait an hour, then try again."
+# With the rate it passed (ATHLETES_SIGNUP_RATE), which says how long to wait.
+TOO_MANY = "Too many sign-ups from your address (at most {rate}): wait, then try again."
 # The same answer whether the name was free or taken, so the form tells nobody which exist.
 SIGNED_UP = (
     "If {name} was free, it is your account now: sign in with the password you chose. If "
@@ -60,7 +61,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
         if not admit_sign_up(request):
-            messages.error(request, TOO_MANY)
+            messages.error(request, TOO_MANY.format(rate=settings.ATHLETES_SIGNUP_RATE))
             return render(request, "registration/signup.html", {"form": form}, status=429)
         if form.is_valid():
             name = form.cleaned_data["username"]

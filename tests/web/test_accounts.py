@@ -85,12 +85,13 @@ def test_sign_up_is_closed_unless_the_setting_opens_it(client, django_user_model
 
 
 def test_sign_ups_are_limited_per_address(client, django_user_model, open_sign_up, settings):
-    settings.ATHLETES_SIGNUP_RATE = "2/hour"
+    settings.ATHLETES_SIGNUP_RATE = "2/day"
 
     answers = [sign_up(client, f"fan{n}") for n in range(3)]
 
     assert [a.status_code for a in answers] == [200, 200, 429]
-    assert TOO_MANY in answers[2].content.decode()
+    assert TOO_MANY.format(rate="2/day") in answers[2].content.decode()
+    assert "at most 2/day" in answers[2].content.decode()  # the wait the setting gives
     assert django_user_model.objects.filter(username__startswith="fan").count() == 2
 
 
