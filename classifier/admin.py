@@ -19,7 +19,6 @@ from classifier.models import (
     ReviewError,
     Team,
 )
-from ml.dev_report import describe as describe_dev
 
 
 def image_tag(file, width: int, alt: str):
@@ -275,12 +274,12 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="On the dev set")
     def dev_figures(self, model_version: ModelVersion):
         """What `python -m ml evaluate --dev` measured on photos the model never saw."""
-        report = model_version.dev_report
+        report = model_version.dev_evaluation
         if report is None:
             return f"Not evaluated: run manage.py evaluate_model {model_version.version} --dev DIR."
         return format_html(
             "<table>{}</table>",
-            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", describe_dev(report)),
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", report.describe()),
         )
 
     @admin.display(description="DET curve")

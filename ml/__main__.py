@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -505,17 +506,17 @@ def _evaluate_dev(args) -> int:
             cohort=_cohort(args),
         )
     report = evaluate_dev(Predictor.load(model, args.weights), args.dev, args.compare_detector)
-    report["model"] = str(model)
+    report = dataclasses.replace(report, model=str(model))
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / DEV_REPORT).write_text(json.dumps(report, indent=2) + "\n")
-    save_det_plot(report, args.out / DET_PLOT)
+    (args.out / DEV_REPORT).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    save_det_plot(report.det, args.out / DET_PLOT)
     print_report(report)
     print(f"\nWrote {args.out / DEV_REPORT} and {args.out / DET_PLOT}.")
     return 0
 
 
 def _evaluate_league(args) -> int:
-    from ml.det import save_det_plot
+    from ml.det import DetCurve, save_det_plot
     from ml.league import load_league
     from ml.league_evaluation import evaluate_league, print_reports
 
@@ -526,7 +527,7 @@ def _evaluate_league(args) -> int:
     report_path.write_text(json.dumps(reports, indent=2) + "\n")
     for report in reports:
         save_det_plot(
-            report,
+            DetCurve.from_dict(report),
             args.out / f"det_{report['people']}.png",
             impostors="strangers named: FPIR",
             athletes="probes not named right: FNIR",

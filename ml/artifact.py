@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ml.errors import ModelError
+from ml.held_out import HeldOutReport
 from ml.normalisation import Normaliser
 from ml.recognizer import Lines, Recognizer
 from ml.weights import FACENET_SHA256, FLOAT32, NETWORK
@@ -84,6 +85,13 @@ class Manifest:
     # How LiteRT ran the backbone for training, and so must for serving (ml.weights.NETWORKS).
     network: str = NETWORK
     format_version: int = FORMAT_VERSION
+
+    @property
+    def held_out(self) -> HeldOutReport | None:
+        """What training measured on the reviewed faces it held out (``ml.held_out``), or None
+        for a model trained before faces were held out."""
+        report = self.metrics.get("held_out")
+        return HeldOutReport.from_dict(report) if isinstance(report, dict) else None
 
     def to_dict(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "created_at": self.created_at.isoformat()}

@@ -11,14 +11,137 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from ml.det import operating_points, scored
+from ml.det import DetCurve, scored
 from ml.recognizer import Recognizer
 from ml.results import UNKNOWN
 from ml.reviewed import HELD_OUT_EVERY, ReviewedFace
+
+
+@dataclass(frozen=True)
+class AthleteHeldOut:
+    """What one athlete was trained from, and how their held-out faces fared."""
+
+    training_photos: int
+    reviewed_positives: int
+    # Impostor scores their lines were set from, and how many came from reviewed faces.
+    impostors: int
+    reviewed_impostors: int
+    held_out: int
+    sure: int
+    # Named surely, or needing review with this athlete as the candidate.
+    flagged: int
+    named_wrongly: int
+
+
+@dataclass(frozen=True)
+class StrangersHeldOut:
+    """Held-out faces of people the model does not know: how many were named or flagged."""
+
+    held_out: int
+    named: int
+    flagged: int
+
+
+@dataclass(frozen=True)
+class HeldOutReport:
+    """What training measured on the reviewed faces it held out (``measure``): stored in the
+    manifest's ``metrics["held_out"]`` as `to_dict()` and read back with `from_dict()`."""
+
+    held_out_every: int
+    reviewed_faces: int
+    fitted_faces: int
+    held_out_faces: int
+    held_out_photos: int
+    athletes: dict[str, AthleteHeldOut]
+    strangers: StrangersHeldOut
+    det: DetCurve
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        det = data.pop("det")  # stored beside the counts: `scores`, `operating_points`
+        return {**data, **det}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HeldOutReport:
+        return cls(
+            held_out_every=data["held_out_every"],
+            reviewed_faces=data["reviewed_faces"],
+            fitted_faces=data["fitted_faces"],
+            held_out_faces=data["held_out_faces"],
+            held_out_photos=data["held_out_photos"],
+            athletes={label: AthleteHeldOut(**each) for label, each in data["athletes"].items()},
+            strangers=StrangersHeldOut(**data["strangers"]),
+            det=DetCurve.from_dict(data),
+        )
+
+    def describe(self) -> list[tuple[str, str]]:
+        """The report as (what, figures) rows for a page or a log, saying "n/a" where there is
+        nothing held out to measure rather than a rate of nothing."""
+        athletes = self.athletes.values()
+        genuine = sum(each.held_out for each in athletes)
+        rows = [
+            (
+                "Reviewed faces",
+                f"{self.reviewed_faces}: {self.fitted_faces} fitted, "
+                f"{self.held_out_faces} held out to measure on (from "
+                f"{self.held_out_photos} photos; every face of one photo in "
+                f"{self.held_out_every} is held out)",
+            ),
+            (
+                "Held-out recall",
+                _recall(
+                    genuine,
+                    sum(each.sure for each in athletes),
+                    sum(each.flagged for each in athletes),
+                ),
+            ),
+            ("Held-out false accepts", self._false_accepts()),
+        ]
+        for label, each in self.athletes.items():
+            rows.append(
+                (
+                    label,
+                    f"{each.training_photos} training photos, "
+                    f"{each.reviewed_positives} reviewed faces as positives, "
+                    f"{each.impostors} impostor scores ({each.reviewed_impostors} from "
+                    f"reviewed faces); held out: {each.held_out}, recall "
+                    + _recall(each.held_out, each.sure, each.flagged),
+                )
+            )
+        if self.det.drawable:
+            for name, point in self.det.operating_points.items():
+                rows.append(
+                    (
+                        f"{name.capitalize()} lines on held-out faces",
+                        f"false accepts {point.false_accept:.1%}, "
+                        f"false rejects {point.false_reject:.1%}",
+                    )
+                )
+        else:
+            rows.append(
+                (
+                    "DET curve",
+                    "n/a: it needs held-out faces of athletes and of other people "
+                    f"({genuine} and {self.strangers.held_out} held out)",
+                )
+            )
+        return rows
+
+    def _false_accepts(self) -> str:
+        wrongly = sum(each.named_wrongly for each in self.athletes.values())
+        strangers = self.strangers
+        others = (
+            "n/a, 0 held-out faces of other people"
+            if not strangers.held_out
+            else f"{strangers.named} of {strangers.held_out} faces of other people named, "
+            f"{strangers.flagged} flagged for review"
+        )
+        return f"{others}; {wrongly} athletes' faces named as another athlete"
 
 
 def measure(
@@ -27,7 +150,7 @@ def measure(
     held_out: Sequence[ReviewedFace],
     training_photos: Mapping[str, int],
     impostors: Mapping[str, int],
-) -> dict[str, Any]:
+) -> HeldOutReport:
     """The report: what each athlete was trained from, and how the held-out faces fare.
 
     A held-out face reviewed as an athlete of the model is genuine: named surely, at least
@@ -72,78 +195,16 @@ def measure(
             strangers["named"] += naming.label != UNKNOWN
             strangers["flagged"] += naming.needs_review
             impostor.append(scored(labels, int(scores.argmax()), scores, cosines))
-    return {
-        "held_out_every": HELD_OUT_EVERY,
-        "reviewed_faces": len(fitting) + len(held_out),
-        "fitted_faces": len(fitting),
-        "held_out_faces": len(held_out),
-        "held_out_photos": len({face.photo for face in held_out}),
-        "athletes": athletes,
-        "strangers": strangers,
-        "scores": {"genuine": genuine, "impostor": impostor},
-        "operating_points": operating_points(recognizer.lines, genuine, impostor),
-    }
-
-
-def has_det_curve(report: Mapping[str, Any]) -> bool:
-    """A DET curve needs held-out faces of both kinds: athletes' and others'."""
-    scores = report.get("scores", {})
-    return bool(scores.get("genuine")) and bool(scores.get("impostor"))
-
-
-def describe(report: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The report as (what, figures) rows for a page or a log, saying "n/a" where there is
-    nothing held out to measure rather than a rate of nothing."""
-    athletes = report["athletes"]
-    genuine = sum(each["held_out"] for each in athletes.values())
-    strangers = report["strangers"]
-    rows = [
-        (
-            "Reviewed faces",
-            f"{report['reviewed_faces']}: {report['fitted_faces']} fitted, "
-            f"{report['held_out_faces']} held out to measure on (from "
-            f"{report['held_out_photos']} photos; every face of one photo in "
-            f"{report['held_out_every']} is held out)",
-        ),
-        (
-            "Held-out recall",
-            _recall(
-                genuine,
-                sum(each["sure"] for each in athletes.values()),
-                sum(each["flagged"] for each in athletes.values()),
-            ),
-        ),
-        ("Held-out false accepts", _false_accepts(strangers, athletes)),
-    ]
-    for label, each in athletes.items():
-        rows.append(
-            (
-                label,
-                f"{each['training_photos']} training photos, "
-                f"{each['reviewed_positives']} reviewed faces as positives, "
-                f"{each['impostors']} impostor scores ({each['reviewed_impostors']} from "
-                f"reviewed faces); held out: {each['held_out']}, recall "
-                + _recall(each["held_out"], each["sure"], each["flagged"]),
-            )
-        )
-    if has_det_curve(report):
-        for name, point in report["operating_points"].items():
-            rows.append(
-                (
-                    f"{name.capitalize()} lines on held-out faces",
-                    f"false accepts {point['false_accept']:.1%}, "
-                    f"false rejects {point['false_reject']:.1%}",
-                )
-            )
-    else:
-        rows.append(
-            (
-                "DET curve",
-                "n/a: it needs held-out faces of athletes and of other people "
-                f"({genuine} and {strangers['held_out']} held out)",
-            )
-        )
-    return rows
+    return HeldOutReport(
+        held_out_every=HELD_OUT_EVERY,
+        reviewed_faces=len(fitting) + len(held_out),
+        fitted_faces=len(fitting),
+        held_out_faces=len(held_out),
+        held_out_photos=len({face.photo for face in held_out}),
+        athletes={label: AthleteHeldOut(**counts) for label, counts in athletes.items()},
+        strangers=StrangersHeldOut(**strangers),
+        det=DetCurve.measure(recognizer.lines, genuine, impostor),
+    )
 
 
 def _recall(held_out: int, sure: int, flagged: int) -> str:
@@ -153,15 +214,3 @@ def _recall(held_out: int, sure: int, flagged: int) -> str:
         f"named surely {sure}/{held_out} ({sure / held_out:.1%}), "
         f"at least flagged {flagged}/{held_out} ({flagged / held_out:.1%})"
     )
-
-
-def _false_accepts(strangers: Mapping[str, int], athletes: Mapping[str, Any]) -> str:
-    wrongly = sum(each["named_wrongly"] for each in athletes.values())
-    held_out = strangers["held_out"]
-    others = (
-        "n/a, 0 held-out faces of other people"
-        if not held_out
-        else f"{strangers['named']} of {held_out} faces of other people named, "
-        f"{strangers['flagged']} flagged for review"
-    )
-    return f"{others}; {wrongly} athletes' faces named as another athlete"

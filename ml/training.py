@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -21,7 +20,7 @@ from ml.errors import ModelError
 from ml.evaluation import cross_validate_embeddings, save_confusion_plot
 from ml.faces import FaceDetector
 from ml.features import PhotoEmbeddings, embed_photos
-from ml.held_out import describe, has_det_curve, measure
+from ml.held_out import HeldOutReport, measure
 from ml.recognizer import Recognizer
 from ml.reviewed import ReviewedFace, positives, split, strangers
 from ml.weights import NETWORK
@@ -155,7 +154,7 @@ def train_embedded(
             pair["athlete"], pair["like"], pair["photos"], pair["like"], pair["athlete"],
             pair["athlete"],
         )  # fmt: skip
-    for what, figures in describe(report):
+    for what, figures in report.describe():
         log.log(logging.DEBUG if what in counts else logging.INFO, "%s: %s", what, figures)
     metrics = {}
     folds = feasible_folds(embedded, cv_folds)
@@ -181,9 +180,9 @@ def train_embedded(
     artifact.save_recognizer(model_dir, recognizer)
     if metrics:
         save_confusion_plot(metrics["confusion_matrix"], model_dir / artifact.CONFUSION_PLOT)
-    if has_det_curve(report):
+    if report.det.drawable:
         save_det_plot(
-            report,
+            report.det,
             model_dir / artifact.HELD_OUT_DET_PLOT,
             impostors="held-out faces of other people",
             athletes="held-out faces of athletes",
@@ -206,7 +205,7 @@ def train_embedded(
         skipped=skipped,
         athlete_not_largest_face=not_largest,
         scoring=artifact.scoring_of(recognizer),
-        metrics={**metrics, "held_out": report},
+        metrics={**metrics, "held_out": report.to_dict()},
         network=network,
     ).write(model_dir)
     log.info("Saved model %s to %s", version, model_dir)
@@ -222,7 +221,7 @@ def fit_with_reviews(
     training_photos: Mapping[str, int],
     cohort: np.ndarray | None = None,
     fit_all: Collection[str] = (),
-) -> tuple[Recognizer, Calibration, dict[str, Any]]:
+) -> tuple[Recognizer, Calibration, HeldOutReport]:
     """Fit on the training photos and the reviewed faces of the fit part; measure the result
     on the held-out part, which never reaches `fit` (``ml.reviewed.split``, `fit_all`)."""
     fitting, held_out = split(reviewed, fit_all)

@@ -37,8 +37,9 @@ from ml.artifact import (
     new_version,
 )
 from ml.dataset import display_name
+from ml.dev_report import DevReport
 from ml.errors import ModelError
-from ml.held_out import describe as describe_held_out
+from ml.held_out import HeldOutReport
 
 # What a version trained before reviewed faces were held out shows instead of the report.
 NOT_HELD_OUT = (
@@ -167,7 +168,8 @@ class ModelVersion(models.Model):
     # had held-out faces of athletes and of others to draw it from.
     held_out_det_curve = models.FileField(upload_to="models/", blank=True)
     # What `python -m ml evaluate --dev` (or `manage.py evaluate_model`) measured on the dev
-    # set (ml.artifact.DEV_REPORT), and its DET curve (ml.artifact.DET_PLOT).
+    # set (ml.artifact.DEV_REPORT; ml.dev_report.DevReport.to_dict, read through
+    # ``dev_evaluation``), and its DET curve (ml.artifact.DET_PLOT).
     dev_report = models.JSONField(null=True, blank=True)
     dev_det_curve = models.FileField(upload_to="models/", blank=True)
     # The artifact folder as a zip in storage, which is how workers on other machines get it
@@ -229,17 +231,22 @@ class ModelVersion(models.Model):
         return self.artifact_manifest.metrics if self.is_ready else {}
 
     @property
-    def held_out_report(self) -> dict | None:
+    def held_out_report(self) -> HeldOutReport | None:
         """What training measured on reviewed faces it held out (``ml.held_out.measure``), or
-        None for a version trained before faces were held out."""
-        report = self.metrics.get("held_out")
-        return report if isinstance(report, dict) else None
+        None before the version is ready or for one trained before faces were held out."""
+        return self.artifact_manifest.held_out if self.is_ready else None
 
     @property
     def held_out_figures(self) -> list[tuple[str, str]]:
         """The held-out report as (what, figures) rows, for any page that shows the version."""
         report = self.held_out_report
-        return [NOT_HELD_OUT] if report is None else describe_held_out(report)
+        return [NOT_HELD_OUT] if report is None else report.describe()
+
+    @property
+    def dev_evaluation(self) -> DevReport | None:
+        """The stored ``dev_report`` as its typed record; None until the version is evaluated
+        on a dev set."""
+        return DevReport.from_dict(self.dev_report) if self.dev_report else None
 
     @property
     def charts(self) -> list[tuple[FieldFile, str]]:
@@ -333,14 +340,16 @@ class ModelVersion(models.Model):
         if (model_dir / DEV_REPORT).is_file():
             plot = model_dir / DET_PLOT
             self.record_dev_report(
-                json.loads((model_dir / DEV_REPORT).read_text()),
+                DevReport.from_dict(
+                    json.loads((model_dir / DEV_REPORT).read_text()), model_dir / DEV_REPORT
+                ),
                 plot.read_bytes() if plot.is_file() else None,
             )
 
-    def record_dev_report(self, report: dict, det_plot: bytes | None) -> None:
+    def record_dev_report(self, report: DevReport, det_plot: bytes | None) -> None:
         """Keep a dev-set evaluation of this version (``ml.dev_evaluation.evaluate_dev``) and
         its DET curve in the database and storage, so the pages of every machine show them."""
-        self.dev_report = report
+        self.dev_report = report.to_dict()
         if det_plot is not None:
             self.dev_det_curve.save(
                 f"{self.version}-dev-det.png", ContentFile(det_plot), save=False

@@ -12,7 +12,6 @@ from classifier.models.readiness import short_of_faces
 from classifier.version_comparison import compare
 from classifier.web.access import staff_page
 from ml.dataset import MIN_FACES
-from ml.dev_report import describe as describe_dev
 
 # Reviewed faces the page compares a version with the active one on (the API's default).
 COMPARED_FACES = 200
@@ -32,7 +31,7 @@ def version_view(model_version: ModelVersion, active: ModelVersion | None) -> di
     answers on the last reviewed faces differ from the active version's."""
     if model_version.why_not_serving:
         return {"version": model_version}
-    report = model_version.dev_report
+    report = model_version.dev_evaluation
     comparison = None
     if active is not None and not model_version.is_active:
         comparison = compare(model_version, active, COMPARED_FACES)
@@ -48,7 +47,7 @@ def version_view(model_version: ModelVersion, active: ModelVersion | None) -> di
             (names.get(label, label), faces) for label, faces in manifest.left_out.items()
         ],
         "accuracy": model_version.metrics.get("accuracy_mean"),
-        "dev": describe_dev(report) if report else [],
+        "dev": report.describe() if report else [],
         "held_out": model_version.held_out_figures,
         "charts": model_version.charts,
         "comparison": comparison,

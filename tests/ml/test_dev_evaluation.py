@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from ml.dev_report import DevReport
+from ml.errors import ModelError
 from tests.ml.test_cli import run_ml
 
 
@@ -63,5 +66,35 @@ def test_it_saves_the_figures_as_json_and_a_det_curve_png(dev_run, trained_model
     assert [group["path"] for group in report["groups"]] == ["groups/crowd.jpg"]
     assert {"sure", "unknown"} == set(report["operating_points"])
     assert len(report["scores"]["genuine"]) == 2 and len(report["scores"]["impostor"]) == 1
+    assert DevReport.from_dict(report).to_dict() == report  # read back whole
     with Image.open(out / "det_curve.png") as plot:
         assert plot.format == "PNG"
+
+
+def test_a_report_compared_with_another_detector_keeps_its_counts_when_read_back():
+    stored = {
+        "others": {"photos": 1, "faces": 1, "faces_named": 0, "photos_named": [],
+                   "photos_flagged": []},
+        "athletes": {},
+        "groups": [{"path": "groups/a.jpg", "label": "unknown", "needs_review": False,
+                    "faces": 2, "named": [], "flagged": [], "note": "", "compared": 3,
+                    "missed": [[1, 2, 40, 40]]}],
+        "scores": {"genuine": [], "impostor": [["rafael_nadal", 0.1, 0.1]]},
+        "operating_points": {},
+        "groups_missed_faces": 1,
+        "groups_compared_faces": 3,
+        "compared_with": "mtcnn",
+        "model": "models/v1",
+    }  # fmt: skip
+
+    report = DevReport.from_dict(stored)
+
+    assert (report.groups_compared_faces, report.groups_missed_faces) == (3, 1)
+    assert report.to_dict() == stored
+    uncompared = replace(report.groups[0], compared=None, missed=None).to_dict()
+    assert "compared" not in uncompared and "missed" not in uncompared
+
+
+def test_a_file_that_is_not_a_dev_report_is_refused_in_words():
+    with pytest.raises(ModelError, match="is not a dev report"):
+        DevReport.from_dict({"others": {"photos": 2}}, "models/v1/dev_evaluation.json")

@@ -3,6 +3,7 @@ four is held out and never fitted, and the report measured on it says what it ca
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import numpy as np
 from ml.calibration import DEFAULT_TARGETS, fit
 from ml.dataset import LabelledPhoto
 from ml.features import PhotoEmbeddings
-from ml.held_out import describe, has_det_curve, measure
+from ml.held_out import AthleteHeldOut, HeldOutReport, StrangersHeldOut, measure
 from ml.recognizer import Lines, Recognizer
 from ml.reviewed import ReviewedFace, held_out, positives, split, strangers
 from ml.training import fit_with_reviews
@@ -112,11 +113,11 @@ def test_held_out_reviewed_faces_never_reach_the_fit():
     assert recognizer.lines == only_fitted.lines
     assert calibration.to_dict() == expected.to_dict()
     assert not np.allclose(everything.centres, recognizer.centres)  # the test can tell
-    assert (report["fitted_faces"], report["held_out_faces"]) == (8, 9)
-    assert report["athletes"][LEBRON]["reviewed_positives"] == 4
-    assert report["athletes"][LEBRON]["held_out"] == 3
-    assert report["athletes"][NADAL]["held_out"] == 3
-    assert report["strangers"]["held_out"] == 3
+    assert (report.fitted_faces, report.held_out_faces) == (8, 9)
+    assert report.athletes[LEBRON].reviewed_positives == 4
+    assert report.athletes[LEBRON].held_out == 3
+    assert report.athletes[NADAL].held_out == 3
+    assert report.strangers.held_out == 3
 
 
 def test_the_report_counts_a_small_known_case():
@@ -139,24 +140,24 @@ def test_the_report_counts_a_small_known_case():
 
     report = measure(recognizer, fitting, held, {LEBRON: 10, NADAL: 12}, {LEBRON: 100, NADAL: 90})
 
-    assert report["athletes"][LEBRON] == {
-        "training_photos": 10,
-        "reviewed_positives": 0,
-        "impostors": 100,
-        "reviewed_impostors": 2,
-        "held_out": 3,
-        "sure": 1,
-        "flagged": 2,
-        "named_wrongly": 1,
-    }
-    assert report["athletes"][NADAL]["reviewed_positives"] == 1
-    assert report["athletes"][NADAL]["reviewed_impostors"] == 1
-    assert report["strangers"] == {"held_out": 3, "named": 1, "flagged": 1}
-    assert report["operating_points"]["sure"]["false_accept"] == 0.3333  # 0.9 of 3 strangers
-    assert report["operating_points"]["sure"]["false_reject"] == 0.6667  # 0.7 and 0.3
-    assert report["operating_points"]["unknown"]["false_accept"] == 0.6667
-    assert report["operating_points"]["unknown"]["false_reject"] == 0.3333
-    rows = dict(describe(report))
+    assert report.athletes[LEBRON] == AthleteHeldOut(
+        training_photos=10,
+        reviewed_positives=0,
+        impostors=100,
+        reviewed_impostors=2,
+        held_out=3,
+        sure=1,
+        flagged=2,
+        named_wrongly=1,
+    )
+    assert report.athletes[NADAL].reviewed_positives == 1
+    assert report.athletes[NADAL].reviewed_impostors == 1
+    assert report.strangers == StrangersHeldOut(held_out=3, named=1, flagged=1)
+    assert report.det.operating_points["sure"].false_accept == 0.3333  # 0.9 of 3 strangers
+    assert report.det.operating_points["sure"].false_reject == 0.6667  # 0.7 and 0.3
+    assert report.det.operating_points["unknown"].false_accept == 0.6667
+    assert report.det.operating_points["unknown"].false_reject == 0.3333
+    rows = dict(report.describe())
     assert rows["Held-out recall"] == ("named surely 1/3 (33.3%), at least flagged 2/3 (66.7%)")
     assert rows["Held-out false accepts"] == (
         "1 of 3 faces of other people named, 1 flagged for review; "
@@ -165,7 +166,7 @@ def test_the_report_counts_a_small_known_case():
     assert rows["Reviewed faces"].startswith("8: 2 fitted, 6 held out to measure on (from 6 ")
     assert rows[NADAL].endswith("held out: 0, recall n/a, 0 held-out faces")
     assert rows["Sure lines on held-out faces"] == "false accepts 33.3%, false rejects 66.7%"
-    assert has_det_curve(report)
+    assert report.det.drawable
 
 
 def test_with_nothing_held_out_the_report_says_n_a_rather_than_a_rate():
@@ -175,11 +176,11 @@ def test_with_nothing_held_out_the_report_says_n_a_rather_than_a_rate():
 
     report = measure(recognizer, [], [], dict.fromkeys(LABELS, 10), dict.fromkeys(LABELS, 40))
 
-    rows = dict(describe(report))
+    rows = dict(report.describe())
     assert rows["Held-out recall"] == "n/a, 0 held-out faces"
     assert rows["Held-out false accepts"].startswith("n/a, 0 held-out faces of other people")
     assert rows["DET curve"].startswith("n/a: it needs held-out faces of athletes and of other")
-    assert not has_det_curve(report)
+    assert not report.det.drawable
     assert not any("%" in figures for figures in rows.values())
 
 
@@ -197,8 +198,34 @@ def test_the_sure_line_reads_the_cosine_too_where_the_model_keeps_one_without_co
 
     report = measure(recognizer, [], held, dict.fromkeys(LABELS, 10), dict.fromkeys(LABELS, 40))
 
-    assert (report["athletes"][LEBRON]["sure"], report["athletes"][LEBRON]["flagged"]) == (1, 2)
-    assert report["strangers"] == {"held_out": 1, "named": 0, "flagged": 1}
-    assert report["operating_points"]["sure"]["false_reject"] == 0.5
-    assert report["operating_points"]["sure"]["false_accept"] == 0.0
-    assert report["operating_points"]["unknown"]["false_accept"] == 1.0
+    assert (report.athletes[LEBRON].sure, report.athletes[LEBRON].flagged) == (1, 2)
+    assert report.strangers == StrangersHeldOut(held_out=1, named=0, flagged=1)
+    assert report.det.operating_points["sure"].false_reject == 0.5
+    assert report.det.operating_points["sure"].false_accept == 0.0
+    assert report.det.operating_points["unknown"].false_accept == 1.0
+
+
+def test_the_report_is_stored_as_the_json_it_always_was_and_read_back_whole():
+    lines = Lines(sure=0.8, unknown=0.6)
+    recognizer = Recognizer(LABELS, np.stack([axis(0), axis(1)]), dict.fromkeys(LABELS, lines))
+    held = [ReviewedFace("a", axis(0), LEBRON), ReviewedFace("b", axis(5), "unknown")]
+
+    report = measure(recognizer, [], held, dict.fromkeys(LABELS, 10), dict.fromkeys(LABELS, 40))
+    stored = json.loads(json.dumps(report.to_dict()))
+
+    assert list(stored) == [
+        "held_out_every", "reviewed_faces", "fitted_faces", "held_out_faces",
+        "held_out_photos", "athletes", "strangers", "scores", "operating_points",
+    ]  # fmt: skip
+    assert list(stored["athletes"][LEBRON]) == [
+        "training_photos", "reviewed_positives", "impostors", "reviewed_impostors",
+        "held_out", "sure", "flagged", "named_wrongly",
+    ]  # fmt: skip
+    assert stored["strangers"] == {"held_out": 1, "named": 0, "flagged": 0}
+    assert stored["scores"] == {"genuine": [[LEBRON, 1.0, 1.0]], "impostor": [[LEBRON, 0.0, 0.0]]}
+    assert stored["operating_points"]["sure"] == {
+        "lines": {LEBRON: 0.8, NADAL: 0.8},
+        "false_accept": 0.0,
+        "false_reject": 0.0,
+    }
+    assert HeldOutReport.from_dict(stored) == report

@@ -6,6 +6,7 @@ Machine A trains (registers) the versions and keeps nothing of them for machine 
 folders are deleted before B does anything.
 """
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,16 +148,21 @@ def test_the_held_out_report_and_its_curve_show_on_a_machine_that_did_not_train(
 def test_a_version_whose_folder_has_a_dev_report_keeps_it_in_storage(
     machines, settings, trained_model_dir
 ):
-    report = b'{"others": {"photos": 2, "faces": 2, "faces_named": 0, "photos_flagged": []}}'
+    report = {
+        "others": {"photos": 2, "faces": 2, "faces_named": 0, "photos_named": [],
+                   "photos_flagged": []},
+        "athletes": {}, "groups": [], "scores": {"genuine": [], "impostor": []},
+        "operating_points": {}, "model": "models/v1",
+    }  # fmt: skip
     model_version = trained(
         machines,
         trained_model_dir,
-        **{artifact.DEV_REPORT: report, artifact.DET_PLOT: jpeg_bytes()},
+        **{artifact.DEV_REPORT: json.dumps(report).encode(), artifact.DET_PLOT: jpeg_bytes()},
     )
     machines.move_to_b(settings)
 
     model_version = ModelVersion.objects.get(pk=model_version.pk)
 
-    assert model_version.dev_report["others"]["faces"] == 2
+    assert model_version.dev_report == report  # kept as the file had it
     with model_version.dev_det_curve.open("rb") as plot:
         assert plot.read() == jpeg_bytes()

@@ -12,11 +12,18 @@ import pytest
 from classifier.models import ModelVersion
 from classifier.models.embeddings import embedding_bytes
 from classifier.worker.training import train_version
+from ml.det import DetCurve, OperatingPoint, ScoredFaces
+from ml.dev_report import DevReport, OthersSummary
 from ml.reviewed import held_out
 
 LEBRON, NADAL = "lebron_james", "rafael_nadal"
 PNG = b"\x89PNG\r\n\x1a\n a dev set's DET curve"
-DEV_REPORT = {"operating_points": {"sure": {"false_accept": 0.01, "false_reject": 0.2}}}
+DEV_REPORT = DevReport(
+    OthersSummary(photos=0, faces=0, faces_named=0, photos_named=[], photos_flagged=[]),
+    athletes={},
+    groups=[],
+    det=DetCurve(ScoredFaces([], []), {"sure": OperatingPoint({}, 0.01, 0.2)}),
+)
 TRAINING = {LEBRON: ["james(5).jpg", "james(6).jpg", "james(10).jpg"],
             NADAL: ["nadal(2).jpg", "nadal(3).jpg", "nadal(4).jpg"]}  # fmt: skip
 # (photo, who the model said, the reviewer's verdict and answer, held out or fitted)
@@ -85,20 +92,13 @@ def test_training_fits_the_reviewed_faces_and_measures_the_held_out_ones(trained
     report = trained.held_out_report
 
     assert trained.status == ModelVersion.Status.READY
-    assert (report["fitted_faces"], report["held_out_faces"], report["held_out_photos"]) == (
-        4,
-        4,
-        4,
-    )
-    lebron, nadal = report["athletes"][LEBRON], report["athletes"][NADAL]
-    assert (lebron["training_photos"], lebron["reviewed_positives"], lebron["held_out"]) == (
-        3,
-        2,
-        1,
-    )
-    assert (nadal["training_photos"], nadal["reviewed_positives"], nadal["held_out"]) == (3, 1, 2)
-    assert (lebron["reviewed_impostors"], nadal["reviewed_impostors"]) == (2, 3)
-    assert report["strangers"]["held_out"] == 1
+    assert report is not None
+    assert (report.fitted_faces, report.held_out_faces, report.held_out_photos) == (4, 4, 4)
+    lebron, nadal = report.athletes[LEBRON], report.athletes[NADAL]
+    assert (lebron.training_photos, lebron.reviewed_positives, lebron.held_out) == (3, 2, 1)
+    assert (nadal.training_photos, nadal.reviewed_positives, nadal.held_out) == (3, 1, 2)
+    assert (lebron.reviewed_impostors, nadal.reviewed_impostors) == (2, 3)
+    assert report.strangers.held_out == 1
     per_athlete = trained.manifest["calibration"]["per_athlete"]
     assert per_athlete[LEBRON]["genuine_photos"] == 3 + 2
     assert trained.held_out_det_curve.read().startswith(b"\x89PNG")
@@ -151,7 +151,10 @@ def test_with_nothing_held_out_the_page_says_n_a_and_shows_no_curve(
         dict.fromkeys([LEBRON, NADAL], Lines(0.8, 0.6)),
     )
     held_out = measure(recognizer, [], [], {LEBRON: 30}, {})
-    model_version.manifest = {**model_version.manifest, "metrics": {"held_out": held_out}}
+    model_version.manifest = {
+        **model_version.manifest,
+        "metrics": {"held_out": held_out.to_dict()},
+    }
     model_version.save()
 
     html = staff_client.get(f"/admin/classifier/modelversion/{model_version.pk}/change/").content

@@ -35,7 +35,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         with tempfile.TemporaryDirectory() as folder:
             plot = Path(folder) / "det.png"
-            save_det_plot(report, plot)
+            save_det_plot(report.det, plot)
             model_version.record_dev_report(report, plot.read_bytes())
         print_report(report)
         self.stdout.write(f"Kept the dev report of {version}; the model pages show it.")
