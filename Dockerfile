@@ -50,6 +50,9 @@ RUN python -m ml weights fetch
 
 
 FROM base AS worker
+# exiftool writes the athletes' names into the photos of events' exports.
+RUN apt-get update && apt-get install -y --no-install-recommends libimage-exiftool-perl \
+    && rm -rf /var/lib/apt/lists/*
 RUN pip install -r requirements/worker.txt \
     && pip install --no-deps -r requirements/worker-nodeps.txt
 # The converted networks only: ATHLETES_FACENET_WEIGHTS still names the Keras file, beside

@@ -43,8 +43,16 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection
 
 from classifier import task_names
+from classifier.desk import event_zip
 from classifier.filters import PredictionFilter
-from classifier.models import Example, ModelVersion, Prediction, RosterImport, WorkerHeartbeat
+from classifier.models import (
+    EventExport,
+    Example,
+    ModelVersion,
+    Prediction,
+    RosterImport,
+    WorkerHeartbeat,
+)
 from classifier.models.versions import Rerun
 from classifier.worker import example_faces, inference, roster_import, training
 from classifier.worker.rerun import rerun
@@ -205,6 +213,23 @@ def import_roster(import_id: int) -> None:
     except Exception:
         logger.exception("Roster import %s failed", import_id)
         roster.fail("The import failed; what was enrolled stays. The worker's log says why.")
+
+
+@shared_task(
+    name=task_names.BUILD_EVENT_EXPORT, ignore_result=True, soft_time_limit=1800, time_limit=1860
+)
+def build_event_export(export_id: str) -> None:
+    """Tag an event's photos into a zip, kept for downloading; a redelivered export that is no
+    longer queued is left alone."""
+    export = EventExport.objects.filter(pk=export_id, status=EventExport.Status.QUEUED).first()
+    if export is None:
+        logger.info("Export %s is not waiting; nothing to do.", export_id)
+        return
+    try:
+        event_zip.build(export)
+    except Exception:
+        logger.exception("Export %s failed", export_id)
+        export.fail("The zip could not be made; the worker's log says why. Try again.")
 
 
 @shared_task(

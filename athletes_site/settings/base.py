@@ -267,6 +267,8 @@ ATHLETES_CAPTION_TEMPLATE_NO_EVENT = env("ATHLETES_CAPTION_TEMPLATE_NO_EVENT", "
 ATHLETES_TAGGING_RATE = env("ATHLETES_TAGGING_RATE", "30/min")
 # exiftool processes at once on one machine (web and worker together).
 ATHLETES_EXIFTOOL_PROCESSES = env_int("ATHLETES_EXIFTOOL_PROCESSES", 2)
+# How long an event's export, built by the worker, is kept for downloading again.
+ATHLETES_EXPORT_KEEP_SECONDS = env_int("ATHLETES_EXPORT_KEEP_SECONDS", 86400)
 # Photos (not requests) per signed-in user and per client address, the stricter winning. Staff
 # are never throttled. Past ATHLETES_MAX_BACKLOG queued photos, uploads get a 503 with
 # Retry-After; past ATHLETES_BACKLOG_SHARE queued photos of one account or address, that
@@ -351,9 +353,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 0.5,
 }
-# Training, re-running history and importing a roster take minutes: they go to a queue of their
-# own, which a worker of its own consumes (scripts/run, docker-compose.yml), so photos never
-# wait behind them. A worker started without --queues consumes both.
+# Training, re-running history, importing a roster and building an event's export take minutes:
+# they go to a queue of their own, which a worker of its own consumes (scripts/run,
+# docker-compose.yml), so photos never wait behind them. A worker started without --queues
+# consumes both.
 ATHLETES_TRAINING_QUEUE = "training"
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = [
@@ -362,7 +365,12 @@ CELERY_TASK_QUEUES = [
 ]
 CELERY_TASK_ROUTES = {
     name: {"queue": ATHLETES_TRAINING_QUEUE, "routing_key": ATHLETES_TRAINING_QUEUE}
-    for name in (task_names.TRAIN_MODEL_VERSION, task_names.RERUN_HISTORY, task_names.IMPORT_ROSTER)
+    for name in (
+        task_names.TRAIN_MODEL_VERSION,
+        task_names.RERUN_HISTORY,
+        task_names.IMPORT_ROSTER,
+        task_names.BUILD_EVENT_EXPORT,
+    )
 }
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-predictions": {

@@ -6,7 +6,6 @@ from pathlib import Path
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.utils.text import slugify
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -38,7 +37,7 @@ from classifier.api.serializers import (
     SplitInputSerializer,
     UploadSerializer,
 )
-from classifier.desk.event_zip import event_zip
+from classifier.desk.event_zip import EXPORT_RETRY_AFTER, export_key, export_name, export_photos
 from classifier.desk.photo_tags import TaggingUnavailable
 from classifier.desk.prediction_tags import download_name, tagged_copies
 from classifier.filters import PredictionFilter
@@ -48,6 +47,7 @@ from classifier.models import (
     Busy,
     CannotServe,
     Event,
+    EventExport,
     Face,
     ImportRefused,
     ModelVersion,
@@ -630,6 +630,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             (200, "application/zip"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="Tagged photos and photos.csv."
             ),
+            202: OpenApiResponse(description="Being prepared by the worker; see Retry-After."),
             429: OpenApiResponse(description="Too many tagged downloads; see Retry-After."),
             503: OpenApiResponse(description="The server cannot write metadata now."),
         },
@@ -639,22 +640,25 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """A zip of the event's finished photos that you may list, each tagged as by
         ``/api/predictions/{id}/photo/``, and ``photos.csv`` naming who is in which file.
         Only the photos of accounts allowed to upload into events and of the hot folder,
-        unless ``uploads=all``."""
+        unless ``uploads=all``. The worker builds it: ``202`` while it is being prepared (ask
+        again after ``Retry-After``), then the zip, kept for whoever asks for the same photos
+        saying the same names."""
         event = self.get_object()
-        photos = event.predictions.visible_to(request.user, visitor_id(request))
-        if request.query_params.get("uploads") != "all":
-            photos = photos.from_event_uploaders()
-        photos = (
-            photos.filter(status=Prediction.Status.DONE)
-            .select_related("event")
-            .with_faces()
-            .order_by("created_at")
-        )
-        try:
-            archive = event_zip(photos)
-        except TaggingUnavailable as exc:
-            raise TaggingFailed(exc) from exc
-        name = f"{slugify(event.name) or 'event'}-{event.date:%Y-%m-%d}-athletes.zip"
+        everyone = request.query_params.get("uploads") == "all"
+        photos = export_photos(event, request.user, visitor_id(request), everyone)
+        export = EventExport.objects.for_photos(event, export_key(photos), photos)
+        if export.status == EventExport.Status.FAILED:
+            raise TaggingFailed(TaggingUnavailable(export.error))
+        if export.status == EventExport.Status.QUEUED:
+            return Response(
+                {"status": "preparing", "photos": len(photos),
+                 "detail": "The zip is being prepared: ask again in a few seconds."},
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Retry-After": str(EXPORT_RETRY_AFTER)},
+            )  # fmt: skip
         return FileResponse(
-            archive, as_attachment=True, filename=name, content_type="application/zip"
+            export.file.open("rb"),
+            as_attachment=True,
+            filename=export_name(event),
+            content_type="application/zip",
         )

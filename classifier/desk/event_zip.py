@@ -1,7 +1,13 @@
 """An event's batch export, as a desk files it: every finished photo tagged with its names
-(``classifier.desk.prediction_tags``) in one zip, with a CSV saying who is in which file."""
+(``classifier.desk.prediction_tags``) in one zip, with a CSV saying who is in which file.
 
+The web chooses the photos and names what the zip will hold (``export_key``); the worker builds
+it (``build``) and it is kept (``EventExport``) for whoever asks for the same again.
+"""
+
+import hashlib
 import io
+import json
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -9,14 +15,28 @@ from itertools import islice
 from pathlib import Path
 from typing import IO
 
+from django.core.files import File
+from django.utils import timezone
+from django.utils.text import slugify
+
 from classifier.desk.csv_files import SafeWriter
-from classifier.desk.prediction_tags import download_name, tagged_copies
-from classifier.models import Prediction
+from classifier.desk.photo_tags import TaggingUnavailable
+from classifier.desk.prediction_tags import (
+    download_name,
+    photo_tags,
+    tagged_copies,
+    tagged_copy_name,
+)
+from classifier.models import Event, EventExport, Prediction
 
 CSV_NAME = "photos.csv"
 CSV_COLUMNS = ["file", "original_name", "prediction_id", "people", "caption", "reviewed"]
 # Photos tagged per exiftool run: one run per photo would cost its start-up each time.
 PHOTOS_PER_EXIFTOOL_RUN = 50
+# Seconds a client is told to wait before asking for an export being prepared again.
+EXPORT_RETRY_AFTER = 2
+# The worker waits this long for an exiftool slot (a download waits seconds).
+EXPORT_WAIT_SECONDS = 600
 # Zips bigger than this are written to disk while they are built, not kept in memory.
 IN_MEMORY_BYTES = 32 * 1024 * 1024
 
@@ -72,3 +92,44 @@ def write_zip(
                      tags_of_photo.caption, reviewed]
                 )  # fmt: skip
         bundle.writestr(CSV_NAME, table.getvalue())
+
+
+def export_photos(event: Event, user, visitor: str, everyone: bool = False) -> list[Prediction]:
+    """The event's finished photos that this visitor may list, in upload order: only those of
+    accounts allowed to upload into events and of the hot folder, unless ``everyone``."""
+    photos = event.predictions.visible_to(user, visitor)
+    if not everyone:
+        photos = photos.from_event_uploaders()
+    return list(
+        photos.filter(status=Prediction.Status.DONE)
+        .select_related("event")
+        .with_faces()
+        .order_by("created_at")
+    )
+
+
+def export_key(photos: list[Prediction]) -> str:
+    """What a zip of these photos holds: each photo, what is written into it, its file name and
+    whether it was reviewed. Two requests with the same key get the same zip."""
+    holds = [
+        [str(photo.pk), tagged_copy_name(photo, photo_tags(photo)), download_name(photo),
+         photo.is_reviewed]
+        for photo in photos
+    ]  # fmt: skip
+    return hashlib.sha256(json.dumps(holds).encode()).hexdigest()
+
+
+def export_name(event: Event) -> str:
+    return f"{slugify(event.name) or 'event'}-{event.date:%Y-%m-%d}-athletes.zip"
+
+
+def build(export: EventExport) -> None:
+    """Write the export's zip into storage (in the worker), or record why it could not be."""
+    try:
+        with event_zip(export.ordered_photos(), wait_seconds=EXPORT_WAIT_SECONDS) as archive:
+            export.file.save(f"{export.pk}.zip", File(archive), save=False)
+    except TaggingUnavailable as exc:
+        export.fail(str(exc))
+        return
+    export.status, export.finished_at = EventExport.Status.READY, timezone.now()
+    export.save(update_fields=["file", "status", "finished_at"])

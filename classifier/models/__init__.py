@@ -1,6 +1,6 @@
 """What the product stores, one module per aggregate: athletes and events, model versions,
-enrolled examples, roster imports, predictions with their faces and reviews, the groups of
-unknown faces on People, and the workers' heartbeats."""
+enrolled examples, roster imports, events' exports, predictions with their faces and reviews,
+the groups of unknown faces on People, and the workers' heartbeats."""
 
 from classifier.models.athletes import (
     UPLOAD_TO_EVENT,
@@ -11,6 +11,7 @@ from classifier.models.athletes import (
     Team,
 )
 from classifier.models.examples import Example, ExampleFace, ExampleQuerySet
+from classifier.models.exports import EventExport, EventExportQuerySet
 from classifier.models.imports import (
     AlreadyImporting,
     ImportRefused,
@@ -38,6 +39,8 @@ __all__ = [
     "Busy",
     "CannotServe",
     "Event",
+    "EventExport",
+    "EventExportQuerySet",
     "EventQuerySet",
     "Example",
     "ExampleFace",

@@ -9,9 +9,12 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from classifier.models import Athlete, Event, ModelVersion, Team
+from classifier.desk.event_zip import export_key, export_photos
+from classifier.models import Athlete, Event, EventExport, ModelVersion, Team
+from classifier.uploads import visitor_id
 from classifier.web.access import staff_page
 from ml.roster import name_refusal
 
@@ -142,3 +145,16 @@ def roster_page(request: HttpRequest, form: RosterForm, name: str) -> HttpRespon
     context = {"form": form, name: instance, "roster": roster_rows(instance) if instance.pk else []}
     status = 400 if form.errors else 200
     return render(request, f"classifier/{name}.html", context, status=status)
+
+
+@require_safe
+def event_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """An event's tagged photos for a browser: "being prepared" (the page updates itself) while
+    the worker builds the zip, then its download; the same choice of photos as the API's."""
+    event = get_object_or_404(Event.objects.visible_to(request.user), pk=pk)
+    everyone = request.GET.get("uploads") == "all"
+    photos = export_photos(event, request.user, visitor_id(request), everyone)
+    export = EventExport.objects.for_photos(event, export_key(photos), photos)
+    download = reverse("api:event-export", args=[event.pk]) + ("?uploads=all" if everyone else "")
+    context = {"event": event, "export": export, "photos": len(photos), "download": download}
+    return render(request, "classifier/event_export.html", context)

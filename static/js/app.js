@@ -1,5 +1,6 @@
 // Live status on top of pages that work without it: the drop zone uploads each photo through
-// the API and follows it until it is done; a pending result page reloads when it is ready.
+// the API and follows it until it is done; a pending result page reloads when it is ready, and
+// so does a page whose work is being prepared by the worker (an event's export).
 (function () {
   "use strict";
 
@@ -272,5 +273,9 @@
     if (form) setUpDropZone(form);
     var result = document.querySelector("[data-prediction-api]");
     if (result) setUpPendingResult(result);
+    var preparing = document.querySelector("[data-reload-after-ms]");
+    if (preparing) {
+      wait(Number(preparing.dataset.reloadAfterMs)).then(function () { window.location.reload(); });
+    }
   });
 })();

@@ -21,7 +21,15 @@ from PIL import Image
 
 from athletes_site.celery_app import app as celery_app
 from athletes_site.settings.base import s3_storage
-from classifier.models import Athlete, Face, FaceReview, ModelVersion, Prediction, face_index
+from classifier.models import (
+    Athlete,
+    EventExport,
+    Face,
+    FaceReview,
+    ModelVersion,
+    Prediction,
+    face_index,
+)
 from classifier.worker import inference
 from ml.artifact import Manifest
 from ml.results import FaceResult, ImageResult
@@ -35,6 +43,19 @@ def jpeg_bytes(size: tuple[int, int] = (64, 48), colour=(200, 30, 30), **save_op
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, "JPEG", **save_options)
     return buffer.getvalue()
+
+
+def exported(client, url: str):
+    """An event's export as a client gets it: asked for, built by the worker (run here, in
+    this process), then asked for again."""
+    from classifier.tasks import build_event_export
+
+    first = client.get(url)
+    if first.status_code != 202:
+        return first
+    for export in EventExport.objects.filter(status=EventExport.Status.QUEUED):
+        build_event_export(str(export.pk))
+    return client.get(url)
 
 
 def upload_file(data: bytes, name: str = "photo.jpg") -> SimpleUploadedFile:

@@ -108,6 +108,7 @@ def site_pages(every_kind: dict, person: Person) -> list[str]:
         "/models/",
         "/accounts/",
         "/accounts/tokens/",
+        f"/events/{event.pk}/export/",
         *ADMIN_CHANGELISTS,
         f"/admin/classifier/prediction/{done}/change/",
     ]

@@ -12,12 +12,20 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from classifier.desk import event_zip
-from classifier.models import Event, Prediction, Team
-from classifier.tasks import run_prediction
-from tests.web.conftest import jpeg_bytes, upload_file
+from classifier.models import Event, EventExport, Prediction, Team
+from classifier.tasks import build_event_export, run_prediction
+from tests.web.conftest import exported, jpeg_bytes, upload_file
 
 NADAL_FACE = {"box": [4, 4, 20, 20], "label": "rafael_nadal", "candidate": "rafael_nadal",
               "score": 0.9, "needs_review": False, "detection_confidence": 0.99}  # fmt: skip
+
+
+@pytest.fixture
+def sent_exports(monkeypatch) -> list[str]:
+    """The exports sent to the worker, recorded instead of sent."""
+    sent: list[str] = []
+    monkeypatch.setattr(EventExport, "send", lambda export: sent.append(str(export.pk)))
+    return sent
 
 
 @pytest.fixture
@@ -197,7 +205,7 @@ def test_history_filters_by_event(staff_client, make_prediction, final):
 
     assert [item["original_name"] for item in api.json()["results"]] == ["in-final.jpg"]
     assert [p.original_name for p in page.context["page"].object_list] == ["in-final.jpg"]
-    assert f'href="/api/events/{final.pk}/export/"' in page.content.decode()
+    assert f'href="/events/{final.pk}/export/"' in page.content.decode()
 
 
 def test_the_api_lists_events_with_their_rosters(desk_client, final):
@@ -245,7 +253,7 @@ def test_the_export_zips_the_tagged_photos_with_a_csv(
     Prediction.objects.filter(pk=stored[2].pk).update(status="queued")
     make_prediction(original_name="elsewhere.jpg")
 
-    response = staff_client.get(f"/api/events/{final.pk}/export/")
+    response = exported(staff_client, f"/api/events/{final.pk}/export/")
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="final-2026-06-07-athletes.zip"'
@@ -263,7 +271,7 @@ def test_the_export_holds_only_the_photos_you_may_list(client, make_prediction, 
     final.save()
     make_prediction(original_name="someone-elses.jpg", event=final, visitor="b" * 32)
 
-    response = client.get(f"/api/events/{final.pk}/export/?uploads=all")
+    response = exported(client, f"/api/events/{final.pk}/export/?uploads=all")
 
     assert response.status_code == 200
     bundle = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
@@ -282,7 +290,7 @@ def test_each_exported_photo_carries_its_own_names_across_exiftool_runs(
         (media_root / prediction.image.name).parent.mkdir(parents=True, exist_ok=True)
         (media_root / prediction.image.name).write_bytes(jpeg_bytes())
 
-    response = staff_client.get(f"/api/events/{final.pk}/export/")
+    response = exported(staff_client, f"/api/events/{final.pk}/export/")
 
     bundle = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     rows = list(csv.DictReader(io.StringIO(bundle.read("photos.csv").decode())))
@@ -313,8 +321,8 @@ def test_the_export_keeps_to_the_events_own_uploaders_unless_asked(
         make_prediction, media_root, original_name="stranger.jpg", event=final, visitor="b" * 32
     )
 
-    default = csv_rows(zipped(staff_client.get(f"/api/events/{final.pk}/export/")))
-    every = csv_rows(zipped(staff_client.get(f"/api/events/{final.pk}/export/?uploads=all")))
+    default = csv_rows(zipped(exported(staff_client, f"/api/events/{final.pk}/export/")))
+    every = csv_rows(zipped(exported(staff_client, f"/api/events/{final.pk}/export/?uploads=all")))
 
     assert sorted(row["original_name"] for row in default) == ["desk.jpg", "hot-folder.jpg"]
     assert len(every) == 4
@@ -327,6 +335,76 @@ def test_the_exports_csv_never_starts_a_cell_with_a_formula(
     name = "+cmd|' -c calc'!A0.jpg"
     stored_photo(make_prediction, media_root, original_name=name, event=final)
 
-    (row,) = csv_rows(zipped(staff_client.get(f"/api/events/{final.pk}/export/")))
+    (row,) = csv_rows(zipped(exported(staff_client, f"/api/events/{final.pk}/export/")))
 
     assert row["original_name"] == f"'{name}"
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
+def test_the_worker_builds_the_export_which_is_kept_until_the_photos_change(
+    staff_client,
+    make_prediction,
+    final,
+    media_root,
+    staff,
+    sent_exports,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    def ask(url):
+        with django_capture_on_commit_callbacks(execute=True):
+            return staff_client.get(url)
+
+    prediction = make_prediction(original_name="serve.jpg", event=final, faces=[NADAL_FACE])
+    (media_root / prediction.image.name).parent.mkdir(parents=True, exist_ok=True)
+    (media_root / prediction.image.name).write_bytes(jpeg_bytes())
+    url = f"/api/events/{final.pk}/export/"
+
+    asked = ask(url)
+
+    # The request only queues it: no exiftool in the web, nothing built yet.
+    assert asked.status_code == 202
+    assert asked["Retry-After"] == "2"
+    assert asked.json()["status"] == "preparing"
+    assert sent_exports == [str(EventExport.objects.get().pk)]
+    assert not (media_root / prediction.tagged_folder).exists()
+    assert ask(url).status_code == 202  # the same export, not a second one
+    build_event_export(sent_exports[0])
+    first, again = ask(url), ask(url)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert b"".join(first.streaming_content) == b"".join(again.streaming_content)
+    assert EventExport.objects.count() == 1 and len(sent_exports) == 1
+    # A review changes what the photo says: a new export, the kept one no longer fits.
+    prediction.faces.get().record_review(staff, "correct", "unknown")
+    assert ask(url).status_code == 202
+    assert len(sent_exports) == 2
+    # Kept a while, then deleted with its zip.
+    settings.ATHLETES_EXPORT_KEEP_SECONDS = 0
+    kept = EventExport.objects.get(status="ready")
+    ask(url)
+    assert not EventExport.objects.filter(pk=kept.pk).exists()
+    assert not (media_root / kept.file.name).exists()
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
+def test_the_export_page_says_it_is_being_prepared_then_offers_the_download(
+    staff_client, make_prediction, final, media_root, sent_exports
+):
+    prediction = make_prediction(original_name="serve.jpg", event=final, faces=[NADAL_FACE])
+    (media_root / prediction.image.name).parent.mkdir(parents=True, exist_ok=True)
+    (media_root / prediction.image.name).write_bytes(jpeg_bytes())
+
+    preparing = staff_client.get(f"/events/{final.pk}/export/?uploads=all").content.decode()
+    build_event_export(str(EventExport.objects.get().pk))
+    ready = staff_client.get(f"/events/{final.pk}/export/?uploads=all").content.decode()
+
+    assert "is being prepared" in preparing and 'http-equiv="refresh"' in preparing
+    assert "download" not in preparing
+    assert "is ready" in ready and 'http-equiv="refresh"' not in ready
+    assert f'href="/api/events/{final.pk}/export/?uploads=all" download' in ready
+    zipped = exported(staff_client, f"/api/events/{final.pk}/export/?uploads=all")
+    assert zipped.status_code == 200 and EventExport.objects.count() == 1
+
+
+def test_the_export_page_is_not_found_for_an_event_you_may_not_see(client, final):
+    assert client.get(f"/events/{final.pk}/export/").status_code == 404

@@ -14,7 +14,7 @@ import pytest
 
 from classifier.models import Event, Face, Prediction
 from ml.results import FaceResult
-from tests.web.conftest import jpeg_bytes, upload_file
+from tests.web.conftest import exported, jpeg_bytes, upload_file
 
 pytestmark = pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
 
@@ -132,7 +132,7 @@ def test_the_tagged_download_keeps_the_wire_credits(client, uploaded, tmp_path, 
 
 
 def test_the_event_zip_keeps_the_wire_credits(staff_client, uploaded, final, tmp_path):
-    response = staff_client.get(f"/api/events/{final.pk}/export/")
+    response = exported(staff_client, f"/api/events/{final.pk}/export/")
 
     assert response.status_code == 200
     bundle = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))

@@ -11,7 +11,10 @@ from celery import current_app
 from classifier import task_names
 
 ROOT = Path(__file__).resolve().parents[2]
-LONG_TASKS = (task_names.TRAIN_MODEL_VERSION, task_names.RERUN_HISTORY, task_names.IMPORT_ROSTER)
+LONG_TASKS = (
+    task_names.TRAIN_MODEL_VERSION, task_names.RERUN_HISTORY, task_names.IMPORT_ROSTER,
+    task_names.BUILD_EVENT_EXPORT,
+)  # fmt: skip
 
 
 def queue_of(name: str) -> str:

@@ -92,6 +92,8 @@ def test_every_task_runs_under_the_name_the_web_sends():
     assert task_names.DETECT_EXAMPLE_FACES == "classifier.tasks.detect_example_faces"
     assert tasks.import_roster.name == task_names.IMPORT_ROSTER == "classifier.tasks.import_roster"
     assert tasks.rerun_history.name == task_names.RERUN_HISTORY == "classifier.tasks.rerun_history"
+    assert tasks.build_event_export.name == task_names.BUILD_EVENT_EXPORT
+    assert task_names.BUILD_EVENT_EXPORT == "classifier.tasks.build_event_export"
     assert tasks.requeue_stale.name == task_names.REQUEUE_STALE == "classifier.tasks.requeue_stale"
     assert tasks.clear_expired_sessions.name == task_names.CLEAR_EXPIRED_SESSIONS
     assert task_names.CLEAR_EXPIRED_SESSIONS == "classifier.tasks.clear_expired_sessions"

@@ -1,0 +1,92 @@
+"""An event's export, built by the worker and kept a while: tagging a whole event costs seconds of
+exiftool per fifty photos, which no web request should wait for or repeat."""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from classifier import task_names
+from classifier.models.athletes import Event
+from classifier.models.predictions import Prediction
+
+logger = logging.getLogger(__name__)
+
+
+class EventExportQuerySet(models.QuerySet["EventExport"]):
+    def expired(self) -> "EventExportQuerySet":
+        kept_since = timezone.now() - timedelta(seconds=settings.ATHLETES_EXPORT_KEEP_SECONDS)
+        return self.filter(created_at__lt=kept_since)
+
+    def delete_expired(self) -> None:
+        """Delete the exports kept past ``ATHLETES_EXPORT_KEEP_SECONDS``, their zips too."""
+        for export in self.expired():
+            export.file.delete(save=False)
+            export.delete()
+
+    def for_photos(self, event: Event, key: str, photos: list[Prediction]) -> "EventExport":
+        """The kept export of exactly these photos saying exactly this (``key``), or a new one
+        queued for the worker. A failed one is returned once, for its reason, and forgotten:
+        the next request starts again."""
+        self.delete_expired()
+        found = self.filter(event=event, key=key).order_by("-created_at").first()
+        if found is not None:
+            if found.status == EventExport.Status.FAILED:
+                EventExport.objects.filter(pk=found.pk).delete()
+            return found
+        created = self.create(event=event, key=key, photos=[str(photo.pk) for photo in photos])
+        transaction.on_commit(created.send, robust=True)
+        return created
+
+
+class EventExport(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        READY = "ready"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="exports")
+    # What the zip holds: its photos and what each says (classifier.desk.event_zip.export_key).
+    key = models.CharField(max_length=64)
+    photos = models.JSONField(default=list, help_text="The predictions' ids, in the zip's order.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(upload_to="exports/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EventExportQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["event", "key"], name="export_event_key")]
+
+    def __str__(self) -> str:
+        return f"export of {self.event} ({self.status})"
+
+    def send(self) -> None:
+        """Hand the export to the workers; if the broker is down, say so on the export."""
+        try:
+            current_app.send_task(task_names.BUILD_EVENT_EXPORT, args=[str(self.pk)])
+        except OperationalError as exc:
+            logger.warning("Broker unavailable, export %s not sent: %s", self.pk, exc)
+            self.fail("The worker could not be reached. Try again in a minute.")
+
+    def fail(self, reason: str) -> None:
+        self.status, self.error, self.finished_at = self.Status.FAILED, reason, timezone.now()
+        self.save(update_fields=["status", "error", "finished_at"])
+
+    def ordered_photos(self) -> list[Prediction]:
+        """The photos still there, in the zip's order."""
+        found = {
+            str(prediction.pk): prediction
+            for prediction in Prediction.objects.filter(pk__in=self.photos)
+            .select_related("event")
+            .with_faces()
+        }
+        return [found[pk] for pk in self.photos if pk in found]
