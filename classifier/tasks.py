@@ -273,11 +273,17 @@ def clear_expired_sessions() -> None:
     call_command("clearsessions")
 
 
+def names_photos(app) -> bool:
+    """This worker consumes the photos' queue (the default one): the trainer's does not."""
+    return settings.CELERY_TASK_DEFAULT_QUEUE in app.amqp.queues.consume_from
+
+
 @worker_ready.connect
 def requeue_stale_on_start(sender, **kwargs) -> None:
     """A worker that starts says it is alive and picks up what was uploaded while no worker or
     broker was there."""
-    record_heartbeat(sender.hostname)
+    if names_photos(sender.app):
+        record_heartbeat(sender.hostname)
     Prediction.objects.requeue_stale()
     Example.objects.requeue_stale()
 
@@ -288,7 +294,10 @@ _last_heartbeat = 0.0
 @heartbeat_sent.connect
 def on_heartbeat(sender, **kwargs) -> None:
     """Celery's worker heartbeat (every 2 s, in the worker's main process, busy or not), written
-    to the database every quarter of ATHLETES_WORKER_SILENT_AFTER_SECONDS."""
+    to the database every quarter of ATHLETES_WORKER_SILENT_AFTER_SECONDS by workers that name
+    photos: the banner says whether photos will be named, so a trainer alone does not count."""
+    if not names_photos(sender.eventer.app):
+        return
     if time.monotonic() - _last_heartbeat >= settings.ATHLETES_WORKER_SILENT_AFTER_SECONDS / 4:
         record_heartbeat(sender.eventer.hostname)
 

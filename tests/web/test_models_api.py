@@ -41,6 +41,7 @@ def test_it_starts_training_in_the_worker(
     assert sent_training == [("classifier.tasks.train_model_version", [version])]
 
 
+@pytest.mark.db_engine  # a partial unique constraint holds one training at a time
 def test_a_second_training_is_refused_while_one_is_going(
     staff_client, staff, sent_training, django_capture_on_commit_callbacks
 ):

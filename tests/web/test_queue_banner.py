@@ -6,6 +6,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from celery import current_app
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -124,7 +125,7 @@ def test_celerys_heartbeat_is_written_at_most_every_quarter_of_the_silent_time(
 ):
     settings.ATHLETES_WORKER_SILENT_AFTER_SECONDS = 60
     monkeypatch.setattr(tasks, "_last_heartbeat", 0.0)
-    heart = SimpleNamespace(eventer=SimpleNamespace(hostname="celery@here"))
+    heart = SimpleNamespace(eventer=SimpleNamespace(hostname="celery@here", app=current_app))
 
     on_heartbeat(heart)
     first = WorkerHeartbeat.objects.get(hostname="celery@here").seen_at
@@ -134,6 +135,17 @@ def test_celerys_heartbeat_is_written_at_most_every_quarter_of_the_silent_time(
     monkeypatch.setattr(tasks, "_last_heartbeat", time.monotonic() - 15)
     on_heartbeat(heart)
     assert WorkerHeartbeat.objects.get(hostname="celery@here").seen_at > first
+
+
+def test_a_worker_that_names_no_photos_writes_no_heartbeat(db, settings, monkeypatch):
+    """The trainer (``--queues training``) alone must not hide that no worker names photos."""
+    monkeypatch.setattr(tasks, "_last_heartbeat", 0.0)
+    queues = SimpleNamespace(consume_from={settings.ATHLETES_TRAINING_QUEUE: None})
+    trainer = SimpleNamespace(amqp=SimpleNamespace(queues=queues))
+
+    on_heartbeat(SimpleNamespace(eventer=SimpleNamespace(hostname="trainer@here", app=trainer)))
+
+    assert not WorkerHeartbeat.objects.exists()
 
 
 def test_a_database_that_is_away_costs_a_heartbeat_not_the_worker(db, monkeypatch, caplog):

@@ -55,6 +55,7 @@ def test_it_starts_in_the_worker_with_the_history_s_filters(staff_client, versio
     }
 
 
+@pytest.mark.db_engine  # row locks (select_for_update) and the JSON field
 def test_a_second_rerun_is_refused_while_one_is_going(staff_client, versions, monkeypatch):  # noqa: F811
     from athletes_site.celery_app import app
 
