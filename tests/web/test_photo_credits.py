@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from classifier.models import Event, Face, Prediction
 from ml.results import FaceResult
@@ -163,3 +164,30 @@ def test_a_damaged_metadata_block_never_refuses_the_photo(staff_client, sent_tas
 
     assert response.status_code == 202
     assert Prediction.objects.get().credits == {}
+
+
+def test_a_png_keeps_its_xmp_and_exif_credits(client, staff_client, athletes, sent_tasks, tmp_path):
+    path = tmp_path / "wire.png"
+    Image.new("RGB", (200, 100), (90, 120, 150)).save(path)
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-XMP-dc:Creator=Jane Photog",
+         "-XMP-photoshop:Credit=Desk Wire", "-EXIF:Artist=Jane Photog",
+         "-EXIF:DateTimeOriginal=2026:06:05 15:04:05", "-GPS:GPSLatitude=48.85", str(path)],
+        check=True,
+    )  # fmt: skip
+    response = staff_client.post(
+        "/api/predictions/", {"image": upload_file(path.read_bytes(), "wire.png")}
+    )
+    prediction = Prediction.objects.get(pk=response.json()["id"])
+    Face.from_result(prediction, 0, FaceResult(**NADAL), None).save()
+    Prediction.objects.filter(pk=prediction.pk).update(status="done", label="rafael_nadal")
+
+    download = client.get(f"/api/predictions/{prediction.pk}/photo/")
+
+    tags = read_tags(download.content, tmp_path)
+    assert download["Content-Type"] == "image/png"
+    assert tags["XMP-dc:Creator"] == "Jane Photog"
+    assert tags["XMP-photoshop:Credit"] == "Desk Wire"
+    assert tags["IFD0:Artist"] == "Jane Photog"
+    assert tags["XMP-dc:Description"] == "Rafael Nadal, 5 June 2026"
+    assert not [tag for tag in tags if tag.startswith("GPS")]
