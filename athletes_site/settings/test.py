@@ -26,6 +26,7 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "test-media")))
 ATHLETES_MODELS_DIR = Path(env("ATHLETES_MODELS_DIR", str(VAR_DIR / "test-models")))
 ATHLETES_UPLOAD_RATE = env("ATHLETES_UPLOAD_RATE", "10000/min")
 ATHLETES_DAILY_UPLOAD_QUOTA = 1_000_000
+ATHLETES_BACKLOG_SHARE = 1_000_000  # one test client queues what it likes; limits are tested
 ATHLETES_TAGGING_RATE = "10000/min"
 
 
