@@ -105,8 +105,9 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
 
 
 def validate_printable(name: str) -> None:
-    """A name is written into photos' XMP and IPTC, which cannot hold control characters: one
-    would come back as something else than the name shown."""
+    """A name is written into photos' XMP and IPTC (an athlete's, and an event's in the
+    caption), which cannot hold control characters: one would come back as something else
+    than the name shown (exiftool writes "." for it in XMP)."""
     if CONTROL.search(name):
         raise ValidationError("A name cannot hold control characters (a tab, a line break…).")
 
@@ -176,7 +177,7 @@ class Event(models.Model):
     """A game or a shoot. Photos uploaded into it are named only from its roster: the athletes
     of its teams and the athletes chosen one by one. An event without a roster limits nobody."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_printable])
     date = models.DateField()
     teams = models.ManyToManyField(Team, related_name="events", blank=True)
     athletes = models.ManyToManyField(Athlete, related_name="events", blank=True)

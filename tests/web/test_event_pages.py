@@ -77,6 +77,15 @@ def test_a_name_that_cannot_be_a_person_is_refused_and_nothing_saved(staff_clien
     assert (Event.objects.count(), Athlete.objects.count()) == (0, 0)
 
 
+def test_an_event_name_with_a_control_character_is_refused(staff_client):
+    """Its name goes into the tagged photos' caption, where XMP cannot carry one."""
+    response = staff_client.post("/events/new/", {"name": "Final\x01", "date": "2026-12-07"})
+
+    assert response.status_code == 400
+    assert "cannot hold control characters" in response.content.decode()
+    assert not Event.objects.exists()
+
+
 def test_staff_make_a_team_with_players_and_someone_not_enrolled_yet(staff_client, athletes):
     response = staff_client.post("/teams/new/", {
         "name": "Mixed doubles", "athletes": [athletes[1].pk], "new_people": "Coco Gauff",
