@@ -7,7 +7,7 @@ import classifier.models.athletes
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("classifier", "0027_api_tokens_hashed"),
+        ("classifier", "0028_event_exports"),
     ]
 
     operations = [
