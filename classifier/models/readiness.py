@@ -47,7 +47,7 @@ def faces_to_train() -> dict[str, int]:
         ),
     )
     reviewed = dict(
-        Face.objects.filter(review__isnull=False, embedding__isnull=False)
+        Face.objects.reviewed()  # the faces training_faces hands training
         .values_list("review__label")
         .annotate(count=Count("pk"))
         .order_by()
