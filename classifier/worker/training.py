@@ -23,9 +23,10 @@ CV_FOLDS = 5
 
 
 def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
-    """Train on ``data_dir`` and the site's reviewed faces, as the worker does; athletes
-    already known keep the display names the admin gave them, and those with too few faces
-    are left out (``classifier.models.readiness``)."""
+    """Train on the photos of ``data_dir`` and the site's reviewed faces (``manage.py
+    train_model``, ``bootstrap``); unlike the site's training (``train_version``), not on the
+    enrolled examples and against no cohort. Athletes already known keep the display names the
+    admin gave them, and those with too few faces are left out."""
     from ml.training import train
 
     models_dir = Path(settings.ATHLETES_MODELS_DIR)
