@@ -190,11 +190,16 @@ class WebServer(Process):
         ]  # fmt: skip
 
     def is_ready(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/healthz/", timeout=2) as response:
-                return response.status == 200
-        except (URLError, OSError):
-            return False
+        return answers_healthz(self.url)
+
+
+def answers_healthz(url: str) -> bool:
+    """The site at ``url`` answers its health check: gunicorn, or nginx in front of it."""
+    try:
+        with urllib.request.urlopen(f"{url}/healthz/", timeout=2) as response:
+            return response.status == 200
+    except (URLError, OSError):
+        return False
 
 
 class Front(Process):
@@ -221,11 +226,7 @@ class Front(Process):
         ]  # fmt: skip
 
     def is_ready(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/healthz/", timeout=2) as response:
-                return response.status == 200
-        except (URLError, OSError):
-            return False
+        return answers_healthz(self.url)
 
 
 class RedisServer(Process):
