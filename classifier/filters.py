@@ -94,6 +94,7 @@ class PredictionFilter(django_filters.FilterSet):
     athlete = django_filters.ChoiceFilter(
         choices=athlete_choices,
         empty_label="Any athlete",
+        label="Athlete",
         method="filter_athlete",
         help_text="An athlete's label: the photos where a reviewer or the model (when sure) "
         "named them on a face.",

@@ -241,3 +241,10 @@ def test_the_search_finds_a_name_a_reviewer_gave(staff_client, mixed, staff):
     response = staff_client.get("/api/predictions/", {"q": "LeBron"})
 
     assert api_names(response) == {"James dunk.jpg", "crowd.jpg"}
+
+
+def test_every_filter_has_a_label_in_words(staff_client, mixed):
+    html = staff_client.get("/predictions/").content.decode()
+
+    assert "[invalid name]" not in html
+    assert "<label>Athlete <select" in html
