@@ -58,6 +58,10 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # An XMP packet in a JPEG is at most 64 KB; a PNG's could be anything.
 MAX_XMP_BYTES = 256 * 1024
 
+# Longest value kept, and most items of a list (creators, keywords).
+MAX_CHARACTERS = 2000
+MAX_ITEMS = 64
+
 # The caption and keywords are rewritten with the names (``photo_tags``); these are the originals.
 CAPTIONS = ("XMP-dc:Description", "IPTC:Caption-Abstract")
 KEYWORDS = ("XMP-dc:Subject", "IPTC:Keywords")
@@ -82,7 +86,15 @@ def read_credits(data: bytes) -> Credits:
     except Exception:  # noqa: BLE001  (anything a hostile header can raise in a parser)
         logger.info("An upload's metadata could not be read; its credits are not kept.")
         return {}
-    return {tag: value for tag, value in credits.items() if value}
+    return {tag: clipped(value) for tag, value in credits.items() if value}
+
+
+def clipped(value: str | list[str]) -> str | list[str]:
+    """A value within what a desk's fields hold (IPTC's caption is 2,000 bytes), so that a
+    hostile file cannot make every row it lands in heavy."""
+    if isinstance(value, str):
+        return value[:MAX_CHARACTERS]
+    return [item[:MAX_CHARACTERS] for item in value[:MAX_ITEMS]]
 
 
 def text(value: object) -> str:

@@ -27,7 +27,7 @@ from classifier.desk.prediction_tags import (
     tagged_copies,
     tagged_copy_name,
 )
-from classifier.models import Event, EventExport, Prediction
+from classifier.models import Athlete, Event, EventExport, Prediction
 
 CSV_NAME = "photos.csv"
 CSV_COLUMNS = ["file", "original_name", "prediction_id", "people", "caption", "reviewed"]
@@ -111,8 +111,9 @@ def export_photos(event: Event, user, visitor: str, everyone: bool = False) -> l
 def export_key(photos: list[Prediction]) -> str:
     """What a zip of these photos holds: each photo, what is written into it, its file name and
     whether it was reviewed. Two requests with the same key get the same zip."""
+    names = Athlete.objects.display_names()
     holds = [
-        [str(photo.pk), tagged_copy_name(photo, photo_tags(photo)), download_name(photo),
+        [str(photo.pk), tagged_copy_name(photo, photo_tags(photo, names)), download_name(photo),
          photo.is_reviewed]
         for photo in photos
     ]  # fmt: skip

@@ -36,10 +36,11 @@ def download_name(prediction: Prediction) -> str:
     return f"{Path(prediction.original_name).stem}-athletes{suffix}"
 
 
-def named_faces(prediction: Prediction) -> list[NamedFace]:
+def named_faces(prediction: Prediction, names: dict[str, str] | None = None) -> list[NamedFace]:
     """The faces with an athlete's name: reviewers' answers first, then the model's sure ones,
     best score first; an athlete is named once."""
-    names = Athlete.objects.display_names()
+    if names is None:
+        names = Athlete.objects.display_names()
     faces = sorted(
         prediction.faces.with_review(), key=lambda face: (face.review is None, -face.score)
     )
@@ -83,9 +84,9 @@ def names_caption(prediction: Prediction, people: list[str]) -> str:
         return values["names"]
 
 
-def photo_tags(prediction: Prediction) -> PhotoTags:
+def photo_tags(prediction: Prediction, names: dict[str, str] | None = None) -> PhotoTags:
     """What a tagged download of this photo says."""
-    faces = named_faces(prediction)
+    faces = named_faces(prediction, names)
     people = [face.name for face in faces]
     keywords = original_keywords(prediction.credits)
     return PhotoTags(
@@ -119,7 +120,8 @@ def tagged_copies(
     """Each photo's tags and tagged copy, in order: from storage when these tags were written
     before, else from one exiftool run for all the others, which are then stored (replacing
     the photo's copy with older tags). Raises ``TaggingUnavailable``."""
-    tags = [photo_tags(prediction) for prediction in predictions]
+    athletes = Athlete.objects.display_names()
+    tags = [photo_tags(prediction, athletes) for prediction in predictions]
     names = [tagged_copy_name(p, t) for p, t in zip(predictions, tags, strict=True)]
     copies: dict[int, bytes] = {}
     for number, (prediction, name) in enumerate(zip(predictions, names, strict=True)):

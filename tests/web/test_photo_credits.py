@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from classifier.desk.credits import read_credits
 from classifier.models import Event, Face, Prediction
 from ml.results import FaceResult
 from tests.web.conftest import exported, jpeg_bytes, upload_file
@@ -191,3 +192,19 @@ def test_a_png_keeps_its_xmp_and_exif_credits(client, staff_client, athletes, se
     assert tags["IFD0:Artist"] == "Jane Photog"
     assert tags["XMP-dc:Description"] == "Rafael Nadal, 5 June 2026"
     assert not [tag for tag in tags if tag.startswith("GPS")]
+
+
+def test_a_file_cannot_make_its_credits_heavy(tmp_path):
+    path = tmp_path / "heavy.jpg"
+    path.write_bytes(jpeg_bytes((200, 100)))
+    keywords = [f"-XMP-dc:Subject=keyword {number}" for number in range(100)]
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", f"-XMP-dc:Description={'x' * 5000}",
+         *keywords, str(path)],
+        check=True,
+    )  # fmt: skip
+
+    credits = read_credits(path.read_bytes())
+
+    assert credits["XMP-dc:Description"] == "x" * 2000
+    assert credits["XMP-dc:Subject"] == [f"keyword {number}" for number in range(64)]
