@@ -125,11 +125,13 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
 
     def uploaded_between(self, first: date | None, last: date | None) -> "PredictionQuerySet":
         """Photos uploaded from the day ``first`` to the day ``last``, both included, in the
-        site's time zone; a range of times, so the newest-first index still serves it."""
+        site's time zone; a range of times, so the newest-first index still serves it. The
+        calendar's first and last days bound nothing: their edges are no moment in every time
+        zone (``?until=9999-12-31`` once failed), and nothing was uploaded then."""
         photos = self
-        if first is not None:
+        if first is not None and first > date.min:
             photos = photos.filter(created_at__gte=start_of(first))
-        if last is not None:
+        if last is not None and last < date.max - timedelta(days=1):
             photos = photos.filter(created_at__lt=start_of(last + timedelta(days=1)))
         return photos
 

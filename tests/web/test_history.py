@@ -248,3 +248,24 @@ def test_every_filter_has_a_label_in_words(staff_client, mixed):
 
     assert "[invalid name]" not in html
     assert "<label>Athlete <select" in html
+
+
+@pytest.mark.db_engine  # a time zone's edge of the calendar, as each database stores it
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [({"until": "9999-12-31"}, 5), ({"until": "9999-12-30"}, 5), ({"since": "0001-01-01"}, 5),
+     ({"since": "0001-01-02", "until": "0001-01-01"}, 0)],
+)  # fmt: skip
+@pytest.mark.parametrize("url", ["/predictions/", "/api/predictions/", "/predictions/export.json"])
+def test_the_calendars_first_and_last_days_are_dates_like_any(
+    staff_client, dated, url, query, count
+):
+    """In a time zone far from UTC, the edges of the first and last days are no moment in UTC:
+    such a bound once answered 500 on every list."""
+    response = staff_client.get(url, query)
+
+    assert response.status_code == 200
+    if url == "/api/predictions/":
+        assert response.json()["count"] == count
+    elif url.endswith(".json"):
+        assert len(response.json()) == count
