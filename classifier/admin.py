@@ -55,7 +55,7 @@ class AnswerFilter(admin.SimpleListFilter):
     parameter_name = "label"
 
     def lookups(self, request, model_admin):
-        return list(Athlete.objects.label_names().items())
+        return list(Athlete.objects.answer_names().items())
 
     def queryset(self, request, queryset):
         return queryset.filter(label=self.value()) if self.value() else queryset

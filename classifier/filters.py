@@ -52,7 +52,7 @@ def athlete_choices() -> list[tuple[str, str]]:
 def answer_choices() -> list[tuple[str, str]]:
     """Those athletes, ``unknown`` and ``no_face``."""
     return list(
-        Athlete.objects.shown_to_anyone(ModelVersion.objects.active()).label_names().items()
+        Athlete.objects.shown_to_anyone(ModelVersion.objects.active()).answer_names().items()
     )
 
 

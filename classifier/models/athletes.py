@@ -21,14 +21,15 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
         """``{label: display name}`` for every athlete, for templates and annotated images."""
         return dict(self.values_list("label", "display_name"))
 
+    def answer_names(self) -> dict[str, str]:
+        """Every answer a photo can carry, with the name to show for it: what the answer menus
+        offer."""
+        return {**self.display_names(), UNKNOWN: "Unknown person", NO_FACE: "No face found"}
+
     def label_names(self) -> dict[str, str]:
-        """Every label a prediction can carry, with the name to show for it."""
-        return {
-            **self.display_names(),
-            UNKNOWN: "Unknown person",
-            NO_FACE: "No face found",
-            NOT_A_FACE: "Not a face",
-        }
+        """Every answer a photo or a face can carry, with the name to show for it: a face's
+        may also be ``NOT_A_FACE`` (its photo's answer leaves it out, ``photo_answer``)."""
+        return {**self.answer_names(), NOT_A_FACE: "Not a face"}
 
     def ensure(self, labels: list[str], display_names: dict[str, str] | None = None) -> list[str]:
         """Create the athletes that do not exist yet; return the labels created."""

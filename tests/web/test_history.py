@@ -269,3 +269,15 @@ def test_the_calendars_first_and_last_days_are_dates_like_any(
         assert response.json()["count"] == count
     elif url.endswith(".json"):
         assert len(response.json()) == count
+
+
+def test_the_answer_menus_offer_only_answers_a_photo_can_have(staff_client, mixed):
+    """A face may be "not a face"; a photo whose faces are all false detections is
+    "No face found", so no photo carries it and a menu offering it would find nothing."""
+    page = staff_client.get("/predictions/").content.decode()
+    admin = staff_client.get("/admin/classifier/prediction/").content.decode()
+    refused = staff_client.get("/api/predictions/", {"label": "not_a_face"})
+
+    assert 'value="no_face"' in page and 'value="not_a_face"' not in page
+    assert "?label=no_face" in admin and "?label=not_a_face" not in admin
+    assert refused.status_code == 400
