@@ -137,6 +137,7 @@ class PredictionViewSet(
                 PredictionSerializer, description="Same bytes seen before: result reused."
             ),
             400: OpenApiResponse(description="The file is not an image we accept, and why."),
+            403: OpenApiResponse(description="The event takes no photos from you, and why."),
             413: OpenApiResponse(description="The request is larger than the upload limit."),
             429: OpenApiResponse(description="Too many photos from you; see Retry-After."),
             503: OpenApiResponse(description="Too many photos queued; see Retry-After."),

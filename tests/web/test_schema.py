@@ -50,11 +50,11 @@ def test_the_schema_covers_every_endpoint(client, db):
     assert documented == ENDPOINTS
 
 
-def test_the_upload_documents_202_201_and_400(client, db):
+def test_the_upload_documents_202_201_400_and_403(client, db):
     schema = yaml.safe_load(client.get("/api/schema/").content)
 
     responses = schema["paths"]["/api/predictions/"]["post"]["responses"]
-    assert {"201", "202", "400"} <= set(responses)
+    assert {"201", "202", "400", "403"} <= set(responses)  # 403: an event closed to the caller
     body = schema["paths"]["/api/predictions/"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in body
 
