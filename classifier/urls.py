@@ -29,6 +29,7 @@ urlpatterns = [
     path("events/new/", events.new_event, name="new_event"),
     path("events/<int:pk>/", events.edit_event, name="event"),
     path("events/<int:pk>/export/", events.event_export, name="event_export"),
+    path("exports/<uuid:export_id>/", events.export, name="export"),
     path("teams/new/", events.new_team, name="new_team"),
     path("teams/<int:pk>/", events.edit_team, name="team"),
     path("athletes/<slug:label>/", athletes.athlete, name="athlete"),

@@ -149,12 +149,32 @@ def roster_page(request: HttpRequest, form: RosterForm, name: str) -> HttpRespon
 
 @require_safe
 def event_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """An event's tagged photos for a browser: "being prepared" (the page updates itself) while
-    the worker builds the zip, then its download; the same choice of photos as the API's."""
+    """Ask for an event's tagged photos from a browser, with the API's choice of photos: the
+    zip's page, where the worker's progress is followed without choosing the photos again."""
     event = get_object_or_404(Event.objects.visible_to(request.user), pk=pk)
     everyone = request.GET.get("uploads") == "all"
     photos = export_photos(event, request.user, visitor_id(request), everyone)
     export = EventExport.objects.for_photos(event, export_key(photos), photos)
-    download = reverse("api:event-export", args=[event.pk]) + ("?uploads=all" if everyone else "")
-    context = {"event": event, "export": export, "photos": len(photos), "download": download}
+    if export.status == EventExport.Status.FAILED:  # said once, then tried again
+        return export_page(request, export, everyone)
+    return redirect(reverse("export", args=[export.pk]) + ("?uploads=all" if everyone else ""))
+
+
+@require_safe
+def export(request: HttpRequest, export_id: str) -> HttpResponse:
+    """An export's page, by its random id: "being prepared" (the page updates itself) while the
+    worker builds the zip, then the download, which the API serves to whoever may list it."""
+    found = get_object_or_404(EventExport.objects.select_related("event"), pk=export_id)
+    return export_page(request, found, request.GET.get("uploads") == "all")
+
+
+def export_page(request: HttpRequest, export: EventExport, everyone: bool) -> HttpResponse:
+    download = reverse("api:event-export", args=[export.event_id])
+    context = {
+        "event": export.event,
+        "export": export,
+        "photos": len(export.photos),
+        "download": download + ("?uploads=all" if everyone else ""),
+        "again": reverse("event_export", args=[export.event_id]),
+    }
     return render(request, "classifier/event_export.html", context)

@@ -388,15 +388,23 @@ def test_the_worker_builds_the_export_which_is_kept_until_the_photos_change(
 
 @pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
 def test_the_export_page_says_it_is_being_prepared_then_offers_the_download(
-    staff_client, make_prediction, final, media_root, sent_exports
+    staff_client, make_prediction, final, media_root, sent_exports, django_assert_max_num_queries
 ):
-    prediction = make_prediction(original_name="serve.jpg", event=final, faces=[NADAL_FACE])
-    (media_root / prediction.image.name).parent.mkdir(parents=True, exist_ok=True)
-    (media_root / prediction.image.name).write_bytes(jpeg_bytes())
+    for number in range(5):
+        prediction = make_prediction(original_name=f"{number}.jpg", event=final, faces=[NADAL_FACE])
+        (media_root / prediction.image.name).parent.mkdir(parents=True, exist_ok=True)
+        (media_root / prediction.image.name).write_bytes(jpeg_bytes())
 
-    preparing = staff_client.get(f"/events/{final.pk}/export/?uploads=all").content.decode()
-    build_event_export(str(EventExport.objects.get().pk))
-    ready = staff_client.get(f"/events/{final.pk}/export/?uploads=all").content.decode()
+    asked = staff_client.get(f"/events/{final.pk}/export/?uploads=all")
+    export = EventExport.objects.get()
+    assert asked.status_code == 302
+    assert asked["Location"] == f"/exports/{export.pk}/?uploads=all"
+    # The page follows the export itself: its 5 photos are not chosen and named again at each
+    # reload (that takes a query or more per photo).
+    with django_assert_max_num_queries(5):
+        preparing = staff_client.get(asked["Location"]).content.decode()
+    build_event_export(str(export.pk))
+    ready = staff_client.get(asked["Location"]).content.decode()
 
     assert "is being prepared" in preparing and 'http-equiv="refresh"' in preparing
     assert "download" not in preparing
@@ -404,6 +412,26 @@ def test_the_export_page_says_it_is_being_prepared_then_offers_the_download(
     assert f'href="/api/events/{final.pk}/export/?uploads=all" download' in ready
     zipped = exported(staff_client, f"/api/events/{final.pk}/export/?uploads=all")
     assert zipped.status_code == 200 and EventExport.objects.count() == 1
+
+
+def test_a_failed_export_says_why_once_then_starts_again(
+    staff_client, make_prediction, final, media_root, sent_exports, monkeypatch
+):
+    prediction = make_prediction(original_name="serve.jpg", event=final, faces=[NADAL_FACE])
+    (media_root / prediction.image.name).parent.mkdir(parents=True, exist_ok=True)
+    (media_root / prediction.image.name).write_bytes(jpeg_bytes())
+    monkeypatch.setenv("PATH", "/nonexistent")  # no exiftool
+    staff_client.get(f"/events/{final.pk}/export/?uploads=all")
+    build_event_export(str(EventExport.objects.get().pk))
+
+    failed = staff_client.get(f"/events/{final.pk}/export/?uploads=all")
+    again = staff_client.get(f"/events/{final.pk}/export/?uploads=all")
+
+    assert failed.status_code == 200
+    assert "The zip could not be made: Tagged downloads need exiftool" in failed.content.decode()
+    assert f'href="/events/{final.pk}/export/"' in failed.content.decode()
+    assert again.status_code == 302
+    assert EventExport.objects.get().status == "queued"
 
 
 def test_the_export_page_is_not_found_for_an_event_you_may_not_see(client, final):
