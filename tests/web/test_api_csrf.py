@@ -87,4 +87,8 @@ def test_a_client_without_cookies_needs_no_token_and_gets_no_session(model_versi
 
     assert response.status_code == 202
     assert settings.SESSION_COOKIE_NAME not in response.cookies
-    assert Prediction.objects.get().visitor == ""
+    # Its photo is a visitor's, not the hot folder's (an event's export tells them apart by
+    # this), under an id no session holds, so no later visitor can claim it.
+    Client(enforce_csrf_checks=True).post(URL, photo())
+    first, second = Prediction.objects.order_by("pk").values_list("visitor", flat=True)
+    assert first and second and first != second
