@@ -8,6 +8,8 @@ from datetime import timedelta
 from celery import current_app
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -24,10 +26,9 @@ class EventExportQuerySet(models.QuerySet["EventExport"]):
         return self.filter(created_at__lt=kept_since)
 
     def delete_expired(self) -> None:
-        """Delete the exports kept past ``ATHLETES_EXPORT_KEEP_SECONDS``, their zips too."""
-        for export in self.expired():
-            export.file.delete(save=False)
-            export.delete()
+        """Delete the exports kept past ``ATHLETES_EXPORT_KEEP_SECONDS``, their zips too
+        (``delete_zip_of_deleted_export``)."""
+        self.expired().delete()
 
     def for_photos(self, event: Event, key: str, photos: list[Prediction]) -> "EventExport":
         """The kept export of exactly these photos saying exactly this (``key``), or a new one
@@ -90,3 +91,25 @@ class EventExport(models.Model):
             .with_faces()
         }
         return [found[pk] for pk in self.photos if pk in found]
+
+
+@receiver(post_delete, sender=EventExport)
+def delete_zip_of_deleted_export(sender, instance: EventExport, **kwargs) -> None:
+    """A deleted export's zip goes too, once the deletion is committed: expired, failed, or
+    deleted with its event or with a photo it holds."""
+    if name := instance.file.name:
+        storage = instance.file.storage
+        transaction.on_commit(lambda: storage.delete(name), robust=True)
+
+
+@receiver(post_delete, sender=Prediction)
+def delete_exports_holding_deleted_photo(sender, instance: Prediction, **kwargs) -> None:
+    """The kept exports holding a deleted photo go with it: deleting a photo deletes every
+    copy of it the site keeps, the tagged ones in a zip too."""
+    if instance.event_id is None:
+        return
+    photo = str(instance.pk)
+    exports = EventExport.objects.filter(event_id=instance.event_id).only("photos", "file")
+    holding = [export.pk for export in exports if photo in export.photos]
+    if holding:
+        EventExport.objects.filter(pk__in=holding).delete()

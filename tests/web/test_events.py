@@ -436,3 +436,33 @@ def test_a_failed_export_says_why_once_then_starts_again(
 
 def test_the_export_page_is_not_found_for_an_event_you_may_not_see(client, final):
     assert client.get(f"/events/{final.pk}/export/").status_code == 404
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
+def test_a_kept_zip_goes_with_a_photo_it_holds_and_with_its_event(
+    client, make_prediction, final, media_root, sent_exports, django_capture_on_commit_callbacks
+):
+    """Deleting a photo deletes every copy the site keeps; an export's zip is one."""
+
+    def kept_zip() -> EventExport:
+        prediction = make_prediction(original_name="serve.jpg", event=final, faces=[NADAL_FACE])
+        (media_root / prediction.image.name).parent.mkdir(parents=True, exist_ok=True)
+        (media_root / prediction.image.name).write_bytes(jpeg_bytes())
+        EventExport.objects.for_photos(final, "key", [prediction])
+        export = EventExport.objects.get()
+        build_event_export(str(export.pk))
+        export.refresh_from_db()
+        assert (media_root / export.file.name).is_file()
+        return export
+
+    export = kept_zip()
+    with django_capture_on_commit_callbacks(execute=True):
+        Prediction.objects.get(pk=export.photos[0]).delete()
+    assert not EventExport.objects.exists()
+    assert not (media_root / export.file.name).exists()
+
+    export = kept_zip()
+    with django_capture_on_commit_callbacks(execute=True):
+        final.delete()
+    assert not EventExport.objects.exists()
+    assert not (media_root / export.file.name).exists()
