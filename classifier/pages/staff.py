@@ -72,9 +72,11 @@ class QueueScope:
             batch = uuid.UUID(request.GET["batch"]) if request.GET.get("batch") else None
         except ValueError:
             batch = None
+        # Looked up, not only parsed: a number past the database's integers was a 500.
+        known = Event.objects.filter(pk=int(event)) if event.isdigit() else Event.objects.none()
         return cls(
             scope,
-            int(event) if event.isdigit() else None,
+            known.values_list("pk", flat=True).first(),
             batch or Prediction.objects.last_batch(request.user),
         )
 

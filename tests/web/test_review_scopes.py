@@ -96,3 +96,13 @@ def test_the_api_keeps_the_batch_it_is_given(client, db):
         assert response.status_code == 202, response.content
 
     assert set(Prediction.objects.values_list("batch", flat=True)) == {batch}
+
+
+@pytest.mark.parametrize("event", ["9" * 30, "0", "12345", "x"])
+def test_an_event_that_is_none_scopes_to_no_face(staff_client, desk, event):
+    """A number past the database's integers answered 500 (SQLite: "too large to convert")."""
+    response = staff_client.get("/review/", {"scope": "event", "event": event})
+
+    assert response.status_code == 200
+    assert response.context["faces"] == [] and response.context["waiting"] == 0
+    assert [(e.name, count) for e, count in response.context["counts"]["events"]] == [("Game", 2)]
