@@ -224,12 +224,14 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "what",
         nargs="?",
-        choices=["predictor", "training", "recognition"],
+        choices=["predictor", "training", "recognition", "neighbours"],
         default="predictor",
         help="predictor (default): the served model on --data's photos; training: fit "
         "--athletes × --photos-each synthetic stored embeddings plus --reviewed reviewed faces "
         "and --cohort-faces strangers, then once more with one more athlete; recognition: "
-        "synthetic rosters of each --roster size, plain and normalised against --cohort-faces",
+        "synthetic rosters of each --roster size, plain and normalised against --cohort-faces; "
+        "neighbours: the face index's recall@10 and search time at each --breadth on --faces "
+        "made-up faces spread as seed_history spreads them",
     )
     bench.add_argument("--model", type=Path, help="the model to serve (predictor)")
     bench.add_argument("--data", type=Path, default=data_default, help=data_help)
@@ -258,6 +260,15 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         action="append",
         help="recognition: an enrolled roster's size; repeat (default: 2, 50 and 500)",
+    )
+    bench.add_argument(
+        "--faces", type=int, default=200_000, help="neighbours: faces in the archive"
+    )
+    bench.add_argument(
+        "--breadth",
+        type=int,
+        action="append",
+        help="neighbours: a search breadth; repeat (default: 64, 128 and 512)",
     )
     bench.set_defaults(run=_bench)
 
@@ -552,7 +563,13 @@ def _sizes(value: str) -> list[int | None]:
 
 
 def _bench(args) -> int:
-    from ml.bench import benchmark, compare, recognition_benchmark, training_benchmark
+    from ml.bench import (
+        benchmark,
+        compare,
+        neighbours_benchmark,
+        recognition_benchmark,
+        training_benchmark,
+    )
 
     if args.what == "training":
         report = training_benchmark(
@@ -563,6 +580,11 @@ def _bench(args) -> int:
         )
         for key, value in report.items():
             print(f"{key:<30}{value!s:>12}")
+        return 0
+    if args.what == "neighbours":
+        reports = neighbours_benchmark(args.faces, args.breadth or [64, 128, 512])
+        for key in reports[0]:
+            print(f"{key:<30}" + "".join(f"{report[key]!s:>20}" for report in reports))
         return 0
     if args.what == "recognition":
         reports = [

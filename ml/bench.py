@@ -19,6 +19,7 @@ from ml.artifact import Manifest
 from ml.dataset import scan
 from ml.embedder import EMBEDDING_SIZE
 from ml.imaging import load_image
+from ml.neighbours import EXPANSION_SEARCH, SCANNED, FaceIndex, recall_at_10, reranked
 from ml.normalisation import Normaliser
 from ml.predictor import Predictor
 from ml.recognizer import Lines, Recognizer
@@ -265,6 +266,72 @@ def recognition_benchmark(
         }
         for size in rosters
     ]
+
+
+# Within this cosine of the tenth exact neighbour a face returned counts (ann-benchmarks' way).
+RECALL_TOLERANCE = 0.01
+
+
+def neighbours_benchmark(
+    faces: int, breadths: list[int], *, queries: int = 200, seed: int = 0
+) -> list[dict[str, Any]]:
+    """The face index's recall@10 against exact search and its search time, at each search
+    breadth of its graph and by scanning its int8 vectors for 100 faces reordered by their float
+    embeddings (what "more photos" does), on an
+    archive spread as ``manage.py seed_history`` spreads it, without a database:
+    42% of the faces are the two athletes' (a random direction each), the rest strangers' of
+    about ten faces each, every face 0.5 per dimension off its person (cosine about 0.8).
+    """
+    rng = np.random.default_rng(seed)
+    athletes, strangers = (
+        rng.normal(size=(2, EMBEDDING_SIZE)),
+        rng.normal(size=(max(1, faces // 18), EMBEDDING_SIZE)),
+    )
+    named = int(faces * 0.42)
+    people = np.concatenate(
+        [
+            athletes[rng.integers(2, size=named)],
+            strangers[rng.integers(len(strangers), size=faces - named)],
+        ]
+    )
+    vectors = (people + rng.normal(scale=0.5, size=people.shape)).astype(np.float32)
+    ids = np.arange(1, faces + 1)
+    index = FaceIndex()
+    started = time.perf_counter()
+    for start in range(0, faces, 10_000):
+        index.add(ids[start : start + 10_000].tolist(), vectors[start : start + 10_000])
+    build_s = time.perf_counter() - started
+
+    def scan_reordered(vector: np.ndarray, count: int) -> list[tuple[int, float]]:
+        found = index.nearest(vector, SCANNED, exact=True)
+        return reranked(vector, {pk: vectors[pk - 1] for pk, _ in found}, count)
+
+    reports = []
+    for breadth in [*breadths, 0]:
+        index.index.expansion_search = breadth or EXPANSION_SEARCH  # type: ignore[misc]
+        search = index.nearest if breadth else scan_reordered
+        times = []
+        for row in rng.choice(faces, queries, replace=False):
+            started = time.perf_counter()
+            search(vectors[row], 100)
+            times.append((time.perf_counter() - started) * 1000)
+        exact, lowest = recall_at_10(search, ids, vectors, queries)
+        within, _ = recall_at_10(search, ids, vectors, queries, tolerance=RECALL_TOLERANCE)
+        ours = " (ours)" if breadth == EXPANSION_SEARCH else ""
+        reports.append(
+            {
+                "faces": faces,
+                "search": f"breadth {breadth}{ours}" if breadth else "scan, reordered",
+                "build_s": round(build_s, 1),
+                "recall_at_10": round(exact, 3),
+                "recall_at_10_lowest": round(lowest, 2),
+                f"recall_at_10_within_{RECALL_TOLERANCE}": round(within, 3),
+                "search_100_p50_ms": round(statistics.median(times), 2),
+                "search_100_p95_ms": round(statistics.quantiles(times, n=20)[-1], 2),
+                "load_average_1min": round(os.getloadavg()[0], 2),
+            }
+        )
+    return reports
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

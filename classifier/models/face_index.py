@@ -44,12 +44,15 @@ _lock = threading.Lock()
 _index: FaceIndex | None = None
 
 
-def nearest_faces(vector: np.ndarray, count: int) -> list[tuple[int, float]]:
+def nearest_faces(
+    vector: np.ndarray, count: int, *, exact: bool = False
+) -> list[tuple[int, float]]:
     """The ids of up to ``count`` stored faces nearest ``vector`` with their cosine
-    similarity, nearest first; a face deleted lately may be among them."""
+    similarity, nearest first; a face deleted lately may be among them. ``exact``: see
+    ``FaceIndex.nearest``."""
     with _lock:
         index = _current()
-        found = index.nearest(vector, count)
+        found = index.nearest(vector, count, exact=exact)
         discarded = set(
             Face.objects.filter(pk__in=[pk for pk, _ in found])
             .filter(Q(review__label=NOT_A_FACE) | Q(embedding__isnull=True))

@@ -3,7 +3,7 @@ snapshots, and faces without a direction."""
 
 import numpy as np
 
-from ml.neighbours import FaceIndex, exact_nearest, recall_at_10
+from ml.neighbours import SCANNED, FaceIndex, exact_nearest, recall_at_10, reranked
 
 
 def faces(count: int, people: int, seed: int = 0) -> np.ndarray:
@@ -26,6 +26,23 @@ def test_its_nearest_faces_are_the_exact_ones_on_a_small_archive():
     assert nearest[0][0] == 1 and nearest[0][1] > 0.99
     units = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     assert [pk for pk, _ in nearest] == [pk for pk, _ in exact_nearest(units[0], ids, units, 3)]
+
+
+def test_an_exact_search_misses_none_of_the_nearest_among_near_ties():
+    vectors = faces(20_000, 2)  # two people of 10,000 almost equally near faces each
+    ids = np.arange(1, 20_001)
+    index = FaceIndex()
+    index.add(list(ids), vectors)
+
+    def scan(vector, count):
+        return index.nearest(vector, count, exact=True)
+
+    def scan_reordered(vector, count):
+        found = index.nearest(vector, SCANNED, exact=True)
+        return reranked(vector, {pk: vectors[pk - 1] for pk, _ in found}, count)
+
+    assert recall_at_10(scan, ids, vectors, queries=20, tolerance=0.01)[0] == 1.0
+    assert recall_at_10(scan_reordered, ids, vectors, queries=20) == (1.0, 1.0)
 
 
 def test_a_snapshot_restores_the_same_answers_and_the_last_id(tmp_path):
@@ -58,3 +75,16 @@ def test_removed_faces_are_no_longer_found():
     index.remove([1, 999])
 
     assert 1 not in [pk for pk, _ in index.nearest(vectors[0], 10)]
+
+
+def test_recall_within_a_tolerance_counts_faces_as_near_as_the_tenth():
+    vectors = faces(500, 50)
+    ids = np.arange(1, 501)
+    units = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def next_ten(vector, count):  # the 11th to 20th exact neighbours: none of the ten nearest
+        return exact_nearest(vector, ids, units, 21)[11:21]
+
+    assert recall_at_10(next_ten, ids, vectors, queries=20)[0] == 0.0
+    assert recall_at_10(next_ten, ids, vectors, queries=20, tolerance=2.0)[0] == 1.0
+    assert recall_at_10(next_ten, ids, vectors, queries=20, tolerance=1e-6)[0] < 0.5
