@@ -133,4 +133,5 @@ def build(export: EventExport) -> None:
         export.fail(str(exc))
         return
     export.status, export.finished_at = EventExport.Status.READY, timezone.now()
-    export.save(update_fields=["file", "status", "finished_at"])
+    if not export.finish():
+        export.file.delete(save=False)  # its row went (its event was deleted) while it was built

@@ -78,9 +78,16 @@ class EventExport(models.Model):
             logger.warning("Broker unavailable, export %s not sent: %s", self.pk, exc)
             self.fail("The worker could not be reached. Try again in a minute.")
 
+    def finish(self) -> bool:
+        """Record the built zip; False when the row is gone (its event was deleted)."""
+        fields = {"file": self.file.name, "status": self.status, "finished_at": self.finished_at}
+        return bool(EventExport.objects.filter(pk=self.pk).update(**fields))
+
     def fail(self, reason: str) -> None:
         self.status, self.error, self.finished_at = self.Status.FAILED, reason, timezone.now()
-        self.save(update_fields=["status", "error", "finished_at"])
+        EventExport.objects.filter(pk=self.pk).update(
+            status=self.status, error=reason, finished_at=self.finished_at
+        )
 
     def ordered_photos(self) -> list[Prediction]:
         """The photos still there, in the zip's order."""

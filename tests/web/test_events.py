@@ -466,3 +466,20 @@ def test_a_kept_zip_goes_with_a_photo_it_holds_and_with_its_event(
         final.delete()
     assert not EventExport.objects.exists()
     assert not (media_root / export.file.name).exists()
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
+def test_an_export_whose_event_goes_while_it_is_built_leaves_no_zip(
+    staff_client, make_prediction, final, media_root, sent_exports
+):
+    prediction = make_prediction(original_name="serve.jpg", event=final, faces=[NADAL_FACE])
+    (media_root / prediction.image.name).parent.mkdir(parents=True, exist_ok=True)
+    (media_root / prediction.image.name).write_bytes(jpeg_bytes())
+    staff_client.get(f"/api/events/{final.pk}/export/")
+    export = EventExport.objects.get()
+    EventExport.objects.filter(pk=export.pk).delete()  # meanwhile, as its event's deletion does
+
+    event_zip.build(export)
+
+    assert not EventExport.objects.exists()
+    assert not list((media_root / "exports").glob("*"))
