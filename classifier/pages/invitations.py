@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from classifier.web.access import staff_page
@@ -60,6 +61,7 @@ def render_accounts(
     return render(request, "classifier/accounts.html", context, status=status)
 
 
+@never_cache  # the set-password link is in this page alone: no cache may keep it
 @require_http_methods(["GET", "POST"])
 @accounts_page
 def accounts(request: HttpRequest) -> HttpResponse:
@@ -95,6 +97,7 @@ def change_role(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("accounts")
 
 
+@never_cache  # as accounts: the page holds the link
 @require_POST
 @accounts_page
 def new_link(request: HttpRequest, pk: int) -> HttpResponse:

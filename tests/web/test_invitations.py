@@ -61,6 +61,18 @@ def test_an_invited_reviewer_sets_a_password_once_and_reviews(staff_client, djan
     assert "This link has been used already or is too old." in again
 
 
+def test_no_cache_keeps_a_page_with_a_set_password_link(staff_client, django_user_model):
+    """Whoever opens the link sets the account's password: like a new API token, it is in
+    the page that made it alone."""
+    invited = invite(staff_client)
+    rita = django_user_model.objects.get(username="rita")
+    again = staff_client.post(f"/accounts/{rita.pk}/link/")
+
+    for response in (invited, again):
+        assert "/accounts/reset/" in response.content.decode()
+        assert "no-store" in response["Cache-Control"]
+
+
 def test_a_taken_username_is_refused_in_words(staff_client, django_user_model):
     invite(staff_client)
 
