@@ -23,6 +23,8 @@ from classifier.web.roles import (
     set_role,
 )
 
+TAKEN = "A user with that username already exists."
+
 accounts_page = staff_page(
     ("auth.add_user", "auth.change_user"),
     "Inviting and changing accounts needs the permissions to add and change users.",
@@ -36,6 +38,14 @@ class InviteForm(forms.ModelForm):
         model = get_user_model()
         fields = ["username", "email"]
         help_texts = {"email": "Optional: for your records; no mail is sent."}
+
+    def clean_username(self) -> str:
+        """A name taken in other capitals is taken too, as sign-up has it: "Admin" beside
+        "admin" would be two accounts that read alike on this page."""
+        name = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username__iexact=name).exists():
+            raise ValidationError(TAKEN)
+        return name
 
 
 class RoleForm(forms.Form):

@@ -85,6 +85,16 @@ def test_a_taken_username_is_refused_in_words(staff_client, django_user_model):
     assert not rita.has_perm("classifier.add_modelversion")
 
 
+def test_a_username_taken_in_other_capitals_is_taken(staff_client, django_user_model):
+    invite(staff_client)
+
+    response = invite(staff_client, username="RITA", role="viewer")
+
+    assert response.status_code == 400
+    assert "A user with that username already exists." in response.content.decode()
+    assert not django_user_model.objects.filter(username="RITA").exists()
+
+
 @pytest.mark.parametrize(
     ("role", "may", "may_not", "is_staff"),
     [
