@@ -57,7 +57,7 @@ from classifier.models import (
 )
 from classifier.uploads import MEDIA_TYPES, visitor_id
 from classifier.version_comparison import compare
-from classifier.web.throttling import TaggingThrottle, admit_photos
+from classifier.web.throttling import TaggingThrottle, admit_photos, take_tagging
 
 
 class MayReview(BasePermission):
@@ -636,18 +636,24 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             503: OpenApiResponse(description="The server cannot write metadata now."),
         },
     )
-    @action(detail=True, methods=["get"], throttle_classes=[TaggingThrottle])
+    @action(detail=True, methods=["get"])
     def export(self, request, pk=None):
         """A zip of the event's finished photos that you may list, each tagged as by
         ``/api/predictions/{id}/photo/``, and ``photos.csv`` naming who is in which file.
         Only the photos of accounts allowed to upload into events and of the hot folder,
         unless ``uploads=all``. The worker builds it: ``202`` while it is being prepared (ask
         again after ``Retry-After``), then the zip, kept for whoever asks for the same photos
-        saying the same names."""
+        saying the same names. Only a new export counts against the tagging limit: asking
+        again while it is prepared, or for a kept one, does not."""
         event = self.get_object()
         everyone = request.query_params.get("uploads") == "all"
         photos = export_photos(event, request.user, visitor_id(request), everyone)
-        export = EventExport.objects.for_photos(event, export_key(photos), photos)
+        key = export_key(photos)
+        export = EventExport.objects.kept(event, key)
+        if export is None:
+            if (wait := take_tagging(request)) is not None:
+                self.throttled(request, wait)
+            export = EventExport.objects.start(event, key, photos)
         if export.status == EventExport.Status.FAILED:
             raise TaggingFailed(TaggingUnavailable(export.error))
         if export.status == EventExport.Status.QUEUED:

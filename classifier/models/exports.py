@@ -30,16 +30,19 @@ class EventExportQuerySet(models.QuerySet["EventExport"]):
         (``delete_zip_of_deleted_export``)."""
         self.expired().delete()
 
-    def for_photos(self, event: Event, key: str, photos: list[Prediction]) -> "EventExport":
-        """The kept export of exactly these photos saying exactly this (``key``), or a new one
-        queued for the worker. A failed one is returned once, for its reason, and forgotten:
-        the next request starts again."""
+    def kept(self, event: Event, key: str) -> "EventExport | None":
+        """The kept export of exactly these photos saying exactly this (``key``), if any. A
+        failed one is returned once, for its reason, and forgotten: the next request starts
+        again."""
         self.delete_expired()
         found = self.filter(event=event, key=key).order_by("-created_at").first()
-        if found is not None:
-            if found.status == EventExport.Status.FAILED:
-                EventExport.objects.filter(pk=found.pk).delete()
-            return found
+        if found is not None and found.status == EventExport.Status.FAILED:
+            EventExport.objects.filter(pk=found.pk).delete()
+        return found
+
+    def start(self, event: Event, key: str, photos: list[Prediction]) -> "EventExport":
+        """A new export of these photos, queued for the worker once this transaction commits:
+        only where ``kept`` found none, and the caller's tagging limit allowed it."""
         created = self.create(event=event, key=key, photos=[str(photo.pk) for photo in photos])
         transaction.on_commit(created.send, robust=True)
         return created

@@ -100,20 +100,26 @@ def limit_idents(request) -> list[str]:
     return idents
 
 
+def take_tagging(request) -> int | None:
+    """Count one tagged download or new event export against the account's and the address's
+    ``ATHLETES_TAGGING_RATE``: each may start exiftool, the most expensive thing an anonymous
+    request can do. None when counted (staff are exempt), else the seconds to wait."""
+    if request.user.is_staff:
+        return None
+    limit, seconds = parse_rate(settings.ATHLETES_TAGGING_RATE)
+    keys = [f"tagging:{ident}" for ident in limit_idents(request)]
+    return None if take_all(keys, 1, limit, seconds) is not None else seconds_left(seconds)
+
+
 class TaggingThrottle(BaseThrottle):
-    """Tagged downloads and event exports per account and address (``ATHLETES_TAGGING_RATE``):
-    each may start exiftool, the most expensive thing an anonymous request can do. Staff are
-    exempt."""
+    """``take_tagging`` for a tagged download."""
 
     def allow_request(self, request, view) -> bool:
-        if request.user.is_staff:
-            return True
-        limit, self.seconds = parse_rate(settings.ATHLETES_TAGGING_RATE)
-        keys = [f"tagging:{ident}" for ident in limit_idents(request)]
-        return take_all(keys, 1, limit, self.seconds) is not None
+        self.waiting = take_tagging(request)
+        return self.waiting is None
 
-    def wait(self) -> int:
-        return seconds_left(self.seconds)
+    def wait(self) -> int | None:
+        return self.waiting
 
 
 def admit_photos(request, count: int) -> None:

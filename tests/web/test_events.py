@@ -448,7 +448,7 @@ def test_a_kept_zip_goes_with_a_photo_it_holds_and_with_its_event(
         prediction = make_prediction(original_name="serve.jpg", event=final, faces=[NADAL_FACE])
         (media_root / prediction.image.name).parent.mkdir(parents=True, exist_ok=True)
         (media_root / prediction.image.name).write_bytes(jpeg_bytes())
-        EventExport.objects.for_photos(final, "key", [prediction])
+        EventExport.objects.start(final, "key", [prediction])
         export = EventExport.objects.get()
         build_event_export(str(export.pk))
         export.refresh_from_db()

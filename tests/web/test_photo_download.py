@@ -225,7 +225,7 @@ def test_the_result_page_offers_the_download(client, stored):
 def test_tagged_downloads_and_exports_are_throttled_per_visitor(client, stored, settings):
     settings.ATHLETES_TAGGING_RATE = "2/min"
     prediction = stored(faces=[NADAL])
-    event = Event.objects.create(name="Final", date=date(2026, 6, 7))
+    event = Event.objects.create(name="Final", date=date(2026, 6, 7), open=True)
     url = f"/api/predictions/{prediction.pk}/photo/"
 
     answers = [client.get(url).status_code, client.get(url).status_code]
@@ -234,6 +234,28 @@ def test_tagged_downloads_and_exports_are_throttled_per_visitor(client, stored, 
     assert answers == [200, 200]
     assert [response.status_code for response in refused] == [429, 429]
     assert 0 < int(refused[0]["Retry-After"]) <= 61
+
+
+def test_asking_again_for_an_export_being_prepared_counts_no_more(client, stored, settings):
+    """Only a new export may start exiftool: a client polling as Retry-After tells it, or the
+    export's page, is never refused for it; a second new export past the limit is, from the
+    API and from the page alike."""
+    settings.ATHLETES_TAGGING_RATE = "1/min"
+    final = Event.objects.create(name="Final", date=date(2026, 6, 7), open=True)
+    semi = Event.objects.create(name="Semi-final", date=date(2026, 6, 5), open=True)
+    stored(faces=[NADAL], event=final)
+    stored(faces=[NADAL], event=semi)
+
+    polls = [client.get(f"/api/events/{final.pk}/export/").status_code for _ in range(5)]
+    page = client.get(f"/events/{final.pk}/export/")
+    refused = [
+        client.get(f"/api/events/{semi.pk}/export/"),
+        client.get(f"/events/{semi.pk}/export/"),
+    ]
+
+    assert polls == [202] * 5 and page.status_code == 302
+    assert [response.status_code for response in refused] == [429, 429]
+    assert "Try again in" in refused[1].content.decode() and refused[1]["Retry-After"]
 
 
 def test_exiftool_runs_wait_for_a_free_slot_or_answer_busy(client, stored, settings, monkeypatch):
