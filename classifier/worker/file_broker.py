@@ -21,6 +21,7 @@ import time
 import uuid
 from pathlib import Path
 from queue import Empty
+from typing import Any
 
 from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
@@ -96,3 +97,9 @@ class Channel(filesystem.Channel):
 
 class Transport(filesystem.Transport):
     Channel = Channel
+
+    @property
+    def default_connection_params(self) -> dict[str, Any]:
+        """None: a folder has no host, and kombu's default one ("localhost") made it warn "No
+        hostname was supplied" each time Celery cloned the connection "filesystem://" makes."""
+        return {}

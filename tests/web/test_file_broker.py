@@ -25,8 +25,9 @@ def broker(tmp_path, monkeypatch) -> Path:
     return tmp_path / "broker"
 
 
-def connection(folder: Path) -> Connection:
+def connection(folder: Path, url: str | None = None) -> Connection:
     return Connection(
+        url,
         transport=Transport,
         transport_options={
             "data_folder_in": str(folder / "queue"),
@@ -107,3 +108,13 @@ def test_it_delivers_each_producers_messages_in_the_order_they_were_sent(broker)
             message.ack()
 
     assert order == list(range(20))
+
+
+def test_a_connection_from_the_settings_url_warns_of_no_missing_hostname(broker, caplog):
+    # A folder has no host: kombu warned "No hostname was supplied" in the site's output and
+    # every worker's log, as though the broker's settings were wrong, each time Celery cloned
+    # the connection that "filesystem://" (the default CELERY_BROKER_URL) makes.
+    with caplog.at_level(logging.WARNING), connection(broker, "filesystem://") as conn:
+        conn.clone().SimpleQueue(QUEUE).put({"photo": "nadal(3).jpg"})
+
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
