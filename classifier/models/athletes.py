@@ -1,5 +1,6 @@
 """Athletes, the teams they play in, and the events whose rosters limit who may be named."""
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,6 +86,23 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
         return self.annotate(
             photo_count=Count("examples", filter=Q(examples__chosen__isnull=False))
         )
+
+    def review_choices(self, events: Iterable[int]) -> dict[str, object]:
+        """Who a reviewer may name, for the review page's name box (static/js/review.js ranks
+        them per face): every athlete with their jersey number and team, and the roster of
+        each of ``events``. Nothing is numbered by position, so adding an athlete changes no
+        key."""
+        rosters = {
+            event.pk: sorted(event.roster_athletes().values_list("label", flat=True))
+            for event in Event.objects.filter(pk__in=set(events))
+        }
+        return {
+            "athletes": [
+                {"label": a.label, "name": a.display_name, "number": a.number, "team": a.team}
+                for a in self.order_by("display_name", "label")
+            ],
+            "rosters": rosters,
+        }
 
     def correction_labels(self) -> list[str]:
         """The labels a reviewer may correct a prediction to."""

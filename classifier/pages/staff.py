@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -56,7 +56,7 @@ def queue_entry(face: Face) -> dict:
 class QueueScope:
     """The part of the queue a reviewer chose (``?scope=``, flagged only by default; an
     event's with ``&event=``; an upload batch's with ``&batch=``, the reviewer's last by
-    default), and how many faces wait in each scope, for the page's choice."""
+    default)."""
 
     scope: str
     event: int | None
@@ -83,24 +83,6 @@ class QueueScope:
     def queue(self) -> QuerySet[Face]:
         return Face.objects.review_queue(self.scope, self.event, self.batch)
 
-    def counts(self) -> dict:
-        """Faces waiting in each scope; per event, for the events with faces waiting."""
-        waiting = Face.objects.review_queue
-        by_event = dict(
-            waiting()
-            .filter(prediction__event__isnull=False)
-            .order_by()
-            .values_list("prediction__event")
-            .annotate(count=Count("pk"))
-        )
-        events = Event.objects.filter(pk__in={*by_event, self.event or 0})
-        return {
-            ReviewScope.FLAGGED: waiting(ReviewScope.FLAGGED).count(),
-            ReviewScope.BATCH: waiting(ReviewScope.BATCH, batch=self.batch).count(),
-            ReviewScope.ALL: waiting().count(),
-            "events": [(event, by_event.get(event.pk, 0)) for event in events],
-        }
-
 
 def faces_to_review(request: HttpRequest, scope: QueueScope) -> list[Face]:
     """The queue in the chosen scope, or one photo's faces (``?photo=``), or the queue from
@@ -118,25 +100,6 @@ def faces_to_review(request: HttpRequest, scope: QueueScope) -> list[Face]:
     except (ValueError, DjangoValidationError):
         raise Http404("No such photo or face.") from None
     return list(queue[:REVIEW_BATCH])
-
-
-def roster_choices(faces: list[Face]) -> dict:
-    """Who a reviewer may name, for the name box (static/js/review.js ranks them per face):
-    every athlete with their jersey number and team, and the roster of each event the faces
-    were shot at. Nothing is numbered by position, so adding an athlete changes no key."""
-    athletes = Athlete.objects.order_by("display_name", "label")
-    events = {face.prediction.event_id for face in faces if face.prediction.event_id}
-    rosters = {
-        event.pk: sorted(event.roster_athletes().values_list("label", flat=True))
-        for event in Event.objects.filter(pk__in=events)
-    }
-    return {
-        "athletes": [
-            {"label": a.label, "name": a.display_name, "number": a.number, "team": a.team}
-            for a in athletes
-        ],
-        "rosters": rosters,
-    }
 
 
 def decision(face: Face, choice: str) -> tuple[str, str]:
@@ -178,9 +141,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "first": faces[0] if faces else None,
         "scope": scope,
         "scopes": ReviewScope,
-        "counts": scope.counts(),
+        "counts": Face.objects.review_queue_counts(scope.event, scope.batch),
         "waiting": scope.queue().count(),
-        "choices": roster_choices(faces),
+        "choices": Athlete.objects.review_choices(
+            face.prediction.event_id for face in faces if face.prediction.event_id
+        ),
         "names": names,
         "crop_px": REVIEW_CROP_PX,
         "batch": REVIEW_BATCH,
