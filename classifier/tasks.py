@@ -23,6 +23,7 @@ and once when a worker starts) re-enqueues rows whose task was lost, for example
 broker was down when the photo was uploaded.
 """
 
+import io
 import logging
 import os
 import time
@@ -253,18 +254,27 @@ def requeue_stale() -> int:
     return Prediction.objects.requeue_stale() + Example.objects.requeue_stale()
 
 
+def run_command(name: str) -> None:
+    """A management command run by beat, its summary logged at INFO: Celery logs whatever a
+    task prints as a WARNING, so every ten minutes "Indexed 9 faces in 0.0 s." read as one."""
+    out = io.StringIO()
+    call_command(name, stdout=out)
+    for line in out.getvalue().splitlines():
+        logger.info("%s: %s", name, line)
+
+
 @shared_task(name=task_names.GROUP_PEOPLE, ignore_result=True)
 def group_people() -> None:
     """Group the unknown faces left waiting and save the face index for processes to start
     from (beat, every few minutes; ``manage.py group_people`` does the same)."""
-    call_command("group_people")
+    run_command("group_people")
 
 
 @shared_task(name=task_names.FORGET_BYSTANDERS, ignore_result=True)
 def forget_bystanders() -> None:
     """Clear the embeddings of faces nobody named once they are older than
     ``ATHLETES_BYSTANDER_RETENTION_DAYS`` (beat, daily; ``manage.py forget_bystanders``)."""
-    call_command("forget_bystanders")
+    run_command("forget_bystanders")
 
 
 @shared_task(name=task_names.CLEAR_EXPIRED_SESSIONS, ignore_result=True)

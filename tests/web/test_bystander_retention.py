@@ -4,6 +4,7 @@ groups on People and out of the nearest-faces index, its snapshot included; ever
 named, reviewed or arranged keeps its embedding."""
 
 import io
+import logging
 from datetime import timedelta
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from classifier import tasks
 from classifier.models import Face, FaceReview, Person, face_index
 from classifier.models.embeddings import embedding_bytes
 from classifier.models.face_index import nearest_faces
@@ -113,3 +115,14 @@ def test_recent_faces_stay_and_zero_days_keeps_everything(archive, settings):
     assert "Retention is off" in forget()
 
     assert all(embedding_of(face) is not None for face in archive["old"])
+
+
+@pytest.mark.parametrize("task", [tasks.group_people, tasks.forget_bystanders])
+def test_beat_s_commands_log_their_summary_and_print_nothing(archive, task, capsys, caplog):
+    # Celery logs what a task prints as a WARNING, so the worker's log read like trouble.
+    with caplog.at_level(logging.INFO, logger="classifier.tasks"):
+        task()
+
+    levels = {r.levelname for r in caplog.records if r.name == "classifier.tasks"}
+    assert capsys.readouterr().out == ""
+    assert levels == {"INFO"}
