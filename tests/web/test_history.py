@@ -281,3 +281,16 @@ def test_the_answer_menus_offer_only_answers_a_photo_can_have(staff_client, mixe
     assert 'value="no_face"' in page and 'value="not_a_face"' not in page
     assert "?label=no_face" in admin and "?label=not_a_face" not in admin
     assert refused.status_code == 400
+
+
+def test_an_empty_history_says_where_to_upload_and_a_filter_that_finds_nothing_says_so(
+    staff_client, make_prediction
+):
+    # A new account lands on History: "No photos match." read as though something were hidden.
+    empty = staff_client.get("/predictions/").content.decode()
+    make_prediction(original_name="nadal-serve.jpg", label="rafael_nadal")
+    unmatched = staff_client.get("/predictions/", {"label": "lebron_james"}).content.decode()
+
+    assert 'No photos yet: <a href="/">upload one</a>.' in empty
+    assert "No photos match." not in empty
+    assert "No photos match." in unmatched
