@@ -11,6 +11,9 @@ NO_FACE = "no_face"
 # A reviewer's answer for a false detection (an arm, a logo): no face at all, so it names
 # nobody, counts for no photo's answer, and is never grouped or trained on.
 NOT_A_FACE = "not_a_face"
+# The answers that name nobody: no athlete may carry one as a label, or reviewers' "not an
+# athlete" would train as that athlete's faces.
+ANSWERS_NOT_ATHLETES = frozenset({UNKNOWN, NO_FACE, NOT_A_FACE})
 
 
 def percent(score: float) -> str:

@@ -33,6 +33,7 @@ from typing import IO, Any
 
 from ml import fetch
 from ml.dataset import PHOTO_SUFFIXES, display_name, label_for
+from ml.results import ANSWERS_NOT_ATHLETES
 
 TABLE_NAMES = ("roster.csv", "roster.json")
 COLUMNS = ("name", "label", "team", "sport", "number", "photo")
@@ -196,6 +197,8 @@ def _bad_cell(cells: dict[str, Any]) -> str:
         return "the name has no letters or digits"
     if cells.get("label") and not LABEL.match(cells["label"]):
         return "the label may hold only lowercase letters, digits, _ and -"
+    if (label := cells.get("label") or label_for(cells["name"])) in ANSWERS_NOT_ATHLETES:
+        return f'"{label}" is an answer, not an athlete'
     if cells.get("number") and not NUMBER.match(cells["number"]):
         return "the number is 1 to 4 letters or digits"
     return ""

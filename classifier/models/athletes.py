@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Count, Q
 
 from ml.dataset import display_name, label_for
-from ml.results import NO_FACE, NOT_A_FACE, UNKNOWN
+from ml.results import ANSWERS_NOT_ATHLETES, NO_FACE, NOT_A_FACE, UNKNOWN
 from ml.roster import CONTROL
 
 if TYPE_CHECKING:
@@ -48,9 +48,12 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
     def new_label(self, display_name: str, label: str = "") -> str:
         """The label of a new athlete: ``label``, or one made from the name (Roger Federer →
         roger_federer); raise ValidationError saying why it cannot be used."""
+        field = "label" if label else "display_name"
         label = label or label_for(display_name)
         if not label:
             raise ValidationError({"display_name": "Give a name with letters."})
+        if label in ANSWERS_NOT_ATHLETES:
+            raise ValidationError({field: f'"{label}" is an answer, not an athlete: give another.'})
         if self.filter(label=label).exists():
             raise ValidationError({"label": f'An athlete labelled "{label}" exists already.'})
         return label

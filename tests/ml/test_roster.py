@@ -80,6 +80,8 @@ def test_json_lists_people_with_their_photos():
         (",T,,,", "no name"),
         ("Ada,T,,12345,", "the number is 1 to 4 letters or digits"),
         ("!!!,T,,,", "the name has no letters or digits"),
+        ("Unknown,T,,,", '"unknown" is an answer, not an athlete'),
+        ("Not a face,T,,,", '"not_a_face" is an answer, not an athlete'),
     ],
 )
 def test_a_bad_row_is_skipped_with_its_reason_and_the_rest_kept(row, reason):

@@ -1,5 +1,7 @@
 """POST /api/athletes/ and POST /api/athletes/{label}/examples/: staff enrol athletes."""
 
+import pytest
+
 from classifier.models import Athlete, Example
 from tests.web.conftest import jpeg_bytes, upload_file
 
@@ -48,6 +50,23 @@ def test_it_refuses_a_name_without_letters(staff_client):
     )
 
     assert response.status_code == 400
+    assert not Athlete.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"display_name": "Unknown"}, "display_name"),
+        ({"display_name": "Not a face"}, "display_name"),
+        ({"display_name": "Zoe", "label": "no_face"}, "label"),
+    ],
+)
+def test_it_refuses_a_label_the_site_answers_with(staff_client, body, field):
+    """An athlete labelled "unknown" would train from every face reviewers said is nobody."""
+    response = staff_client.post("/api/athletes/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "is an answer, not an athlete" in response.json()[field][0]
     assert not Athlete.objects.exists()
 
 

@@ -65,7 +65,11 @@ def test_editing_an_event_changes_its_roster(staff_client, teams, athletes):
 
 @pytest.mark.parametrize(
     ("name", "reason"),
-    [("=cmd|' /C calc'!A0", "begins with &quot;=&quot;"), ("Ada\x07", "control characters")],
+    [
+        ("=cmd|' /C calc'!A0", "begins with &quot;=&quot;"),
+        ("Ada\x07", "control characters"),
+        ("No face", "is an answer, not an athlete"),
+    ],
 )
 def test_a_name_that_cannot_be_a_person_is_refused_and_nothing_saved(staff_client, name, reason):
     response = staff_client.post(
