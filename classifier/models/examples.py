@@ -78,14 +78,18 @@ class ExampleQuerySet(models.QuerySet["Example"]):
             logger.info("Re-sent %d examples waiting for their faces.", len(stale))
         return len(stale)
 
+    def trainable(self) -> "ExampleQuerySet":
+        """The examples the next training learns from, each one photo of its athlete: those
+        with a chosen face, and those still waiting for the worker (training finds their
+        faces itself). Examples without a face, or that failed, are left out."""
+        return self.exclude(status__in=[Example.Status.NO_FACE, Example.Status.FAILED])
+
     def training_boxes(self) -> "dict[int, tuple[int, int, int, int] | None]":
-        """``{example id: the athlete's face box}`` of the examples training may use: those
-        with a chosen face, and those still waiting for the worker (no box: training
-        guesses). Examples without a face, or that failed, are left out."""
-        usable = self.exclude(status__in=[Example.Status.NO_FACE, Example.Status.FAILED])
+        """``{example id: the athlete's face box}`` of the trainable examples; None for one
+        without a chosen face (training guesses)."""
         return {
             example.pk: example.chosen.box if example.chosen else None
-            for example in usable.select_related("chosen")
+            for example in self.trainable().select_related("chosen")
         }
 
 

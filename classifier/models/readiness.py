@@ -1,23 +1,28 @@
-"""Whom the next training can learn: each athlete's faces counted as training counts them
-(``ml.training.faces_per_athlete``), so that People, Athletes and Models say who would be
-left out, and why, before anyone trains.
+"""What the next training learns from, and whom it can learn: the one owner of both, so that
+People, Athletes and Models say who would be left out, and why, before anyone trains, as the
+training (``classifier.worker.training``) will decide.
 
-An athlete's faces are their example photos with a chosen face, or else the photos of their
-folder in ATHLETES_SAMPLE_DATA, plus the faces reviewed as them (named on People, or
-corrected to them in review). An athlete with fewer than two photos has every reviewed face
-fitted, so the sum decides; one with two photos or more is trained whatever the split.
+An athlete's faces are their trainable examples (``ExampleQuerySet.trainable``: a chosen face,
+or still waiting for the worker), or else, without any, the photos of their folder in
+ATHLETES_SAMPLE_DATA, plus the faces reviewed as them (named on People, or corrected to them
+in review). Each photo counts as one face, as training takes it (``ml.training.
+faces_per_athlete``); one in which training finds no face after all is left out then. An
+athlete with fewer than two photos has every reviewed face fitted, so the sum decides; one
+with two photos or more is trained whatever the split.
 """
 
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, QuerySet
 
 from classifier.models.athletes import Athlete
 from classifier.models.examples import Example
 from classifier.models.predictions import Face
-from ml.dataset import MIN_FACES, PHOTO_SUFFIXES
+from ml.dataset import MIN_FACES, PHOTO_SUFFIXES, LabelledPhoto
 
 
 @dataclass(frozen=True)
@@ -37,45 +42,54 @@ class Shortfall:
         )
 
 
-def faces_to_train() -> dict[str, int]:
-    """``{label: faces}`` training would take for every athlete."""
-    athletes = Athlete.objects.annotate(
-        photos=Count("examples", filter=Q(examples__chosen__isnull=False)),
-        examples_kept=Count(
-            "examples",
-            filter=~Q(examples__status__in=[Example.Status.NO_FACE, Example.Status.FAILED]),
-        ),
-    )
-    reviewed = dict(
-        Face.objects.reviewed()  # the faces training_faces hands training
-        .values_list("review__label")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
+def training_folder_photos(labels: Collection[str] | None = None) -> list[LabelledPhoto]:
+    """The photos of the training folder (ATHLETES_SAMPLE_DATA) training takes: those of the
+    athletes without a trainable example (theirs replace the folder); with ``labels``, only
+    these athletes' folders are read."""
     sample = Path(settings.ATHLETES_SAMPLE_DATA)
-    counts = {}
-    for athlete in athletes:
-        photos = athlete.photos
-        if not athlete.examples_kept:  # the folder in ATHLETES_SAMPLE_DATA trains them
-            photos = folder_photos(sample / athlete.label)
-        counts[athlete.label] = photos + reviewed.get(athlete.label, 0)
-    return counts
+    if not sample.is_dir():
+        return []
+    enrolled = set(Example.objects.trainable().values_list("athlete__label", flat=True))
+    if labels is None:
+        folders = sorted(path for path in sample.iterdir() if path.is_dir())
+    else:
+        folders = [sample / label for label in sorted(labels) if (sample / label).is_dir()]
+    return [
+        LabelledPhoto(path, folder.name)
+        for folder in folders
+        if folder.name not in enrolled
+        for path in sorted(folder.iterdir())
+        if path.suffix.lower() in PHOTO_SUFFIXES
+    ]
 
 
-def folder_photos(folder: Path) -> int:
-    """The photos in an athlete's training folder, 0 without one."""
-    if not folder.is_dir():
-        return 0
-    return sum(1 for path in folder.iterdir() if path.suffix.lower() in PHOTO_SUFFIXES)
+def faces_to_train(athletes: "QuerySet[Athlete] | None" = None) -> dict[str, int]:
+    """``{label: faces}`` training would take for every athlete, or for ``athletes`` only."""
+    labels = list(
+        (Athlete.objects.all() if athletes is None else athletes).values_list("label", flat=True)
+    )
+    examples = Example.objects.trainable()
+    reviewed = Face.objects.reviewed()  # the faces training_faces hands training
+    if athletes is not None:
+        examples = examples.filter(athlete__label__in=labels)
+        reviewed = reviewed.filter(review__label__in=labels)
+    photos = Counter(examples.values_list("athlete__label", flat=True))
+    photos.update(photo.label for photo in training_folder_photos(labels))
+    named = dict(reviewed.values_list("review__label").annotate(count=Count("pk")).order_by())
+    return {label: photos[label] + named.get(label, 0) for label in labels}
 
 
-def short_of_faces(named_only: bool = False) -> list[Shortfall]:
-    """The athletes the next training leaves out, by name; with ``named_only``, only those
-    with a face already (someone named, not an athlete added without photos)."""
-    counts = faces_to_train()
+def short_of_faces(
+    athletes: "QuerySet[Athlete] | None" = None, named_only: bool = False
+) -> list[Shortfall]:
+    """The athletes (of ``athletes``, else all) the next training leaves out, by name; with
+    ``named_only``, only those with a face already (someone named, not an athlete added
+    without photos)."""
+    athletes = Athlete.objects.all() if athletes is None else athletes
+    counts = faces_to_train(athletes)
     least = 1 if named_only else 0
     return [
         Shortfall(athlete, counts[athlete.label])
-        for athlete in Athlete.objects.all()
+        for athlete in athletes
         if least <= counts[athlete.label] < MIN_FACES
     ]

@@ -94,8 +94,7 @@ def act(request: HttpRequest, person: Person) -> str:
     athlete = naming.save()
     count = len(naming.validated_data["faces"])
     named = f"{'1 face is' if count == 1 else f'{count} faces are'} now {athlete.display_name}"
-    short = [each for each in short_of_faces() if each.athlete == athlete]
-    if short:
+    if short := short_of_faces(Athlete.objects.filter(pk=athlete.pk)):
         return f"{named}. {short[0].sentence}"
     return f"{named}: the next model trained learns them."
 

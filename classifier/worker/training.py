@@ -13,7 +13,8 @@ import numpy as np
 from django.conf import settings
 
 from classifier.models import Athlete, Example, Face, ModelVersion
-from ml.dataset import PHOTO_SUFFIXES, LabelledPhoto
+from classifier.models.readiness import training_folder_photos
+from ml.dataset import LabelledPhoto
 
 if TYPE_CHECKING:
     from ml.features import PhotoEmbeddings
@@ -45,8 +46,8 @@ def train_and_register(data_dir: Path, *, seed: int = 0) -> ModelVersion:
 
 
 def training_photos(root: Path, progress: Callable[[int, int], None]) -> list["PhotoEmbeddings"]:
-    """Every usable enrolled example (``ExampleQuerySet.training_boxes``) and the photos of the
-    training folder's (``ATHLETES_SAMPLE_DATA``) athletes who have none, as training reads
+    """Every trainable example (``ExampleQuerySet.training_boxes``) and the training folder's
+    photos of the athletes who have none (``training_folder_photos``), as training reads
     them. An example the worker found faces in is read from its stored embeddings, the face
     chosen as the athlete's, and its photo is never opened (it may be gone); any other (still
     waiting for the worker, or stored without embeddings) is copied under ``root`` and
@@ -67,7 +68,7 @@ def training_photos(root: Path, progress: Callable[[int, int], None]) -> list["P
         stored.append(
             PhotoEmbeddings.stored(name, example.athlete.label, np.stack(vectors), chosen)
         )
-    photos = folder_photos({example.athlete.label for example in examples})
+    photos = training_folder_photos()
     for example in to_embed:
         path = root / example.athlete.label / f"{example.pk}{Path(str(example.image.name)).suffix}"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,21 +83,6 @@ def training_photos(root: Path, progress: Callable[[int, int], None]) -> list["P
 
     embedder = Embedder(settings.ATHLETES_FACENET_WEIGHTS)
     return stored + embed_photos(photos, FaceDetector(), embedder, progress)
-
-
-def folder_photos(enrolled: set[str]) -> list[LabelledPhoto]:
-    """The photos of the training folder's athletes, but those with enrolled examples (which
-    replace them)."""
-    sample = Path(settings.ATHLETES_SAMPLE_DATA)
-    if not sample.is_dir():
-        return []
-    return [
-        LabelledPhoto(path, folder.name)
-        for folder in sorted(p for p in sample.iterdir() if p.is_dir())
-        if folder.name not in enrolled
-        for path in sorted(folder.iterdir())
-        if path.suffix.lower() in PHOTO_SUFFIXES
-    ]
 
 
 def training_cohort() -> np.ndarray | None:

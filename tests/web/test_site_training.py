@@ -1,13 +1,16 @@
 """The site's training (``classifier.worker.training.train_version``) fits from what is stored:
 the examples' face embeddings, never their photos, against a cohort of the archive's unknown
-faces; and names only what the model without the cohort would name."""
+faces; and names only what the model without the cohort would name. The pages count what it
+learns from by its rule."""
 
 import time
 
 import numpy as np
 import pytest
+from django.core.files.base import ContentFile
 
 from classifier.models import Athlete, Example, Face, ModelVersion, Prediction
+from classifier.models.readiness import faces_to_train
 from classifier.worker.training import train_version
 from ml import artifact
 from ml.normalisation import MIN_COHORT
@@ -75,6 +78,30 @@ def test_the_trained_version_carries_a_cohort(
     for n, label in named:
         index = recognizer.labels.index(label)
         assert cosines[n, index] >= manifest.lines[label]["sure_without_cohort"]
+
+
+def test_an_example_waiting_for_the_worker_counts_on_the_pages_as_training_counts_it(
+    settings, tmp_path, athletes, media_root, staff_client, sample_people
+):
+    settings.ATHLETES_SAMPLE_DATA = tmp_path / "no-folder"
+    settings.ATHLETES_MODELS_DIR = tmp_path / "models"
+    settings.ATHLETES_COHORT_DIR = None
+    for athlete, axis in zip(athletes, (0, 1), strict=True):
+        enrol_stored(athlete, axis)
+    person = Athlete.objects.create(label=PERSON, display_name=sample_people_names()[PERSON])
+    enrol_stored(person, 2, photos=1)
+    photo = photos_of(sample_people, PERSON)[0]
+    waiting = Example(athlete=person, original_name=photo.name)  # the worker has not seen it
+    waiting.image.save(photo.name, ContentFile(photo.read_bytes()))
+
+    assert faces_to_train()[PERSON] == 2
+    assert "training needs" not in staff_client.get("/athletes/").content.decode()
+
+    trained = train_version(ModelVersion.objects.create(version="v9", status="training"))
+
+    manifest = trained.artifact_manifest
+    assert (trained.status, manifest.left_out) == ("ready", {})
+    assert manifest.training_counts[PERSON] == 2
 
 
 @pytest.mark.integration
