@@ -435,5 +435,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"level": "INFO", "propagate": True}},
+    "loggers": {
+        "django": {"level": "INFO", "propagate": True},
+        # django-axes noted four INFO lines on every sign-in ("Reset 0 access attempts", user and
+        # address as asterisks); its warnings, repeated failures and lockouts, still show.
+        "axes": {"level": "WARNING"},
+    },
 }

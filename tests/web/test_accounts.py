@@ -1,6 +1,8 @@
 """Accounts for visitors: sign up, sign in, sign out; the browser session's uploads are claimed
 by the account on signing in, and nobody else's."""
 
+import logging
+
 import pytest
 from django.test import Client
 
@@ -149,3 +151,13 @@ def test_it_signs_out(user_client):
 
     assert response.status_code == 302 and response["Location"] == "/"
     assert "_auth_user_id" not in user_client.session
+
+
+def test_signing_in_logs_nothing_and_a_lockout_still_would(client, django_user_model, caplog):
+    django_user_model.objects.create_user("fan", password=PASSWORD)
+
+    with caplog.at_level(logging.INFO):
+        client.post("/accounts/login/", {"username": "fan", "password": PASSWORD})
+
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("axes")] == []
+    assert logging.getLogger("axes.handlers.database").isEnabledFor(logging.WARNING)
