@@ -24,6 +24,24 @@ def issue(user) -> str:
     return token
 
 
+class EndedByNewPassword:
+    """Listed among ``AUTH_PASSWORD_VALIDATORS`` for its ``password_changed`` hook, which
+    Django calls at every door that sets a password (the set-password link, the admin,
+    ``manage.py changepassword``) but not when it only rehashes one at sign-in: a new
+    password ends the account's tokens as it ends its sessions, so a stolen token dies with
+    the password its owner replaced. It refuses no password; its help text says so."""
+
+    def validate(self, password: str, user=None) -> None:
+        return None
+
+    def password_changed(self, password: str, user=None) -> None:
+        if user is not None and user.pk is not None:
+            tokens_of(user).delete()
+
+    def get_help_text(self) -> str:
+        return "A new password ends the account's API tokens."
+
+
 def revoke(user, token_key: str) -> bool:
     """Revoke one of ``user``'s own tokens, named by the start it is listed by; False when the
     user holds no such token."""

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from knox.models import AuthToken
 
 from classifier.web.api_tokens import issue
@@ -97,3 +98,18 @@ def test_the_command_prints_a_token_for_the_user(client, trainer):
     call_command("create_api_token", "trainer", stdout=out)
 
     assert api_status(client, out.getvalue().strip()) == 200
+
+
+def test_a_new_password_ends_the_accounts_tokens_a_sign_in_does_not(client, trainer):
+    token = issue(trainer)
+    signed_in = Client().post(
+        "/accounts/login/", {"username": "trainer", "password": "a-long-password"}
+    )  # which saves the user, its last sign-in
+    assert signed_in.status_code == 302
+    assert api_status(client, token) == 200
+
+    trainer.set_password("another-long-password-2026")  # the link, the admin, changepassword
+    trainer.save()
+
+    assert refused(client, token)
+    assert not AuthToken.objects.filter(user=trainer).exists()
