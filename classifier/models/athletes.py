@@ -1,6 +1,5 @@
 """Athletes, the teams they play in, and the events whose rosters limit who may be named."""
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,14 +89,14 @@ class AthleteQuerySet(models.QuerySet["Athlete"]):
             photo_count=Count("examples", filter=Q(examples__chosen__isnull=False))
         )
 
-    def review_choices(self, events: Iterable[int]) -> dict[str, object]:
+    def review_choices(self, events: "models.QuerySet[Event]") -> dict[str, object]:
         """Who a reviewer may name, for the review page's name box (static/js/review.js ranks
         them per face): every athlete with their jersey number and team, and the roster of
-        each of ``events``. Nothing is numbered by position, so adding an athlete changes no
-        key."""
+        each of ``events`` (the shown faces' events that the reviewer may list). Nothing is
+        numbered by position, so adding an athlete changes no key."""
         rosters = {
             event.pk: sorted(event.roster_athletes().values_list("label", flat=True))
-            for event in Event.objects.filter(pk__in=set(events))
+            for event in events
         }
         return {
             "athletes": [

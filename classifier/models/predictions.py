@@ -599,11 +599,14 @@ class FaceQuerySet(models.QuerySet["Face"]):
         )
 
     def review_queue_counts(
-        self, event: int | None = None, batch: uuid.UUID | None = None
+        self,
+        events: "models.QuerySet[Event]",
+        event: int | None = None,
+        batch: uuid.UUID | None = None,
     ) -> dict[str, object]:
         """Faces waiting in each scope of the review queue, for the review page's choice: the
-        flagged ones, ``batch``'s, all, and per event for the events with faces waiting (and
-        ``event``, with 0 if none wait in it)."""
+        flagged ones, ``batch``'s, all, and per event for those of ``events`` (the ones the
+        reviewer may list) with faces waiting (and ``event``, with 0 if none wait in it)."""
         by_event = dict(
             self.review_queue()
             .filter(prediction__event__isnull=False)
@@ -611,12 +614,12 @@ class FaceQuerySet(models.QuerySet["Face"]):
             .values_list("prediction__event")
             .annotate(count=models.Count("pk"))
         )
-        events = Event.objects.filter(pk__in={*by_event, event or 0})
+        listed = events.filter(pk__in={*by_event, event or 0})
         return {
             ReviewScope.FLAGGED: self.review_queue(ReviewScope.FLAGGED).count(),
             ReviewScope.BATCH: self.review_queue(ReviewScope.BATCH, batch=batch).count(),
             ReviewScope.ALL: self.review_queue().count(),
-            "events": [(each, by_event.get(each.pk, 0)) for each in events],
+            "events": [(each, by_event.get(each.pk, 0)) for each in listed],
         }
 
     def kept(self) -> "FaceQuerySet":

@@ -63,7 +63,7 @@ class QueueScope:
     batch: uuid.UUID | None
 
     @classmethod
-    def of(cls, request: HttpRequest) -> "QueueScope":
+    def of(cls, request: HttpRequest, events: QuerySet[Event]) -> "QueueScope":
         scope = request.GET.get("scope", "")
         if scope not in ReviewScope.values:
             scope = ReviewScope.FLAGGED
@@ -73,7 +73,7 @@ class QueueScope:
         except ValueError:
             batch = None
         # Looked up, not only parsed: a number past the database's integers was a 500.
-        known = Event.objects.filter(pk=int(event)) if event.isdigit() else Event.objects.none()
+        known = events.filter(pk=int(event)) if event.isdigit() else events.none()
         return cls(
             scope,
             known.values_list("pk", flat=True).first(),
@@ -133,7 +133,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         except ReviewError as exc:
             messages.error(request, str(exc))
         return redirect(request.get_full_path())
-    scope = QueueScope.of(request)
+    # A closed event's name and roster are planning data: only for reviewers who may list it.
+    events = Event.objects.visible_to(request.user)
+    scope = QueueScope.of(request, events)
     faces = faces_to_review(request, scope)
     names = Athlete.objects.label_names()
     context = {
@@ -141,10 +143,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "first": faces[0] if faces else None,
         "scope": scope,
         "scopes": ReviewScope,
-        "counts": Face.objects.review_queue_counts(scope.event, scope.batch),
+        "counts": Face.objects.review_queue_counts(events, scope.event, scope.batch),
         "waiting": scope.queue().count(),
         "choices": Athlete.objects.review_choices(
-            face.prediction.event_id for face in faces if face.prediction.event_id
+            events.filter(pk__in={face.prediction.event_id for face in faces})
         ),
         "names": names,
         "crop_px": REVIEW_CROP_PX,

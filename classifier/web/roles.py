@@ -30,8 +30,8 @@ ROLES = {
     "reviewer": Role(
         "Reviewer",
         "Reviewers",
-        "reviews faces and names people on People; lists every upload",
-        ("classifier.review_prediction", "classifier.view_prediction"),
+        "reviews faces and names people on People; lists every upload and event",
+        ("classifier.review_prediction", "classifier.view_prediction", "classifier.view_event"),
     ),
     "enroller": Role(
         "Enroller",

@@ -6,8 +6,9 @@ import datetime
 import uuid
 
 import pytest
+from django.contrib.auth.models import Permission
 
-from classifier.models import Event, Prediction
+from classifier.models import Athlete, Event, Prediction
 from tests.web.conftest import jpeg_bytes, upload_file
 from tests.web.test_review_queue import SURE, UNSURE, queued_faces
 
@@ -106,3 +107,28 @@ def test_an_event_that_is_none_scopes_to_no_face(staff_client, desk, event):
     assert response.status_code == 200
     assert response.context["faces"] == [] and response.context["waiting"] == 0
     assert [(e.name, count) for e, count in response.context["counts"]["events"]] == [("Game", 2)]
+
+
+def test_a_reviewer_reads_only_the_names_and_rosters_of_events_they_may_list(
+    client, desk, django_user_model
+):
+    """A closed game's name and roster are planning data: the review page keeps them to
+    reviewers who may list events (the Accounts page's Reviewer role may)."""
+    game, _ = desk
+    game.athletes.add(Athlete.objects.create(label="jayson_tatum", display_name="Jayson Tatum"))
+    reviewer = django_user_model.objects.create_user("jo", password="a-long-password")
+    reviewer.user_permissions.set(
+        Permission.objects.filter(codename__in=["review_prediction", "view_prediction"])
+    )
+    client.force_login(reviewer)
+
+    def page():
+        response = client.get("/review/", {"scope": "event", "event": game.pk})
+        return response.context["counts"]["events"], response.context["choices"]["rosters"]
+
+    assert page() == ([], {})
+    reviewer.user_permissions.add(Permission.objects.get(codename="view_event"))
+    reviewer = django_user_model.objects.get(pk=reviewer.pk)  # permissions are cached
+    events, rosters = page()
+    assert [(event.name, count) for event, count in events] == [("Game", 2)]
+    assert rosters == {game.pk: ["jayson_tatum"]}
