@@ -4,7 +4,8 @@ A photo is accepted only if ``ml.imaging`` can decode it: the extension and the 
 type are never trusted. What the site stores and serves is a re-encode of the decoded pixels
 (orientation applied, EXIF and GPS gone) under a name the server chooses; ``sha256`` and
 ``size`` describe the bytes the user sent, and ``credits`` the rights, credit, caption and capture
-date they carried (``classifier.desk.credits``), which tagged downloads write back.
+date they carried (``classifier.desk.credits``), and their GPS position if the uploader chose to
+keep it, which tagged downloads write back.
 
 A request is all or nothing: every file is checked before any is stored, one refused file
 refuses the request, and the rows and files of a request are written together or not at all.
@@ -99,6 +100,7 @@ class CheckedUpload(ABC):
     original_name: str
     size: int
     sha256: str
+    credits: Credits
 
     @property
     def pixels(self) -> int:
@@ -131,8 +133,10 @@ class SeenBefore(CheckedUpload):
     def store(self, prediction: Prediction) -> None:
         """The model's answer, copies of the photo and its thumbnail under the new row's own
         id, and its own faces drawn on it: the earlier row's drawing shows that upload's
-        reviews, which are not this one's. Never queued, so it carries no ``source``: the
-        sender's address hash is kept only while a photo waits for a worker."""
+        reviews, which are not this one's. Its credits are its own, read from the bytes sent
+        now: the GPS position is kept by this upload's choice, not the earlier one's. Never
+        queued, so it carries no ``source``: the sender's address hash is kept only while a
+        photo waits for a worker."""
         prediction.copy_result_from(self.earlier)
         prediction.source = ""
 
@@ -149,17 +153,14 @@ class NewPhoto(CheckedUpload):
 
     image: Image.Image
     format: str
-    credits: Credits
 
     @property
     def pixels(self) -> int:
         return self.image.width * self.image.height
 
     def store(self, prediction: Prediction) -> None:
-        """A clean copy and its thumbnail, the file's credits beside it; enqueued once
-        committed."""
+        """A clean copy and its thumbnail; enqueued once committed."""
         prediction.width, prediction.height = self.image.size
-        prediction.credits = self.credits
         prediction.enqueued_at = timezone.now()  # reset by enqueue() if the broker refuses it
         served, suffix = encode(self.image, self.format)
         files = {"image": (suffix, served), "thumbnail": (".jpg", thumbnail(self.image))}
@@ -224,13 +225,15 @@ def too_many_pixels_message() -> str:
     )
 
 
-def check_uploads(files: list[UploadedFile], event: Event | None = None) -> list[CheckedUpload]:
+def check_uploads(
+    files: list[UploadedFile], event: Event | None = None, *, keep_location: bool = False
+) -> list[CheckedUpload]:
     """Check every file of one request into ``event``; raise UploadsRefused if any is refused,
     or as soon as the request's pixels pass ``ATHLETES_MAX_PIXELS_PER_REQUEST``."""
     checked, reasons = [], []
     for file in files:
         try:
-            checked.append(check_upload(file, event))
+            checked.append(check_upload(file, event, keep_location=keep_location))
         except ImageRejected as exc:
             reasons.append(f"{file.name}: {exc}")
         if sum(upload.pixels for upload in checked) > settings.ATHLETES_MAX_PIXELS_PER_REQUEST:
@@ -240,20 +243,23 @@ def check_uploads(files: list[UploadedFile], event: Event | None = None) -> list
     return checked
 
 
-def check_upload(upload: UploadedFile, event: Event | None = None) -> CheckedUpload:
+def check_upload(
+    upload: UploadedFile, event: Event | None = None, *, keep_location: bool = False
+) -> CheckedUpload:
     """Read and validate one uploaded file for ``event``; raise ImageRejected with a message for
-    the user. An earlier result is reused only from the same event, whose roster shaped it."""
+    the user. An earlier result is reused only from the same event, whose roster shaped it.
+    ``keep_location``: the uploader keeps the photo's GPS position in its tagged downloads."""
     check_size(upload.size or 0)
     data = upload.read()
     sha256 = hashlib.sha256(data).hexdigest()
     name = (upload.name or "upload")[:255]
     earlier = Prediction.objects.reusable_for(sha256, event)
     if earlier is not None:
-        return SeenBefore(name, len(data), sha256, earlier)
+        credits = read_credits(data, keep_location=keep_location)
+        return SeenBefore(name, len(data), sha256, credits, earlier)
     decoded = load_image(data)
-    return NewPhoto(
-        name, len(data), sha256, pixels_only(decoded.image), decoded.format, read_credits(data)
-    )
+    credits = read_credits(data, keep_location=keep_location)
+    return NewPhoto(name, len(data), sha256, credits, pixels_only(decoded.image), decoded.format)
 
 
 def pixels_only(image: Image.Image) -> Image.Image:
@@ -302,6 +308,7 @@ def store_uploads(
             original_name=upload.original_name,
             sha256=upload.sha256,
             size=upload.size,
+            credits=upload.credits,
             uploader=uploader if uploader and uploader.is_authenticated else None,
             visitor=visitor,
             source=source,

@@ -157,6 +157,13 @@ class UploadSerializer(serializers.Serializer):
         help_text="The same UUID on photos sent together, as one batch (the review queue's "
         '"your last upload"); a new one when absent.',
     )
+    keep_location = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Keep the photo's GPS position (latitude, longitude, altitude and the GPS "
+        "date and time) in its tagged download and the event's zip. Off by default: the "
+        "position is removed. Camera and lens serial numbers are removed either way.",
+    )
 
     def validate_event(self, event: Event | None) -> Event | None:
         if event is not None and (why := event.why_no_uploads_from(self.context["request"].user)):
@@ -172,7 +179,9 @@ class UploadSerializer(serializers.Serializer):
         """Check the photo once the event is known: a reused result must come from the same
         event, whose roster shaped it."""
         try:
-            data["image"] = uploads.check_upload(data["image"], data.get("event"))
+            data["image"] = uploads.check_upload(
+                data["image"], data.get("event"), keep_location=data["keep_location"]
+            )
         except ImageRejected as exc:
             raise serializers.ValidationError({"image": [str(exc)]}) from exc
         return data

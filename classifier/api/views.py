@@ -188,8 +188,9 @@ class PredictionViewSet(
         """The photo as a download named ``<original name>-athletes.jpg``: the named athletes
         (``Iptc4xmpExt:PersonInImage``), one MWG face region per named face, the names as
         keywords and a caption, and the credits the sent file carried (creator, credit, rights,
-        source, capture date); no GPS, no serial numbers. Open to whoever has the id, like the
-        photo itself."""
+        source, capture date), and its GPS position only if the uploader kept it
+        (``keep_location``); never a serial number. Open to whoever has the id, like the photo
+        itself."""
         prediction = self.get_object()
         if prediction.is_pending:
             raise StillProcessing("This photo is still being processed: download it once done.")

@@ -4,12 +4,14 @@ sent it, its caption, its keywords and when it was taken.
 The site stores a clean re-encode of every upload (``classifier.uploads``), so these fields are
 read from the sender's bytes on arrival, with Pillow (no exiftool start-up per upload), and kept
 on the prediction as ``{exiftool tag: value}``; the tagged download writes them back
-(``classifier.desk.photo_tags``). Nothing else is read: GPS, camera and lens serial numbers, the
-camera's settings and the owner's name never leave the upload.
+(``classifier.desk.photo_tags``). The GPS position is read only when the uploader asks to keep
+it (``keep_location``). Nothing else is read: camera and lens serial numbers, the camera's
+settings and the owner's name never leave the upload, whatever the uploader chose.
 """
 
 import io
 import logging
+import math
 import re
 import warnings
 from datetime import date
@@ -24,6 +26,13 @@ Credits = dict[str, str | list[str]]
 
 EXIF_IFD0 = {0x013B: "EXIF:Artist", 0x8298: "EXIF:Copyright"}
 EXIF_SUB_IFD, EXIF_DATE_TAKEN = 0x8769, 0x9003
+# The GPS block's position and time. Kept as exiftool's raw values (the ``#`` suffix: decimal
+# degrees, metres, 0 above / 1 below sea level), which it writes back as the file had them.
+GPS_IFD = 0x8825
+GPS_LATITUDE = (1, 2, "GPS:GPSLatitudeRef#", "GPS:GPSLatitude#", "NS", 90)
+GPS_LONGITUDE = (3, 4, "GPS:GPSLongitudeRef#", "GPS:GPSLongitude#", "EW", 180)
+GPS_ALTITUDE_REF, GPS_ALTITUDE, GPS_TIME, GPS_DATE = 5, 6, 7, 29
+GPS_DAY = re.compile(r"\d{4}:\d{2}:\d{2}")
 IPTC = {
     (2, 80): "IPTC:By-line",
     (2, 110): "IPTC:Credit",
@@ -72,9 +81,10 @@ DATES_TAKEN = (
 DAY = re.compile(r"(\d{4})[:-]?(\d{2})[:-]?(\d{2})")
 
 
-def read_credits(data: bytes) -> Credits:
-    """The kept fields of the file ``data``; ``{}`` when it has none or they cannot be read
-    (a damaged block of metadata never refuses a photo)."""
+def read_credits(data: bytes, *, keep_location: bool = False) -> Credits:
+    """The kept fields of the file ``data``, and its GPS position if ``keep_location``; ``{}``
+    when it has none or they cannot be read (a damaged block of metadata never refuses a
+    photo)."""
     credits: Credits = {}
     try:
         with warnings.catch_warnings():
@@ -83,6 +93,8 @@ def read_credits(data: bytes) -> Credits:
             credits.update(exif_credits(image))
             credits.update(iptc_credits(image))
             credits.update(xmp_credits(image))
+            if keep_location:
+                credits.update(gps_position(image))
     except Exception:  # noqa: BLE001  (anything a hostile header can raise in a parser)
         logger.info("An upload's metadata could not be read; its credits are not kept.")
         return {}
@@ -120,6 +132,52 @@ def exif_credits(image: Image.Image) -> Credits:
     if taken:
         credits["EXIF:DateTimeOriginal"] = text(taken)
     return credits
+
+
+def gps_position(image: Image.Image) -> Credits:
+    """Where and when the GPS says the photo was taken: latitude, longitude, altitude with their
+    references, and the GPS date and time. A value that is not a position on Earth is left out,
+    so a hostile block never writes nonsense into a download."""
+    gps = image.getexif().get_ifd(GPS_IFD)
+    position: Credits = {}
+    for ref_number, number, ref_tag, tag, refs, limit in (GPS_LATITUDE, GPS_LONGITUDE):
+        ref, degrees = text(gps.get(ref_number)), sexagesimal(gps.get(number))
+        if ref in tuple(refs) and degrees is not None and degrees <= limit:
+            position[ref_tag], position[tag] = ref, f"{degrees:.8f}".rstrip("0").rstrip(".")
+    altitude = number_or_none(gps.get(GPS_ALTITUDE))
+    if altitude is not None and altitude < 100_000:
+        position["GPS:GPSAltitude#"] = f"{altitude:.3f}".rstrip("0").rstrip(".")
+        below = gps.get(GPS_ALTITUDE_REF) in (1, b"\x01")
+        position["GPS:GPSAltitudeRef#"] = "1" if below else "0"
+    day, hours = text(gps.get(GPS_DATE)), sexagesimal(gps.get(GPS_TIME))
+    if GPS_DAY.fullmatch(day) and hours is not None and hours < 24:
+        clock = round(hours * 3600, 3)
+        seconds = f"{clock % 60:06.3f}".rstrip("0").rstrip(".")
+        position["GPS:GPSDateStamp#"] = day
+        position["GPS:GPSTimeStamp#"] = (
+            f"{int(clock // 3600):02d}:{int(clock % 3600 // 60):02d}:{seconds}"
+        )
+    return position
+
+
+def sexagesimal(value: object) -> float | None:
+    """Three numbers (degrees or hours, minutes, seconds) as one, in the first one's unit."""
+    if not isinstance(value, tuple) or len(value) != 3:
+        return None
+    parts = [number_or_none(part) for part in value]
+    if any(part is None for part in parts):
+        return None
+    first, minutes, seconds = (part or 0.0 for part in parts)
+    return first + minutes / 60 + seconds / 3600
+
+
+def number_or_none(value: object) -> float | None:
+    """A finite, non-negative number, or None (a zero denominator reads as NaN)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def iptc_credits(image: ImageFile) -> Credits:

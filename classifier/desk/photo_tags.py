@@ -5,9 +5,10 @@ A tagged copy carries XMP ``Iptc4xmpExt:PersonInImage`` (the named athletes), MW
 (``dc:subject`` and IPTC Keywords, after the file's own) and a caption (``dc:description`` and
 IPTC Caption-Abstract) that Photo Mechanic, Lightroom, digiKam and the like read, plus the
 credits the sent file carried (``classifier.desk.credits``: creator, credit, rights, source,
-capture date), written back as they came. Everything else is removed first: GPS, serial numbers
-and the camera's EXIF. exiftool writes it: the reference implementation of these schemas, so no
-XMP or IPTC is written by hand here.
+capture date, and the GPS position if the uploader kept it), written back as they came.
+Everything else is removed first: serial numbers, any other GPS field and the camera's EXIF.
+exiftool writes it: the reference implementation of these schemas, so no XMP or IPTC is written
+by hand here.
 """
 
 import base64

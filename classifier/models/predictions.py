@@ -269,9 +269,9 @@ class Prediction(models.Model):
     # The photos sent together (one form, one drop on the page), for the review queue's
     # "your last upload" scope.
     batch = models.UUIDField(null=True, blank=True, db_index=True)
-    # The rights, credit, caption, keywords and capture date the sent file carried
-    # ({exiftool tag: value}, classifier.desk.credits); the stored copy has no metadata, and
-    # tagged downloads write these back.
+    # The rights, credit, caption, keywords and capture date the sent file carried, and its GPS
+    # position if the uploader kept it ({exiftool tag: value}, classifier.desk.credits); the
+    # stored copy has no metadata, and tagged downloads write these back.
     credits = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -350,11 +350,10 @@ class Prediction(models.Model):
         """Take the model's answer on the same bytes from a finished prediction.
 
         Only the computation: the files are copied under this row's own id by the caller, and
-        nothing that describes the earlier upload (its name, times, wait or review) is taken.
+        nothing that describes the earlier upload (its name, times, wait, review or credits, which
+        hold its uploader's choice on the GPS position) is taken.
         """
-        for field in (
-            "width", "height", "label", "confidence", "model_version", "credits",
-        ):  # fmt: skip
+        for field in ("width", "height", "label", "confidence", "model_version"):
             setattr(self, field, getattr(source, field))
         self.timings = {step: ms for step, ms in source.timings.items() if step != "queue_ms"}
         self.reused_from = source.reused_from or source

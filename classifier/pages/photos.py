@@ -88,7 +88,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         return render_home(request, status=403)
 
     try:
-        checked = check_uploads(files, event)
+        checked = check_uploads(files, event, keep_location=bool(request.POST.get("keep_location")))
     except UploadsRefused as refused:
         for reason in refused.reasons:
             messages.error(request, reason)

@@ -125,6 +125,7 @@
     var event = form.querySelector("[name=event]");
     if (event && event.value) data.append("event", event.value);
     data.append("batch", batch);
+    if (form.querySelector("[name=keep_location]").checked) data.append("keep_location", "true");
     var token = form.querySelector("[name=csrfmiddlewaretoken]").value;
     var response;
     try {

@@ -1,6 +1,7 @@
 """In Chromium, against the live site and a real worker: a photo desk's day. An editor creates an
-event with its roster in the admin, uploads a group photo into it, and downloads it with the
-names written in; exiftool reads them back."""
+event with its roster in the admin, uploads a group photo into it keeping where it was taken,
+and downloads it with the names and the position written in, never the camera's serial number;
+exiftool reads them back."""
 
 import json
 import shutil
@@ -16,6 +17,9 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool"),
 ]
+
+
+READ_BACK = ["-PersonInImage", "-RegionInfo", "-GPS:all", "-SerialNumber"]
 
 
 def side_by_side(left, right, out):
@@ -46,6 +50,11 @@ def test_an_event_upload_downloads_with_its_names_in_the_file(
         sample_data / "lebron_james" / "james(5).jpg",
         tmp_path / "exhibition.jpg",
     )
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-GPSLatitude=48.8584", "-GPSLatitudeRef=N",
+         "-SerialNumber=SN-4711", str(group)],
+        check=True,
+    )  # fmt: skip
 
     # The roster: a team (Nadal's) and one athlete chosen by hand.
     sign_in(page, live_server, staff)
@@ -63,6 +72,7 @@ def test_an_event_upload_downloads_with_its_names_in_the_file(
 
     page.goto(live_server.url)
     page.select_option("#event", label="Exhibition (2026-06-07)")
+    page.check("text=Keep where the photo was taken (GPS) in downloads")
     page.set_input_files("input[type=file]", str(group))
     page.locator("#uploads .card .badge-done").wait_for()
     page.locator("#uploads .card a").first.click()
@@ -77,13 +87,15 @@ def test_an_event_upload_downloads_with_its_names_in_the_file(
     download.value.save_as(saved)
     tags = json.loads(
         subprocess.run(
-            ["exiftool", "-j", "-struct", "-PersonInImage", "-RegionInfo", str(saved)],
+            ["exiftool", "-j", "-struct", "-n", *READ_BACK, str(saved)],
             check=True,
             capture_output=True,
             text=True,
         ).stdout  # fmt: skip
     )[0]
     assert sorted(tags["PersonInImage"]) == ["LeBron James", "Rafael Nadal"]
+    assert (tags["GPSLatitude"], tags["GPSLatitudeRef"]) == (48.8584, "N")
+    assert "SerialNumber" not in tags
     regions = tags["RegionInfo"]["RegionList"]
     assert sorted(region["Name"] for region in regions) == ["LeBron James", "Rafael Nadal"]
     # Nadal's photo is the left part of the group, James's the right.

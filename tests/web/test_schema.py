@@ -87,3 +87,11 @@ def test_the_list_documents_the_history_filters(client, db):
         "sort": "string",
         "page": "integer",
     }
+
+
+def test_the_upload_documents_keeping_the_location(client, db):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+
+    keep = schema["components"]["schemas"]["UploadRequest"]["properties"]["keep_location"]
+    assert keep["type"] == "boolean" and keep["default"] is False
+    assert "GPS" in keep["description"] and "serial numbers" in keep["description"]
