@@ -74,6 +74,18 @@ class Machine:
         return pattern.findall(self.process.logs())
 
 
+def logged(machines: list[Machine], task: str, ids: list[str]) -> list[list[str]]:
+    """Each machine's runs of ``task``, once every one of ``ids`` is in a log: a worker logs
+    a task's success after the task has saved its photo as done, so a test that saw the photo
+    done may read the log a moment before that line."""
+    wait_for(
+        lambda: set(ids) <= {pk for m in machines for pk in m.ran(task)},
+        30,
+        lambda: f"not every {task} run was logged: {ids}",
+    )
+    return [m.ran(task) for m in machines]
+
+
 @pytest.fixture
 def machines(transactional_db, django_db_blocker, tmp_path, facenet_weights, s3_server, bucket):
     if connection.vendor != "postgresql":
@@ -162,7 +174,7 @@ def test_upload_training_rerun_comparison_and_deletion_across_machines(
     predictions = wait_for_all(ids, logs)
     assert len(predictions) == PHOTOS
     assert {(p.status, p.attempts, p.error) for p in predictions} == {("done", 1, "")}
-    ran = [worker.ran("run_prediction") for worker in (first, second)]
+    ran = logged([first, second], "run_prediction", [p.task_id for p in predictions])
     assert all(ran), f"a worker ran no photo: {[len(tasks) for tasks in ran]}"
     assert sorted(ran[0] + ran[1]) == sorted(p.task_id for p in predictions)
     stored = {name for p in predictions for name in p.file_names}
@@ -185,7 +197,7 @@ def test_upload_training_rerun_comparison_and_deletion_across_machines(
         staff_api, web.process, version, lambda b: b["status"] != "training", logs
     )
     assert trained["status"] == "ready", (trained["error"], logs()[-3000:])
-    assert len(first.ran("train_model_version")) == 1
+    wait_for(lambda: len(first.ran("train_model_version")) == 1, 30, logs)
     assert [path.name for path in first.models_dir.iterdir()] == [version]
     # The trainer goes away with its disk; the second worker comes back.
     first.process.stop()
@@ -207,7 +219,7 @@ def test_upload_training_rerun_comparison_and_deletion_across_machines(
     assert rerun == {
         "status": "finished", "total": PHOTOS, "done": PHOTOS, "skipped": 0, "filters": {}
     }  # fmt: skip
-    assert len(second.ran("rerun_history")) == 1
+    wait_for(lambda: len(second.ran("rerun_history")) == 1, 30, logs)
     assert Prediction.objects.filter(model_version__version=version).count() == PHOTOS
 
     # Activated on the web, it names a new photo on the second worker.
@@ -215,7 +227,7 @@ def test_upload_training_rerun_comparison_and_deletion_across_machines(
     assert response.status_code == 200, response.text
     (new,) = wait_for_all(upload_all(web.process, [sorted(sample_data.glob("*/*.jpg"))[-1]]), logs)
     assert (new.status, new.attempts, new.model_version.version) == ("done", 1, version)
-    assert new.task_id in second.ran("run_prediction")
+    assert new.task_id in logged([second], "run_prediction", [new.task_id])[0]
 
     # A deletion on the web takes the photo's files out of the bucket.
     gone = Prediction.objects.get(pk=predictions[0].pk)  # its drawing was redone by the re-run
