@@ -57,7 +57,7 @@ from classifier.models import (
 )
 from classifier.uploads import MEDIA_TYPES, visitor_id
 from classifier.version_comparison import compare
-from classifier.web.throttling import TaggingThrottle, admit_photos, take_tagging
+from classifier.web.throttling import TaggingThrottle, admit_photos, kept_or_new_export
 
 
 class MayReview(BasePermission):
@@ -649,12 +649,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         event = self.get_object()
         everyone = request.query_params.get("uploads") == "all"
         photos = export_photos(event, request.user, visitor_id(request), everyone)
-        key = export_key(photos)
-        export = EventExport.objects.kept(event, key)
-        if export is None:
-            if (wait := take_tagging(request)) is not None:
-                self.throttled(request, wait)
-            export = EventExport.objects.start(event, key, photos)
+        export = kept_or_new_export(request, event, export_key(photos), photos)
         if export.status == EventExport.Status.FAILED:
             raise TaggingFailed(TaggingUnavailable(export.error))
         if export.status == EventExport.Status.QUEUED:

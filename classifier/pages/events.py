@@ -5,7 +5,6 @@ photos until an import or the athletes' pages bring them."""
 import datetime
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +16,7 @@ from classifier.desk.event_zip import export_key, export_photos
 from classifier.models import Athlete, Event, EventExport, ModelVersion, Team
 from classifier.uploads import visitor_id
 from classifier.web.access import staff_page
-from classifier.web.throttling import take_tagging
+from classifier.web.throttling import UploadRefused, kept_or_new_export
 from ml.roster import name_refusal
 
 add_page = staff_page("classifier.add_event", "Making events needs the permission to add events.")
@@ -156,26 +155,16 @@ def event_export(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(Event.objects.visible_to(request.user), pk=pk)
     everyone = request.GET.get("uploads") == "all"
     photos = export_photos(event, request.user, visitor_id(request), everyone)
-    key = export_key(photos)
-    export = EventExport.objects.kept(event, key)
-    if export is None:
-        if (wait := take_tagging(request)) is not None:
-            return too_many_exports(request, wait)
-        export = EventExport.objects.start(event, key, photos)
+    try:
+        export = kept_or_new_export(request, event, export_key(photos), photos)
+    except UploadRefused as refused:
+        context = {"title": "Too many exports", "message": str(refused.detail)}
+        response = render(request, "classifier/error.html", context, status=refused.status_code)
+        response["Retry-After"] = str(refused.wait)
+        return response
     if export.status == EventExport.Status.FAILED:  # said once, then tried again
         return export_page(request, export, everyone)
     return redirect(reverse("export", args=[export.pk]) + ("?uploads=all" if everyone else ""))
-
-
-def too_many_exports(request: HttpRequest, wait: int) -> HttpResponse:
-    message = (
-        f"Too many tagged downloads and exports from you: at most "
-        f"{settings.ATHLETES_TAGGING_RATE}. Try again in {wait} seconds."
-    )
-    context = {"title": "Too many exports", "message": message}
-    response = render(request, "classifier/error.html", context, status=429)
-    response["Retry-After"] = str(wait)
-    return response
 
 
 @require_safe

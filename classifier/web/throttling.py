@@ -23,7 +23,7 @@ from django.db.models import Q
 from rest_framework.exceptions import APIException
 from rest_framework.throttling import BaseThrottle
 
-from classifier.models import Prediction
+from classifier.models import Event, EventExport, Prediction
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DAY = 86400
@@ -109,6 +109,23 @@ def take_tagging(request) -> int | None:
     limit, seconds = parse_rate(settings.ATHLETES_TAGGING_RATE)
     keys = [f"tagging:{ident}" for ident in limit_idents(request)]
     return None if take_all(keys, 1, limit, seconds) is not None else seconds_left(seconds)
+
+
+def kept_or_new_export(request, event: Event, key: str, photos: list[Prediction]) -> EventExport:
+    """The kept export of these photos saying this (``key``), or a new one for the worker if
+    the caller's tagging limit allows it, from the API and the event's page alike: only a new
+    export may start exiftool, so only it counts. Raise UploadRefused (429) past the limit."""
+    export = EventExport.objects.kept(event, key)
+    if export is not None:
+        return export
+    if (wait := take_tagging(request)) is not None:
+        raise UploadRefused(
+            429,
+            f"Too many tagged downloads and exports: at most {settings.ATHLETES_TAGGING_RATE}. "
+            f"Try again in {wait} seconds.",
+            wait,
+        )
+    return EventExport.objects.start(event, key, photos)
 
 
 class TaggingThrottle(BaseThrottle):
