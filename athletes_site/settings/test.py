@@ -5,7 +5,7 @@ worker that integration tests start in a subprocess sees the same rows; under py
 worker has its own (pytest-django adds ``_gw0``, ``_gw1``… to the name). The broker is a
 dedicated Redis database that the tests may flush: ``ATHLETES_TEST_REDIS_URL``, never
 ``CELERY_BROKER_URL``, so a developer's own broker is never touched; pytest-xdist's workers
-take the databases after it, one each (13 by default: 14 and 15 for two workers).
+take the databases after it, one each (8 by default: 9 to 12 for four workers, 15 at most).
 """
 
 import os
@@ -41,7 +41,7 @@ def redis_database_of(base: str, xdist_worker: str | None) -> str:
 
 
 CELERY_BROKER_URL = redis_database_of(
-    env("ATHLETES_TEST_REDIS_URL", "redis://127.0.0.1:6379/13"),
+    env("ATHLETES_TEST_REDIS_URL", "redis://127.0.0.1:6379/8"),
     os.environ.get("PYTEST_XDIST_WORKER"),
 )
 CELERY_BROKER_TRANSPORT = None  # the URL's (Redis), not base.py's file broker

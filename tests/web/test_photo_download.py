@@ -258,8 +258,11 @@ def test_asking_again_for_an_export_being_prepared_counts_no_more(client, stored
     assert "Try again in" in refused[1].content.decode() and refused[1]["Retry-After"]
 
 
-def test_exiftool_runs_wait_for_a_free_slot_or_answer_busy(client, stored, settings, monkeypatch):
+def test_exiftool_runs_wait_for_a_free_slot_or_answer_busy(
+    client, stored, settings, monkeypatch, tmp_path
+):
     settings.ATHLETES_EXIFTOOL_PROCESSES = 1
+    settings.VAR_DIR = tmp_path  # its own slots: other test processes' exiftool runs hold none
     monkeypatch.setattr(photo_tags, "DOWNLOAD_WAIT_SECONDS", 0.3)
     prediction = stored(faces=[NADAL])
     url = f"/api/predictions/{prediction.pk}/photo/"
