@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ml import baseline, evaluation
+from ml import evaluation
 from ml.dataset import scan
 from ml.embedder import Embedder
 from ml.faces import FaceDetector
@@ -47,6 +47,8 @@ def evaluate(
 
 
 def _cross_validate_baseline(photos, labels, folds, repeats, seed) -> dict[str, Any]:
+    from ml import baseline  # Keras and TensorFlow: imported only when the CNN is compared
+
     baseline.seed_everything(seed)
     truth = [photo.label for photo in photos]
     pixels = baseline.load_whole_photos([photo.path for photo in photos])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from PIL import Image
@@ -86,6 +87,15 @@ def detector():
     from ml.faces import FaceDetector
 
     return FaceDetector()
+
+
+@pytest.fixture(scope="session")
+def backbone() -> ModuleType:
+    """The converter, imported by the tests that use it: it imports TensorFlow, 5 s that every
+    test process would pay while collecting if a test module imported it."""
+    from ml import backbone
+
+    return backbone
 
 
 @pytest.fixture(scope="module")

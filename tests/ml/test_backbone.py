@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 import pytest
 from ai_edge_litert.interpreter import Interpreter
 
-from ml import backbone
-from ml.backbone import ensure_lite, lite_path
 from ml.embedder import Embedder
 from ml.errors import ModelError
 from ml.imaging import load_image
+from ml.weights import lite_path
 from tests.logs import logged_lines
+
+if TYPE_CHECKING:
+    import keras
 
 
 @pytest.fixture
@@ -27,6 +30,8 @@ def weights_elsewhere(tmp_path: Path, facenet_weights: Path) -> Path:
 
 def small_network() -> keras.Model:
     """A network of a few layers, converted in a second where FaceNet takes 20-40 s."""
+    import keras
+
     inputs = keras.Input((16, 16, 3))
     features = keras.layers.Conv2D(4, 3, activation="relu")(inputs)
     outputs = keras.layers.Dense(8)(keras.layers.GlobalAveragePooling2D()(features))
@@ -34,7 +39,7 @@ def small_network() -> keras.Model:
 
 
 def test_it_converts_once_beside_the_weights_into_the_same_network(
-    weights_elsewhere: Path, monkeypatch, capsys
+    backbone: ModuleType, weights_elsewhere: Path, monkeypatch, capsys
 ):
     """The conversion's steps, with a small network standing in for FaceNet as read from the
     file. Converting FaceNet itself is what `weights fetch` did before the tests (scripts/test):
@@ -44,8 +49,8 @@ def test_it_converts_once_beside_the_weights_into_the_same_network(
     monkeypatch.setattr(backbone, "read_keras", lambda verified: network)
 
     with logged_lines() as messages:
-        converted = ensure_lite(weights_elsewhere, "float32")
-        again = ensure_lite(weights_elsewhere, "float32")
+        converted = backbone.ensure_lite(weights_elsewhere, "float32")
+        again = backbone.ensure_lite(weights_elsewhere, "float32")
 
     assert converted == again == lite_path(weights_elsewhere, "float32")
     assert converted.parent == weights_elsewhere.parent
@@ -93,10 +98,10 @@ def test_a_damaged_conversion_is_refused_with_what_to_do(weights_elsewhere: Path
     assert "delete it" in str(caught.value)
 
 
-def test_it_converts_nothing_when_the_weights_are_wrong(tmp_path: Path):
+def test_it_converts_nothing_when_the_weights_are_wrong(backbone: ModuleType, tmp_path: Path):
     wrong = tmp_path / "facenet_keras.h5"
     wrong.write_bytes(b"not FaceNet")
 
     with pytest.raises(ModelError, match="sha256"):
-        ensure_lite(wrong)
+        backbone.ensure_lite(wrong)
     assert not lite_path(wrong).exists()

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml.backbone import ScaleSum, read_keras
 from ml.embedder import INPUT_SIZE
 
 # The face in nadal(3).jpg, cut at a fixed square, and the first six numbers of its
@@ -57,10 +56,10 @@ def test_it_gives_the_known_embedding_of_a_known_face(embedder, photo):
     assert embedding[:6] == pytest.approx(PINNED, abs=1e-3)
 
 
-def test_every_residual_join_keeps_its_scale_from_the_file(facenet_weights):
-    model = read_keras(facenet_weights)
+def test_every_residual_join_keeps_its_scale_from_the_file(backbone, facenet_weights):
+    model = backbone.read_keras(facenet_weights)
 
-    scales = Counter(layer.scale for layer in model.layers if isinstance(layer, ScaleSum))
+    scales = Counter(layer.scale for layer in model.layers if isinstance(layer, backbone.ScaleSum))
 
     assert scales == {0.1: 10, 0.17: 5, 0.2: 5, 1.0: 1}
 
