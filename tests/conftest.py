@@ -23,6 +23,22 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """With ``--dist loadfile`` (scripts/test), every file of tests/ml/ goes to one process:
+    they need none of the web's servers and share what is costly to load (TensorFlow, which
+    four of them import: 5 s of CPU in each process that does)."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class MLCoreTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = super()._split_scope(nodeid)
+            return "tests/ml/" if file.startswith("tests/ml/") else file
+
+    return MLCoreTogether(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
     """Without --slow, the tests marked slow are deselected (and counted as such)."""
     if config.getoption("--slow"):
