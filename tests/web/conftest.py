@@ -34,7 +34,7 @@ from classifier.worker import inference
 from ml.artifact import Manifest
 from ml.results import FaceResult, ImageResult
 from tests.web import browser as chromium
-from tests.web.processes import S3Server, WebServer, WorkerProcess
+from tests.web.processes import S3Server, WebServer, WorkerProcess, wait_for
 
 PASSWORD = "a-long-test-password"
 
@@ -348,6 +348,18 @@ def wait_until_finished(prediction: Prediction, worker: Worker) -> Prediction:
                 f"Prediction still {prediction.status}. Worker log:\n{worker.log.read_text()}"
             )
         time.sleep(0.2)
+
+
+def grouped(face: Face, worker: Worker) -> Face:
+    """The unknown face once the worker has grouped it: the task marks the photo done, then
+    groups its unknown faces, so a client may read the photo done a moment before."""
+    wait_for(
+        lambda: Face.objects.filter(pk=face.pk, person__isnull=False).exists(),
+        RESULT_SECONDS,
+        lambda: f"Face {face.pk} was never grouped. Worker log:\n{worker.log.read_text()}",
+    )
+    face.refresh_from_db()
+    return face
 
 
 # --- Photos of people who are not the sample athletes, to enrol --------------------------

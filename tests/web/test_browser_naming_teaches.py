@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from classifier.models import Face, ModelVersion, Prediction
 from ml.sample_people import sample_people_names
 from tests.web.browser import axe_violations
-from tests.web.conftest import photos_of
+from tests.web.conftest import grouped, photos_of
 from tests.web.test_browser import sign_in
 from tests.web.test_browser_enrol import TRAINING_MS, upload
 from tests.web.test_browser_people import uploaded
@@ -33,7 +33,7 @@ def test_a_person_named_on_people_is_learnt_and_a_new_photo_of_them_is_recognise
         page.set_input_files("input[type=file]", str(photo))
         page.locator("#uploads .card .badge-done").wait_for()
     predictions = uploaded([photo.name for photo in named], worker)
-    faces = [largest(prediction.faces.all()) for prediction in predictions]
+    faces = [grouped(largest(prediction.faces.all()), worker) for prediction in predictions]
     assert {face.label for face in faces} == {"unknown"}
     (person,) = {face.person_id for face in faces}
 

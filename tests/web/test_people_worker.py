@@ -6,7 +6,7 @@ on)."""
 import pytest
 
 from classifier.models import Face, Person, Prediction
-from tests.web.conftest import upload_file, wait_until_finished
+from tests.web.conftest import grouped, upload_file, wait_until_finished
 
 pytestmark = pytest.mark.integration
 
@@ -30,8 +30,8 @@ def test_the_worker_groups_a_strangers_faces_as_the_photos_arrive(
         )
 
     assert all(p.status == Prediction.Status.DONE and p.label == "unknown" for p in predictions)
-    agassi = [p.faces.order_by("-width").first() for p in predictions[:3]]
-    other = predictions[3].faces.order_by("-width").first()
+    agassi = [grouped(largest_face(p), worker) for p in predictions[:3]]
+    other = grouped(largest_face(predictions[3]), worker)
     groups = {face.person_id for face in agassi}
     assert len(groups) == 1 and None not in groups  # grouped by the worker, not the web
     assert other.person_id not in groups | {None}
@@ -44,3 +44,9 @@ def test_the_worker_groups_a_strangers_faces_as_the_photos_arrive(
     found = staff_client.get(f"/api/faces/{agassi[0].pk}/more-photos/").json()
     assert {face["id"] for face in found[:2]} == {agassi[1].pk, agassi[2].pk}
     assert Face.objects.filter(person__isnull=False).count() >= 4
+
+
+def largest_face(prediction: Prediction) -> Face:
+    face = prediction.faces.order_by("-width").first()
+    assert face is not None
+    return face
