@@ -23,7 +23,7 @@ from classifier.web.api_tokens import issue as issue_token
 pytestmark = pytest.mark.db_engine
 
 # Examples per operation and mode: the default lane's quick pass, and the slow lane's deep one.
-EXAMPLES = [pytest.param(10, id="quick"), pytest.param(100, id="deep", marks=pytest.mark.slow)]
+EXAMPLES = [pytest.param(5, id="quick"), pytest.param(100, id="deep", marks=pytest.mark.slow)]
 
 
 @pytest.fixture
