@@ -118,13 +118,13 @@ class TestRefusals:
     def test_it_refuses_a_side_or_shape_the_recognizer_cannot_handle_from_its_header(
         self, width, height, reason
     ):
-        started = time.perf_counter()
+        started = time.process_time()  # CPU time, which a busy machine does not stretch
 
         message = rejection(png_header_only(width, height))
 
         assert reason in message
         assert f"{width}×{height}" in message
-        assert time.perf_counter() - started < 0.5
+        assert time.process_time() - started < 0.5  # read from the header, not decoded
 
     @pytest.mark.parametrize(("width", "height"), [(12_000, 1_200), (1_200, 12_000), (10, 1)])
     def test_it_accepts_the_longest_side_and_narrowest_shape_allowed(self, width, height):
