@@ -52,14 +52,19 @@ def archive_of_strangers(make_prediction, count: int) -> None:
     )
 
 
-def test_the_trained_version_carries_a_cohort(
-    settings, tmp_path, athletes, media_root, make_prediction, no_network
-):
+@pytest.fixture
+def stored_athletes(settings, tmp_path, athletes, media_root) -> list[Athlete]:
+    """The two athletes enrolled with stored embeddings alone: no sample photos to fall back
+    on, no cohort folder."""
     settings.ATHLETES_SAMPLE_DATA = tmp_path / "no-folder"
     settings.ATHLETES_MODELS_DIR = tmp_path / "models"
     settings.ATHLETES_COHORT_DIR = None
     for athlete, axis in zip(athletes, (0, 1), strict=True):
         enrol_stored(athlete, axis)
+    return athletes
+
+
+def test_the_trained_version_carries_a_cohort(stored_athletes, make_prediction, no_network):
     archive_of_strangers(make_prediction, STRANGERS)
 
     trained = train_version(ModelVersion.objects.create(version="v9", status="training"))
@@ -81,13 +86,8 @@ def test_the_trained_version_carries_a_cohort(
 
 
 def test_an_example_waiting_for_the_worker_counts_on_the_pages_as_training_counts_it(
-    settings, tmp_path, athletes, media_root, staff_client, sample_people
+    stored_athletes, staff_client, sample_people
 ):
-    settings.ATHLETES_SAMPLE_DATA = tmp_path / "no-folder"
-    settings.ATHLETES_MODELS_DIR = tmp_path / "models"
-    settings.ATHLETES_COHORT_DIR = None
-    for athlete, axis in zip(athletes, (0, 1), strict=True):
-        enrol_stored(athlete, axis)
     person = Athlete.objects.create(label=PERSON, display_name=sample_people_names()[PERSON])
     enrol_stored(person, 2, photos=1)
     photo = photos_of(sample_people, PERSON)[0]
