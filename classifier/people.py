@@ -30,9 +30,22 @@ def may_see_people(user) -> bool:
     return user.has_perms(PERMISSIONS)
 
 
+# What People shows of a face and its photo. A list shows hundreds of faces: reading their
+# embeddings and their photos' other columns took a third of its time (docs/benchmarks.md).
+SHOWN_COLUMNS = (
+    *("person", "x", "y", "width", "height", "candidate", "score", "prediction"),
+    *("prediction__image", "prediction__original_name", "prediction__created_at"),
+    *("prediction__width", "prediction__height"),
+)
+
+
 def group_faces() -> QuerySet[Face]:
     """A group's faces as People shows them, with their photo, oldest upload first."""
-    return Face.objects.select_related("prediction").order_by("prediction__created_at", "pk")
+    return (
+        Face.objects.select_related("prediction")
+        .only(*SHOWN_COLUMNS)
+        .order_by("prediction__created_at", "pk")
+    )
 
 
 def people_shown(hidden: bool = False) -> QuerySet[Person]:

@@ -43,7 +43,6 @@ def face_entry(face: Face, checked: bool = True) -> dict:
         "photo_name": prediction.original_name,
         "photo_url": reverse("detail", args=[prediction.pk]),
         "crop": face_geometry(face, prediction.width, prediction.height, PERSON_CROP_PX)["crop"],
-        "more_url": reverse("more_photos", args=[face.pk]),
         "checked": checked,
     }
 
@@ -61,6 +60,7 @@ def person_entry(person: Person, posted: dict) -> dict:
             face_entry(face, face.pk in posted["faces"] if this_form else True) for face in faces
         ],
         "more": person.size - len(faces),
+        "more_photos_url": reverse("more_photos", args=[faces[0].pk]) if faces else "",
         "label": posted["label"] if this_form else "",
         "name": posted["name"] if this_form else "",
     }

@@ -1,10 +1,14 @@
 """People seen but not known (/people/, /api/people/): unknown faces grouped by person as they
 arrive, and naming a group, which records a review on each face and enrols the person."""
 
+import re
+
 import numpy as np
 import pytest
 from django.contrib.auth.models import Permission
-from django.test import Client
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 
 from classifier.models import Athlete, Face, FaceReview, Person, Prediction
 from classifier.models.embeddings import embedding_bytes
@@ -91,6 +95,32 @@ def test_the_page_shows_each_group_with_its_count_faces_and_photos(staff_client,
         assert f'<a href="/predictions/{face.prediction_id}/">' in html
     assert f'value="{seen["c"][0].pk}"' not in html  # alone: not shown
     assert "background-size:" in html and "Name this person" in html
+
+
+def test_a_page_of_groups_takes_the_same_queries_however_many_faces_they_hold(
+    staff_client, seen, make_prediction
+):
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(url).status_code == 200
+        return len(captured)
+
+    few = {url: queries(url) for url in ("/people/", "/api/people/")}
+    for group in range(3):  # three more groups of four faces each
+        for n in range(4):
+            stranger(make_prediction, direction(30 + 10 * group, 0.01 * n), f"d{group}{n}.jpg")
+
+    assert {url: queries(url) for url in few} == few  # no face or photo read one by one
+
+
+@override_settings(USE_THOUSAND_SEPARATOR=True)
+def test_the_page_writes_ids_and_pixels_without_thousand_separators(staff_client, seen):
+    Prediction.objects.filter(pk=seen["a"][0].prediction_id).update(width=4000, height=3000)
+
+    html = staff_client.get("/people/").content.decode()
+
+    assert "background-size: 13714px 10286px;" in html  # 4000 px seen 96 px / (20 px × 1.4)
+    assert not re.search(r"\d,\d{3}px", html)
 
 
 def test_it_says_so_when_no_unknown_faces_look_alike(staff_client, make_prediction):
