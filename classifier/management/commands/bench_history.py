@@ -3,7 +3,8 @@ people seen but not known and "more photos of this person", on this database.
 
 Each request goes through the whole Django stack (middleware, sign-in, queries, templates or
 JSON) in this process, as staff who see every upload and as the seeded user who owns most
-of them; the web server's own time is not included. Seed a history first
+of them, with the process's objects frozen after its first request as the served site's are
+(``classifier.web.memory``); the web server's own time is not included. Seed a history first
 (``manage.py seed_history``).
 """
 
@@ -16,6 +17,7 @@ from django.db.models import Count
 from django.test import Client
 
 from classifier.models import Face, Prediction
+from classifier.web.memory import freeze_after_first_request
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -75,6 +77,7 @@ class Command(BaseCommand):
             if face is not None
             for where, prefix in (("", ""), ("API ", "/api"))
         ]
+        freeze_after_first_request()
         self.stdout.write(f"{total} predictions; {rounds} rounds; milliseconds")
         self.stdout.write(f"{'who':<6} {'request':<30} {'p50':>7} {'p95':>7}")
         for who, client in clients():
