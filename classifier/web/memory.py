@@ -10,6 +10,8 @@ later pass, which then walks only what requests made since.
 """
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.signals import request_finished
 
@@ -19,6 +21,17 @@ _UID = "classifier.web.memory.freeze"
 def freeze_after_first_request() -> None:
     """Freeze what this process holds when its first request is finished, once."""
     request_finished.connect(_freeze, dispatch_uid=_UID)
+
+
+@contextmanager
+def frozen_after_first_request() -> Iterator[None]:
+    """The same for a while (a benchmark in process), and the process as it was after."""
+    freeze_after_first_request()
+    try:
+        yield
+    finally:
+        request_finished.disconnect(dispatch_uid=_UID)
+        gc.unfreeze()
 
 
 def _freeze(**kwargs) -> None:

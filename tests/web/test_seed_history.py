@@ -1,6 +1,8 @@
 """seed_history fills a big history with faces and reviews, and takes exactly its rows back;
 bench_history measures it."""
 
+import gc
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -59,6 +61,12 @@ def test_the_benchmark_measures_every_request(model_version, capsys):
     assert "staff  people page" in out and "staff  API people" in out
     for request in ("more photos (unknown)", "API more photos (athlete)"):
         assert f"staff  {request}" in out
+
+    call_command("bench_history", "--rounds", "2", "--only", "people")
+
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert [row.split("  ")[1].strip() for row in rows] == ["people page", "API people"]
+    assert gc.get_freeze_count() == 0  # the process left as it was
 
 
 def test_the_people_benchmark_prints_recall_and_the_cost_of_grouping(model_version, capsys):

@@ -17,7 +17,7 @@ from django.db.models import Count
 from django.test import Client
 
 from classifier.models import Face, Prediction
-from classifier.web.memory import freeze_after_first_request
+from classifier.web.memory import frozen_after_first_request
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -30,8 +30,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--rounds", type=int, default=30)
+        parser.add_argument("--only", default="", help="The requests whose name has this.")
 
-    def handle(self, *args, rounds: int, **options):
+    def handle(self, *args, rounds: int, only: str, **options):
         total = Prediction.objects.count()
         if not total:
             raise CommandError("No predictions: run manage.py seed_history first.")
@@ -77,16 +78,18 @@ class Command(BaseCommand):
             if face is not None
             for where, prefix in (("", ""), ("API ", "/api"))
         ]
-        freeze_after_first_request()
         self.stdout.write(f"{total} predictions; {rounds} rounds; milliseconds")
         self.stdout.write(f"{'who':<6} {'request':<30} {'p50':>7} {'p95':>7}")
-        for who, client in clients():
-            for name, url in requests + (staff_only if who == "staff" else []):
-                times = measure(client, url, rounds)
-                self.stdout.write(
-                    f"{who:<6} {name:<30} {percentile(times, 0.5):7.1f} "
-                    f"{percentile(times, 0.95):7.1f}"
-                )
+        with frozen_after_first_request():
+            for who, client in clients():
+                for name, url in requests + (staff_only if who == "staff" else []):
+                    if only not in name:
+                        continue
+                    times = measure(client, url, rounds)
+                    self.stdout.write(
+                        f"{who:<6} {name:<30} {percentile(times, 0.5):7.1f} "
+                        f"{percentile(times, 0.95):7.1f}"
+                    )
 
 
 def clients() -> list[tuple[str, Client]]:
