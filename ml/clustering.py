@@ -63,10 +63,9 @@ def group_faces(embeddings: np.ndarray, threshold: float = SAME_PERSON_DISTANCE)
         closer = merged < nearest
         nearest[closer], partner[closer] = merged[closer], first
         stale = np.flatnonzero((partner == first) | (partner == second))
-        for row in [first, *stale]:
-            if members[row]:
-                partner[row] = np.argmin(distance[row])
-                nearest[row] = distance[row, partner[row]]
+        rows = np.array([row for row in [first, *stale] if members[row]])
+        partner[rows] = np.argmin(distance[rows], axis=1)
+        nearest[rows] = distance[rows, partner[rows]]
     groups = [sorted(group) for group in members if group]
     return sorted(groups, key=lambda group: (-len(group), group[0]))
 
