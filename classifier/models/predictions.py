@@ -116,12 +116,19 @@ class PredictionQuerySet(models.QuerySet["Prediction"]):
     def search(self, text: str) -> "PredictionQuerySet":
         """Photos whose file name holds ``text``, or where an athlete whose name holds it was
         named (as ``showing`` reads it)."""
-        labels = Athlete.objects.filter(display_name__icontains=text).values("label")
+        by_file_name = Q(original_name__icontains=text)
+        labels = list(
+            Athlete.objects.filter(display_name__icontains=text).values_list("label", flat=True)
+        )
+        if not labels:
+            # A file name, most often: the trigram index answers it alone. With the faces'
+            # subquery beside it, PostgreSQL read every face: 500 ms at 200,000 faces.
+            return self.filter(by_file_name)
         named = Face.objects.filter(
             Q(review__label__in=labels) | Q(review__isnull=True, label__in=labels),
             prediction=OuterRef("pk"),
         )
-        return self.filter(Q(original_name__icontains=text) | Exists(named))
+        return self.filter(by_file_name | Exists(named))
 
     def uploaded_between(self, first: date | None, last: date | None) -> "PredictionQuerySet":
         """Photos uploaded from the day ``first`` to the day ``last``, both included, in the

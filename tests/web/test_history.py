@@ -3,7 +3,9 @@
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from classifier.models import Prediction
@@ -241,6 +243,15 @@ def test_the_search_finds_a_name_a_reviewer_gave(staff_client, mixed, staff):
     response = staff_client.get("/api/predictions/", {"q": "LeBron"})
 
     assert api_names(response) == {"James dunk.jpg", "crowd.jpg"}
+
+
+def test_a_search_that_names_no_athlete_reads_only_the_photos(mixed):
+    with CaptureQueriesContext(connection) as captured:
+        found = {p.original_name for p in Prediction.objects.search("court")}
+
+    assert found == {"empty-court.png"}
+    # The faces' subquery beside the file name kept PostgreSQL from its trigram index.
+    assert [query for query in captured if "classifier_face" in query["sql"]] == []
 
 
 def test_every_filter_has_a_label_in_words(staff_client, mixed):
