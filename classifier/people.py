@@ -31,7 +31,7 @@ def may_see_people(user) -> bool:
 
 
 # What People shows of a face and its photo. A list shows hundreds of faces: reading their
-# embeddings and their photos' other columns took a third of its time (docs/benchmarks.md).
+# embeddings and their photos' other columns too took 17 of its 158 ms (docs/benchmarks.md).
 SHOWN_COLUMNS = (
     *("person", "x", "y", "width", "height", "candidate", "score", "prediction"),
     *("prediction__image", "prediction__original_name", "prediction__created_at"),

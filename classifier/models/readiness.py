@@ -95,7 +95,8 @@ def short_of_faces(
     without photos)."""
     athletes = Athlete.objects.all() if athletes is None else athletes
     # Only an athlete with fewer photos than that can be short: the archive's reviewed faces
-    # are counted for those alone (all of them took a fifth of People at 200,000 faces).
+    # are counted for those alone (all of them took 60 of People's 158 ms on SQLite at
+    # 200,000 faces, docs/benchmarks.md).
     few = athletes.filter(
         label__in=[label for label, count in photos_to_train(athletes).items() if count < MIN_FACES]
     )

@@ -4,9 +4,9 @@ Most of what a web process holds is loaded once and kept: Django, the apps, the 
 templates that its first request compiles. Python's collector walks all of it on every full pass,
 and a full pass comes every ten or fifteen requests of a page that builds many objects: on People
 at 200,000 stored faces, 80 to 100 ms each, which made the slowest twentieth of its requests
-twice the median (docs/benchmarks.md). Frozen once the first request is served (``gc.freeze``,
-as Python's documentation suggests for long-lived servers), those objects are left out of every
-later pass, which then walks only what requests made since.
+twice the median (docs/benchmarks.md). Frozen once the first request is served (``gc.freeze``
+moves them to a generation the collector ignores), they are left out of every later pass, which
+then walks only what requests made since: 25 to 28 ms there.
 """
 
 import gc
