@@ -28,8 +28,10 @@ from classifier.web.access import staff_page
 from classifier.web.pagination import KeysFirstPaginator
 
 PERSON_CROP_PX = 96
-# Groups on one page of People, the biggest first.
-PEOPLE_SHOWN = 30
+# Groups on one page of People, the biggest first: as many as on a page of its API. Each face
+# shown loads its whole photo (a crop is its background), and 30 groups were up to 720 photos
+# and a p95 of 141-228 ms at 200,000 faces (docs/benchmarks.md).
+PEOPLE_SHOWN = 20
 
 people_page_guard = staff_page(people.PERMISSIONS, people.WHY_NOT)
 

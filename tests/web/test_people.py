@@ -113,6 +113,20 @@ def test_a_page_of_groups_takes_the_same_queries_however_many_faces_they_hold(
     assert {url: queries(url) for url in few} == few  # no face or photo read one by one
 
 
+def test_the_page_shows_twenty_groups_at_a_time_as_the_api_does(staff_client, make_prediction):
+    for group in range(21):
+        for n in range(2):
+            stranger(make_prediction, direction(group * 6, 0.01 * n), f"g{group}-{n}.jpg")
+
+    first = staff_client.get("/people/").content.decode()
+    second = staff_client.get("/people/", {"page": 2}).content.decode()
+    api = staff_client.get("/api/people/").json()
+
+    assert (first.count("data-person "), second.count("data-person ")) == (20, 1)
+    assert "Page 1 of 2" in first
+    assert (api["count"], len(api["results"])) == (21, 20)
+
+
 @override_settings(USE_THOUSAND_SEPARATOR=True)
 def test_the_page_writes_ids_and_pixels_without_thousand_separators(staff_client, seen):
     Prediction.objects.filter(pk=seen["a"][0].prediction_id).update(width=4000, height=3000)
