@@ -176,6 +176,7 @@ class LoadTest:
         self.deadline = deadline or time.monotonic() + args.timeout
         self.run_id = uuid.uuid4().hex[:8]
         self.started = time.monotonic()
+        self.started_at = time.time()  # the same moment, on the clock uploads are stamped with
         self.sending = True
         self.polls = 0  # requests for results
         self.cpu: dict[str, float] = {}  # --cpu-of: CPU seconds each process spent
@@ -287,6 +288,7 @@ class LoadTest:
     def run(self) -> float:
         cpu_before = {name: cpu_seconds(pid) for name, pid in self.args.cpu_of}
         self.started = started = time.monotonic()
+        self.started_at = time.time()
         poller = threading.Thread(target=self.poll, daemon=True)
         poller.start()
         with ThreadPoolExecutor(max_workers=self.args.concurrency) as pool:
@@ -340,8 +342,13 @@ class LoadTest:
             p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
             print(f"{label:<18}p50 {ms(p50)}, p95 {ms(p95)}")
         print(f"wall time         {seconds:.1f} s, {len(done) / seconds:.1f} results/s")
-        arrived = rate([u.sent_at for u in accepted])
-        print(f"arrival rate      {per_second(arrived)} (uploads sent, first to last)")
+        # From the start, not from the first upload: upload n waits until n / --rate seconds
+        # after the start, so the rate is never above --rate, even when the first one leaves
+        # late on a busy machine (from the first, 8 uploads at 4/s once read 4.1).
+        sent = [u.sent_at for u in accepted]
+        span = max(sent, default=self.started_at) - self.started_at
+        arrived = (len(sent) - 1) / span if len(sent) > 1 and span > 0 else None
+        print(f"arrival rate      {per_second(arrived)} (uploads sent, from the start to the last)")
         finished = [u.finished_at for u in done if u.finished_at is not None]
         print(
             f"sustained         {per_second(rate(finished))} (results, first to last finished_at)"
