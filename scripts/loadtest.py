@@ -342,10 +342,11 @@ class LoadTest:
             p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
             print(f"{label:<18}p50 {ms(p50)}, p95 {ms(p95)}")
         print(f"wall time         {seconds:.1f} s, {len(done) / seconds:.1f} results/s")
-        # From the start, not from the first upload: upload n waits until n / --rate seconds
-        # after the start, so the rate is never above --rate, even when the first one leaves
-        # late on a busy machine (from the first, 8 uploads at 4/s once read 4.1).
-        sent = [u.sent_at for u in accepted]
+        # Every upload sent, refused ones too, from the start, not from the first upload:
+        # upload n waits until n / --rate seconds after the start, so the rate is never above
+        # --rate, even when the first one leaves late on a busy machine (from the first, 8
+        # uploads at 4/s once read 4.1).
+        sent = [u.sent_at for u in self.uploads if u.sent_at]
         span = max(sent, default=self.started_at) - self.started_at
         arrived = (len(sent) - 1) / span if len(sent) > 1 and span > 0 else None
         print(f"arrival rate      {per_second(arrived)} (uploads sent, from the start to the last)")
