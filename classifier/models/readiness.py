@@ -97,13 +97,14 @@ def short_of_faces(
     # Only an athlete with fewer photos than that can be short: the archive's reviewed faces
     # are counted for those alone (all of them took 60 of People's 158 ms on SQLite at
     # 200,000 faces, docs/benchmarks.md).
-    few = athletes.filter(
-        label__in=[label for label, count in photos_to_train(athletes).items() if count < MIN_FACES]
-    )
-    counts = faces_to_train(few)
+    few = [label for label, count in photos_to_train(athletes).items() if count < MIN_FACES]
+    if not few:  # the usual case: nothing more to read
+        return []
+    candidates = athletes.filter(label__in=few)
+    counts = faces_to_train(candidates)
     least = 1 if named_only else 0
     return [
         Shortfall(athlete, counts[athlete.label])
-        for athlete in few
+        for athlete in candidates
         if least <= counts[athlete.label] < MIN_FACES
     ]
