@@ -279,28 +279,36 @@ def test_a_child_killed_mid_task_is_replaced_and_the_prediction_completes_once(
 def test_a_whole_worker_killed_mid_task_leaves_the_task_to_the_next_worker(
     stack, activate, sample_data
 ):
-    activate(f"worker-{uuid.uuid4().hex[:8]}")
-    prediction = upload(stack, sample_data, "james(2).jpg")
-    wait_for_status(stack, prediction, Prediction.Status.RUNNING)
-    task_id = prediction.task_id
-    processes = [stack.worker.pid, *stack.worker.child_pids()]
+    # The kill must land while the task runs. The new model version keeps it running for
+    # seconds, but on a loaded machine this process may see "running" only as the photo
+    # finishes (once seen: done before the kill). Then the worker is started again and another
+    # photo tried; nothing about a finished photo is asserted.
+    for name in ("james(2).jpg", "james(3).jpg", "nadal(3).jpg"):
+        activate(f"worker-{uuid.uuid4().hex[:8]}")
+        prediction = upload(stack, sample_data, name)
+        wait_for_status(stack, prediction, Prediction.Status.RUNNING, Prediction.Status.DONE)
+        task_id = prediction.task_id
+        processes = [stack.worker.pid, *stack.worker.child_pids()]
 
-    stack.worker.kill()
+        stack.worker.kill()
 
-    # SIGKILL is sent at once, but the kernel takes a moment to tear down a process of 1 GB.
-    wait_for(
-        lambda: not any(is_alive(pid) for pid in processes),
-        10,
-        lambda: f"still alive after SIGKILL: {[pid for pid in processes if is_alive(pid)]}",
-    )
-    prediction.refresh_from_db()
+        # SIGKILL is sent at once, but the kernel takes a moment to tear down a process of 1 GB.
+        wait_for(
+            lambda dying=processes: not any(is_alive(pid) for pid in dying),
+            10,
+            lambda dying=processes: f"alive after SIGKILL: {[p for p in dying if is_alive(p)]}",
+        )
+        prediction.refresh_from_db()
+        if prediction.status != Prediction.Status.DONE:
+            break
+        stack.worker.start()
     assert prediction.status == Prediction.Status.RUNNING  # nobody gave the task back
 
     stack.worker.start()
 
     prediction = finished(stack, prediction)
     assert prediction.status == Prediction.Status.DONE, prediction.error
-    assert prediction.label == "lebron_james"
+    assert prediction.label == PHOTOS[name]
     assert prediction.attempts == 2
     assert prediction.task_id == task_id  # redelivered by Redis, not enqueued anew
     assert len(annotated_files(stack, prediction)) == 1
