@@ -62,11 +62,11 @@ MAX_PER_REQUEST = 20  # the upload form's limit (ATHLETES_MAX_FILES_PER_UPLOAD)
 MAX_FACES = 100
 # How the results are found, as a patient client would: once a second, ask for the uploads in
 # the order the site queued them, oldest first, one request at a time, and stop at the
-# POLL_MISSES-th in a row still waiting (the workers take them in about that order, so those
-# behind are waiting too). About one request per result plus POLL_MISSES a second: the site's
-# CPU goes to the uploads and the workers, not to answering the load test. The result's
-# finished_at comes from the server, so finding it a second late changes no figure but the
-# wall time.
+# POLL_MISSES-th still waiting (the workers take them in about that order, so those behind are
+# waiting too; one finished out of order is found a second later). At most one request per
+# result plus POLL_MISSES a second: the site's CPU goes to the uploads and the workers, not to
+# answering the load test. The result's finished_at comes from the server, so finding it a
+# second late changes no figure but the wall time.
 POLL_EVERY = 1.0
 POLL_MISSES = 3
 
@@ -269,11 +269,11 @@ class LoadTest:
         return sorted(waiting, key=lambda u: u.created_at)
 
     def poll_round(self) -> None:
-        """One pass over the pending uploads, oldest first, until POLL_MISSES in a row wait."""
+        """One pass over the pending uploads, oldest first, until POLL_MISSES of them wait."""
         self.rounds += 1
         misses = 0
         for upload in self.pending():
-            misses = 0 if self.poll_once(upload) else misses + 1
+            misses += not self.poll_once(upload)
             if misses == POLL_MISSES or time.monotonic() >= self.deadline:
                 return
 
