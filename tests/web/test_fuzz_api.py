@@ -14,9 +14,9 @@ operation's Hypothesis strategy itself.)
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.control import SkipTest
 
 from classifier.web.api_tokens import issue as issue_token
 
@@ -39,7 +39,11 @@ def staff_headers(staff) -> dict[str, str]:
 def fuzz(
     operation, mode: GenerationMode, examples: int, headers: dict, path_parameters: dict
 ) -> bool:
-    """Fuzz one operation; False when it has nothing to get wrong (no input to break)."""
+    """Fuzz one operation; False when it has nothing to get wrong (no input to break).
+
+    With the schema set to this mode alone, Schemathesis says so at its first draw; with both
+    modes it rejected every draw until Hypothesis gave up (Unsatisfiable after hundreds of
+    draws, 1.2 s of CPU for each such operation: 9 of the negative quick pass's 13 s)."""
 
     @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
     @settings(
@@ -54,7 +58,7 @@ def fuzz(
 
     try:
         call()
-    except Unsatisfiable:
+    except SkipTest:
         assert mode == GenerationMode.NEGATIVE
         return False
     return True
@@ -65,6 +69,7 @@ def fuzz(
 def test_no_request_makes_the_api_fail(
     api_schema, staff_headers, make_prediction, sent_tasks, mode, examples
 ):
+    api_schema.config.generation.update(modes=[mode])
     prediction = make_prediction()
     ids = {"/api/faces/": str(prediction.faces.get().pk), "/api/": str(prediction.pk)}
     operations = [result.ok() for result in api_schema.get_all_operations()]
