@@ -13,6 +13,9 @@ import pytest
 
 from ml import weights
 from ml.errors import ModelError
+from tests.process_cpu import family_cpu_seconds
+
+CPU_AT_SETUP = pytest.StashKey[float]()
 
 
 def pytest_addoption(parser):
@@ -47,6 +50,21 @@ def pytest_collection_modifyitems(config, items):
     if slow:
         config.hook.pytest_deselected(items=slow)
         items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    item.stash[CPU_AT_SETUP] = family_cpu_seconds()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each test's CPU time, setup to teardown, its servers', workers' and browser's included,
+    as the JUnit XML's ``cpu_seconds`` property: scripts/test lists the costliest tests."""
+    if call.when == "teardown" and CPU_AT_SETUP in item.stash:
+        spent = family_cpu_seconds() - item.stash[CPU_AT_SETUP]
+        item.user_properties.append(("cpu_seconds", f"{spent:.2f}"))
+    yield
 
 
 @pytest.fixture(scope="session")
