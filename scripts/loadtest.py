@@ -427,22 +427,32 @@ def face_range(value: str) -> tuple[int, int]:
 
 def cpu_seconds(pid: int) -> float:
     """CPU time (user and system) used so far by process ``pid`` and its descendants, those that
-    ended included: each live process's /proc stat counts the children it has reaped."""
-    stats = {}  # pid: (parent, its own and its reaped children's clock ticks)
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():  # self, thread-self: the same processes again
-            continue
+    ended included: each live process's /proc stat counts the children it has reaped. A process
+    orphaned before it ended (its parent killed first) has left the tree, and its time with it.
+    0.0 where /proc does not tell."""
+    ticks, tree = 0, [pid]
+    while tree:
+        current = tree.pop()
         try:
             # After the command's closing parenthesis: field 3 (state) onwards; fields 14-17
             # are utime, stime, cutime and cstime.
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += sum(int(tick) for tick in fields[11:15])
+            tree += children(current)
         except OSError:  # a process that just ended
             continue
-        stats[int(entry.name)] = (int(fields[1]), sum(int(tick) for tick in fields[11:15]))
-    tree = {pid}
-    while grown := {child for child, (parent, _) in stats.items() if parent in tree} - tree:
-        tree |= grown
-    return sum(stats[each][1] for each in tree if each in stats) / os.sysconf("SC_CLK_TCK")
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """The children of every thread of ``pid``: a thread that started a process is its parent."""
+    found = []
+    for thread in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(child) for child in (thread / "children").read_text().split()]
+        except OSError:  # a thread that just ended
+            continue
+    return found
 
 
 def process(value: str) -> tuple[str, int]:

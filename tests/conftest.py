@@ -4,18 +4,21 @@ a trained model."""
 from __future__ import annotations
 
 import fcntl
+import functools
+import importlib.util
 import ipaddress
 import os
 import socket
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from ml import weights
 from ml.errors import ModelError
-from tests.process_cpu import family_cpu_seconds
 
 CPU_AT_SETUP = pytest.StashKey[float]()
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
 
 def pytest_addoption(parser):
@@ -52,19 +55,41 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if not item.get_closest_marker("slow")]
 
 
+@functools.cache
+def load_test_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("loadtest", SCRIPTS / "loadtest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def family_cpu_seconds() -> float:
+    """CPU time of this test process and everything under it (its servers, workers and
+    browser), measured as the load test measures a server's (``cpu_seconds``, its one owner)."""
+    return load_test_script().cpu_seconds(os.getpid())
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     item.stash[CPU_AT_SETUP] = family_cpu_seconds()
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    """Each test's CPU time, setup to teardown, its servers', workers' and browser's included,
-    as the JUnit XML's ``cpu_seconds`` property: scripts/test lists the costliest tests."""
-    if call.when == "teardown" and CPU_AT_SETUP in item.stash:
-        spent = family_cpu_seconds() - item.stash[CPU_AT_SETUP]
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Each test's CPU time in its setup and call, its servers', workers' and browser's
+    included, as the JUnit XML's ``cpu_seconds`` property: scripts/test lists the costliest.
+    Not its teardown, which may stop a server by killing its process group: the group's
+    children, orphaned, leave the tree with the time they had spent."""
+    if CPU_AT_SETUP in item.stash:
+        spent = max(0.0, family_cpu_seconds() - item.stash[CPU_AT_SETUP])
         item.user_properties.append(("cpu_seconds", f"{spent:.2f}"))
-    yield
+
+
+@pytest.fixture(scope="session")
+def loadtest_script() -> ModuleType:
+    """scripts/loadtest.py as a module, for the tests of its functions."""
+    return load_test_script()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 that cost the most CPU, and each pass's figures, read from pytest's JUnit XML."""
 
 import importlib.util
+import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
 
 from tests.web.processes import ROOT
 
@@ -40,3 +42,20 @@ def test_it_ranks_the_tests_by_wall_time_and_by_cpu_time(tmp_path):
         in lines
     )
     assert lines[-1] == "Total: 2 passed, 1 failed"
+
+
+def test_each_tests_cpu_time_reaches_the_junit_xml(tmp_path):
+    junit = tmp_path / "run.xml"
+    ranking = f"{__file__}::test_it_ranks_the_tests_by_wall_time_and_by_cpu_time"
+    command = [sys.executable, "-m", "pytest", ranking, "-n", "0", f"--junitxml={junit}"]
+    run = subprocess.run(
+        [*command, "-p", "no:cacheprovider"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    (test,) = test_times.read_pass("Run", junit).tests
+    assert test.name.endswith("::test_it_ranks_the_tests_by_wall_time_and_by_cpu_time")
+    assert ElementTree.parse(junit).find(".//property[@name='cpu_seconds']") is not None
