@@ -284,6 +284,11 @@ class LoadTest:
                 return
             self.poll_round()
             time.sleep(POLL_EVERY)
+        # Out of time with photos waiting: one last look at each, so that photos that never
+        # finish (lost, say) hide none behind them that did.
+        self.rounds += 1
+        for upload in self.pending():
+            self.poll_once(upload)
 
     def run(self) -> float:
         cpu_before = {name: cpu_seconds(pid) for name, pid in self.args.cpu_of}

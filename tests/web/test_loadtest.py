@@ -3,9 +3,11 @@ API request and several per form request, all accepted and completed, none an er
 new to the site."""
 
 import ast
+import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -200,3 +202,29 @@ def test_cpu_time_counts_a_process_its_live_children_and_those_it_reaped(loadtes
     # 0.9 s, less up to two clock ticks per process that /proc truncates; one process missed
     # would leave 0.6 s.
     assert 0.8 <= seconds < 3, seconds
+
+
+def test_photos_that_never_finish_hide_none_behind_them_that_did(loadtest_script, monkeypatch):
+    """The three oldest photos never finish; the three behind them did. Each round stops at
+    the third still waiting, so the rounds never reach them: the last look, once the time is
+    up, does."""
+    never = {"a", "b", "c"}
+
+    def site(url, **kwargs):
+        prediction = url.rstrip("/").rsplit("/", 1)[1]
+        if prediction in never:
+            return 200, json.dumps({"status": "running"}).encode()
+        result = {"status": "done", "finished_at": "2026-12-07T18:00:00Z", "faces": []}
+        return 200, json.dumps(result).encode()
+
+    monkeypatch.setattr(loadtest_script, "request", site)
+    args = loadtest_script.arguments(["--count", "6", "--timeout", "1"])
+    run = loadtest_script.LoadTest(args, [], deadline=time.monotonic() + 0.5)
+    for upload, prediction in zip(run.uploads, "abcdef", strict=True):
+        upload.prediction, upload.created_at = prediction, float(upload.number)
+    run.sending = False
+
+    run.poll()
+
+    assert [upload.outcome for upload in run.uploads] == ["", "", "", "done", "done", "done"]
+    assert run.polls == 3 + 6  # the first round's three, then the last look at all six
