@@ -9,6 +9,7 @@ import importlib.util
 import ipaddress
 import os
 import socket
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -56,10 +57,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 @functools.cache
-def load_test_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("loadtest", SCRIPTS / "loadtest.py")
+def load_script(name: str) -> ModuleType:
+    """``scripts/<name>.py`` as a module, loaded once; registered under its name, where its
+    dataclasses look it up."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
@@ -67,7 +71,7 @@ def load_test_script() -> ModuleType:
 def family_cpu_seconds() -> float:
     """CPU time of this test process and everything under it (its servers, workers and
     browser), measured as the load test measures a server's (``cpu_seconds``, its one owner)."""
-    return load_test_script().cpu_seconds(os.getpid())
+    return load_script("loadtest").cpu_seconds(os.getpid())
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -87,9 +91,10 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 @pytest.fixture(scope="session")
-def loadtest_script() -> ModuleType:
-    """scripts/loadtest.py as a module, for the tests of its functions."""
-    return load_test_script()
+def script():
+    """``script("loadtest")``: a script of scripts/ as a module, for the tests of its
+    functions."""
+    return load_script
 
 
 @pytest.fixture(scope="session")

@@ -1,18 +1,11 @@
 """scripts/test_times.py, the report at the end of scripts/test: the slowest tests, the tests
 that cost the most CPU, and each pass's figures, read from pytest's JUnit XML."""
 
-import importlib.util
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 
-from tests.web.processes import ROOT
-
-spec = importlib.util.spec_from_file_location("test_times", ROOT / "scripts" / "test_times.py")
-assert spec is not None and spec.loader is not None
-test_times = importlib.util.module_from_spec(spec)
-sys.modules["test_times"] = test_times  # its dataclasses look their module up
-spec.loader.exec_module(test_times)
+import pytest
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" time="12.5" timestamp="2026-12-07T18:00:00.000000">
@@ -26,11 +19,16 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-def test_it_ranks_the_tests_by_wall_time_and_by_cpu_time(tmp_path):
+@pytest.fixture
+def times(script):
+    return script("test_times")
+
+
+def test_it_ranks_the_tests_by_wall_time_and_by_cpu_time(times, tmp_path):
     junit = tmp_path / "sqlite.xml"
     junit.write_text(JUNIT)
 
-    lines = test_times.report([test_times.read_pass("SQLite", junit)])
+    lines = times.report([times.read_pass("SQLite", junit)])
 
     cpu_at = lines.index("The 20 tests that cost the most CPU (theirs and their servers'):")
     assert lines[1] == "     9.00 s  SQLite  tests/web/test_a.py::test_waits"
@@ -44,7 +42,7 @@ def test_it_ranks_the_tests_by_wall_time_and_by_cpu_time(tmp_path):
     assert lines[-1] == "Total: 2 passed, 1 failed"
 
 
-def test_each_tests_cpu_time_reaches_the_junit_xml(tmp_path):
+def test_each_tests_cpu_time_reaches_the_junit_xml(times, tmp_path):
     junit = tmp_path / "run.xml"
     ranking = f"{__file__}::test_it_ranks_the_tests_by_wall_time_and_by_cpu_time"
     command = [sys.executable, "-m", "pytest", ranking, "-n", "0", f"--junitxml={junit}"]
@@ -56,6 +54,6 @@ def test_each_tests_cpu_time_reaches_the_junit_xml(tmp_path):
     )
 
     assert run.returncode == 0, run.stdout + run.stderr
-    (test,) = test_times.read_pass("Run", junit).tests
+    (test,) = times.read_pass("Run", junit).tests
     assert test.name.endswith("::test_it_ranks_the_tests_by_wall_time_and_by_cpu_time")
     assert ElementTree.parse(junit).find(".//property[@name='cpu_seconds']") is not None

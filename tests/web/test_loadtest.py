@@ -169,7 +169,7 @@ def test_it_refuses_a_rate_for_form_requests(sample_data):
 BURN = "import time\nwhile time.process_time() < 0.3: pass\n"
 
 
-def test_cpu_time_counts_a_process_its_live_children_and_those_it_reaped(loadtest_script):
+def test_cpu_time_counts_a_process_its_live_children_and_those_it_reaped(script):
     """A parent that ran one child to its end and keeps another, started by a thread (whose
     children /proc lists under that thread): each burns 0.3 s of CPU."""
     parent = subprocess.Popen(
@@ -193,7 +193,7 @@ def test_cpu_time_counts_a_process_its_live_children_and_those_it_reaped(loadtes
     )
     try:
         assert parent.stdout.readline() == "ready\n"
-        seconds = loadtest_script.cpu_seconds(parent.pid)
+        seconds = script("loadtest").cpu_seconds(parent.pid)
     finally:
         subprocess.run(["pkill", "-P", str(parent.pid)])
         parent.kill()
@@ -204,10 +204,11 @@ def test_cpu_time_counts_a_process_its_live_children_and_those_it_reaped(loadtes
     assert 0.8 <= seconds < 3, seconds
 
 
-def test_photos_that_never_finish_hide_none_behind_them_that_did(loadtest_script, monkeypatch):
+def test_photos_that_never_finish_hide_none_behind_them_that_did(script, monkeypatch):
     """The three oldest photos never finish; the three behind them did. Each round stops at
     the third still waiting, so the rounds never reach them: the last look, once the time is
     up, does."""
+    loadtest = script("loadtest")
     never = {"a", "b", "c"}
 
     def site(url, **kwargs):
@@ -217,9 +218,9 @@ def test_photos_that_never_finish_hide_none_behind_them_that_did(loadtest_script
         result = {"status": "done", "finished_at": "2026-12-07T18:00:00Z", "faces": []}
         return 200, json.dumps(result).encode()
 
-    monkeypatch.setattr(loadtest_script, "request", site)
-    args = loadtest_script.arguments(["--count", "6", "--timeout", "1"])
-    run = loadtest_script.LoadTest(args, [], deadline=time.monotonic() + 0.5)
+    monkeypatch.setattr(loadtest, "request", site)
+    args = loadtest.arguments(["--count", "6", "--timeout", "1"])
+    run = loadtest.LoadTest(args, [], deadline=time.monotonic() + 0.5)
     for upload, prediction in zip(run.uploads, "abcdef", strict=True):
         upload.prediction, upload.created_at = prediction, float(upload.number)
     run.sending = False
