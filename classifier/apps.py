@@ -3,6 +3,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.core.management import call_command
 from django.db.models.signals import post_migrate
 
+from ml.threads import single_threaded_blas
+
 
 def create_cache_table(using: str = "default", **kwargs) -> None:
     """The database cache's table (upload counts, when no CACHE_URL is set), made by migrate,
@@ -17,5 +19,6 @@ class ClassifierConfig(AppConfig):
     def ready(self) -> None:
         from classifier.pages.accounts import claim_session_uploads
 
+        single_threaded_blas()  # the web, the worker and its pool children alike
         post_migrate.connect(create_cache_table, sender=self)
         user_logged_in.connect(claim_session_uploads)
