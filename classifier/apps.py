@@ -3,7 +3,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.core.management import call_command
 from django.db.models.signals import post_migrate
 
-from ml.threads import single_threaded_blas
+from ml.threads import limit_blas_to_one_thread
 
 
 def create_cache_table(using: str = "default", **kwargs) -> None:
@@ -19,6 +19,6 @@ class ClassifierConfig(AppConfig):
     def ready(self) -> None:
         from classifier.pages.accounts import claim_session_uploads
 
-        single_threaded_blas()  # the web, the worker and its pool children alike
+        limit_blas_to_one_thread()  # the web, the worker and its pool children alike
         post_migrate.connect(create_cache_table, sender=self)
         user_logged_in.connect(claim_session_uploads)

@@ -1,6 +1,6 @@
 """How many threads the recognizer's networks use: one knob, `TF_NUM_INTRAOP_THREADS`, for
-TensorFlow and LiteRT alike; NumPy's matrix products always one. Light to import: the worker's
-parent reads it before forking."""
+TensorFlow and LiteRT alike; NumPy's matrix products one in every Django process
+(`ClassifierConfig.ready`). Light to import: the worker's parent reads it before forking."""
 
 import os
 
@@ -16,13 +16,15 @@ def threads_per_process(processes: int) -> int:
     return max(1, len(os.sched_getaffinity(0)) // max(1, processes))
 
 
-def single_threaded_blas() -> None:
-    """NumPy's matrix products on one thread, in this process and the children it forks.
+def limit_blas_to_one_thread() -> None:
+    """NumPy's matrix products on one thread, in this process and the children it forks,
+    whatever `OPENBLAS_NUM_THREADS` or `OMP_NUM_THREADS` say.
 
     Ours are small (a photo's faces against the centroids, a group of at most 200 faces), the
-    site's processes already share the cores, and OpenBLAS's idle threads spin after each
-    product: in a worker's pool child they burnt 39 ms of CPU a photo (docs/benchmarks.md).
+    site's processes already share the cores, and OpenBLAS's threads spin after each product
+    they wake for: 10 to 13 ms of a worker child's CPU a photo (docs/benchmarks.md).
     """
+    import numpy  # noqa: F401  (loads OpenBLAS, so that there is a library to limit)
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")
