@@ -277,6 +277,13 @@ def forget_bystanders() -> None:
     run_command("forget_bystanders")
 
 
+@shared_task(name=task_names.REFRESH_STATISTICS, ignore_result=True)
+def refresh_statistics() -> None:
+    """Keep SQLite's query planner informed as the history grows (beat, every ten minutes;
+    ``manage.py refresh_statistics``)."""
+    call_command("refresh_statistics")
+
+
 @shared_task(name=task_names.CLEAR_EXPIRED_SESSIONS, ignore_result=True)
 def clear_expired_sessions() -> None:
     """Delete expired browser sessions, which Django never deletes by itself (beat, daily)."""

@@ -384,6 +384,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60.0,
     },
     "forget-bystanders": {"task": task_names.FORGET_BYSTANDERS, "schedule": 24 * 60 * 60.0},
+    "refresh-statistics": {"task": task_names.REFRESH_STATISTICS, "schedule": 10 * 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

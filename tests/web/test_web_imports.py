@@ -99,3 +99,5 @@ def test_every_task_runs_under_the_name_the_web_sends():
     assert task_names.CLEAR_EXPIRED_SESSIONS == "classifier.tasks.clear_expired_sessions"
     assert tasks.forget_bystanders.name == task_names.FORGET_BYSTANDERS
     assert task_names.FORGET_BYSTANDERS == "classifier.tasks.forget_bystanders"
+    assert tasks.refresh_statistics.name == task_names.REFRESH_STATISTICS
+    assert task_names.REFRESH_STATISTICS == "classifier.tasks.refresh_statistics"
