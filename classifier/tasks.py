@@ -279,9 +279,9 @@ def forget_bystanders() -> None:
 
 @shared_task(name=task_names.REFRESH_STATISTICS, ignore_result=True)
 def refresh_statistics() -> None:
-    """Keep SQLite's query planner informed as the history grows (beat, every ten minutes;
-    ``manage.py refresh_statistics``)."""
-    call_command("refresh_statistics")
+    """Keep SQLite's query planner informed as the history grows (beat, every ten minutes, on
+    SQLite only; ``manage.py refresh_statistics``)."""
+    run_command("refresh_statistics")
 
 
 @shared_task(name=task_names.CLEAR_EXPIRED_SESSIONS, ignore_result=True)

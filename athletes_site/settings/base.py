@@ -384,8 +384,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60.0,
     },
     "forget-bystanders": {"task": task_names.FORGET_BYSTANDERS, "schedule": 24 * 60 * 60.0},
-    "refresh-statistics": {"task": task_names.REFRESH_STATISTICS, "schedule": 10 * 60.0},
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite gathers no statistics for its planner by itself; PostgreSQL's autovacuum does.
+    CELERY_BEAT_SCHEDULE["refresh-statistics"] = {
+        "task": task_names.REFRESH_STATISTICS,
+        "schedule": 10 * 60.0,
+    }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- API ------------------------------------------------------------------------------------

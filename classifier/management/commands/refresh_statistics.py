@@ -1,11 +1,13 @@
 """manage.py refresh_statistics: bring the SQLite query planner's statistics up to date (beat
-runs it every ten minutes). Safe to run at any time."""
+runs it every ten minutes on SQLite; run it once after bringing in a big history). Safe to run
+at any time: it holds SQLite's write lock for about 0.01 s at 200,000 faces."""
 
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-# Rows ANALYZE reads per index: SQLite's own suggestion for a bounded, approximate pass, 0.01 s
-# at 200,000 faces where a full one takes 0.25 s, and enough for the planner's choices.
+# Rows ANALYZE reads per index, within the 100 to 1000 SQLite suggests: a bounded pass costs the
+# same however big the history (0.01 s at 200,000 faces), where a full one grows with it (0.25
+# s there, holding the write lock) for slightly better choices (docs/benchmarks.md).
 ANALYSIS_LIMIT = 1000
 
 
