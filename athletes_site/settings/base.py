@@ -113,7 +113,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# The embedded default, which needs settings of its own here, in test.py and for beat.
+DATABASE_IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if DATABASE_IS_SQLITE:
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
@@ -385,7 +387,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "forget-bystanders": {"task": task_names.FORGET_BYSTANDERS, "schedule": 24 * 60 * 60.0},
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASE_IS_SQLITE:
     # SQLite gathers no statistics for its planner by itself; PostgreSQL's autovacuum does.
     CELERY_BEAT_SCHEDULE["refresh-statistics"] = {
         "task": task_names.REFRESH_STATISTICS,

@@ -13,13 +13,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from athletes_site.settings.base import *  # noqa: F403
-from athletes_site.settings.base import DATABASES, VAR_DIR, env, env_int
+from athletes_site.settings.base import DATABASE_IS_SQLITE, DATABASES, VAR_DIR, env, env_int
 
 SECRET_KEY = "test-secret-key-not-for-anything-else"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASE_IS_SQLITE:
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "test-media")))
